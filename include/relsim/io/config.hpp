@@ -1,0 +1,89 @@
+//! @file config.hpp
+//! Reading and validating a relsim TOML config (spec section 5) and its ion level schemes.
+//! No toml++ type appears here; the parser is used only in src/io/config.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "relsim/model/parameters.hpp"
+
+namespace relsim::io {
+
+//! [spectrum] table.
+struct SpectrumSpec {
+    double from_nm = 350.0;
+    double to_nm = 800.0;
+    double step_nm = 0.5;
+    bool save = false;  //!< write /spectrum/power for every point (extension; default off
+                        //!< in sweeps, on without a sweep -- see README)
+    bool save_given = false;  //!< whether the config set `save` explicitly
+};
+
+//! [transient] table: one rectangular current pulse from t = 0 to pulse_on_s, then off_s at J = 0.
+struct TransientSpec {
+    double pulse_current_density_mA_cm2 = 10.0;
+    double pulse_on_s = 5.0e-3;
+    double off_s = 2.0e-2;
+    int points = 400;  //!< at least this many log-spaced output times per phase
+};
+
+//! One sweep axis. Every key in `keys` moves together (a zipped axis); values[k][i] is the value
+//! of keys[k] at axis point i. A plain axis has one key.
+struct SweepAxis {
+    std::vector<std::string> keys;
+    std::vector<std::vector<double>> values;
+    std::string kind;  //!< "linear", "log", "values", "zip" or "random"
+    [[nodiscard]] std::size_t size() const { return values.empty() ? 0 : values.front().size(); }
+};
+
+//! [sweep] table. Grid mode: Cartesian product of the axes, row-major (the last axis fastest).
+//! Random mode (`mode = "random"`): one axis of `samples` points on which every key varies,
+//! drawn uniformly or log-uniformly from its range with a portable generator seeded by `seed`.
+struct SweepSpec {
+    std::vector<SweepAxis> axes;
+    std::string mode = "grid";  //!< "grid" or "random"
+    std::uint64_t seed = 0;
+    [[nodiscard]] std::size_t num_points() const;
+};
+
+//! A resolved parameter, as `relsim check` prints it.
+struct ResolvedParameter {
+    std::string key;     //!< dotted key path
+    double value = 0.0;
+    std::string unit;    //!< e.g. "s^-1", "cm^-3", "1"
+    model::Origin origin = model::Origin::config;
+    std::string source;  //!< "file:line" or the ion file and its cited source
+};
+
+//! A whole validated config.
+struct RunConfig {
+    std::string path;  //!< as given
+    std::string text;  //!< verbatim file text
+    std::string title;
+    model::ModelParams model;
+    SpectrumSpec spectrum;
+    std::optional<TransientSpec> transient;
+    std::optional<SweepSpec> sweep;
+    std::vector<ResolvedParameter> resolved;  //!< every numeric model parameter, in config order
+};
+
+//! Loads and validates a config. Ion schemes named by `ion = "Tb"` are read from the first of:
+//! the dopant's `ion_file` key (relative to the config), `$RELSIM_ION_PATH` (colon-separated),
+//! `<config dir>/ions`, `<config dir>/../ions`, `<source tree>/configs/ions`.
+//! Throws relsim::InputError (file, line, column, key, problem, allowed range) on any bad input.
+[[nodiscard]] RunConfig load_config(const std::string& path);
+//! As load_config, from text (for tests); `virtual_path` names the source in messages.
+[[nodiscard]] RunConfig load_config_text(const std::string& text, const std::string& virtual_path);
+
+//! Checks one value of a numeric model key (a sweep value) against the key's allowed range.
+//! Returns an empty string when allowed, otherwise the problem; `allowed` receives the range text.
+[[nodiscard]] std::string check_parameter_value(const std::string& key_path, double value,
+                                                std::string& allowed);
+
+//! Unit of a numeric model key path ("s^-1", "cm^-3", "1", ...), "" when unknown.
+[[nodiscard]] std::string parameter_unit(const std::string& key_path);
+
+}  // namespace relsim::io

@@ -1,0 +1,100 @@
+//! @file rate_model.hpp
+//! The mean-field rate equations of spec sections 2-3, compiled from ModelParams into flat
+//! arrays so that rhs() and jacobian() cost O(states + processes) and never allocate.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "relsim/model/parameters.hpp"
+
+namespace relsim::model {
+
+//! Electrical drive of the emissive layer at one current density.
+struct Drive {
+    double current_density_A_cm2 = 0.0;  //!< J [A cm^-2]
+    double generation_cm3_s = 0.0;       //!< G = gamma J / (q w) [cm^-3 s^-1]
+    double polaron_density_cm3 = 0.0;    //!< n_p = sqrt(J / (q w k_L)) [cm^-3]
+};
+
+//! One emission line of the compiled model, with its state index.
+struct CompiledLine {
+    std::size_t species = 0;    //!< index into dopants
+    std::size_t state = 0;      //!< index of the emitting level in the state vector
+    bool to_ground = false;     //!< the line returns the ion to its ground multiplet
+    std::string label;          //!< "Tb_5D4_7F5"
+    EmissionLine line;
+};
+
+//! Per-species constants of the compiled model.
+struct CompiledSpecies {
+    std::string ion;
+    std::size_t first_state = 0;   //!< index of the species' first excited level in the state
+    std::size_t num_levels = 0;
+    std::size_t accepting_state = 0;
+    double density_cm3 = 0.0;      //!< N_s
+    double inv_density_cm3 = 0.0;  //!< 1/N_s, 0 when N_s = 0 (inert species)
+    double kTET_s = 0.0;
+    double kSET_s = 0.0;
+    double kBT_s = 0.0;            //!< resolved back-transfer (override or detailed balance)
+    Origin kBT_origin = Origin::detailed_balance;
+    double kETU_s = 0.0;
+    double kLP_cm3_s = 0.0;
+};
+
+//! Immutable compiled model. State layout: [S, T, species 0 levels..., species 1 levels...].
+class RateModel {
+public:
+    //! Compiles validated parameters. Throws std::invalid_argument on inconsistent input that
+    //! validation should have caught (unknown level names).
+    explicit RateModel(const ModelParams& params);
+
+    [[nodiscard]] std::size_t num_states() const noexcept { return names_.size(); }
+    //! State names: "S", "T", "<Ion>_<level>".
+    [[nodiscard]] const std::vector<std::string>& state_names() const noexcept { return names_; }
+    [[nodiscard]] const ModelParams& params() const noexcept { return params_; }
+    [[nodiscard]] const std::vector<CompiledSpecies>& species() const noexcept { return species_; }
+    [[nodiscard]] const std::vector<CompiledLine>& lines() const noexcept { return lines_; }
+
+    //! Drive at the config's current density.
+    [[nodiscard]] const Drive& nominal_drive() const noexcept { return nominal_drive_; }
+    //! Drive at any current density [A cm^-2] (transient pulses); J >= 0.
+    [[nodiscard]] Drive drive_at(double current_density_A_cm2) const;
+
+    //! dy/dt of the rate equations. y and dydt have num_states() entries.
+    void rhs(const Drive& drive, const double* y, double* dydt) const;
+    //! Analytic Jacobian d(dy/dt)/dy, written column-major into jac (num_states()^2 entries).
+    void jacobian(const Drive& drive, const double* y, double* jac) const;
+
+    //! Characteristic magnitude of each state [cm^-3] used to scale solvers: ion states scale
+    //! with N_s, ligand states with the linear-regime population. Never zero.
+    [[nodiscard]] const std::vector<double>& state_scales() const noexcept { return scales_; }
+
+private:
+    struct Flow {  //!< first-order flow: rate * y[from] leaves `from`, enters `to` (if to >= 0)
+        std::size_t from = 0;
+        long to = -1;
+        double rate_s = 0.0;
+    };
+    struct IonTransfer {
+        std::size_t donor_state = 0;
+        std::size_t acceptor_state = 0;
+        std::size_t acceptor_species = 0;
+        double rate_s = 0.0;  //!< k_tr (bimolecular already multiplied by N_s')
+    };
+
+    ModelParams params_;
+    std::vector<std::string> names_;
+    std::vector<CompiledSpecies> species_;
+    std::vector<CompiledLine> lines_;
+    std::vector<Flow> flows_;              //!< A, R, Q within and out of each species
+    std::vector<std::size_t> state_species_;  //!< species index of each ion state
+    std::vector<IonTransfer> ion_transfers_;
+    std::vector<double> scales_;
+    Drive nominal_drive_;
+    double kS_total_s_ = 0.0;  //!< kS_rad + kS_nr + k_isc
+    double kT_total_s_ = 0.0;  //!< kT_rad + kT_nr
+};
+
+}  // namespace relsim::model
