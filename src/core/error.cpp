@@ -1,6 +1,7 @@
 //! @file error.cpp
 #include "relsim/core/error.hpp"
 
+#include <sstream>
 #include <utility>
 
 namespace relsim {
@@ -8,19 +9,19 @@ namespace {
 std::string format_input_error(const std::string& file, int line, int column,
                                const std::string& key, const std::string& problem,
                                const std::string& allowed) {
-    std::string msg;
+    std::ostringstream msg;
     if (!file.empty()) {
-        msg += file;
+        msg << file;
         if (line > 0) {
-            msg += ":" + std::to_string(line);
-            if (column > 0) msg += ":" + std::to_string(column);
+            msg << ':' << line;
+            if (column > 0) msg << ':' << column;
         }
-        msg += ": ";
+        msg << ": ";
     }
-    if (!key.empty()) msg += "key '" + key + "': ";
-    msg += problem;
-    if (!allowed.empty()) msg += " (allowed: " + allowed + ")";
-    return msg;
+    if (!key.empty()) msg << "key '" << key << "': ";
+    msg << problem;
+    if (!allowed.empty()) msg << " (allowed: " << allowed << ')';
+    return msg.str();
 }
 }  // namespace
 

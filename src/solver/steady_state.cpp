@@ -1,1 +1,284 @@
-// placeholder: being written
+//! @file steady_state.cpp
+//! Damped Newton with Deuflhard's natural monotonicity test, and pseudo-transient continuation.
+//!
+//! Why these choices: the populations span 1e0 to 1e22 cm^-3, so every norm is taken in
+//! components relative to the current value (floored by a tiny fraction of the state's natural
+//! scale). Newton's step is affine invariant, so its acceptance test is too: a damped step
+//! lambda*dy is accepted when the *simplified* Newton correction at the trial point,
+//! J(y)^-1 f(y + lambda dy), is smaller than (1 - lambda/4) |dy| (Deuflhard, "Newton Methods for
+//! Nonlinear Problems", Springer 2004, sect. 3.3). Populations are kept physical during the
+//! iteration: a component may fall by at most 95 % per step, and a species' ground fraction g_s
+//! by at most 95 %. When Newton fails from the initial guess, pseudo-transient continuation
+//! (linearly implicit Euler with a growing pseudo time step, started from zero populations)
+//! follows the physical relaxation until Newton converges from its iterate.
+#include "relsim/solver/steady_state.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+
+namespace relsim::solver {
+
+const char* to_string(SolveStatus status) {
+    switch (status) {
+        case SolveStatus::converged: return "converged";
+        case SolveStatus::not_converged: return "not_converged";
+        case SolveStatus::non_finite: return "non_finite";
+        case SolveStatus::singular: return "singular";
+        case SolveStatus::unphysical: return "unphysical";
+    }
+    return "unknown";
+}
+
+struct SteadyStateSolver::Workspace {
+    Eigen::Index n = 0;
+    Eigen::VectorXd y, f, dy, dy_bar, trial, scale, weight, saved;
+    Eigen::MatrixXd jac;
+    Eigen::PartialPivLU<Eigen::MatrixXd> lu;
+
+    void resize(Eigen::Index size) {
+        if (size == n) return;
+        n = size;
+        for (Eigen::VectorXd* v : {&y, &f, &dy, &dy_bar, &trial, &scale, &weight, &saved}) {
+            v->resize(n);
+        }
+        jac.resize(n, n);
+        lu = Eigen::PartialPivLU<Eigen::MatrixXd>(n);
+    }
+};
+
+namespace {
+
+using Eigen::Index;
+using model::RateModel;
+
+bool all_finite(const Eigen::Ref<const Eigen::VectorXd>& v) { return v.allFinite(); }
+
+//! Weighted max-norm of a step: max_i |dy_i| / max(|y_i|, 1e-20 scale_i).
+double weighted_max_norm(const Eigen::VectorXd& dy, const Eigen::VectorXd& weight) {
+    return (dy.array().abs() / weight.array()).maxCoeff();
+}
+double weighted_rms_norm(const Eigen::VectorXd& dy, const Eigen::VectorXd& weight) {
+    return std::sqrt((dy.array() / weight.array()).square().mean());
+}
+
+void update_weights(const Eigen::VectorXd& y, const Eigen::VectorXd& scale,
+                    Eigen::VectorXd& weight) {
+    weight = y.array().abs().max(1.0e-20 * scale.array());
+}
+
+//! trial = y + lambda * dy, limited so that no population falls by more than 95 % and no
+//! species' excited total approaches N_s by more than 95 % of the remaining gap.
+void limited_step(const RateModel& model, const Eigen::VectorXd& y, const Eigen::VectorXd& dy,
+                  double lambda, Eigen::VectorXd& trial) {
+    trial = y + lambda * dy;
+    trial = trial.cwiseMax(0.05 * y);
+    for (std::size_t s = 0; s < model.species().size(); ++s) {
+        const model::CompiledSpecies& sp = model.species()[s];
+        if (model.is_inert(s)) continue;
+        const Index b = static_cast<Index>(sp.first_state);
+        const Index m = static_cast<Index>(sp.num_levels);
+        const double now = y.segment(b, m).sum();
+        const double next = trial.segment(b, m).sum();
+        const double limit = sp.density_cm3 - 0.05 * (sp.density_cm3 - now);
+        if (next > limit && next > 0.0) trial.segment(b, m) *= limit / next;
+    }
+}
+
+}  // namespace
+
+SteadyStateSolver::SteadyStateSolver(SteadyStateOptions options)
+    : options_(options), ws_(std::make_unique<Workspace>()) {}
+SteadyStateSolver::~SteadyStateSolver() = default;
+SteadyStateSolver::SteadyStateSolver(SteadyStateSolver&&) noexcept = default;
+SteadyStateSolver& SteadyStateSolver::operator=(SteadyStateSolver&&) noexcept = default;
+
+namespace {
+
+//! Newton iterations from ws.y. Returns the status; ws.y holds the iterate.
+SolveStatus newton(const RateModel& model, const model::Drive& drive,
+                   const SteadyStateOptions& opt, int max_iterations,
+                   SteadyStateSolver::Workspace& w, int& iterations, double& last_norm) {
+    Eigen::VectorXd& y = w.y;
+    Eigen::VectorXd& f = w.f;
+    Eigen::VectorXd& dy = w.dy;
+    Eigen::VectorXd& dy_bar = w.dy_bar;
+    Eigen::VectorXd& trial = w.trial;
+    Eigen::VectorXd& weight = w.weight;
+    Eigen::MatrixXd& jac = w.jac;
+    auto& lu = w.lu;
+    const Eigen::VectorXd& scale = w.scale;
+    double lambda = 1.0;
+    for (int it = 0; it < max_iterations; ++it) {
+        ++iterations;
+        model.rhs(drive, y.data(), f.data());
+        model.jacobian(drive, y.data(), jac.data());
+        if (!all_finite(f) || !jac.allFinite()) return SolveStatus::non_finite;
+        lu.compute(jac);
+        // A zero pivot (or a Jacobian far below round-off) leaves the step undefined.
+        const double rcond = lu.rcond();
+        if (!(rcond > 1e-300)) return SolveStatus::singular;
+        dy.noalias() = -(lu.solve(f));
+        if (!all_finite(dy)) return SolveStatus::non_finite;
+        update_weights(y, scale, weight);
+        const double norm = weighted_max_norm(dy, weight);
+        last_norm = norm;
+        if (norm <= opt.tolerance) {
+            limited_step(model, y, dy, 1.0, trial);
+            y = trial;
+            return SolveStatus::converged;
+        }
+        const double norm_rms = weighted_rms_norm(dy, weight);
+        // Damping: start from the previous successful factor (raised), halve until the natural
+        // monotonicity test passes.
+        lambda = std::min(1.0, 4.0 * lambda);
+        bool accepted = false;
+        while (lambda >= 1.0e-8) {
+            limited_step(model, y, dy, lambda, trial);
+            model.rhs(drive, trial.data(), f.data());
+            if (all_finite(f)) {
+                dy_bar.noalias() = -(lu.solve(f));
+                if (all_finite(dy_bar) &&
+                    weighted_rms_norm(dy_bar, weight) <= (1.0 - 0.25 * lambda) * norm_rms) {
+                    accepted = true;
+                    break;
+                }
+            }
+            lambda *= 0.5;
+        }
+        if (!accepted) return SolveStatus::not_converged;
+        y = trial;
+    }
+    return SolveStatus::not_converged;
+}
+
+//! Linear (low-current) solution: the quadratic terms vanish and g_s = 1 at y = 0, so
+//! f(y) ~ f(0) + J(0) y. Clipped into the physical box.
+void linear_guess(const RateModel& model, const model::Drive& drive, Eigen::VectorXd& y,
+                  Eigen::VectorXd& f, Eigen::MatrixXd& jac,
+                  Eigen::PartialPivLU<Eigen::MatrixXd>& lu, Eigen::VectorXd& tmp) {
+    y.setZero();
+    model.rhs(drive, y.data(), f.data());
+    model.jacobian(drive, y.data(), jac.data());
+    lu.compute(jac);
+    tmp.noalias() = -(lu.solve(f));
+    if (!tmp.allFinite()) {
+        y.setZero();
+        return;
+    }
+    y = tmp.cwiseMax(0.0);
+    for (std::size_t s = 0; s < model.species().size(); ++s) {
+        const model::CompiledSpecies& sp = model.species()[s];
+        const Index b = static_cast<Index>(sp.first_state);
+        const Index m = static_cast<Index>(sp.num_levels);
+        const double sum = y.segment(b, m).sum();
+        if (model.is_inert(s)) {
+            y.segment(b, m).setZero();
+        } else if (sum > 0.5 * sp.density_cm3) {
+            y.segment(b, m) *= 0.5 * sp.density_cm3 / sum;
+        }
+    }
+}
+
+bool physical(const RateModel& model, const Eigen::VectorXd& y) {
+    if ((y.array() < 0.0).any()) return false;
+    for (std::size_t s = 0; s < model.species().size(); ++s) {
+        const model::CompiledSpecies& sp = model.species()[s];
+        const double sum =
+            y.segment(static_cast<Index>(sp.first_state), static_cast<Index>(sp.num_levels)).sum();
+        if (sum > sp.density_cm3 * (1.0 + 1e-12)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+SteadyStateReport SteadyStateSolver::solve(const model::RateModel& model,
+                                           const model::Drive& drive, const double* guess,
+                                           double* y_out) {
+    Workspace& w = *ws_;
+    const Index n = static_cast<Index>(model.num_states());
+    w.resize(n);
+    model.state_scales(drive, w.scale.data());
+    SteadyStateReport report;
+
+    auto run_newton = [&](int max_iterations) {
+        return newton(model, drive, options_, max_iterations, w, report.newton_iterations,
+                      report.last_step_norm);
+    };
+    auto finish = [&](SolveStatus status, SolveMethod method) {
+        if (status == SolveStatus::converged && !physical(model, w.y)) {
+            status = SolveStatus::unphysical;
+        }
+        report.status = status;
+        report.method = status == SolveStatus::converged ? method : SolveMethod::none;
+        if (status == SolveStatus::converged) {
+            std::copy(w.y.data(), w.y.data() + n, y_out);
+        } else {
+            std::fill(y_out, y_out + n, 0.0);
+        }
+        return report;
+    };
+
+    if (guess != nullptr) {
+        w.y = Eigen::Map<const Eigen::VectorXd>(guess, n).cwiseMax(0.0);
+        for (std::size_t s = 0; s < model.species().size(); ++s) {
+            if (!model.is_inert(s)) continue;
+            const auto& sp = model.species()[s];
+            w.y.segment(static_cast<Index>(sp.first_state), static_cast<Index>(sp.num_levels))
+                .setZero();
+        }
+    } else {
+        linear_guess(model, drive, w.y, w.f, w.jac, w.lu, w.dy);
+    }
+    SolveStatus status = run_newton(options_.max_newton_iterations);
+    if (status == SolveStatus::converged || !options_.use_continuation) {
+        return finish(status, SolveMethod::newton);
+    }
+
+    // Pseudo-transient continuation from zero populations: (I/h - J) dy = f, h growing.
+    w.y.setZero();
+    model.rhs(drive, w.y.data(), w.f.data());
+    model.jacobian(drive, w.y.data(), w.jac.data());
+    const double fastest = w.jac.diagonal().cwiseAbs().maxCoeff();
+    double h = fastest > 0.0 ? 1.0e-2 / fastest : 1.0e-12;
+    int since_newton_try = 0;
+    for (int step = 0; step < options_.max_continuation_steps; ++step) {
+        ++report.continuation_steps;
+        model.rhs(drive, w.y.data(), w.f.data());
+        model.jacobian(drive, w.y.data(), w.jac.data());
+        if (!all_finite(w.f) || !w.jac.allFinite()) return finish(SolveStatus::non_finite, SolveMethod::none);
+        w.jac *= -1.0;
+        w.jac.diagonal().array() += 1.0 / h;
+        w.lu.compute(w.jac);
+        w.dy.noalias() = w.lu.solve(w.f);
+        if (!all_finite(w.dy)) {
+            h *= 0.25;
+            continue;
+        }
+        limited_step(model, w.y, w.dy, 1.0, w.trial);
+        // A step the positivity limiter had to cut is too long for the relaxation: shrink h.
+        update_weights(w.y, w.scale, w.weight);
+        const double cut = weighted_max_norm(w.trial - (w.y + w.dy), w.weight);
+        if (cut > 1e-6) {
+            h *= 0.25;
+            if (h < 1e-30) break;
+            continue;
+        }
+        const double change = weighted_max_norm(w.dy, w.weight);
+        w.y = w.trial;
+        h *= change < 0.5 ? 2.0 : 1.2;
+        if (++since_newton_try >= 10 && change < 0.1) {
+            since_newton_try = 0;
+            w.saved = w.y;  // keep the continuation iterate in case Newton wanders off
+            if (run_newton(options_.max_newton_iterations) == SolveStatus::converged) {
+                return finish(SolveStatus::converged, SolveMethod::continuation);
+            }
+            w.y = w.saved;
+        }
+    }
+    status = run_newton(options_.max_newton_iterations);
+    return finish(status, SolveMethod::continuation);
+}
+
+}  // namespace relsim::solver

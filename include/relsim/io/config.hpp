@@ -78,6 +78,15 @@ struct RunConfig {
 //! As load_config, from text (for tests); `virtual_path` names the source in messages.
 [[nodiscard]] RunConfig load_config_text(const std::string& text, const std::string& virtual_path);
 
+//! Reads one ion level-scheme file (configs/ions/<Ion>.toml) with the same checks as
+//! load_config (key paths in messages are relative to the file: "lines.1.rate_s").
+//! `ground_energies_cm1`, when not null, receives (name, energy [cm^-1]) of every ground-multiplet
+//! member that the file lists with an `energy_cm1` (the model itself needs only their names).
+//! Throws relsim::InputError.
+[[nodiscard]] model::LevelScheme load_ion_file(
+    const std::string& path,
+    std::vector<std::pair<std::string, double>>* ground_energies_cm1 = nullptr);
+
 //! Checks one value of a numeric model key (a sweep value) against the key's allowed range.
 //! Returns an empty string when allowed, otherwise the problem; `allowed` receives the range text.
 [[nodiscard]] std::string check_parameter_value(const std::string& key_path, double value,

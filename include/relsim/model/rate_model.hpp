@@ -27,6 +27,15 @@ struct CompiledLine {
     EmissionLine line;
 };
 
+//! A first-order process that returns an ion to its ground multiplet (an exciton fate).
+struct GroundLoss {
+    enum class Kind { radiative, nonradiative, quenching };
+    std::size_t species = 0;
+    std::size_t state = 0;
+    double rate_s = 0.0;
+    Kind kind = Kind::radiative;
+};
+
 //! Per-species constants of the compiled model.
 struct CompiledSpecies {
     std::string ion;
@@ -56,6 +65,10 @@ public:
     [[nodiscard]] const ModelParams& params() const noexcept { return params_; }
     [[nodiscard]] const std::vector<CompiledSpecies>& species() const noexcept { return species_; }
     [[nodiscard]] const std::vector<CompiledLine>& lines() const noexcept { return lines_; }
+    //! Every line, relaxation and quenching that ends on the ground multiplet.
+    [[nodiscard]] const std::vector<GroundLoss>& ground_losses() const noexcept {
+        return ground_losses_;
+    }
 
     //! Drive at the config's current density.
     [[nodiscard]] const Drive& nominal_drive() const noexcept { return nominal_drive_; }
@@ -67,9 +80,14 @@ public:
     //! Analytic Jacobian d(dy/dt)/dy, written column-major into jac (num_states()^2 entries).
     void jacobian(const Drive& drive, const double* y, double* jac) const;
 
-    //! Characteristic magnitude of each state [cm^-3] used to scale solvers: ion states scale
-    //! with N_s, ligand states with the linear-regime population. Never zero.
-    [[nodiscard]] const std::vector<double>& state_scales() const noexcept { return scales_; }
+    //! Characteristic magnitude of each state [cm^-3] under `drive`, used to scale solvers: ion
+    //! states scale with N_s, ligand states with their linear-regime population G / (total
+    //! first-order loss rate). Always > 0. `scales` has num_states() entries.
+    void state_scales(const Drive& drive, double* scales) const;
+
+    //! True when species s has N_s = 0: its states are held at zero (dy/dt = -y, a unit
+    //! relaxation that keeps the Jacobian regular) and it accepts no energy.
+    [[nodiscard]] bool is_inert(std::size_t s) const { return species_[s].inv_density_cm3 == 0.0; }
 
 private:
     struct Flow {  //!< first-order flow: rate * y[from] leaves `from`, enters `to` (if to >= 0)
@@ -89,9 +107,9 @@ private:
     std::vector<CompiledSpecies> species_;
     std::vector<CompiledLine> lines_;
     std::vector<Flow> flows_;              //!< A, R, Q within and out of each species
+    std::vector<GroundLoss> ground_losses_;
     std::vector<std::size_t> state_species_;  //!< species index of each ion state
     std::vector<IonTransfer> ion_transfers_;
-    std::vector<double> scales_;
     Drive nominal_drive_;
     double kS_total_s_ = 0.0;  //!< kS_rad + kS_nr + k_isc
     double kT_total_s_ = 0.0;  //!< kT_rad + kT_nr
