@@ -5,6 +5,7 @@
 #include "relsim/io/config.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -119,6 +120,11 @@ public:
     //! Every key of `t` must be in `allowed`.
     void check_keys(const toml::table& t, const std::string& prefix,
                     std::initializer_list<std::string_view> allowed) const {
+        check_keys_in(t, prefix, allowed);
+    }
+
+    template <typename Keys>
+    void check_keys_in(const toml::table& t, const std::string& prefix, const Keys& allowed) const {
         for (auto&& [k, v] : t) {
             const std::string_view name = k.str();
             if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
@@ -313,7 +319,7 @@ private:
                     const std::string erel = join(rel, "energy_cm1");
                     energies.emplace_back(name, src_.number(*en, key(erel), rule_key(erel)));
                 }
-                note(*et, key(rel));
+                (void)note(*et, key(rel));
             } else {
                 src_.fail(e.source(), key(rel), "expected a level name or a table, got " + type_name(e),
                           what);
@@ -499,14 +505,14 @@ toml::table parse_toml(const std::string& text, const std::string& file) {
     }
 }
 
-constexpr std::initializer_list<std::string_view> kIonFileKeys = {
+constexpr std::array<std::string_view, 7> kIonFileKeys = {
     "ion", "description", "references", "ground", "levels", "lines", "relaxations"};
 
 //! Checks the provenance keys of an ion file root and reads its scheme.
 model::LevelScheme read_ion_root(const Src& src, const toml::table& root, const std::string& prefix,
                                  const std::string& rule_prefix, Origins* origins,
                                  std::vector<std::pair<std::string, double>>& ground_energies) {
-    src.check_keys(root, prefix, kIonFileKeys);
+    src.check_keys_in(root, prefix, kIonFileKeys);
     if (const toml::node* n = root.get("ion")) (void)src.string(*n, join(prefix, "ion"));
     if (const toml::node* n = root.get("description")) (void)src.string(*n, join(prefix, "description"));
     if (const toml::node* n = root.get("references")) {
@@ -563,10 +569,9 @@ constexpr LigandField kLigandFields[] = {
     {"triplet_fwhm_nm", &model::LigandParams::triplet_fwhm_nm, false},
 };
 
-constexpr std::initializer_list<std::string_view> kDopantKeys = {
-    "ion",     "density_cm3", "accepting_level", "kTET_s", "kSET_s",      "kETU_s",
-    "kLP_cm3_s", "quench_s",  "kBT_s",           "ion_file", "ground",    "levels",
-    "lines",   "relaxations"};
+constexpr std::array<std::string_view, 14> kDopantKeys = {
+    "ion",       "density_cm3", "accepting_level", "kTET_s",   "kSET_s", "kETU_s", "kLP_cm3_s",
+    "quench_s",  "kBT_s",       "ion_file",        "ground",   "levels", "lines",  "relaxations"};
 
 class ConfigReader {
 public:
@@ -645,7 +650,7 @@ private:
     }
 
     void read_dopant(const toml::table& t, const std::string& prefix) {
-        src_.check_keys(t, prefix, kDopantKeys);
+        src_.check_keys_in(t, prefix, kDopantKeys);
         model::DopantParams d;
         const toml::node& ion_node = src_.require(t, prefix, "ion", kIonNameRule);
         d.ion = src_.string(ion_node, join(prefix, "ion"), kIonNameRule);
@@ -775,7 +780,8 @@ private:
             const fs::path p = dir / file;
             std::error_code ec;
             if (fs::exists(p, ec)) return p;
-            searched.push_back(dir.lexically_normal().string());
+            const fs::path shown = fs::absolute(dir, ec);
+            searched.push_back((ec ? dir : shown).lexically_normal().string());
         }
         src_.fail(ion_node.source(), join(prefix, "ion"),
                   fmt::format("no ion file '{}' found; searched: {}", file, list_text(searched)),
@@ -1091,7 +1097,7 @@ private:
                                 join(ak, "key"));
                 claim(at, join(ak, "key"), kp);
                 axis.keys.push_back(kp);
-                if (const toml::node* v = at.get("values")) {
+                if (const toml::node* vals = at.get("values")) {
                     for (const auto name : {"from", "log_from", "to", "points"}) {
                         if (const toml::node* n = at.get(name)) {
                             src_.fail(n->source(), join(ak, name),
@@ -1099,7 +1105,7 @@ private:
                                       "either values = [..] or from/log_from, to, points");
                         }
                     }
-                    axis.values.push_back(value_list(*v, join(ak, "values")));
+                    axis.values.push_back(value_list(*vals, join(ak, "values")));
                     axis.kind = "values";
                 } else {
                     if (!at.get("from") && !at.get("log_from")) {

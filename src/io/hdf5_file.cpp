@@ -591,24 +591,26 @@ struct H5File::Impl {
         const Where w = where(object);
         require_open(object);
         require_absolute(w);
+        // H5Lexists needs every parent to exist and be a group: check component by component.
         std::string prefix;
         std::size_t pos = 1;
         while (pos <= object.size()) {
             const std::size_t slash = std::min(object.find('/', pos), object.size());
             if (slash > pos) {
+                if (!prefix.empty() && object_kind(prefix) != H5I_GROUP) {
+                    return false;  // below a dataset
+                }
                 prefix.append("/").append(object, pos, slash - pos);
                 if (!w.check_tri(H5Lexists(file.get(), prefix.c_str(), H5P_DEFAULT),
-                                 "cannot look up a link")) {
-                    return false;
+                                 "cannot look up a link") ||
+                    !w.check_tri(H5Oexists_by_name(file.get(), prefix.c_str(), H5P_DEFAULT),
+                                 "cannot check the object")) {
+                    return false;  // missing, or a dangling soft link
                 }
             }
             pos = slash + 1;
         }
-        if (prefix.empty()) {
-            return true;  // "/"
-        }
-        return w.check_tri(H5Oexists_by_name(file.get(), prefix.c_str(), H5P_DEFAULT),
-                           "cannot check the object");
+        return true;  // also for "/"
     }
 
     //! H5I_DATASET, H5I_GROUP, ... of an existing object.

@@ -298,7 +298,9 @@ class Model:
             label = ion if labels.count(ion) == 1 else f"{ion}{i}"
             levels = [lv["name"] for lv in dop["levels"]]
             energies = np.array([float(lv["energy_cm1"]) for lv in dop["levels"]])
-            ground = list(dop["ground"])
+            # The ground multiplet: names (spec section 5), or tables with a `name`
+            # (and an energy for reference) as in configs/ions/*.toml.
+            ground = [g["name"] if isinstance(g, dict) else str(g) for g in dop["ground"]]
             if dop["accepting_level"] not in levels:
                 raise ConfigError(f"dopant.{i}: accepting_level '{dop['accepting_level']}' is not an excited level")
             sp = Species(
@@ -580,6 +582,30 @@ class Model:
         return net / self.G if self.G > 0 else float("nan")
 
 
+def self_check(model: Model, y: np.ndarray) -> dict:
+    """Internal consistency at a state y: rhs() against the independent term list,
+    and the analytic Jacobian against central differences with h = 1e-2 max(|y_k|,
+    1e-3 scale_k) (every term is at most quadratic, so the central difference is exact
+    up to round-off)."""
+    f = model.rhs(y)
+    ft = np.zeros(model.n)
+    for i, v in model.terms(y):
+        ft[i] += v
+    gross = np.maximum(model.gross_flux(y), 1e-300)
+    J = model.jacobian(y)
+    Jn = np.zeros_like(J)
+    scale = model.scales()
+    for k in range(model.n):
+        h = 1e-2 * max(abs(y[k]), 1e-3 * scale[k])
+        yp, ym = y.copy(), y.copy()
+        yp[k] += h
+        ym[k] -= h
+        Jn[:, k] = (model.rhs(yp) - model.rhs(ym)) / (2 * h)
+    row = np.maximum(np.abs(J).max(axis=1, keepdims=True), 1e-300)
+    return {"rhs_vs_terms": float(np.max(np.abs(f - ft) / gross)),
+            "jacobian_vs_fd": float(np.max(np.abs(J - Jn) / row))}
+
+
 # ---------------------------------------------------------------------------
 # Steady state (section 3 at dy/dt = 0)
 # ---------------------------------------------------------------------------
@@ -591,9 +617,11 @@ class SteadyState:
     ode_rel_residual: float       # the same right after the ODE
     ode_polish_change: float      # max_i |y_polish - y_ode| / scale_i
     t_end: float
-    ode_steps: int
+    ode_steps: int                # accepted BDF steps
     method: str
     message: str = ""
+    ode_nfev: int = 0             # right-hand-side / Jacobian evaluations of the ODE solve
+    ode_njev: int = 0
 
 
 def integrate_to_steady(model: Model, rtol=1e-10, atol=1e-14, use_jac=True, t_factor=1e3):
@@ -665,7 +693,8 @@ def solve_steady_state(model: Model, rtol=1e-10, atol=1e-14, conv_tol=1e-10) -> 
     neg = np.min(y) < -1e-9 * np.max(model.scales())
     ok = sol.success and r <= conv_tol and not neg
     msg = sol.message if not sol.success else ("negative population" if neg else "")
-    return SteadyState(y, ok, float(r), r_ode, change, t_end, int(sol.t.size), used, msg)
+    return SteadyState(y, ok, float(r), r_ode, change, t_end, int(sol.t.size) - 1, used, msg,
+                       int(sol.nfev), int(sol.njev))
 
 
 # ---------------------------------------------------------------------------
@@ -725,7 +754,7 @@ class Photometry:
 # ---------------------------------------------------------------------------
 # One point and a whole config
 # ---------------------------------------------------------------------------
-def evaluate_point(cfg: dict, photometry: Photometry, **solver_kw) -> dict:
+def evaluate_point(cfg: dict, photometry: Photometry, check: bool = False, **solver_kw) -> dict:
     model = Model(cfg)
     ss = solve_steady_state(model, **solver_kw)
     y = ss.y
@@ -756,10 +785,13 @@ def evaluate_point(cfg: dict, photometry: Photometry, **solver_kw) -> dict:
     }
     if ss.message:
         out["message"] = ss.message
+    if check:
+        out["self_check"] = self_check(model, y)
     return out
 
 
-def run_config(config_path: Path, cie: Path = DEFAULT_CIE, ion_dirs=None, **solver_kw) -> dict:
+def run_config(config_path: Path, cie: Path = DEFAULT_CIE, ion_dirs=None, check: bool = False,
+               **solver_kw) -> dict:
     config_path = Path(config_path)
     raw = load_toml(config_path)
     base = resolve_dopants(raw, config_path, ion_dirs)
@@ -770,7 +802,7 @@ def run_config(config_path: Path, cie: Path = DEFAULT_CIE, ion_dirs=None, **solv
         cfg = copy.deepcopy(base)
         for k, v in ov.items():
             set_path(cfg, k, v)
-        p = evaluate_point(cfg, photometry, **solver_kw)
+        p = evaluate_point(cfg, photometry, check, **solver_kw)
         p["index"] = list(idx)
         p["overrides"] = ov
         points.append(p)
@@ -794,10 +826,13 @@ def main(argv=None) -> int:
     ap.add_argument("config", type=Path)
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--cie", type=Path, default=DEFAULT_CIE)
-    ap.add_argument("--ion-dir", type=Path, action="append", default=[])
+    ap.add_argument("--ion-dir", type=Path, action="append", default=[],
+                    help="extra directory with <Ion>.toml level schemes")
+    ap.add_argument("--self-check", action="store_true",
+                    help="also check rhs() against the term list and the Jacobian against differences")
     args = ap.parse_args(argv)
     try:
-        res = run_config(args.config, args.cie, args.ion_dir)
+        res = run_config(args.config, args.cie, args.ion_dir, args.self_check)
     except (ConfigError, KeyError, FileNotFoundError, tomllib.TOMLDecodeError) as exc:
         print(f"relsim_reference: {args.config}: {exc!r}", file=sys.stderr)
         return 2
@@ -812,7 +847,13 @@ def main(argv=None) -> int:
               f"L={p['luminance_cd_m2']:.6e} cd/m2 fate_sum-1={p['fate_sum'] - 1:+.2e} "
               f"res={p['max_rel_residual']:.1e} {'ok' if p['converged'] else 'NOT CONVERGED'}")
     print(f"{len(res['points'])} points, worst relative residual {worst:.2e}, worst |fate sum - 1| {fsum:.2e}")
-    return 0 if all(p["converged"] for p in res["points"]) else 1
+    ok = all(p["converged"] for p in res["points"])
+    if args.self_check:
+        rt = max(p["self_check"]["rhs_vs_terms"] for p in res["points"])
+        jf = max(p["self_check"]["jacobian_vs_fd"] for p in res["points"])
+        print(f"self-check: max |rhs - sum(terms)| / gross {rt:.1e}, max Jacobian vs differences {jf:.1e}")
+        ok = ok and rt < 1e-12 and jf < 1e-5
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+//! @file result_file.hpp
+//! The relsim output file (spec section 6): names, shapes and units of every dataset, written
+//! block by block as a sweep proceeds, kill-safe, resumable, and published under its final
+//! name only when complete.
+//!
+//! While a run is in progress the file is `<out>.partial`. Every dataset is allocated at
+//! creation; each block is written as data -> flush -> `/sweep/done` marks -> flush, so a point
+//! whose mark is set has its data on disk whatever happens to the process afterwards.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "relsim/io/config.hpp"
+
+namespace relsim::io {
+
+class H5File;
+
+//! What a run writes: every name and shape, fixed before the first point is computed.
+struct ResultLayout {
+    std::vector<std::uint64_t> shape;  //!< one entry per sweep axis; empty for a single point
+    std::vector<SweepAxis> axes;
+    //! Floating-point results per point, as paths below /results ("eqe", "fates/tta", ...).
+    std::vector<std::string> scalar_names;
+    std::vector<std::string> scalar_units;
+    std::vector<std::string> line_labels;    //!< "/results/line_photon_rate" last dimension
+    std::vector<double> wavelength_nm;       //!< empty: no spectra saved
+    std::vector<double> transient_time_s;    //!< empty: no transient
+    //! Transient time series per point: "photon_rate", "<Ion>_photon_rate", ...
+    std::vector<std::string> transient_series;
+    [[nodiscard]] std::uint64_t num_points() const;
+};
+
+//! One block of consecutive points [first, first + count), quantity-major buffers.
+struct ResultBlock {
+    std::uint64_t first = 0;
+    std::uint64_t count = 0;
+    std::vector<double> scalars;           //!< [scalar][point]
+    std::vector<std::int32_t> status;      //!< [point]
+    std::vector<std::int32_t> method;      //!< [point]
+    std::vector<double> line_rates;        //!< [point][line]
+    std::vector<double> spectrum;          //!< [point][wavelength]
+    std::vector<double> transient;         //!< [series][point][time]
+    std::vector<double> rise_time_s;       //!< [point]
+    std::vector<double> decay_time_s;      //!< [point]
+    std::vector<std::int32_t> transient_status;  //!< [point]
+    //! Sizes every buffer for `n` points of `layout`.
+    void resize(const ResultLayout& layout, std::uint64_t n);
+};
+
+//! Identification written at the root of the file.
+struct RunIdentity {
+    std::string config_path;
+    std::string config_text;
+    std::string fingerprint;  //!< hash of the resolved parameters and axes (resume check)
+    std::string title;
+};
+
+class ResultFile {
+public:
+    //! Creates `<final_path>.partial` with every dataset allocated.
+    static ResultFile create(const std::string& final_path, const ResultLayout& layout,
+                             const RunIdentity& id);
+    //! Reopens `<final_path>.partial` to continue an interrupted run. Throws InputError when the
+    //! file belongs to another config (different fingerprint) or does not exist.
+    static ResultFile resume(const std::string& final_path, const ResultLayout& layout,
+                             const RunIdentity& id);
+
+    ResultFile(ResultFile&&) noexcept;
+    ResultFile& operator=(ResultFile&&) noexcept;
+    ~ResultFile();
+
+    //! Done marks of points [first, first + count) (1 = on disk).
+    [[nodiscard]] std::vector<std::uint8_t> done_marks(std::uint64_t first,
+                                                       std::uint64_t count) const;
+    //! Writes a block's data, flushes, then marks its points done and flushes again.
+    void write_block(const ResultBlock& block);
+    //! Reads back scalar results of points [first, first + count) for the run summary.
+    [[nodiscard]] std::vector<double> read_scalar(const std::string& name, std::uint64_t first,
+                                                  std::uint64_t count) const;
+    //! One element of any float64 dataset, by flat index.
+    [[nodiscard]] double read_double(const std::string& path, std::uint64_t index) const;
+    [[nodiscard]] std::vector<std::int32_t> read_status(std::uint64_t first,
+                                                        std::uint64_t count) const;
+    //! Writes the run summary attributes, closes and renames onto the final name.
+    void finish(std::uint64_t failed_points, double wall_time_s);
+
+    [[nodiscard]] const std::string& partial_path() const noexcept { return partial_path_; }
+
+private:
+    ResultFile() = default;
+    void create_datasets(const ResultLayout& layout);
+    std::unique_ptr<H5File> file_;
+    ResultLayout layout_;
+    std::string final_path_;
+    std::string partial_path_;
+};
+
+//! Portable 64-bit FNV-1a hash, as 16 hex digits (fingerprints; not cryptographic).
+[[nodiscard]] std::string fnv1a_hex(const std::string& text);
+
+//! Program version string written to every file.
+[[nodiscard]] std::string program_version();
+
+}  // namespace relsim::io

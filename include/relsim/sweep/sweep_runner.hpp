@@ -1,0 +1,60 @@
+//! @file sweep_runner.hpp
+//! Runs what a config asks for -- one point, a grid or random sweep, a pulse per point -- in
+//! parallel, streaming results into the output file block by block.
+//!
+//! Determinism: the points are cut into fixed work units (runs of at most 256 consecutive points
+//! along the last axis). A unit is solved by one thread, its first point from a cold start and
+//! each later point warm-started from its predecessor. Units and blocks depend only on the
+//! config, never on the thread count or the schedule, so every thread count writes identical
+//! bits.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "relsim/io/config.hpp"
+
+namespace relsim::sweep {
+
+struct RunOptions {
+    std::string output_path;     //!< final HDF5 name; "<out>.partial" while running
+    bool resume = false;         //!< continue "<out>.partial" of an interrupted run
+    int threads = 0;             //!< 0: OpenMP's default
+    bool quiet = false;          //!< no progress output
+    std::uint64_t block_points = 0;  //!< points per written block; 0 chooses
+};
+
+//! Observables of one point, for the terminal summary.
+struct PointReport {
+    std::uint64_t index = 0;
+    std::int32_t status = 0;
+    std::vector<std::pair<std::string, double>> values;  //!< (result name, value) of /results
+};
+
+struct RunSummary {
+    std::uint64_t points = 0;
+    std::uint64_t computed = 0;     //!< solved in this invocation
+    std::uint64_t resumed = 0;      //!< taken from the interrupted run
+    std::uint64_t failed = 0;
+    std::map<std::string, std::uint64_t> failures_by_kind;
+    bool interrupted = false;
+    double wall_time_s = 0.0;
+    std::string output_path;
+    PointReport best;               //!< the point of highest EQE (the only point without a sweep)
+    bool has_transient = false;
+    double rise_time_s = 0.0;       //!< of the best point
+    double decay_time_s = 0.0;
+};
+
+//! Runs the config. Throws InputError for bad input found late (e.g. --resume mismatch) and
+//! RunError for I/O failures; a solver failure at a point is recorded there, not thrown.
+RunSummary run(const io::RunConfig& config, const RunOptions& options);
+
+//! Requests a graceful stop (from a signal handler): the block in progress is finished and
+//! written, then run() returns with `interrupted` set.
+void request_stop() noexcept;
+
+}  // namespace relsim::sweep

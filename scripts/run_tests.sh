@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian machine to a tested build: installs what is missing, builds
+# relsim and its tests in Release (and the MPI build), and runs the whole CTest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh
+jobs=$(nproc)
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release -j "$jobs" "$@"

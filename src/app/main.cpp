@@ -1,0 +1,203 @@
+//! @file main.cpp
+//! The `relsim` command line: `relsim run CONFIG [-o OUT.h5]`, `relsim check CONFIG`.
+//! Exit codes: 0 ok, 1 run failure (or interrupted), 2 bad input.
+#include <fmt/core.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <string>
+
+#include "relsim/core/build_info.hpp"
+#include "relsim/core/error.hpp"
+#include "relsim/io/config.hpp"
+#include "relsim/io/result_file.hpp"
+#include "relsim/model/observables.hpp"
+#include "relsim/model/rate_model.hpp"
+#include "relsim/sweep/sweep_runner.hpp"
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_run_failure = 1;
+constexpr int exit_bad_input = 2;
+
+const char* origin_name(relsim::model::Origin o) {
+    switch (o) {
+        case relsim::model::Origin::config: return "config";
+        case relsim::model::Origin::ion_file: return "ion file";
+        case relsim::model::Origin::default_value: return "default";
+        case relsim::model::Origin::detailed_balance: return "detailed balance";
+        case relsim::model::Origin::derived: return "derived";
+    }
+    return "?";
+}
+
+void on_signal(int) {
+    relsim::sweep::request_stop();
+    std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+int check_command(const std::string& path) {
+    const relsim::io::RunConfig cfg = relsim::io::load_config(path);
+    const relsim::model::RateModel model(cfg.model);
+    fmt::print("{}: valid ({})\n", path, cfg.title.empty() ? "untitled" : cfg.title);
+    fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
+    for (const auto& r : cfg.resolved) {
+        fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", r.key, r.value, r.unit,
+                   origin_name(r.origin), r.source);
+    }
+    for (std::size_t s = 0; s < model.species().size(); ++s) {
+        const auto& sp = model.species()[s];
+        fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{}.kBT_s", s),
+                   sp.kBT_s, "s^-1", origin_name(sp.kBT_origin),
+                   sp.kBT_origin == relsim::model::Origin::detailed_balance
+                       ? "kTET (N_L/N_s) exp(-(E_T - E_a)/k_B T), spec section 3"
+                       : "config");
+    }
+    const auto& d = model.nominal_drive();
+    fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "generation G", d.generation_cm3_s,
+               "cm^-3 s^-1", "derived", "gamma J / (q w)");
+    fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "polaron density n_p",
+               d.polaron_density_cm3, "cm^-3", "derived", "sqrt(J / (q w k_L))");
+    fmt::print("states: {}\n", fmt::join(model.state_names(), ", "));
+    if (cfg.sweep) {
+        fmt::print("sweep ({}): {} points over {} axes\n", cfg.sweep->mode, cfg.sweep->num_points(),
+                   cfg.sweep->axes.size());
+        for (std::size_t a = 0; a < cfg.sweep->axes.size(); ++a) {
+            const auto& ax = cfg.sweep->axes[a];
+            fmt::print("  axis {}: {} ({}), {} values from {:g} to {:g}\n", a,
+                       fmt::join(ax.keys, " + "), ax.kind, ax.size(), ax.values[0].front(),
+                       ax.values[0].back());
+        }
+    }
+    if (cfg.transient) {
+        fmt::print("transient: {:g} mA cm^-2 for {:g} s, then {:g} s off, {} points per phase\n",
+                   cfg.transient->pulse_current_density_mA_cm2, cfg.transient->pulse_on_s,
+                   cfg.transient->off_s, cfg.transient->points);
+    }
+    return exit_ok;
+}
+
+double value_of(const relsim::sweep::PointReport& p, const std::string& name) {
+    for (const auto& [n, v] : p.values) {
+        if (n == name) return v;
+    }
+    return 0.0;
+}
+
+void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSummary& s) {
+    fmt::print("{} -> {}\n", cfg.path, s.output_path);
+    fmt::print("{} point{} ({} computed, {} resumed), {} failed, {:.3g} s\n", s.points,
+               s.points == 1 ? "" : "s", s.computed, s.resumed, s.failed, s.wall_time_s);
+    for (const auto& [kind, n] : s.failures_by_kind) fmt::print("  failed ({}): {}\n", kind, n);
+    const auto& p = s.best;
+    if (cfg.sweep) {
+        fmt::print("Point of peak EQE (index {}):", p.index);
+        std::uint64_t stride = 1;
+        std::vector<std::uint64_t> strides(cfg.sweep->axes.size());
+        for (std::size_t a = cfg.sweep->axes.size(); a-- > 0;) {
+            strides[a] = stride;
+            stride *= cfg.sweep->axes[a].size();
+        }
+        for (std::size_t a = 0; a < cfg.sweep->axes.size(); ++a) {
+            const auto& ax = cfg.sweep->axes[a];
+            const std::uint64_t i = (p.index / strides[a]) % ax.size();
+            fmt::print(" {} = {:g}", ax.keys[0], ax.values[0][i]);
+        }
+        fmt::print("\n");
+    }
+    if (p.status != 0) {
+        fmt::print("  no converged point\n");
+        return;
+    }
+    fmt::print("  EQE {:.4g} %   IQE {:.4g} %   transfer efficiency {:.4g} %\n",
+               100 * value_of(p, "eqe"), 100 * value_of(p, "iqe"),
+               100 * value_of(p, "transfer_efficiency"));
+    fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd A^-1\n",
+               value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
+               value_of(p, "current_efficiency_cd_A"));
+    std::vector<std::pair<double, std::string>> losses;
+    for (const auto& [name, v] : p.values) {
+        if (name.rfind("fates/", 0) != 0) continue;
+        const std::string channel = name.substr(6);
+        if (channel.find("radiative") != std::string::npos &&
+            channel.find("nonradiative") == std::string::npos) {
+            continue;  // photons are not losses
+        }
+        losses.emplace_back(v, channel);
+    }
+    std::sort(losses.rbegin(), losses.rend());
+    fmt::print("  largest losses (fraction of excitons):");
+    for (std::size_t i = 0; i < std::min<std::size_t>(3, losses.size()); ++i) {
+        fmt::print(" {} {:.3g}{}", losses[i].second, losses[i].first, i < 2 ? "," : "");
+    }
+    fmt::print("\n");
+    if (s.has_transient) {
+        fmt::print("  pulse: rise time {:.4g} s, decay time {:.4g} s\n", s.rise_time_s, s.decay_time_s);
+    }
+}
+
+int run_command(const std::string& path, std::string output, bool resume, int threads, bool quiet) {
+    const relsim::io::RunConfig cfg = relsim::io::load_config(path);
+    if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
+    relsim::sweep::RunOptions opt;
+    opt.output_path = output;
+    opt.resume = resume;
+    opt.threads = threads;
+    opt.quiet = quiet;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const relsim::sweep::RunSummary s = relsim::sweep::run(cfg, opt);
+    if (s.interrupted) {
+        fmt::print(stderr,
+                   "interrupted: {} of {} points are saved in {}.partial; continue with\n"
+                   "  relsim run {} -o {} --resume\n",
+                   s.computed + s.resumed, s.points, output, path, output);
+        return exit_run_failure;
+    }
+    print_summary(cfg, s);
+    return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"relsim: mean-field simulator of lanthanide-nanocrystal electroluminescence"};
+    app.set_version_flag("--version", std::string("relsim ") + relsim::build_info::version);
+    app.require_subcommand(1);
+
+    std::string config_path, output;
+    bool resume = false, quiet = false;
+    int threads = 0;
+    CLI::App* run = app.add_subcommand("run", "Run what CONFIG asks for: one point, a sweep, a pulse");
+    run->add_option("config", config_path, "TOML config file")->required();
+    run->add_option("-o,--output", output, "HDF5 output file (default: <config stem>.h5)");
+    run->add_flag("--resume", resume, "continue an interrupted run of the same config and output");
+    run->add_option("-t,--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::NonNegativeNumber);
+    run->add_flag("-q,--quiet", quiet, "no progress output");
+
+    std::string check_path;
+    CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
+    check->add_option("config", check_path, "TOML config file")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? exit_ok : exit_bad_input;
+    }
+    try {
+        if (*run) return run_command(config_path, output, resume, threads, quiet);
+        return check_command(check_path);
+    } catch (const relsim::InputError& e) {
+        fmt::print(stderr, "error: {}\n", e.what());
+        return exit_bad_input;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "relsim: run failed: {}\n", e.what());
+        return exit_run_failure;
+    }
+}

@@ -1,0 +1,249 @@
+//! @file point_evaluator.cpp
+#include "point_evaluator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+
+namespace relsim::sweep {
+namespace {
+
+constexpr double nm_in_cm = 1.0e-7;
+
+bool key_changes_bands(const std::string& key) {
+    for (const char* s : {"wavelength_nm", "fwhm_nm", "band_nm"}) {
+        if (key.find(s) != std::string::npos) return true;
+    }
+    return false;
+}
+
+//! Fixed scalar results, in output order, with units.
+const std::vector<std::pair<std::string, std::string>>& fixed_scalars() {
+    static const std::vector<std::pair<std::string, std::string>> v{
+        {"eqe", "1"},
+        {"iqe", "1"},
+        {"transfer_efficiency", "1"},
+        {"luminance_cd_m2", "cd m^-2"},
+        {"current_efficiency_cd_A", "cd A^-1"},
+        {"cie_x", "1"},
+        {"cie_y", "1"},
+        {"photon_rate/total", "cm^-3 s^-1"},
+        {"photon_rate/ligand_singlet", "cm^-3 s^-1"},
+        {"photon_rate/ligand_triplet", "cm^-3 s^-1"},
+    };
+    return v;
+}
+
+}  // namespace
+
+std::vector<model::BandShape> band_shapes(const model::ModelParams& params) {
+    std::vector<model::BandShape> bands{
+        {params.ligand.singlet_band_nm, params.ligand.singlet_fwhm_nm},
+        {params.ligand.triplet_band_nm, params.ligand.triplet_fwhm_nm}};
+    for (const model::DopantParams& d : params.dopants) {
+        for (const model::EmissionLine& ln : d.scheme.lines) {
+            bands.push_back({ln.wavelength_nm, ln.fwhm_nm});
+        }
+    }
+    return bands;
+}
+
+io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel& base_model,
+                             bool save_spectrum) {
+    io::ResultLayout L;
+    if (config.sweep) {
+        L.axes = config.sweep->axes;
+        for (const io::SweepAxis& ax : L.axes) L.shape.push_back(ax.size());
+    }
+    for (const auto& [name, unit] : fixed_scalars()) {
+        L.scalar_names.push_back(name);
+        L.scalar_units.push_back(unit);
+    }
+    for (const model::CompiledSpecies& sp : base_model.species()) {
+        L.scalar_names.push_back("photon_rate/" + sp.ion);
+        L.scalar_units.push_back("cm^-3 s^-1");
+    }
+    for (const std::string& name : base_model.state_names()) {
+        L.scalar_names.push_back("populations/" + name);
+        L.scalar_units.push_back("cm^-3");
+    }
+    for (const std::string& name : model::fate_names(base_model)) {
+        L.scalar_names.push_back("fates/" + name);
+        L.scalar_units.push_back("1");
+    }
+    for (const model::CompiledLine& cl : base_model.lines()) L.line_labels.push_back(cl.label);
+    if (save_spectrum) {
+        const io::SpectrumSpec& s = config.spectrum;
+        const auto n = static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
+        for (std::size_t i = 0; i < n; ++i) L.wavelength_nm.push_back(s.from_nm + static_cast<double>(i) * s.step_nm);
+    }
+    if (config.transient) {
+        const io::TransientSpec& t = *config.transient;
+        solver::PulseSpec pulse;
+        pulse.current_density_A_cm2 = t.pulse_current_density_mA_cm2 * 1e-3;
+        pulse.on_s = t.pulse_on_s;
+        pulse.off_s = t.off_s;
+        pulse.points = t.points;
+        L.transient_time_s = solver::pulse_output_times(pulse);
+        L.transient_series = {"photon_rate", "ligand_photon_rate"};
+        for (const model::CompiledSpecies& sp : base_model.species()) {
+            L.transient_series.push_back(sp.ion + "_photon_rate");
+        }
+    }
+    return L;
+}
+
+PointEvaluator::PointEvaluator(const io::RunConfig& config, const io::ResultLayout& layout,
+                               std::shared_ptr<const model::CieObserver> observer,
+                               std::shared_ptr<const model::Photometry> base_photometry)
+    : config_(config),
+      layout_(layout),
+      params_(config.model),
+      observer_(std::move(observer)),
+      photometry_(std::move(base_photometry)) {
+    for (const io::SweepAxis& ax : layout_.axes) {
+        std::vector<double*> slots;
+        for (const std::string& key : ax.keys) {
+            slots.push_back(model::find_parameter(params_, key));
+            bands_vary_ = bands_vary_ || key_changes_bands(key);
+        }
+        axis_slots_.push_back(std::move(slots));
+    }
+    strides_.assign(layout_.shape.size(), 1);
+    for (std::size_t a = layout_.shape.size(); a-- > 1;) {
+        strides_[a - 1] = strides_[a] * layout_.shape[a];
+    }
+}
+
+void PointEvaluator::set_point(std::uint64_t index) {
+    for (std::size_t a = 0; a < axis_slots_.size(); ++a) {
+        const std::uint64_t i = (index / strides_[a]) % layout_.shape[a];
+        for (std::size_t k = 0; k < axis_slots_[a].size(); ++k) {
+            *axis_slots_[a][k] = layout_.axes[a].values[k][i];
+        }
+    }
+}
+
+void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& block,
+                              std::uint64_t slot, std::string& failure_kind) {
+    const std::uint64_t count = block.count;
+    auto zero_slot = [&] {
+        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) block.scalars[q * count + slot] = 0.0;
+        const std::size_t nl = layout_.line_labels.size();
+        std::fill_n(block.line_rates.begin() + static_cast<long>(slot * nl), nl, 0.0);
+        const std::size_t nw = layout_.wavelength_nm.size();
+        std::fill_n(block.spectrum.begin() + static_cast<long>(slot * nw), nw, 0.0);
+    };
+    failure_kind.clear();
+    try {
+        set_point(index);
+        const model::RateModel model(params_);
+        const model::Drive drive = model.nominal_drive();
+        y_.resize(model.num_states());
+        const bool use_warm = warm && have_prev_ && prev_y_.size() == y_.size();
+        const solver::SteadyStateReport rep =
+            solver_.solve(model, drive, use_warm ? prev_y_.data() : nullptr, y_.data());
+        block.status[slot] = static_cast<std::int32_t>(rep.status);
+        block.method[slot] = static_cast<std::int32_t>(rep.method);
+        if (rep.status != solver::SolveStatus::converged) {
+            have_prev_ = false;
+            failure_kind = solver::to_string(rep.status);
+            zero_slot();
+        } else {
+            prev_y_ = y_;
+            have_prev_ = true;
+            fill(model, drive, block, slot);
+            // No silent NaN: a non-finite observable turns the point into a failure.
+            bool finite = true;
+            for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) {
+                finite = finite && std::isfinite(block.scalars[q * count + slot]);
+            }
+            if (!finite) {
+                block.status[slot] = static_cast<std::int32_t>(solver::SolveStatus::non_finite);
+                block.method[slot] = -1;
+                failure_kind = solver::to_string(solver::SolveStatus::non_finite);
+                have_prev_ = false;
+                zero_slot();
+            }
+        }
+        if (!layout_.transient_time_s.empty()) {
+            const io::TransientSpec& t = *config_.transient;
+            solver::PulseSpec pulse;
+            pulse.current_density_A_cm2 = t.pulse_current_density_mA_cm2 * 1e-3;
+            pulse.on_s = t.pulse_on_s;
+            pulse.off_s = t.off_s;
+            pulse.points = t.points;
+            const solver::TransientResult tr = solver::run_pulse(model, pulse);
+            const std::size_t nt = layout_.transient_time_s.size();
+            const std::size_t ns = model.species().size();
+            auto series = [&](std::size_t s) {
+                return block.transient.begin() + static_cast<long>((s * count + slot) * nt);
+            };
+            std::copy(tr.photon_rate_cm3_s.begin(), tr.photon_rate_cm3_s.end(), series(0));
+            for (std::size_t i = 0; i < nt; ++i) {
+                series(1)[static_cast<long>(i)] =
+                    tr.ligand_photon_rate_cm3_s[2 * i] + tr.ligand_photon_rate_cm3_s[2 * i + 1];
+                for (std::size_t s = 0; s < ns; ++s) {
+                    series(2 + s)[static_cast<long>(i)] = tr.species_photon_rate_cm3_s[i * ns + s];
+                }
+            }
+            block.rise_time_s[slot] = tr.rise_time_s;
+            block.decay_time_s[slot] = tr.decay_time_s;
+            block.transient_status[slot] = tr.status;
+        }
+    } catch (const std::exception& e) {
+        have_prev_ = false;
+        block.status[slot] = status_error;
+        block.method[slot] = -1;
+        failure_kind = "error";
+        zero_slot();
+    }
+}
+
+void PointEvaluator::fill(const model::RateModel& model, const model::Drive& drive,
+                          io::ResultBlock& block, std::uint64_t slot) {
+    model::evaluate_observables(model, drive, y_.data(), obs_);
+    const model::ModelParams& p = model.params();
+    // Outcoupled photon flux per band [cm^-2 s^-1] = outcoupling * w * rate per volume.
+    const double per_volume_to_flux = p.device.outcoupling * p.device.recombination_zone_nm * nm_in_cm;
+    band_flux_.resize(2 + obs_.line_photon_rate_cm3_s.size());
+    band_flux_[0] = per_volume_to_flux * obs_.ligand_singlet_photon_rate_cm3_s;
+    band_flux_[1] = per_volume_to_flux * obs_.ligand_triplet_photon_rate_cm3_s;
+    for (std::size_t l = 0; l < obs_.line_photon_rate_cm3_s.size(); ++l) {
+        band_flux_[2 + l] = per_volume_to_flux * obs_.line_photon_rate_cm3_s[l];
+    }
+    if (bands_vary_) {
+        photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(p));
+    }
+    const model::Colour c = photometry_->evaluate(band_flux_.data());
+    // Current efficiency: L [cd m^-2] / J [A m^-2]; J [A cm^-2] * 1e4 = J [A m^-2].
+    const double current_A_m2 = drive.current_density_A_cm2 * 1.0e4;
+
+    const std::uint64_t count = block.count;
+    std::size_t q = 0;
+    auto put = [&](double v) { block.scalars[(q++) * count + slot] = v; };
+    put(obs_.eqe);
+    put(obs_.iqe);
+    put(obs_.transfer_efficiency);
+    put(c.luminance_cd_m2);
+    put(current_A_m2 > 0.0 ? c.luminance_cd_m2 / current_A_m2 : 0.0);
+    put(c.cie_x);
+    put(c.cie_y);
+    put(obs_.photon_rate_cm3_s);
+    put(obs_.ligand_singlet_photon_rate_cm3_s);
+    put(obs_.ligand_triplet_photon_rate_cm3_s);
+    for (double r : obs_.species_photon_rate_cm3_s) put(r);
+    for (double v : y_) put(v);
+    for (double f : obs_.fates) put(f);
+    const std::size_t nl = obs_.line_photon_rate_cm3_s.size();
+    std::copy(obs_.line_photon_rate_cm3_s.begin(), obs_.line_photon_rate_cm3_s.end(),
+              block.line_rates.begin() + static_cast<long>(slot * nl));
+    if (!layout_.wavelength_nm.empty()) {
+        const std::size_t nw = layout_.wavelength_nm.size();
+        model::band_spectrum(photometry_->bands(), band_flux_.data(), layout_.wavelength_nm,
+                             block.spectrum.data() + slot * nw);
+    }
+}
+
+}  // namespace relsim::sweep

@@ -1,0 +1,63 @@
+//! @file point_evaluator.hpp (private to the sweep module)
+//! Solves one sweep point and fills its slot of a result block. One evaluator per thread: it
+//! owns a copy of the model parameters, the solver's scratch space and the previous solution
+//! used as a warm start.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "relsim/io/config.hpp"
+#include "relsim/io/result_file.hpp"
+#include "relsim/model/observables.hpp"
+#include "relsim/model/photometry.hpp"
+#include "relsim/model/rate_model.hpp"
+#include "relsim/solver/steady_state.hpp"
+#include "relsim/solver/transient.hpp"
+
+namespace relsim::sweep {
+
+//! Status code written for a point whose evaluation threw (beyond the SolveStatus codes).
+inline constexpr std::int32_t status_error = 5;
+
+//! Builds the output layout of a config (names, units, shapes).
+[[nodiscard]] io::ResultLayout make_layout(const io::RunConfig& config,
+                                           const model::RateModel& base_model,
+                                           bool save_spectrum);
+
+//! Band list in output order: ligand singlet, ligand triplet, then every Ln line.
+[[nodiscard]] std::vector<model::BandShape> band_shapes(const model::ModelParams& params);
+
+class PointEvaluator {
+public:
+    PointEvaluator(const io::RunConfig& config, const io::ResultLayout& layout,
+                   std::shared_ptr<const model::CieObserver> observer,
+                   std::shared_ptr<const model::Photometry> base_photometry);
+
+    //! Solves flat point `index` into slot `slot` of `block`. `warm`: start from the previous
+    //! point this evaluator solved. Never throws; failures become a status.
+    void evaluate(std::uint64_t index, bool warm, io::ResultBlock& block, std::uint64_t slot,
+                  std::string& failure_kind);
+
+private:
+    void set_point(std::uint64_t index);
+    void fill(const model::RateModel& model, const model::Drive& drive, io::ResultBlock& block,
+              std::uint64_t slot);
+
+    const io::RunConfig& config_;
+    const io::ResultLayout& layout_;
+    model::ModelParams params_;
+    std::vector<std::vector<double*>> axis_slots_;  //!< [axis][key] -> parameter in params_
+    std::vector<std::uint64_t> strides_;
+    bool bands_vary_ = false;
+    std::shared_ptr<const model::CieObserver> observer_;
+    std::shared_ptr<const model::Photometry> photometry_;
+    solver::SteadyStateSolver solver_;
+    std::vector<double> y_, prev_y_, band_flux_;
+    bool have_prev_ = false;
+    model::Observables obs_;
+};
+
+}  // namespace relsim::sweep

@@ -1,0 +1,233 @@
+//! @file sweep_runner.cpp
+//! The block loop: cut points into deterministic work units, solve the units of a block in
+//! parallel, write the block from this (single) thread, repeat; skip blocks an interrupted run
+//! already wrote.
+#include "relsim/sweep/sweep_runner.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "point_evaluator.hpp"
+#include "progress.hpp"
+#include "relsim/core/build_info.hpp"
+#include "relsim/core/error.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace relsim::sweep {
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+//! Longest run of consecutive last-axis points solved by one thread with warm starts.
+constexpr std::uint64_t max_unit_points = 256;
+
+struct WorkUnit {
+    std::uint64_t first = 0;
+    std::uint64_t count = 0;
+};
+
+//! Deterministic work units: rows of the last axis cut into runs of at most max_unit_points.
+class UnitCutter {
+public:
+    UnitCutter(std::uint64_t total, std::uint64_t row) : total_(total), row_(std::max<std::uint64_t>(row, 1)) {}
+    //! The unit starting at flat index `first` (always a unit boundary).
+    [[nodiscard]] WorkUnit at(std::uint64_t first) const {
+        const std::uint64_t in_row = first % row_;
+        const std::uint64_t left_in_row = row_ - in_row;
+        return {first, std::min({max_unit_points - in_row % max_unit_points, left_in_row, total_ - first})};
+    }
+
+private:
+    std::uint64_t total_;
+    std::uint64_t row_;
+};
+
+std::string serialise_params(const io::RunConfig& c) {
+    std::string s = c.text;
+    auto num = [&](double v) { s += fmt::format("{:.17g};", v); };
+    const model::ModelParams& p = c.model;
+    for (const model::DopantParams& d : p.dopants) {
+        s += d.ion + ":" + d.accepting_level + ";";
+        for (const auto& l : d.scheme.levels) {
+            s += l.name;
+            num(l.energy_cm1);
+        }
+        for (const auto& l : d.scheme.lines) {
+            s += l.from + ">" + l.to;
+            num(l.rate_s);
+            num(l.wavelength_nm);
+            num(l.fwhm_nm);
+        }
+        for (const auto& r : d.scheme.relaxations) {
+            s += r.from + ">" + r.to;
+            num(r.rate_s);
+        }
+    }
+    if (c.sweep) {
+        for (const io::SweepAxis& ax : c.sweep->axes) {
+            for (std::size_t k = 0; k < ax.keys.size(); ++k) {
+                s += ax.keys[k] + "=";
+                for (double v : ax.values[k]) num(v);
+            }
+        }
+    }
+    s += build_info::version;
+    return s;
+}
+
+std::string cie_table_path() {
+    if (const char* dir = std::getenv("RELSIM_DATA_DIR")) {
+        return std::string(dir) + "/cie1931_2deg_1nm.csv";
+    }
+    return std::string(build_info::source_dir) + "/data/cie1931_2deg_1nm.csv";
+}
+
+const char* failure_kind(std::int32_t status) {
+    if (status == status_error) return "error";
+    return solver::to_string(static_cast<solver::SolveStatus>(status));
+}
+
+}  // namespace
+
+void request_stop() noexcept { stop_requested.store(true); }
+
+RunSummary run(const io::RunConfig& config, const RunOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    stop_requested.store(false);
+    const model::RateModel base_model(config.model);
+    const bool has_sweep = config.sweep.has_value();
+    const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
+    const io::ResultLayout layout = make_layout(config, base_model, save_spectrum);
+    const std::uint64_t total = layout.num_points();
+
+    auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
+    auto photometry = std::make_shared<const model::Photometry>(*observer, band_shapes(config.model));
+
+    io::RunIdentity id;
+    id.config_path = config.path;
+    id.config_text = config.text;
+    id.title = config.title;
+    id.fingerprint = io::fnv1a_hex(serialise_params(config));
+
+    io::ResultFile file = options.resume ? io::ResultFile::resume(options.output_path, layout, id)
+                                         : io::ResultFile::create(options.output_path, layout, id);
+
+    int threads = 1;
+#ifdef _OPENMP
+    threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+#endif
+    std::vector<PointEvaluator> evaluators;
+    evaluators.reserve(static_cast<std::size_t>(threads));
+    for (int i = 0; i < threads; ++i) evaluators.emplace_back(config, layout, observer, photometry);
+
+    const bool warm_starts = !(has_sweep && config.sweep->mode == "random");
+    const UnitCutter cutter(total, layout.shape.empty() ? 1 : layout.shape.back());
+    const std::uint64_t block_target =
+        options.block_points > 0 ? options.block_points : (config.transient ? 16 : 4096);
+
+    RunSummary summary;
+    summary.points = total;
+    summary.output_path = options.output_path;
+    Progress progress(total, options.quiet);
+    io::ResultBlock block;
+    std::vector<WorkUnit> units;
+    std::uint64_t done = 0;
+
+    for (std::uint64_t b0 = 0; b0 < total;) {
+        units.clear();
+        std::uint64_t b1 = b0;
+        while (b1 < total && b1 - b0 < block_target) {
+            units.push_back(cutter.at(b1));
+            b1 += units.back().count;
+        }
+        const std::uint64_t n = b1 - b0;
+        bool already_done = false;
+        if (options.resume) {
+            const auto marks = file.done_marks(b0, n);
+            already_done = std::all_of(marks.begin(), marks.end(), [](std::uint8_t m) { return m == 1; });
+        }
+        if (already_done) {
+            for (std::int32_t s : file.read_status(b0, n)) {
+                if (s != 0) {
+                    ++summary.failed;
+                    ++summary.failures_by_kind[failure_kind(s)];
+                }
+            }
+            summary.resumed += n;
+        } else {
+            if (stop_requested.load()) {
+                summary.interrupted = true;
+                break;
+            }
+            block.resize(layout, n);
+            block.first = b0;
+            const long num_units = static_cast<long>(units.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+            for (long u = 0; u < num_units; ++u) {
+                int tid = 0;
+#ifdef _OPENMP
+                tid = omp_get_thread_num();
+#endif
+                PointEvaluator& ev = evaluators[static_cast<std::size_t>(tid)];
+                const WorkUnit& unit = units[static_cast<std::size_t>(u)];
+                std::string kind;
+                for (std::uint64_t k = 0; k < unit.count; ++k) {
+                    const std::uint64_t index = unit.first + k;
+                    ev.evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                }
+            }
+            file.write_block(block);
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (block.status[i] != 0) {
+                    ++summary.failed;
+                    ++summary.failures_by_kind[failure_kind(block.status[i])];
+                }
+            }
+            summary.computed += n;
+        }
+        done += n;
+        progress.update(done, summary.failed);
+        b0 = b1;
+    }
+    progress.finish(done, summary.failed);
+    summary.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (summary.interrupted) return summary;
+
+    // The summary's point: highest EQE among converged points (scanned in bounded chunks).
+    double best_eqe = -1.0;
+    std::uint64_t best = 0;
+    constexpr std::uint64_t chunk = 1u << 16;
+    for (std::uint64_t c0 = 0; c0 < total; c0 += chunk) {
+        const std::uint64_t n = std::min(chunk, total - c0);
+        const auto eqe = file.read_scalar("eqe", c0, n);
+        const auto status = file.read_status(c0, n);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            if (status[i] == 0 && eqe[i] > best_eqe) {
+                best_eqe = eqe[i];
+                best = c0 + i;
+            }
+        }
+    }
+    summary.best.index = best;
+    summary.best.status = file.read_status(best, 1)[0];
+    for (const std::string& name : layout.scalar_names) {
+        summary.best.values.emplace_back(name, file.read_scalar(name, best, 1)[0]);
+    }
+    summary.has_transient = config.transient.has_value();
+    if (summary.has_transient) {
+        summary.rise_time_s = file.read_double("/transient/rise_time_s", best);
+        summary.decay_time_s = file.read_double("/transient/decay_time_s", best);
+    }
+    file.finish(summary.failed, summary.wall_time_s);
+    return summary;
+}
+
+}  // namespace relsim::sweep
