@@ -141,7 +141,8 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     }
 }
 
-int run_command(const std::string& path, std::string output, bool resume, int threads, bool quiet) {
+int run_command(const std::string& path, std::string output, bool resume, int threads, bool quiet,
+                std::uint64_t block_points) {
     const relsim::io::RunConfig cfg = relsim::io::load_config(path);
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
     relsim::sweep::RunOptions opt;
@@ -149,6 +150,7 @@ int run_command(const std::string& path, std::string output, bool resume, int th
     opt.resume = resume;
     opt.threads = threads;
     opt.quiet = quiet;
+    opt.block_points = block_points;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     const relsim::sweep::RunSummary s = relsim::sweep::run(cfg, opt);
@@ -179,6 +181,9 @@ int main(int argc, char** argv) {
     run->add_flag("--resume", resume, "continue an interrupted run of the same config and output");
     run->add_option("-t,--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::NonNegativeNumber);
     run->add_flag("-q,--quiet", quiet, "no progress output");
+    std::uint64_t block_points = 0;
+    run->add_option("--block-points", block_points,
+                    "points per block written to the file (default 4096, 16 with a transient)");
 
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
@@ -191,7 +196,7 @@ int main(int argc, char** argv) {
         return code == 0 ? exit_ok : exit_bad_input;
     }
     try {
-        if (*run) return run_command(config_path, output, resume, threads, quiet);
+        if (*run) return run_command(config_path, output, resume, threads, quiet, block_points);
         return check_command(check_path);
     } catch (const relsim::InputError& e) {
         fmt::print(stderr, "error: {}\n", e.what());

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -650,7 +651,8 @@ struct H5File::Impl {
                     "cannot get the chunk dimensions");
             Handle type = w.handle(H5Dget_type(dset.get()), H5Tclose, "cannot get the type");
             const std::size_t elem_size = H5Tget_size(type.get());
-            Handle dapl = streaming_access_plist(w, dims, chunk, std::max<std::size_t>(elem_size, 1));
+            Handle dapl =
+                streaming_access_plist(w, dims, chunk, std::max<std::size_t>(elem_size, 1));
             w.check(dset.close(), "cannot close the dataset");
             dset = open_dataset(object, dapl.get());
         }
@@ -745,9 +747,13 @@ struct H5File::Impl {
         const std::vector<std::uint64_t> dims = extents_of(w, space.get());
         const std::uint64_t total = point_count(w, space.get());
         if (first > total || count > total - first) {
-            w.fail_plain(fmt::format("flat range [{}, {}) is outside the dataset of shape {} "
-                                     "({} elements)",
-                                     first, first + count, join_dims(dims), total));
+            const std::string range =
+                count <= std::numeric_limits<std::uint64_t>::max() - first
+                    ? fmt::format("[{}, {})", first, first + count)
+                    : fmt::format("[{}, {} + {})", first, first, count);
+            w.fail_plain(fmt::format("flat range {} is outside the dataset of shape {} ({} "
+                                     "elements)",
+                                     range, join_dims(dims), total));
         }
         if (count == 0) {
             return Handle();
@@ -756,15 +762,17 @@ struct H5File::Impl {
             w.check(H5Sselect_all(space.get()), "cannot select the element");
             return space;
         }
-        const std::vector<detail::Hyperslab> pieces = detail::decompose_flat_range(dims, first, count);
+        const std::vector<detail::Hyperslab> pieces =
+            detail::decompose_flat_range(dims, first, count);
+        // One union selection: its row-major order is the flat order of the memory buffer.
         H5S_seloper_t op = H5S_SELECT_SET;
+        std::array<hsize_t, detail::max_rank> start{};
+        std::array<hsize_t, detail::max_rank> block_count{};
         for (const detail::Hyperslab& piece : pieces) {
-            static_assert(sizeof(hsize_t) == sizeof(std::uint64_t));
-            w.check(H5Sselect_hyperslab(space.get(), op,
-                                        reinterpret_cast<const hsize_t*>(piece.start.data()),
-                                        nullptr,
-                                        reinterpret_cast<const hsize_t*>(piece.count.data()),
-                                        nullptr),
+            std::copy_n(piece.start.begin(), dims.size(), start.begin());
+            std::copy_n(piece.count.begin(), dims.size(), block_count.begin());
+            w.check(H5Sselect_hyperslab(space.get(), op, start.data(), nullptr,
+                                        block_count.data(), nullptr),
                     "cannot select a hyperslab");
             op = H5S_SELECT_OR;
         }
@@ -1090,7 +1098,8 @@ void H5File::create_chunked(const std::string& path, ElementType type,
     w.check(H5Pset_fill_value(dcpl.get(), memory_type(type), fill), "cannot set the fill value");
     Handle lcpl = link_create_plist(w);
     Handle dset = w.handle(H5Dcreate2(im.file.get(), path.c_str(), file_type(type), space.get(),
-                                      lcpl.get(), dcpl.get(), dapl.valid() ? dapl.get() : H5P_DEFAULT),
+                                      lcpl.get(), dcpl.get(),
+                                      dapl.valid() ? dapl.get() : H5P_DEFAULT),
                            H5Dclose,
                            fmt::format("cannot create the {} dataset of shape {}", type_name(type),
                                        join_dims(dims)));

@@ -3,13 +3,32 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
+#include <stdexcept>
 
 
 namespace relsim::sweep {
 namespace {
 
 constexpr double nm_in_cm = 1.0e-7;
+
+//! Fault injection for tests: flat point indices listed in $RELSIM_FAIL_POINTS (comma
+//! separated) throw during evaluation, exercising the failure path of a sweep.
+std::vector<std::uint64_t> injected_failures() {
+    std::vector<std::uint64_t> out;
+    if (const char* env = std::getenv("RELSIM_FAIL_POINTS")) {
+        std::string s(env);
+        std::size_t pos = 0;
+        while (pos < s.size()) {
+            const std::size_t end = s.find(',', pos);
+            out.push_back(std::stoull(s.substr(pos, end - pos)));
+            if (end == std::string::npos) break;
+            pos = end + 1;
+        }
+    }
+    return out;
+}
 
 bool key_changes_bands(const std::string& key) {
     for (const char* s : {"wavelength_nm", "fwhm_nm", "band_nm"}) {
@@ -101,7 +120,8 @@ PointEvaluator::PointEvaluator(const io::RunConfig& config, const io::ResultLayo
       layout_(layout),
       params_(config.model),
       observer_(std::move(observer)),
-      photometry_(std::move(base_photometry)) {
+      photometry_(std::move(base_photometry)),
+      fail_points_(injected_failures()) {
     for (const io::SweepAxis& ax : layout_.axes) {
         std::vector<double*> slots;
         for (const std::string& key : ax.keys) {
@@ -137,6 +157,9 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
     };
     failure_kind.clear();
     try {
+        if (std::find(fail_points_.begin(), fail_points_.end(), index) != fail_points_.end()) {
+            throw std::runtime_error("injected failure (RELSIM_FAIL_POINTS)");
+        }
         set_point(index);
         const model::RateModel model(params_);
         const model::Drive drive = model.nominal_drive();
@@ -192,7 +215,7 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
             block.decay_time_s[slot] = tr.decay_time_s;
             block.transient_status[slot] = tr.status;
         }
-    } catch (const std::exception& e) {
+    } catch (...) {
         have_prev_ = false;
         block.status[slot] = status_error;
         block.method[slot] = -1;

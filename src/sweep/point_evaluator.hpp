@@ -57,6 +57,7 @@ private:
     solver::SteadyStateSolver solver_;
     std::vector<double> y_, prev_y_, band_flux_;
     bool have_prev_ = false;
+    std::vector<std::uint64_t> fail_points_;  //!< fault injection for tests
     model::Observables obs_;
 };
 

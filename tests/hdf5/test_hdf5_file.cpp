@@ -171,12 +171,15 @@ TEST_CASE("hdf5 attributes of each type on root, groups and datasets", "[hdf5]")
         f.set_attribute("/g", "real", std::string("now a string"));
         f.set_attribute("/g", "count", 2.5);
         f.set_attribute("/g/data", "units", std::string("mW"));
+        // Larger than the 64 KiB object-header limit: dense attribute storage (v1.8 format).
+        f.set_attribute("/", "config_toml", std::string(300'000, 'c'));
         CHECK_THROWS_AS(f.set_attribute("/", "bad", std::string("a\0b", 3)), RunError);
         CHECK_THROWS_AS(f.set_attribute("/", "", 1.0), RunError);
     }
     H5File f(path, Mode::read_only);
     CHECK(f.exists("/new/group"));  // set_attribute created it
     CHECK(f.string_attribute("/", "text") == "second");
+    CHECK(f.string_attribute("/", "config_toml") == std::string(300'000, 'c'));
     CHECK(f.string_attribute("/g/data", "text") == "relsim µ /g/data");
     CHECK(f.string_attribute("/new/group", "text") == "relsim µ /new/group");
     CHECK(f.double_attribute("/", "real") == 6.02214076e23);

@@ -1,0 +1,580 @@
+#!/usr/bin/python3
+"""Regenerate docs/validation.md from relsim runs of configs/paper/*.toml.
+
+Runs `relsim run` on every paper config (Nature 2025, doi:10.1038/s41586-025-09717-1), reads the
+HDF5 outputs and writes the validation report: the calibration (what was fitted to what), one
+table per device (quantity, source, published value, relsim value, deviation, calibrated or
+predicted), and the predictions that were not fitted (roll-off, CIE trajectory, transient decay,
+spectra, the Werts analysis of the Eu emission, line positions of the ion library).
+
+Usage:
+    /usr/bin/python3 scripts/make_validation_report.py --relsim build/bin/relsim \
+        [--workdir DIR] [--out docs/validation.md] [--threads 2] [--check] [--json FILE]
+
+--check exits with status 1 when a done-when target is missed (Tb peak EQE 5.9 +- 0.3 %,
+reference ratio 76 +- 8, x = 0 CIE x < 0.35, x = 0.10 CIE x > 0.55, transfer < 1 ns and > 95 %,
+every point converged). Needs numpy and h5py (Debian's /usr/bin/python3 has them).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Published numbers ([N25] = Nature 2025, doi:10.1038/s41586-025-09717-1).
+N25 = "[N25]"
+PUB_PEAK_EQE = 0.059
+PUB_RATIO = 76.0
+# Done-when bounds (the project's targets; tests/validation uses the same).
+TOL_PEAK_EQE = 0.003
+TOL_RATIO = 8.0
+CIE_X_GREEN_MAX = 0.35
+CIE_X_RED_MIN = 0.55
+
+Q_E = 1.602176634e-19          # C (SI 2019)
+HC_J_NM = 6.62607015e-34 * 299792458.0 * 1e9
+K_B_EV = 8.617333262e-5        # eV/K (CODATA 2018)
+EV_CM1 = 1.602176634e-19 / (6.62607015e-34 * 299792458.0 * 100.0)  # cm^-1 per eV
+A_MD0 = 14.65                  # s^-1, Werts, Jukes, Verhoeven, PCCP 4, 1542 (2002)
+N_REFRACTIVE = 1.5             # n assumed by configs/ions/Eu.toml
+
+CONFIGS = {
+    "tb": "tb_czppoa_rolloff.toml",
+    "series": "tb_eu_colour_series.toml",
+    "ref": "tb_oleate_reference.toml",
+    "transient": "tb_czppoa_transient.toml",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+def run_relsim(relsim: str, config: Path, out: Path, threads: int) -> None:
+    cmd = [relsim, "run", str(config), "-o", str(out), "--quiet", "--threads", str(threads)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.stderr.write(res.stdout + res.stderr)
+        raise SystemExit(f"relsim failed ({res.returncode}): {' '.join(cmd)}")
+
+
+def load_toml(path: Path) -> dict:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def ion_scheme(config_path: Path, dopant: dict) -> dict:
+    """The level scheme a dopant uses (inline, ion_file or the search path of configs/README.md)."""
+    if "levels" in dopant:
+        return dopant
+    if "ion_file" in dopant:
+        return load_toml((config_path.parent / dopant["ion_file"]).resolve())
+    name = dopant["ion"] + ".toml"
+    search = [Path(p) for p in os.environ.get("RELSIM_ION_PATH", "").split(":") if p]
+    search += [config_path.parent / "ions", config_path.parent.parent / "ions", REPO / "configs" / "ions"]
+    for d in search:
+        if (d / name).is_file():
+            return load_toml(d / name)
+    raise SystemExit(f"ion file {name} not found for {config_path}")
+
+
+def radiative_rate(scheme: dict, level: str) -> float:
+    return sum(ln["rate_s"] for ln in scheme["lines"] if ln["from"] == level)
+
+
+def read(h5: h5py.File, name: str) -> np.ndarray:
+    return np.asarray(h5[name][()])
+
+
+def interp_log(x_target: float, xs: np.ndarray, ys: np.ndarray) -> float | None:
+    """y at x_target, linear in log x, on the first monotone stretch of xs (None outside)."""
+    lx = np.log(xs)
+    lt = math.log(x_target)
+    for i in range(1, len(xs)):
+        if (lx[i - 1] - lt) * (lx[i] - lt) <= 0 and lx[i] != lx[i - 1]:
+            w = (lt - lx[i - 1]) / (lx[i] - lx[i - 1])
+            return float(ys[i - 1] + w * (ys[i] - ys[i - 1]))
+    return None
+
+
+def first_crossing_below(xs: np.ndarray, ys: np.ndarray, level: float) -> float | None:
+    """First x (log-interpolated) after the maximum of ys where ys falls to `level`."""
+    start = int(np.argmax(ys))
+    for i in range(start + 1, len(xs)):
+        if ys[i] <= level:
+            w = (ys[i - 1] - level) / (ys[i - 1] - ys[i])
+            return float(math.exp(math.log(xs[i - 1]) + w * (math.log(xs[i]) - math.log(xs[i - 1]))))
+    return None
+
+
+def fmt(v: float | None, digits: int = 3) -> str:
+    if v is None:
+        return "not reached"
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if 1e-3 <= a < 1e5:
+        return f"{v:.{digits}g}"
+    return f"{v:.{digits - 1}e}"
+
+
+def pct(v: float, digits: int = 3) -> str:
+    return f"{100 * v:.{digits}g} %"
+
+
+class Report:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.failures: list[str] = []
+        self.values: dict[str, float] = {}
+
+    def add(self, *text: str) -> None:
+        self.lines.extend(text)
+
+    def table(self, header: list[str], rows: list[list[str]]) -> None:
+        self.add("| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|")
+        for r in rows:
+            self.add("| " + " | ".join(r) + " |")
+        self.add("")
+
+    def check(self, ok: bool, what: str) -> str:
+        if not ok:
+            self.failures.append(what)
+        return "yes" if ok else "**NO**"
+
+
+# --------------------------------------------------------------------------- analysis
+def tb_device(rep: Report, cfgp: Path, h5p: Path) -> dict:
+    cfg = load_toml(cfgp)
+    dev, lig, tb = cfg["device"], cfg["ligand"], cfg["dopant"][0]
+    scheme = ion_scheme(cfgp, tb)
+    a_5d4 = radiative_rate(scheme, "5D4")
+    q_5d4 = tb["quench_s"]["5D4"]
+    with h5py.File(h5p) as f:
+        J = read(f, "axes/0")
+        eqe, iqe = read(f, "results/eqe"), read(f, "results/iqe")
+        te = read(f, "results/transfer_efficiency")
+        L, ce = read(f, "results/luminance_cd_m2"), read(f, "results/current_efficiency_cd_A")
+        cx, cy = read(f, "results/cie_x"), read(f, "results/cie_y")
+        status = read(f, "results/status")
+        S, T = read(f, "results/populations/S"), read(f, "results/populations/T")
+        n5d4 = read(f, "results/populations/Tb_5D4")
+        fates = {k: read(f, "results/fates/" + k) for k in f["results/fates"]}
+        wl = read(f, "spectrum/wavelength_nm") if "spectrum" in f else None
+        spec = read(f, "spectrum/power") if "spectrum" in f else None
+    ip = int(np.argmax(eqe))
+    G = dev.get("charge_balance", 1.0) * J * 1e-3 / (Q_E * dev["recombination_zone_nm"] * 1e-7)
+    chi = dev.get("singlet_fraction", 0.25)
+    # Triplet formation: excitons, ISC and the thermally activated back-transfer from Tb 5D4
+    # (detailed balance of spec section 3 unless the config sets kBT_s).
+    kbt = tb.get("kBT_s")
+    if kbt is None:
+        e_a_eV = next(lv["energy_cm1"] for lv in scheme["levels"] if lv["name"] == tb["accepting_level"]) / EV_CM1
+        kbt = tb["kTET_s"] * lig["density_cm3"] / tb["density_cm3"] * math.exp(
+            -(lig["triplet_energy_eV"] - e_a_eV) / (K_B_EV * dev.get("temperature_K", 300.0)))
+    tau_t = T / ((1 - chi) * G + lig.get("k_isc_s", 1e11) * S + kbt * n5d4)
+    op = int(np.argmin(np.abs(np.log(J / 10.0))))  # 10 mA cm^-2 operating point
+    j50 = first_crossing_below(J, eqe, 0.5 * eqe[ip])
+    j90 = first_crossing_below(J, eqe, 0.9 * eqe[ip])
+    r = dict(peak_eqe=float(eqe[ip]), j_peak=float(J[ip]), iqe_peak=float(iqe[ip]), te_peak=float(te[ip]),
+             tau_t_max=float(tau_t[J <= 10.0 + 1e-9].max()), te_min=float(te[J <= 10.0 + 1e-9].min()),
+             cie=(float(cx[ip]), float(cy[ip])), ce_peak=float(ce[ip]), L10=float(L[op]), eqe10=float(eqe[op]),
+             j50=j50, j90=j90, l_max=float(L.max()), a_5d4=a_5d4, q_5d4=q_5d4,
+             tau_5d4=1.0 / (a_5d4 + q_5d4), kbt=kbt, all_ok=bool(np.all(status == 0)),
+             eqe_at_L={lv: interp_log(lv, L[: int(np.argmax(L)) + 1], eqe[: int(np.argmax(L)) + 1])
+                       for lv in (100.0, 1000.0, 10000.0)},
+             outcoupling=dev.get("outcoupling", 0.2), kTET=tb["kTET_s"], N_tb=tb["density_cm3"])
+    if spec is not None and spec.ndim == 2:
+        r["spectral_peak_nm"] = float(wl[int(np.argmax(spec[ip]))])
+    # roll-off table, one row per decade
+    rows = []
+    for i in range(0, len(J), 10):
+        loss = max(fates, key=lambda k: fates[k][i] if k != "Tb_radiative" else -1)
+        rows.append([fmt(J[i]), pct(eqe[i]), fmt(L[i]), fmt(ce[i]), fmt(n5d4[i] / tb["density_cm3"]),
+                     pct(te[i], 4), f"{loss} {fates[loss][i]:.3g}"])
+    r["rolloff_rows"] = rows
+    rep.values.update(tb_peak_eqe=r["peak_eqe"], tb_transfer_time_s=r["tau_t_max"],
+                      tb_transfer_efficiency_min=r["te_min"])
+    return r
+
+
+def ref_device(rep: Report, cfgp: Path, h5p: Path, tb: dict) -> dict:
+    cfg = load_toml(cfgp)
+    with h5py.File(h5p) as f:
+        eqe = read(f, "results/eqe")
+        tot = read(f, "results/photon_rate/total")
+        tbr = read(f, "results/photon_rate/Tb")
+        te = read(f, "results/transfer_efficiency")
+        status = read(f, "results/status")
+    with h5py.File(tb["h5"]) as f:
+        tb_eqe = read(f, "results/eqe") * read(f, "results/photon_rate/Tb") / read(f, "results/photon_rate/total")
+    ip = int(np.argmax(eqe))
+    ref_tb_eqe = eqe * tbr / tot
+    r = dict(peak_eqe=float(eqe[ip]), ratio=tb["peak_eqe"] / float(eqe[ip]),
+             ratio_tb=float(tb_eqe.max() / ref_tb_eqe.max()), host_share=float(1 - tbr[ip] / tot[ip]),
+             te=float(te[ip]), kTET=cfg["dopant"][0]["kTET_s"], all_ok=bool(np.all(status == 0)),
+             dexter=math.log(tb["kTET"] / cfg["dopant"][0]["kTET_s"]))
+    rep.values.update(ref_peak_eqe=r["peak_eqe"], ref_ratio=r["ratio"], ref_ratio_tb_only=r["ratio_tb"])
+    return r
+
+
+def colour_series(rep: Report, cfgp: Path, h5p: Path) -> dict:
+    cfg = load_toml(cfgp)
+    tbd, eud = cfg["dopant"][0], cfg["dopant"][1]
+    tb_scheme, eu_scheme = ion_scheme(cfgp, tbd), ion_scheme(cfgp, eud)
+    a_5d4 = radiative_rate(tb_scheme, "5D4")
+    q_5d4 = tbd["quench_s"]["5D4"]
+    k_cm3 = cfg["transfer"][0]["k_cm3_s"]
+    with h5py.File(h5p) as f:
+        n_tb, n_eu = read(f, "axes/0"), read(f, "axes/0_key1")
+        cx, cy = read(f, "results/cie_x"), read(f, "results/cie_y")
+        eqe = read(f, "results/eqe")
+        tot = read(f, "results/photon_rate/total")
+        eu = read(f, "results/photon_rate/Eu")
+        status = read(f, "results/status")
+        labels = [s.decode() for s in read(f, "results/line_labels")]
+        lines = read(f, "results/line_photon_rate")
+        wl, spec = read(f, "spectrum/wavelength_nm"), read(f, "spectrum/power")
+        eu_pop = sum(read(f, "results/populations/" + k) for k in f["results/populations"] if k.startswith("Eu_"))
+    x = 0.4 * n_eu / (n_tb + n_eu)
+    g_eu = np.where(n_eu > 0, 1 - eu_pop / np.where(n_eu > 0, n_eu, 1), 0.0)
+    k_tr = k_cm3 * n_eu * g_eu
+    eta_tr = k_tr / (a_5d4 + q_5d4 + k_tr)
+    peaks = [float(wl[int(np.argmax(spec[i]))]) for i in range(len(x))]
+    # Werts analysis of the x = 0.10 point from its line photon rates
+    i_last = len(x) - 1
+    idx = {lab: j for j, lab in enumerate(labels)}
+    i_md = lines[i_last, idx["Eu_5D0_7F1"]]
+    i_tot = sum(lines[i_last, idx[lab]] for lab in labels if lab.startswith("Eu_5D0_"))
+    a_werts = A_MD0 * N_REFRACTIVE**3 * i_tot / i_md
+    a_file = radiative_rate(eu_scheme, "5D0")
+    r = dict(x=x, cx=cx, cy=cy, eqe=eqe, eu_share=eu / tot, peaks=peaks, eta_tr=eta_tr, n_tb=n_tb, n_eu=n_eu,
+             all_ok=bool(np.all(status == 0)), a_werts=float(a_werts), a_file=a_file, k_cm3=k_cm3,
+             monotone=bool(np.all(np.diff(cx) > 0) and np.all(np.diff(cy) < 0)),
+             q_eu=eud["quench_s"]["5D0"], a_5d4=a_5d4, q_5d4=q_5d4)
+    rep.values.update(series_cie_x_x0=float(cx[0]), series_cie_x_x010=float(cx[-1]),
+                      series_werts_A_rad_s=float(a_werts))
+    return r
+
+
+def transient(rep: Report, cfgp: Path, h5p: Path) -> dict:
+    cfg = load_toml(cfgp)
+    tb = cfg["dopant"][0]
+    scheme = ion_scheme(cfgp, tb)
+    a = radiative_rate(scheme, "5D4")
+    q = tb["quench_s"]["5D4"]
+    with h5py.File(h5p) as f:
+        r = dict(decay=float(read(f, "transient/decay_time_s")), rise=float(read(f, "transient/rise_time_s")),
+                 status=int(read(f, "transient/status")) if "transient/status" in f else 0,
+                 tau=1.0 / (a + q), j=cfg["transient"]["pulse_current_density_mA_cm2"],
+                 lig_share=float(read(f, "results/photon_rate/ligand_singlet") + read(f, "results/photon_rate/ligand_triplet"))
+                 / float(read(f, "results/photon_rate/total")))
+        t = read(f, "transient/time_s")
+        pr = read(f, "transient/photon_rate")
+    on = cfg["transient"]["pulse_on_s"]
+    after = t > on
+    r["t99"] = None
+    p_on = pr[np.argmin(np.abs(t - on))]
+    below = np.nonzero(after & (pr <= 0.01 * p_on))[0]
+    if len(below):
+        r["t99"] = float(t[below[0]] - on)
+    rep.values.update(transient_decay_time_s=r["decay"], transient_rise_time_s=r["rise"])
+    return r
+
+
+def line_positions() -> list[list[str]]:
+    rows = []
+    for ion in ("Tb", "Eu"):
+        s = load_toml(REPO / "configs" / "ions" / f"{ion}.toml")
+        e = {g["name"]: g["energy_cm1"] for g in s["ground"] if isinstance(g, dict) and "energy_cm1" in g}
+        e.update({lv["name"]: lv["energy_cm1"] for lv in s["levels"]})
+        worst = max(s["lines"], key=lambda ln: abs(ln["wavelength_nm"] - 1e7 / (e[ln["from"]] - e[ln["to"]])) / ln["fwhm_nm"])
+        for ln in s["lines"]:
+            lam = 1e7 / (e[ln["from"]] - e[ln["to"]])
+            res = ln["wavelength_nm"] - lam
+            if ln is worst or (ion, ln["from"], ln["to"]) in {("Tb", "5D4", "7F5"), ("Eu", "5D0", "7F2"), ("Eu", "5D0", "7F1")}:
+                rows.append([f"{ion} {ln['from']} -> {ln['to']}" + (" (largest residual)" if ln is worst else ""),
+                             f"{ln['wavelength_nm']:.1f}", f"{lam:.1f}", f"{res:+.1f}", f"{ln['fwhm_nm']:.0f}",
+                             "yes" if abs(res) <= 0.5 * ln["fwhm_nm"] else "**NO**"])
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version: str) -> None:
+    A = rep.add
+    A("# Validation: the Nature 2025 devices, Eu/Tb spectroscopy and colour tuning", "",
+      "<!-- GENERATED by scripts/make_validation_report.py from `relsim run` on configs/paper/*.toml. "
+      "Do not edit by hand: re-run the script. -->", "",
+      "Paper: **[N25]** \"Electro-generated excitons for tunable lanthanide electroluminescence\", "
+      "Nature (2025), doi:10.1038/s41586-025-09717-1. Published figures used: peak EQE 5.9 % of "
+      "NaGd0.6F4:Tb0.4@CzPPOA; 76x the EQE of the device with oleate-capped (insulating) NCs; "
+      "ligand -> Ln transfer < 1 ns with ~100 % efficiency; EL colour green -> yellow -> red as x "
+      "rises in NaGd0.6F4:Tb(0.4-x)Eu(x)@CzPPOA, x = 0, 0.01, 0.05, 0.08, 0.10 (Fig. 4).", "",
+      f"Generated with {version}. Regenerate:", "",
+      "```sh",
+      "cmake --build build --target relsim",
+      "/usr/bin/python3 scripts/make_validation_report.py --relsim build/bin/relsim --out docs/validation.md",
+      "```", "",
+      "The same script runs as the CTest `validation.report_regenerates` (`ctest -L validation`), "
+      "with `--check`: it fails when a target below is missed. The C++ validation tests "
+      "(tests/validation/) check the same targets through the library API.", "")
+
+    A("## Devices (configs/paper/)", "")
+    rep.table(["config", "device", "what it runs"], [
+        ["`tb_czppoa_rolloff.toml`", "NaGd0.6F4:Tb0.4@CzPPOA", "J = 1e-3..1e3 mA cm^-2 (61 log points): peak EQE, roll-off, spectra"],
+        ["`tb_eu_colour_series.toml`", "NaGd0.6F4:Tb(0.4-x)Eu(x)@CzPPOA", "one zipped axis x = 0, 0.01, 0.05, 0.08, 0.10 over dopant.0/1.density_cm3 (+ the matching kTET split) at 1 mA cm^-2, spectra"],
+        ["`tb_oleate_reference.toml`", "NaGd0.6F4:Tb0.4@oleate (no semiconducting ligand)", "same J sweep; excitons on the TCTA-like host, weak host -> Tb coupling"],
+        ["`tb_czppoa_transient.toml`", "NaGd0.6F4:Tb0.4@CzPPOA", "20 ms pulse at 10 mA cm^-2, 30 ms after: EL rise and decay"],
+    ])
+    A("Densities from composition (every config header repeats this): beta-NaREF4 holds 13.8 RE "
+      "sites nm^-3 (1.38e22 cm^-3); 10 nm NC cores with a 1.5 nm CzPPOA shell packed at random "
+      "close packing 0.64 give an NC-core volume fraction phi = 0.64 (10/13)^3 = 0.29 in the "
+      "emissive layer, so 40 % Tb is N_Tb = 1.38e22 x 0.40 x 0.29 = 1.60e21 cm^-3 (layer average) "
+      "and each 1 % of Eu is 4.0e19 cm^-3. Ligands: 1.5 nm^-2 of NC surface -> 471 per NC -> "
+      "N_L = 6 sigma phi / d = 2.61e20 cm^-3. The Tb -> Eu constant is given against the in-NC Eu "
+      "density (3.0e-18 cm^3 s^-1) and divided by phi for the layer-average density the config "
+      "uses.", "")
+
+    A("## Calibration", "",
+      "Only numbers the literature leaves open were fitted, one number to one published figure. "
+      "Everything else is literature, derived from composition, or a stated assumption (each "
+      "config line says which).", "")
+    rep.table(["parameter", "final value", "fitted to", "how", "note"], [
+        ["`dopant.0.quench_s.5D4` (Tb 5D4 quenching, NC surface / concentration)", f"{fmt(tb['q_5d4'])} s^-1",
+         "peak EQE 5.9 % [N25]", "EQE = outcoupling x eta_transfer x A/(A+Q); A = 180 s^-1 (ion file), outcoupling 0.20, eta_transfer 0.9995 -> Q = 430 s^-1",
+         f"implies tau(5D4) = {tau_ms(tb['tau_5d4'])} ms and eta(5D4) = {tb['a_5d4'] / (tb['a_5d4'] + tb['q_5d4']):.3f}; same value used in all four configs"],
+        ["`dopant.0.kTET_s` of the oleate reference (host -> Tb coupling)", f"{fmt(ref['kTET'])} s^-1",
+         "76x EQE ratio [N25]", "ratio of the two peak EQEs (both over the same J sweep)",
+         f"2e9 / {fmt(ref['kTET'])} = exp({ref['dexter']:.1f}): Dexter exp(-2 dR/L) with dR ~ {ref['dexter'] * 0.1:.1f} nm at L = 0.2 nm, the oleate shell"],
+    ])
+    A("Not fitted (and why):", "",
+      f"- **Outcoupling** {tb['outcoupling']:.2f}: the literature value 1/(2n^2) = 0.195 for n = 1.6 (Greenham, "
+      "Friend, Bradley, Adv. Mater. 6, 491 (1994)), inside the allowed 0.15-0.25. The peak EQE fixes only "
+      "the product outcoupling x eta(5D4); a measured EL or PL decay of the device would split it "
+      f"(outcoupling 0.15 would need {alt(tb, 0.15)}; 0.25 would need {alt(tb, 0.25)}).",
+      "- **Charge balance** 1 (assumed ideal), for the same reason: it multiplies the same product.",
+      f"- **kTET = {fmt(tb['kTET'])} s^-1** of CzPPOA: chosen inside the published bound (< 1 ns), not fitted.",
+      f"- **Tb -> Eu transfer** 3.0e-18 cm^3 s^-1 in the NC ({fmt(ser['k_cm3'])} cm^3 s^-1 layer average): "
+      "assumed within the 1e-18..1e-17 cm^3 s^-1 range of Tb -> Eu transfer in concentrated hosts; the "
+      "colour trajectory it produces is a prediction.",
+      f"- **Eu 5D0 quenching** {fmt(ser['q_eu'])} s^-1: set equal to the calibrated Tb value (same NC surface and "
+      "ligand); no Eu-series EQE was used.",
+      "- **Reference host singlets nearly dark** (kS_rad 1e6 vs kS_nr 1e9 s^-1): not a fit but a "
+      "constraint of the data: 76x below 5.9 % leaves 0.078 % EQE = 0.39 % photons per electron for the "
+      "whole reference; a host with an ordinary fluorescence yield would emit several times more than "
+      "that at any coupling. Both the total-EQE ratio and the Tb-only ratio are reported.",
+      "- **Ion library** (configs/ions/Tb.toml, Eu.toml): radiative rates, branching, line positions and "
+      "relaxations with their literature sources; Eu A(5D0 -> 7F1) = 14.65 n^3 (Werts 2002), n = 1.5.", "")
+
+    # --- Tb device
+    A("## NaGd0.6F4:Tb0.4@CzPPOA (`tb_czppoa_rolloff.toml`, `tb_czppoa_transient.toml`)", "")
+    d_eqe = tb["peak_eqe"] - PUB_PEAK_EQE
+    rows = [
+        ["peak EQE", N25, "5.9 %", pct(tb["peak_eqe"], 4), f"{100 * d_eqe:+.3f} % abs ({d_eqe / PUB_PEAK_EQE:+.1%})",
+         "calibrated", rep.check(abs(d_eqe) <= TOL_PEAK_EQE, "Tb peak EQE within 5.9 +- 0.3 %")],
+        ["ligand triplet -> Ln transfer time (T / triplet formation incl. back-transfer, max over J <= 10 mA cm^-2)", N25, "< 1 ns",
+         f"{tb['tau_t_max'] * 1e9:.3f} ns", "within bound", "kTET chosen in bound; time predicted",
+         rep.check(tb["tau_t_max"] < 1e-9, "transfer time < 1 ns")],
+        ["transfer efficiency (spec section 4), min over J <= 10 mA cm^-2", N25, "~100 %",
+         pct(tb["te_min"], 5), f"{100 * (tb['te_min'] - 1):+.3f} %", "predicted",
+         rep.check(tb["te_min"] > 0.95, "transfer efficiency > 95 %")],
+        ["CIE 1931 (x, y) at peak EQE", f"{N25} Fig. 4c (x = 0)", "green", f"({tb['cie'][0]:.3f}, {tb['cie'][1]:.3f})",
+         "green side", "predicted", rep.check(tb["cie"][0] < CIE_X_GREEN_MAX, "Tb device CIE x < 0.35")],
+        ["spectral maximum", "spec section 1 / Tb.toml", "544 nm (5D4 -> 7F5)",
+         f"{tb.get('spectral_peak_nm', float('nan')):.1f} nm", f"{tb.get('spectral_peak_nm', 544.0) - 544.0:+.1f} nm",
+         "predicted", rep.check(abs(tb.get("spectral_peak_nm", 0.0) - 544.0) <= 1.0, "Tb spectral peak at 544 nm")],
+        ["Tb 5D4 -> ligand back-transfer kBT (detailed balance, spec section 3)", "-", "-",
+         f"{fmt(tb['kbt'])} s^-1", "-", "predicted (harmless: the triplet returns in 0.5 ns)", "-"],
+        ["current efficiency at peak EQE", "-", "not used", f"{fmt(tb['ce_peak'])} cd A^-1", "-", "predicted", "-"],
+        ["EL decay time (1/e) after a 10 mA cm^-2 pulse", "-", "not used", f"{tau_ms(tr['decay'])} ms",
+         f"{tr['decay'] / tr['tau'] - 1:+.2%} vs 1/(A+Q) = {tau_ms(tr['tau'])} ms", "predicted",
+         rep.check(abs(tr["decay"] / tr["tau"] - 1) < 5e-3 and tr["status"] == 0, "transient decay = 1/(A+Q)")],
+        ["EL rise time (1 - 1/e) of the pulse", "-", "not used", f"{tau_ms(tr['rise'])} ms", "-", "predicted", "-"],
+        ["every point converged", "-", "-", str(tb["all_ok"]), "-", "-", rep.check(tb["all_ok"], "Tb sweep converged")],
+    ]
+    rep.table(["quantity", "source", "published", "relsim", "deviation", "calibrated / predicted", "in target"], rows)
+
+    A("### Prediction: the roll-off (not fitted)", "",
+      "EQE, luminance (Lambertian), current efficiency, excited Tb fraction X = N(5D4)/N_Tb, transfer "
+      "efficiency and the largest loss channel (fraction of excitons), one row per decade of J:", "")
+    rep.table(["J [mA cm^-2]", "EQE", "L [cd m^-2]", "CE [cd A^-1]", "X(Tb)", "transfer eff.", "largest loss"],
+              tb["rolloff_rows"])
+    L = tb["eqe_at_L"]
+    A(f"- EQE stays within 10 % of its peak up to J90 = {fmt(tb['j90'])} mA cm^-2 and halves at "
+      f"J50 = {fmt(tb['j50'])} mA cm^-2; EQE at 100 / 1000 / 10 000 cd m^-2: "
+      f"{pct(L[100.0]) if L[100.0] else 'n/a'} / {pct(L[1000.0]) if L[1000.0] else 'n/a'} / "
+      f"{pct(L[10000.0]) if L[10000.0] else 'n/a'}; the luminance saturates at {fmt(tb['l_max'])} cd m^-2.",
+      "- Mechanism in the model: the finite Tb pool saturates (X -> 1, the 1.64 ms 5D4 lifetime), the "
+      "ligand triplets then wait and are lost to TTA and triplet-polaron quenching. Tb*-Tb* "
+      "annihilation (kETU) and Tb*-polaron quenching (kLP) are OFF for want of independent values, so "
+      "this roll-off is the saturation limit, an upper bound on the EQE at high J. The published "
+      "EQE-luminance curve ([N25] Fig. 4e) was not digitised here; a roll-off that sets in at a lower "
+      "luminance than predicted would measure kETU / kLP, the next parameters to calibrate.", "")
+
+    # --- reference
+    A("## Reference: NaGd0.6F4:Tb0.4@oleate (`tb_oleate_reference.toml`)", "",
+      "Modelling choice: charges cannot enter the insulating oleate-capped NCs, so excitons form on the "
+      "adjacent TCTA-like carbazole host (the `[ligand]` table describes that host: T1 2.76 eV, density "
+      "9.8e20 cm^-3, no heavy-atom ISC, weak phosphorescence) and reach Tb only across the oleate shell "
+      "(weak kTET, calibrated). Same NC cores, Tb density, Tb quenching and stack as the CzPPOA device.", "")
+    d_r = ref["ratio"] - PUB_RATIO
+    rep.table(["quantity", "source", "published", "relsim", "deviation", "calibrated / predicted", "in target"], [
+        ["peak EQE", N25, "5.9 % / 76 = 0.078 %", pct(ref["peak_eqe"]), "-", "calibrated (via the ratio)", "-"],
+        ["EQE(CzPPOA) / EQE(oleate), peak over peak", N25, "76", f"{ref['ratio']:.1f}", f"{d_r:+.1f} ({d_r / PUB_RATIO:+.1%})",
+         "calibrated", rep.check(abs(d_r) <= TOL_RATIO, "reference ratio within 76 +- 8")],
+        ["same ratio, Tb lines only", "-", "-", f"{ref['ratio_tb']:.1f}", f"{ref['ratio_tb'] - PUB_RATIO:+.1f}",
+         "predicted", rep.check(abs(ref["ratio_tb"] - PUB_RATIO) <= TOL_RATIO, "Tb-only ratio within 76 +- 8")],
+        ["host share of the reference's photons", "-", "-", pct(ref["host_share"]), "-", "predicted", "-"],
+        ["transfer efficiency host -> Tb", "-", "-", pct(ref["te"]), "-", "predicted", "-"],
+        ["every point converged", "-", "-", str(ref["all_ok"]), "-", "-", rep.check(ref["all_ok"], "reference sweep converged")],
+    ])
+
+    # --- colour series
+    A("## Colour series NaGd0.6F4:Tb(0.4-x)Eu(x)@CzPPOA (`tb_eu_colour_series.toml`)", "",
+      "Nothing of this device was fitted to colour data (only the shared Tb quenching, fitted on the "
+      "Tb device's EQE). The whole trajectory is a prediction.", "")
+    rows = []
+    for i, x in enumerate(ser["x"]):
+        rows.append([f"{x:.2f}", fmt(ser["n_tb"][i]), fmt(ser["n_eu"][i]), f"{ser['cx'][i]:.3f}", f"{ser['cy'][i]:.3f}",
+                     f"{ser['peaks'][i]:.1f}", pct(ser["eu_share"][i]), pct(ser["eta_tr"][i]), pct(ser["eqe"][i])])
+    rep.table(["x", "N_Tb [cm^-3]", "N_Eu [cm^-3]", "CIE x", "CIE y", "peak [nm]", "Eu photon share",
+               "Tb -> Eu efficiency", "EQE"], rows)
+    cx0, cx1 = float(ser["cx"][0]), float(ser["cx"][-1])
+    rep.table(["quantity", "source", "published", "relsim", "deviation", "calibrated / predicted", "in target"], [
+        ["x = 0 colour", f"{N25} Fig. 4c", "green (CIE x < 0.35)", f"CIE x {cx0:.3f}", f"{cx0 - CIE_X_GREEN_MAX:+.3f} vs bound",
+         "predicted", rep.check(cx0 < CIE_X_GREEN_MAX, "x = 0 CIE x < 0.35")],
+        ["x = 0.10 colour", f"{N25} Fig. 4c", "red (CIE x > 0.55)", f"CIE x {cx1:.3f}", f"{cx1 - CIE_X_RED_MIN:+.3f} vs bound",
+         "predicted", rep.check(cx1 > CIE_X_RED_MIN, "x = 0.10 CIE x > 0.55")],
+        ["trajectory green -> yellow -> red", f"{N25} Fig. 4c", "monotone", "CIE x rising, y falling" if ser["monotone"] else "not monotone",
+         "-", "predicted", rep.check(ser["monotone"], "CIE trajectory monotone in x")],
+        ["x = 0 spectral maximum", f"{N25} Fig. 4b", "544 nm (Tb)", f"{ser['peaks'][0]:.1f} nm", f"{ser['peaks'][0] - 544:+.1f} nm",
+         "predicted", rep.check(abs(ser["peaks"][0] - 544) <= 1.0, "x = 0 peak at 544 nm")],
+        ["x = 0.10 spectral maximum", f"{N25} Fig. 4b", "615 nm (Eu)", f"{ser['peaks'][-1]:.1f} nm", f"{ser['peaks'][-1] - 615:+.1f} nm",
+         "predicted", rep.check(abs(ser["peaks"][-1] - 615) <= 1.0, "x = 0.10 peak at 615 nm")],
+        ["Eu 5D0 radiative rate by Werts from the x = 0.10 EL lines (n = 1.5)", "Werts et al., PCCP 4, 1542 (2002)",
+         f"{ser['a_file']:.1f} s^-1 (Eu.toml)", f"{ser['a_werts']:.1f} s^-1", f"{ser['a_werts'] / ser['a_file'] - 1:+.2%}",
+         "literature consistency", rep.check(abs(ser["a_werts"] / ser["a_file"] - 1) < 1e-3, "Werts A_rad")],
+        ["every point converged", "-", "-", str(ser["all_ok"]), "-", "-", rep.check(ser["all_ok"], "series converged")],
+    ])
+    A(f"The colour moves through yellow already at 1 % Eu because the Tb -> Eu transfer "
+      f"({fmt(ser['k_cm3'] * ser['n_eu'][1])} s^-1 at x = {ser['x'][1]:.2f}) competes with the "
+      f"{tau_ms(1 / (ser['a_5d4'] + ser['q_5d4']))} ms Tb lifetime; the red end is limited by the Tb "
+      "emission that survives the Tb -> Eu transfer (efficiency in the table) and by the Eu 5D0 "
+      f"quantum efficiency ({ser['a_file']:.0f} / ({ser['a_file']:.0f} + {ser['q_eu']:.0f}) = "
+      f"{ser['a_file'] / (ser['a_file'] + ser['q_eu']):.2f}), which also sets the predicted EQE drop "
+      "along the series.", "")
+
+    # --- spectroscopy
+    A("## Spectroscopy of the ion library", "",
+      "Line positions: file wavelength against the vacuum wavelength 1e7 / (E_from - E_to) of the "
+      "levels (Tb: Carnall 1968/1989; Eu: Binnemans 2015), tolerance FWHM / 2 (the bands overlap "
+      "above half height); the signature lines and the largest residual of each ion:", "")
+    rep.table(["line", "file [nm]", "1e7/dE [nm]", "residual [nm]", "FWHM [nm]", "within FWHM/2"], line_positions())
+    A("The Werts analysis from the simulated spectrum (photon units, windows 570-720 nm and "
+      "583-599 nm) and its independence of the 5D0 quenching are in tests/validation/"
+      "test_spectroscopy.cpp (Eu-only variant of the series device, since the Tb 5D4 -> 7F4 band at "
+      "586 nm overlaps the Eu magnetic-dipole band in a co-doped spectrum).", "")
+
+    # --- issues
+    A("## Limits of this validation", "",
+      "- Four published numbers only; the paper's EQE-luminance curves, transient EL, and CIE "
+      "coordinates were not digitised, so the roll-off, decay times and the exact trajectory are "
+      "predictions without a quantitative comparison.",
+      "- The peak EQE is at the lowest current in the model (no charge-balance or leakage physics at "
+      "low J), while a real device's EQE rises first.",
+      "- Outcoupling, charge balance and Tb quenching are degenerate for the peak EQE; the decay "
+      f"time ({tau_ms(tb['tau_5d4'])} ms predicted) is the measurement that would split them. The "
+      "calibrated lifetime is shorter than the 4-6 ms of Tb3+ in fluoride nanocrystals quoted in "
+      "configs/ions/Tb.toml; 40 % Tb (energy migration to the NC surface) shortens it, but if the "
+      "device's measured Tb lifetime is longer, part of the missing EQE lies in outcoupling or charge "
+      "balance instead (within 0.15-0.25 the outcoupling moves tau between the two values above).",
+      "- The thermally activated back-transfer Tb 5D4 -> ligand (detailed balance with E_T = 2.90 eV) "
+      "is about half the 5D4 decay rate. It costs nothing here because the ligand returns the "
+      "excitation in 0.5 ns, but it makes E_T a sensitive number: the ligand's measured T1 would be "
+      "worth having.", "")
+    if rep.failures:
+        A("## TARGETS MISSED", "", *[f"- {f}" for f in rep.failures], "")
+
+
+def tau_ms(t: float) -> str:
+    return f"{t * 1e3:.3f}"
+
+
+def alt(tb: dict, outcoupling: float) -> str:
+    """The Tb quenching (and lifetime) the peak EQE would need at another outcoupling."""
+    eta = PUB_PEAK_EQE / (outcoupling * tb["te_peak"])
+    q = tb["a_5d4"] / eta - tb["a_5d4"]
+    return f"Q = {q:.0f} s^-1, tau = {tau_ms(1 / (tb['a_5d4'] + q))} ms"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--relsim", required=True, help="path of the relsim binary")
+    ap.add_argument("--configs", default=str(REPO / "configs" / "paper"), help="folder of the paper configs")
+    ap.add_argument("--workdir", default=None, help="where the HDF5 outputs go (default: a temporary folder)")
+    ap.add_argument("--out", default=str(REPO / "docs" / "validation.md"), help="markdown report to write")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--check", action="store_true", help="exit 1 if a done-when target is missed")
+    ap.add_argument("--json", default=None, help="also write the key numbers as JSON")
+    args = ap.parse_args()
+
+    cfgdir = Path(args.configs)
+    missing = [n for n in CONFIGS.values() if not (cfgdir / n).is_file()]
+    if missing:
+        raise SystemExit(f"missing paper configs in {cfgdir}: {missing}")
+    tmp = None
+    if args.workdir is None:
+        tmp = tempfile.mkdtemp(prefix="relsim_validation_")
+        work = Path(tmp)
+    else:
+        work = Path(args.workdir)
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+    try:
+        h5 = {}
+        for key, name in CONFIGS.items():
+            h5[key] = work / (Path(name).stem + ".h5")
+            run_relsim(args.relsim, cfgdir / name, h5[key], args.threads)
+        # every other config in the folder must at least run
+        for extra in sorted(cfgdir.glob("*.toml")):
+            if extra.name not in CONFIGS.values():
+                run_relsim(args.relsim, extra, work / (extra.stem + ".h5"), args.threads)
+        with h5py.File(h5["tb"]) as f:
+            version = str(f.attrs.get("relsim_version", "relsim"))
+        rep = Report()
+        tb = tb_device(rep, cfgdir / CONFIGS["tb"], h5["tb"])
+        tb["h5"] = h5["tb"]
+        ref = ref_device(rep, cfgdir / CONFIGS["ref"], h5["ref"], tb)
+        ser = colour_series(rep, cfgdir / CONFIGS["series"], h5["series"])
+        tr = transient(rep, cfgdir / CONFIGS["transient"], h5["transient"])
+        write_report(rep, tb, ref, ser, tr, version)
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("\n".join(rep.lines).rstrip() + "\n")
+        if args.json:
+            Path(args.json).write_text(json.dumps(rep.values, indent=2, sort_keys=True) + "\n")
+        print(f"wrote {out}")
+        for k, v in sorted(rep.values.items()):
+            print(f"  {k} = {v:.6g}")
+        if rep.failures:
+            print("targets missed:\n  " + "\n  ".join(rep.failures), file=sys.stderr)
+            return 1 if args.check else 0
+        print("all validation targets met")
+        return 0
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
