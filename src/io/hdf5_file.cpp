@@ -362,8 +362,10 @@ std::uint64_t point_count(const Where& where, hid_t space) {
 // ---------------------------------------------------------------------------------------------
 
 constexpr std::uint64_t target_chunk_bytes = 128 * 1024;
-constexpr std::uint64_t min_cache_bytes = 1024 * 1024;
-constexpr std::uint64_t max_cache_bytes = 32 * 1024 * 1024;
+constexpr std::uint64_t min_cache_bytes = 256 * 1024;
+// A block of consecutive points touches a few chunks per dataset, and a run keeps ~60 datasets
+// open at once, so the cache is bounded per dataset to keep a sweep's resident memory flat.
+constexpr std::uint64_t max_cache_bytes = 2 * 1024 * 1024;
 
 //! See create_chunked() in the header: requested zeros are chosen last dimension first within a
 //! ~128 KiB budget; requested values are clipped to the extent.
@@ -424,7 +426,7 @@ Handle streaming_access_plist(const Where& where, std::span<const std::uint64_t>
         std::max(std::clamp(wanted, min_cache_bytes, max_cache_bytes), chunk_bytes);
     const std::uint64_t chunks_held = std::max<std::uint64_t>(1, nbytes / chunk_bytes);
     const std::size_t nslots = next_prime(static_cast<std::size_t>(
-        std::clamp<std::uint64_t>(100 * chunks_held, 521, 1'000'000)));
+        std::clamp<std::uint64_t>(10 * chunks_held, 521, 10'007)));
     Handle dapl = where.handle(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose,
                                "cannot create a dataset access property list");
     where.check(H5Pset_chunk_cache(dapl.get(), nslots, static_cast<std::size_t>(nbytes), 1.0),

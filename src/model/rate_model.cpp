@@ -40,15 +40,8 @@ long target_state(const LevelScheme& scheme, std::size_t first_state, const std:
 }  // namespace
 
 RateModel::RateModel(const ModelParams& params) : params_(params) {
-    const LigandParams& lig = params_.ligand;
-    const DeviceParams& dev = params_.device;
-    kS_total_s_ = lig.kS_rad_s + lig.kS_nr_s + lig.k_isc_s;
-    kT_total_s_ = lig.kT_rad_s + lig.kT_nr_s;
-
     names_ = {"S", "T"};
     state_species_ = {0, 0};  // unused for the ligand states
-    const double kT_eV = constants::boltzmann_eV_K * dev.temperature_K;
-    const double triplet_energy_cm1 = lig.triplet_energy_eV * constants::eV_in_cm1;
 
     for (std::size_t s = 0; s < params_.dopants.size(); ++s) {
         const DopantParams& d = params_.dopants[s];
@@ -62,26 +55,6 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
                                         " is not an excited level");
         }
         sp.accepting_state = sp.first_state + static_cast<std::size_t>(a);
-        sp.density_cm3 = d.density_cm3;
-        sp.inv_density_cm3 = d.density_cm3 > 0.0 ? 1.0 / d.density_cm3 : 0.0;
-        sp.kTET_s = d.kTET_s;
-        sp.kSET_s = d.kSET_s;
-        sp.kETU_s = d.kETU_s;
-        sp.kLP_cm3_s = d.kLP_cm3_s;
-        if (d.kBT_s) {
-            sp.kBT_s = *d.kBT_s;
-            sp.kBT_origin = Origin::config;
-        } else if (d.density_cm3 > 0.0) {
-            // Detailed balance between the ligand triplet manifold (N_L sites) and the accepting
-            // level (N_s sites), spec section 3.
-            const double gap_eV = (triplet_energy_cm1 - d.scheme.levels[a].energy_cm1) /
-                                  constants::eV_in_cm1;
-            sp.kBT_s = d.kTET_s * (lig.density_cm3 / d.density_cm3) * std::exp(-gap_eV / kT_eV);
-            sp.kBT_origin = Origin::detailed_balance;
-        } else {
-            sp.kBT_s = 0.0;  // inert species: nothing to transfer back
-            sp.kBT_origin = Origin::detailed_balance;
-        }
         for (const Level& lvl : d.scheme.levels) {
             names_.push_back(d.ion + "_" + lvl.name);
             state_species_.push_back(s);
@@ -93,9 +66,9 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
             }
             const long to = target_state(d.scheme, sp.first_state, d.ion, ln.from, ln.to);
             const std::size_t from_state = sp.first_state + static_cast<std::size_t>(from);
-            flows_.push_back({from_state, to, ln.rate_s});
+            flows_.push_back({from_state, to, 0.0, to < 0 ? static_cast<long>(ground_losses_.size()) : -1});
             if (to < 0) {
-                ground_losses_.push_back({s, from_state, ln.rate_s, GroundLoss::Kind::radiative});
+                ground_losses_.push_back({s, from_state, 0.0, GroundLoss::Kind::radiative});
             }
             CompiledLine cl;
             cl.species = s;
@@ -113,19 +86,20 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
             }
             const long to = target_state(d.scheme, sp.first_state, d.ion, r.from, r.to);
             const std::size_t from_state = sp.first_state + static_cast<std::size_t>(from);
-            flows_.push_back({from_state, to, r.rate_s});
+            flows_.push_back({from_state, to, 0.0, to < 0 ? static_cast<long>(ground_losses_.size()) : -1});
             if (to < 0) {
-                ground_losses_.push_back({s, from_state, r.rate_s, GroundLoss::Kind::nonradiative});
+                ground_losses_.push_back({s, from_state, 0.0, GroundLoss::Kind::nonradiative});
             }
         }
-        for (const auto& [level, rate] : d.quench_s) {
+        for (const auto& entry : d.quench_s) {
+            const std::string& level = entry.first;
             const long j = excited_index(d.scheme, level);
             if (j < 0) {
                 throw std::invalid_argument("ion " + d.ion + ": quenching of unknown level " + level);
             }
             const std::size_t state = sp.first_state + static_cast<std::size_t>(j);
-            flows_.push_back({state, -1, rate});
-            ground_losses_.push_back({s, state, rate, GroundLoss::Kind::quenching});
+            flows_.push_back({state, -1, 0.0, static_cast<long>(ground_losses_.size())});
+            ground_losses_.push_back({s, state, 0.0, GroundLoss::Kind::quenching});
         }
         species_.push_back(std::move(sp));
     }
@@ -150,10 +124,65 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
         it.donor_state = species_[sd].first_state + static_cast<std::size_t>(jd);
         it.acceptor_state = species_[sa].first_state + static_cast<std::size_t>(ja);
         it.acceptor_species = sa;
-        it.rate_s = t.bimolecular ? t.rate * species_[sa].density_cm3 : t.rate;
         ion_transfers_.push_back(it);
     }
+    assign_rates();
+}
 
+void RateModel::refresh(const ModelParams& params) {
+    params_ = params;
+    assign_rates();
+}
+
+void RateModel::assign_rates() {
+    const LigandParams& lig = params_.ligand;
+    const DeviceParams& dev = params_.device;
+    kS_total_s_ = lig.kS_rad_s + lig.kS_nr_s + lig.k_isc_s;
+    kT_total_s_ = lig.kT_rad_s + lig.kT_nr_s;
+    const double kT_eV = constants::boltzmann_eV_K * dev.temperature_K;
+    const double triplet_energy_cm1 = lig.triplet_energy_eV * constants::eV_in_cm1;
+    std::size_t f = 0;  // flows_ are in the order: per dopant lines, relaxations, quenching
+    std::size_t line_index = 0;
+    auto set_flow = [&](double rate) {
+        Flow& flow = flows_[f++];
+        flow.rate_s = rate;
+        if (flow.ground_loss >= 0) ground_losses_[static_cast<std::size_t>(flow.ground_loss)].rate_s = rate;
+    };
+    for (std::size_t s = 0; s < params_.dopants.size(); ++s) {
+        const DopantParams& d = params_.dopants[s];
+        CompiledSpecies& sp = species_[s];
+        sp.density_cm3 = d.density_cm3;
+        sp.inv_density_cm3 = d.density_cm3 > 0.0 ? 1.0 / d.density_cm3 : 0.0;
+        sp.kTET_s = d.kTET_s;
+        sp.kSET_s = d.kSET_s;
+        sp.kETU_s = d.kETU_s;
+        sp.kLP_cm3_s = d.kLP_cm3_s;
+        if (d.kBT_s) {
+            sp.kBT_s = *d.kBT_s;
+            sp.kBT_origin = Origin::config;
+        } else if (d.density_cm3 > 0.0) {
+            // Detailed balance between the ligand triplet manifold (N_L sites) and the accepting
+            // level (N_s sites), spec section 3.
+            const double accepting_cm1 = d.scheme.levels[sp.accepting_state - sp.first_state].energy_cm1;
+            const double gap_eV = (triplet_energy_cm1 - accepting_cm1) / constants::eV_in_cm1;
+            sp.kBT_s = d.kTET_s * (lig.density_cm3 / d.density_cm3) * std::exp(-gap_eV / kT_eV);
+            sp.kBT_origin = Origin::detailed_balance;
+        } else {
+            sp.kBT_s = 0.0;  // inert species: nothing to transfer back
+            sp.kBT_origin = Origin::detailed_balance;
+        }
+        for (const EmissionLine& ln : d.scheme.lines) {
+            set_flow(ln.rate_s);
+            lines_[line_index++].line = ln;
+        }
+        for (const Relaxation& r : d.scheme.relaxations) set_flow(r.rate_s);
+        for (const auto& entry : d.quench_s) set_flow(entry.second);
+    }
+    for (std::size_t t = 0; t < ion_transfers_.size(); ++t) {
+        const IonTransferParams& p = params_.transfers[t];
+        IonTransfer& it = ion_transfers_[t];
+        it.rate_s = p.bimolecular ? p.rate * species_[it.acceptor_species].density_cm3 : p.rate;
+    }
     nominal_drive_ = drive_at(dev.current_density_mA_cm2 * mA_in_A);
 }
 

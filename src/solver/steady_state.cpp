@@ -115,9 +115,9 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
         model.jacobian(drive, y.data(), jac.data());
         if (!all_finite(f) || !jac.allFinite()) return SolveStatus::non_finite;
         lu.compute(jac);
-        // A zero pivot (or a Jacobian far below round-off) leaves the step undefined.
-        const double rcond = lu.rcond();
-        if (!(rcond > 1e-300)) return SolveStatus::singular;
+        // A zero pivot leaves the step undefined (partial pivoting puts any exact singularity
+        // on U's diagonal).
+        if (!(lu.matrixLU().diagonal().cwiseAbs().minCoeff() > 0.0)) return SolveStatus::singular;
         dy.noalias() = -(lu.solve(f));
         if (!all_finite(dy)) return SolveStatus::non_finite;
         update_weights(y, scale, weight);

@@ -161,7 +161,12 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
             throw std::runtime_error("injected failure (RELSIM_FAIL_POINTS)");
         }
         set_point(index);
-        const model::RateModel model(params_);
+        if (model_) {
+            model_->refresh(params_);
+        } else {
+            model_.emplace(params_);
+        }
+        const model::RateModel& model = *model_;
         const model::Drive drive = model.nominal_drive();
         y_.resize(model.num_states());
         const bool use_warm = warm && have_prev_ && prev_y_.size() == y_.size();

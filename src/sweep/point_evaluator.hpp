@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,8 @@ private:
     std::shared_ptr<const model::CieObserver> observer_;
     std::shared_ptr<const model::Photometry> photometry_;
     solver::SteadyStateSolver solver_;
+    //! Built at the first point, then refreshed in place: sweep points share one structure.
+    std::optional<model::RateModel> model_;
     std::vector<double> y_, prev_y_, band_flux_;
     bool have_prev_ = false;
     std::vector<std::uint64_t> fail_points_;  //!< fault injection for tests

@@ -59,6 +59,11 @@ public:
     //! validation should have caught (unknown level names).
     explicit RateModel(const ModelParams& params);
 
+    //! Re-reads every numeric parameter from `params`, which must have the structure this model
+    //! was built from (same dopants, levels, lines, relaxations, quenching entries, transfers;
+    //! only numbers differ, as between the points of a sweep). Allocates nothing.
+    void refresh(const ModelParams& params);
+
     [[nodiscard]] std::size_t num_states() const noexcept { return names_.size(); }
     //! State names: "S", "T", "<Ion>_<level>".
     [[nodiscard]] const std::vector<std::string>& state_names() const noexcept { return names_; }
@@ -94,7 +99,9 @@ private:
         std::size_t from = 0;
         long to = -1;
         double rate_s = 0.0;
+        long ground_loss = -1;  //!< index into ground_losses_ when to < 0
     };
+    void assign_rates();  //!< every numeric member from params_ (structure already built)
     struct IonTransfer {
         std::size_t donor_state = 0;
         std::size_t acceptor_state = 0;

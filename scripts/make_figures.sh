@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Regenerates the README figures: runs relsim on the full configs, executes the notebooks in
+# notebooks/ against those files (headless, on Debian's /usr/bin/python3) and copies the
+# roll-off, exciton-fate and CIE figures to docs/images/.
+#
+#   scripts/make_figures.sh
+#
+# Environment (all optional):
+#   RELSIM               the relsim executable (default build/bin/relsim; built when missing)
+#   RELSIM_NB_PYTHON     Python with numpy, h5py, matplotlib, scipy, nbclient, ipykernel
+#                        (default /usr/bin/python3)
+#   RELSIM_NB_OUT        work folder (default out/notebooks: data/, figures/, executed/)
+#   RELSIM_COLOUR_CONFIG the colour-series config (default: a configs/paper/ colour series with
+#                        saved spectra if there is one, else notebooks/configs/colour_series.toml)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RELSIM=${RELSIM:-build/bin/relsim}
+PYTHON=${RELSIM_NB_PYTHON:-/usr/bin/python3}
+OUT=${RELSIM_NB_OUT:-out/notebooks}
+
+if [[ ! -x $RELSIM ]]; then
+  echo "== building relsim"
+  cmake --build build --target relsim -j2
+fi
+
+if [[ -n ${RELSIM_COLOUR_CONFIG:-} ]]; then
+  COLOUR=$RELSIM_COLOUR_CONFIG
+else
+  COLOUR=notebooks/configs/colour_series.toml
+  shopt -s nullglob
+  for f in configs/paper/*colo*r*.toml; do
+    # a zipped sweep with saved spectra
+    if grep -Eq '^[[:space:]]*save[[:space:]]*=[[:space:]]*true' "$f" && grep -Eq '^[[:space:]]*keys[[:space:]]*=' "$f"; then
+      COLOUR=$f
+      break
+    fi
+  done
+  shopt -u nullglob
+fi
+
+mkdir -p "$OUT/data" "$OUT/figures" "$OUT/executed"
+run() {
+  echo "== relsim run $1 -o $OUT/data/$2"
+  "$RELSIM" run -q "$1" -o "$OUT/data/$2"
+}
+run configs/tb_device.toml tb_rolloff.h5
+run notebooks/configs/eu_rolloff.toml eu_rolloff.h5
+run "$COLOUR" colour_series.h5
+run notebooks/configs/sweep_map.toml sweep_map.h5
+run notebooks/configs/transient.toml transient.h5
+
+echo "== executing the notebooks ($PYTHON)"
+"$PYTHON" notebooks/run_notebooks.py --data "$OUT/data" --figures "$OUT/figures" \
+  --executed "$OUT/executed" --jobs 2
+
+mkdir -p docs/images
+cp "$OUT/figures/01_eqe_rolloff.png" docs/images/eqe_rolloff.png
+cp "$OUT/figures/01_exciton_fates.png" docs/images/exciton_fates.png
+cp "$OUT/figures/02_cie.png" docs/images/cie_colour_series.png
+echo "== figures: $OUT/figures/ (all), docs/images/{eqe_rolloff,exciton_fates,cie_colour_series}.png"
