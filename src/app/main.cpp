@@ -19,6 +19,31 @@
 #include "relsim/model/rate_model.hpp"
 #include "relsim/sweep/sweep_runner.hpp"
 
+#ifdef RELSIM_HAVE_MPI
+#include <mpi.h>
+//! MPI lifetime for the whole program (a no-op unless built with RELSIM_ENABLE_MPI).
+struct MpiSession {
+    MpiSession(int* argc, char*** argv) { MPI_Init(argc, argv); }
+    ~MpiSession() { MPI_Finalize(); }
+    static int rank() {
+        int r = 0;
+        MPI_Comm_rank(MPI_COMM_WORLD, &r);
+        return r;
+    }
+    static int size() {
+        int n = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &n);
+        return n;
+    }
+};
+#else
+struct MpiSession {
+    MpiSession(int*, char***) {}
+    static int rank() { return 0; }
+    static int size() { return 1; }
+};
+#endif
+
 namespace {
 
 constexpr int exit_ok = 0;
@@ -151,9 +176,12 @@ int run_command(const std::string& path, std::string output, bool resume, int th
     opt.threads = threads;
     opt.quiet = quiet;
     opt.block_points = block_points;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    if (MpiSession::size() == 1) {  // under MPI the launcher ends the job; --resume continues it
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGTERM, on_signal);
+    }
     const relsim::sweep::RunSummary s = relsim::sweep::run(cfg, opt);
+    if (MpiSession::rank() != 0) return exit_ok;
     if (s.interrupted) {
         fmt::print(stderr,
                    "interrupted: {} of {} points are saved in {}.partial; continue with\n"
@@ -168,6 +196,7 @@ int run_command(const std::string& path, std::string output, bool resume, int th
 }  // namespace
 
 int main(int argc, char** argv) {
+    const MpiSession mpi(&argc, &argv);
     CLI::App app{"relsim: mean-field simulator of lanthanide-nanocrystal electroluminescence"};
     app.set_version_flag("--version", std::string("relsim ") + relsim::build_info::version);
     app.require_subcommand(1);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "point_evaluator.hpp"
 #include "progress.hpp"
@@ -19,6 +20,9 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#ifdef RELSIM_HAVE_MPI
+#include <mpi.h>
 #endif
 
 namespace relsim::sweep {
@@ -95,6 +99,59 @@ const char* failure_kind(std::int32_t status) {
     return solver::to_string(static_cast<solver::SolveStatus>(status));
 }
 
+
+struct Ranks {
+    int rank = 0;
+    int size = 1;
+};
+
+#ifdef RELSIM_HAVE_MPI
+Ranks mpi_ranks() {
+    int initialised = 0;
+    MPI_Initialized(&initialised);
+    Ranks r;
+    if (initialised) {
+        MPI_Comm_rank(MPI_COMM_WORLD, &r.rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &r.size);
+    }
+    return r;
+}
+void mpi_broadcast(void* data, std::size_t bytes) {
+    MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+//! A block travels as two messages: every double buffer, then every int buffer, in a fixed
+//! order; the receiver has sized its block identically from the shared layout.
+template <class F>
+void for_each_buffer(io::ResultBlock& b, F&& f) {
+    f(b.scalars, MPI_DOUBLE);
+    f(b.line_rates, MPI_DOUBLE);
+    f(b.spectrum, MPI_DOUBLE);
+    f(b.transient, MPI_DOUBLE);
+    f(b.rise_time_s, MPI_DOUBLE);
+    f(b.decay_time_s, MPI_DOUBLE);
+    f(b.status, MPI_INT32_T);
+    f(b.method, MPI_INT32_T);
+    f(b.transient_status, MPI_INT32_T);
+}
+void mpi_send_block(io::ResultBlock& b, std::size_t block_index) {
+    const int tag = static_cast<int>(block_index % 32768);
+    for_each_buffer(b, [&](auto& v, MPI_Datatype t) {
+        MPI_Send(v.data(), static_cast<int>(v.size()), t, 0, tag, MPI_COMM_WORLD);
+    });
+}
+void mpi_receive_block(io::ResultBlock& b, int from, std::size_t block_index) {
+    const int tag = static_cast<int>(block_index % 32768);
+    for_each_buffer(b, [&](auto& v, MPI_Datatype t) {
+        MPI_Recv(v.data(), static_cast<int>(v.size()), t, from, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    });
+}
+#else
+Ranks mpi_ranks() { return {}; }
+void mpi_broadcast(void*, std::size_t) {}
+void mpi_send_block(io::ResultBlock&, std::size_t) {}
+void mpi_receive_block(io::ResultBlock&, int, std::size_t) {}
+#endif
+
 }  // namespace
 
 void request_stop() noexcept { stop_requested.store(true); }
@@ -102,6 +159,8 @@ void request_stop() noexcept { stop_requested.store(true); }
 RunSummary run(const io::RunConfig& config, const RunOptions& options) {
     const auto t0 = std::chrono::steady_clock::now();
     stop_requested.store(false);
+    const Ranks ranks = mpi_ranks();
+    const bool writer = ranks.rank == 0;
     const model::RateModel base_model(config.model);
     const bool has_sweep = config.sweep.has_value();
     const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
@@ -117,8 +176,46 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
     id.title = config.title;
     id.fingerprint = io::fnv1a_hex(serialise_params(config));
 
-    io::ResultFile file = options.resume ? io::ResultFile::resume(options.output_path, layout, id)
-                                         : io::ResultFile::create(options.output_path, layout, id);
+    // Blocks: runs of whole work units, the same on every rank whatever the thread count.
+    const UnitCutter cutter(total, layout.shape.empty() ? 1 : layout.shape.back());
+    const std::uint64_t block_target =
+        options.block_points > 0 ? options.block_points : (config.transient ? 16 : 4096);
+    std::vector<std::uint64_t> block_start{0};
+    for (std::uint64_t p = 0; p < total;) {
+        const std::uint64_t b0 = p;
+        while (p < total && p - b0 < block_target) p += cutter.at(p).count;
+        block_start.push_back(p);
+    }
+    const std::size_t num_blocks = block_start.size() - 1;
+
+    // Only the writer (rank 0) touches the file; it tells the others which blocks are done.
+    std::optional<io::ResultFile> file;
+    std::vector<std::uint8_t> block_done(num_blocks, 0);
+    std::string open_error;
+    if (writer) {
+        try {
+            file.emplace(options.resume ? io::ResultFile::resume(options.output_path, layout, id)
+                                        : io::ResultFile::create(options.output_path, layout, id));
+            if (options.resume) {
+                for (std::size_t k = 0; k < num_blocks; ++k) {
+                    const auto marks = file->done_marks(block_start[k], block_start[k + 1] - block_start[k]);
+                    block_done[k] = std::all_of(marks.begin(), marks.end(), [](std::uint8_t m) { return m == 1; });
+                }
+            }
+        } catch (const std::exception& e) {
+            open_error = e.what();
+            if (ranks.size == 1) throw;
+        }
+    }
+    if (ranks.size > 1) {
+        int failed_open = open_error.empty() ? 0 : 1;
+        mpi_broadcast(&failed_open, sizeof failed_open);
+        if (failed_open) {
+            if (writer) throw RunError(open_error);
+            throw RunError("rank 0 could not open the output file");
+        }
+        mpi_broadcast(block_done.data(), block_done.size());
+    }
 
     int threads = 1;
 #ifdef _OPENMP
@@ -127,79 +224,82 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
     std::vector<PointEvaluator> evaluators;
     evaluators.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) evaluators.emplace_back(config, layout, observer, photometry);
-
     const bool warm_starts = !(has_sweep && config.sweep->mode == "random");
-    const UnitCutter cutter(total, layout.shape.empty() ? 1 : layout.shape.back());
-    const std::uint64_t block_target =
-        options.block_points > 0 ? options.block_points : (config.transient ? 16 : 4096);
 
     RunSummary summary;
     summary.points = total;
     summary.output_path = options.output_path;
-    Progress progress(total, options.quiet);
+    Progress progress(total, options.quiet || !writer);
     io::ResultBlock block;
     std::vector<WorkUnit> units;
     std::uint64_t done = 0;
 
-    for (std::uint64_t b0 = 0; b0 < total;) {
+    auto compute_block = [&](std::uint64_t b0, std::uint64_t b1) {
         units.clear();
-        std::uint64_t b1 = b0;
-        while (b1 < total && b1 - b0 < block_target) {
-            units.push_back(cutter.at(b1));
-            b1 += units.back().count;
-        }
-        const std::uint64_t n = b1 - b0;
-        bool already_done = false;
-        if (options.resume) {
-            const auto marks = file.done_marks(b0, n);
-            already_done = std::all_of(marks.begin(), marks.end(), [](std::uint8_t m) { return m == 1; });
-        }
-        if (already_done) {
-            for (std::int32_t s : file.read_status(b0, n)) {
-                if (s != 0) {
-                    ++summary.failed;
-                    ++summary.failures_by_kind[failure_kind(s)];
-                }
+        for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
+        block.resize(layout, b1 - b0);
+        block.first = b0;
+        const long num_units = static_cast<long>(units.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (long u = 0; u < num_units; ++u) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            PointEvaluator& ev = evaluators[static_cast<std::size_t>(tid)];
+            const WorkUnit& unit = units[static_cast<std::size_t>(u)];
+            std::string kind;
+            for (std::uint64_t k = 0; k < unit.count; ++k) {
+                const std::uint64_t index = unit.first + k;
+                ev.evaluate(index, warm_starts && k > 0, block, index - b0, kind);
             }
+        }
+    };
+    auto count_failures = [&](const std::vector<std::int32_t>& status) {
+        for (std::int32_t s : status) {
+            if (s != 0) {
+                ++summary.failed;
+                ++summary.failures_by_kind[failure_kind(s)];
+            }
+        }
+    };
+
+    for (std::size_t k = 0; k < num_blocks; ++k) {
+        const std::uint64_t b0 = block_start[k];
+        const std::uint64_t b1 = block_start[k + 1];
+        const std::uint64_t n = b1 - b0;
+        const int owner = static_cast<int>(k % static_cast<std::size_t>(ranks.size));
+        if (block_done[k]) {
+            if (writer) count_failures(file->read_status(b0, n));
             summary.resumed += n;
-        } else {
-            if (stop_requested.load()) {
+        } else if (writer) {
+            // A stop request (Ctrl-C) ends a single-process run between blocks; under MPI the
+            // job is ended by the launcher and continued with --resume.
+            if (ranks.size == 1 && stop_requested.load()) {
                 summary.interrupted = true;
                 break;
             }
-            block.resize(layout, n);
-            block.first = b0;
-            const long num_units = static_cast<long>(units.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-            for (long u = 0; u < num_units; ++u) {
-                int tid = 0;
-#ifdef _OPENMP
-                tid = omp_get_thread_num();
-#endif
-                PointEvaluator& ev = evaluators[static_cast<std::size_t>(tid)];
-                const WorkUnit& unit = units[static_cast<std::size_t>(u)];
-                std::string kind;
-                for (std::uint64_t k = 0; k < unit.count; ++k) {
-                    const std::uint64_t index = unit.first + k;
-                    ev.evaluate(index, warm_starts && k > 0, block, index - b0, kind);
-                }
+            if (owner == 0) {
+                compute_block(b0, b1);
+            } else {
+                block.resize(layout, n);
+                block.first = b0;
+                mpi_receive_block(block, owner, k);
             }
-            file.write_block(block);
-            for (std::uint64_t i = 0; i < n; ++i) {
-                if (block.status[i] != 0) {
-                    ++summary.failed;
-                    ++summary.failures_by_kind[failure_kind(block.status[i])];
-                }
-            }
+            file->write_block(block);
+            count_failures(block.status);
+            summary.computed += n;
+        } else if (owner == ranks.rank) {
+            compute_block(b0, b1);
+            mpi_send_block(block, k);
             summary.computed += n;
         }
         done += n;
         progress.update(done, summary.failed);
-        b0 = b1;
     }
     progress.finish(done, summary.failed);
     summary.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (summary.interrupted) return summary;
+    if (summary.interrupted || !writer) return summary;
 
     // The summary's point: highest EQE among converged points (scanned in bounded chunks).
     double best_eqe = -1.0;
@@ -207,8 +307,8 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
     constexpr std::uint64_t chunk = 1u << 16;
     for (std::uint64_t c0 = 0; c0 < total; c0 += chunk) {
         const std::uint64_t n = std::min(chunk, total - c0);
-        const auto eqe = file.read_scalar("eqe", c0, n);
-        const auto status = file.read_status(c0, n);
+        const auto eqe = file->read_scalar("eqe", c0, n);
+        const auto status = file->read_status(c0, n);
         for (std::uint64_t i = 0; i < n; ++i) {
             if (status[i] == 0 && eqe[i] > best_eqe) {
                 best_eqe = eqe[i];
@@ -217,16 +317,16 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
         }
     }
     summary.best.index = best;
-    summary.best.status = file.read_status(best, 1)[0];
+    summary.best.status = file->read_status(best, 1)[0];
     for (const std::string& name : layout.scalar_names) {
-        summary.best.values.emplace_back(name, file.read_scalar(name, best, 1)[0]);
+        summary.best.values.emplace_back(name, file->read_scalar(name, best, 1)[0]);
     }
     summary.has_transient = config.transient.has_value();
     if (summary.has_transient) {
-        summary.rise_time_s = file.read_double("/transient/rise_time_s", best);
-        summary.decay_time_s = file.read_double("/transient/decay_time_s", best);
+        summary.rise_time_s = file->read_double("/transient/rise_time_s", best);
+        summary.decay_time_s = file->read_double("/transient/decay_time_s", best);
     }
-    file.finish(summary.failed, summary.wall_time_s);
+    file->finish(summary.failed, summary.wall_time_s);
     return summary;
 }
 
