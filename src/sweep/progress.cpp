@@ -16,27 +16,26 @@ Progress::Progress(std::uint64_t total, bool quiet)
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
-void Progress::update(std::uint64_t done, std::uint64_t failed) {
+void Progress::update(std::uint64_t done, std::uint64_t computed, std::uint64_t failed) {
     if (quiet_) return;
-    if (!started_) {
-        started_ = true;
-        start_done_ = done;
-    }
     const auto now = std::chrono::steady_clock::now();
     const double since = std::chrono::duration<double>(now - last_).count();
     if (since < (tty_ ? 0.2 : 5.0)) return;
     last_ = now;
-    print(done, failed, false);
+    print(done, computed, failed, false);
 }
 
-void Progress::finish(std::uint64_t done, std::uint64_t failed) {
-    if (quiet_) return;
-    print(done, failed, true);
+void Progress::finish(std::uint64_t done, std::uint64_t computed, std::uint64_t failed) {
+    // A run too short for any progress line gets none at the end either.
+    if (quiet_ || !printed_) return;
+    print(done, computed, failed, true);
 }
 
-void Progress::print(std::uint64_t done, std::uint64_t failed, bool final_line) {
+void Progress::print(std::uint64_t done, std::uint64_t computed, std::uint64_t failed,
+                     bool final_line) {
+    printed_ = true;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double rate = elapsed > 0 ? static_cast<double>(done - start_done_) / elapsed : 0.0;
+    const double rate = elapsed > 0 ? static_cast<double>(computed) / elapsed : 0.0;
     const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
     const double frac = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
     if (tty_) {

@@ -295,9 +295,9 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
             summary.computed += n;
         }
         done += n;
-        progress.update(done, summary.failed);
+        progress.update(done, summary.computed, summary.failed);
     }
-    progress.finish(done, summary.failed);
+    progress.finish(done, summary.computed, summary.failed);
     summary.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (summary.interrupted || !writer) return summary;
 

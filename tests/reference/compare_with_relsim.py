@@ -16,6 +16,7 @@ point by point (the HDF5 datasets are shaped by the sweep axes, spec section 6):
     luminance_cd_m2,
     current_efficiency_cd_A        relative  2e-3
     status                         == 0 everywhere
+    /axes/<n>[_key<k>]             relative  1e-12  (1-D, matched by their `key` attribute)
 
 Exit status: 0 all within tolerance, 1 a mismatch (or relsim failed, or the
 reference did not converge), 2 a usage error.
@@ -194,13 +195,20 @@ def main(argv=None) -> int:
                 want = field(lambda p, nm=nm: p["populations"][nm])
                 check(f"populations/{nm}", REL, 1e-6, want, atol_floor=1e-12 * float(np.max(np.abs(want))))
 
-        # the sweep axes, where relsim stores them as one 1-D array per axis
-        for n, ax in enumerate(res["axes"]):
-            path = f"/axes/{n}"
-            if path in f and f[path].ndim == 1 and len(ax["keys"]) == 1:
-                c = Check(f"axes/{n} ({ax['keys'][0]})", REL, 1e-12)
-                compare_array(c, f[path][()], np.array(ax["values"][0]))
-                checks.append(c)
+        # the sweep axes: every 1-D dataset /axes/<n>... whose `key` attribute names
+        # one of the keys of axis n (a zipped axis may store one dataset per key)
+        if "axes" in f:
+            for dname, ds in f["axes"].items():
+                head = dname.split("_")[0]
+                key = ds.attrs.get("key")
+                key = key.decode() if isinstance(key, bytes) else key
+                if not head.isdigit() or int(head) >= len(res["axes"]) or ds.ndim != 1:
+                    continue
+                ax = res["axes"][int(head)]
+                if key in ax["keys"]:
+                    c = Check(f"axes/{dname} ({key})", REL, 1e-12)
+                    compare_array(c, ds[()], np.array(ax["values"][ax["keys"].index(key)]))
+                    checks.append(c)
 
     # ---- 3. report -------------------------------------------------------------
     def point_desc(where):
