@@ -11,6 +11,7 @@
 //!   ObservablesPhotometry             evaluate_observables + band fluxes + Photometry::evaluate,
 //!                                     i.e. what a sweep point does after the solve
 //!   RateModel/construct, /refresh     compiling the model from ModelParams vs refreshing it
+//!   SweepRow                          a row of 250 sweep points without I/O (per-point counter)
 //!   Pulse                             one run_pulse of configs/paper/tb_czppoa_transient.toml
 //! on the Tb config (configs/tb_device.toml at its nominal 10 mA cm^-2) and the Tb/Eu config
 //! (configs/eu_device.toml at 1 mA cm^-2). Counters: newton iterations per solve etc.
@@ -19,12 +20,14 @@
 //! environment variable of the same name at run time).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "relsim/io/config.hpp"
@@ -208,6 +211,53 @@ void BM_RateModelRefresh(benchmark::State& state, const std::string& name) {
     } catch (const std::exception& e) { fail(state, e); }
 }
 
+//! What one sweep point costs without I/O, as src/sweep/point_evaluator.cpp does it: set J,
+//! RateModel::refresh, steady state (the first point of the row cold, the others warm-started
+//! from their predecessor), observables, band fluxes and photometry. One iteration is a row of
+//! 250 log-spaced J from 1e-3 to 1e3 mA cm^-2, as in benchmarks/configs/*_sweep_1e5.toml.
+void BM_SweepRow(benchmark::State& state, const std::string& name) {
+    try {
+        Case& c = get_case(name);
+        constexpr int row = 250;
+        model::ModelParams p = c.config.model;
+        model::RateModel m(p);
+        solver::SteadyStateSolver solver;
+        model::Observables obs;
+        const std::size_t n = m.num_states();
+        std::vector<double> y(n), prev(n);
+        long newton = 0, failed = 0;
+        for (auto _ : state) {
+            for (int i = 0; i < row; ++i) {
+                p.device.current_density_mA_cm2 = std::pow(10.0, -3.0 + 6.0 * i / (row - 1));
+                m.refresh(p);
+                const model::Drive drive = m.nominal_drive();
+                const solver::SteadyStateReport r =
+                    solver.solve(m, drive, i == 0 ? nullptr : prev.data(), y.data());
+                newton += r.newton_iterations;
+                failed += r.status != solver::SolveStatus::converged;
+                prev = y;
+                model::evaluate_observables(m, drive, y.data(), obs);
+                const model::DeviceParams& dev = m.params().device;
+                const double to_flux = dev.outcoupling * dev.recombination_zone_nm * 1e-7;
+                c.band_flux[0] = to_flux * obs.ligand_singlet_photon_rate_cm3_s;
+                c.band_flux[1] = to_flux * obs.ligand_triplet_photon_rate_cm3_s;
+                for (std::size_t l = 0; l < obs.line_photon_rate_cm3_s.size(); ++l) {
+                    c.band_flux[2 + l] = to_flux * obs.line_photon_rate_cm3_s[l];
+                }
+                model::Colour col = c.photometry->evaluate(c.band_flux.data());
+                benchmark::DoNotOptimize(col);
+                benchmark::DoNotOptimize(obs.eqe);
+            }
+        }
+        const double points = static_cast<double>(state.iterations()) * row;
+        state.SetItemsProcessed(static_cast<std::int64_t>(points));
+        state.counters["newton_it"] = static_cast<double>(newton) / points;
+        state.counters["failed"] = static_cast<double>(failed);
+        state.counters["s_per_point"] =
+            benchmark::Counter(row, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    } catch (const std::exception& e) { fail(state, e); }
+}
+
 void BM_Pulse(benchmark::State& state) {
     try {
         Case& c = get_case("transient");
@@ -231,21 +281,29 @@ void BM_Pulse(benchmark::State& state) {
     } catch (const std::exception& e) { fail(state, e); }
 }
 
+double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
+
+//! With --benchmark_repetitions=N the aggregates get a "min" row besides mean/median/stddev/cv.
+template <class... Args>
+benchmark::internal::Benchmark* add(const std::string& label, Args&&... args) {
+    return benchmark::RegisterBenchmark(label.c_str(), std::forward<Args>(args)...)
+        ->ComputeStatistics("min", min_of);
+}
+
 void register_all() {
     for (const std::string name : {"tb", "tbeu"}) {
-        benchmark::RegisterBenchmark(("rhs/" + name).c_str(), BM_Rhs, name);
-        benchmark::RegisterBenchmark(("jacobian/" + name).c_str(), BM_Jacobian, name);
-        benchmark::RegisterBenchmark(("steady_state/cold/" + name).c_str(), BM_SteadyState, name, Start::cold);
-        benchmark::RegisterBenchmark(("steady_state/warm_neighbour/" + name).c_str(), BM_SteadyState, name,
-                                     Start::warm_neighbour);
-        benchmark::RegisterBenchmark(("steady_state/warm_same/" + name).c_str(), BM_SteadyState, name,
-                                     Start::warm_same);
-        benchmark::RegisterBenchmark(("observables/" + name).c_str(), BM_Observables, name, false);
-        benchmark::RegisterBenchmark(("observables_photometry/" + name).c_str(), BM_Observables, name, true);
-        benchmark::RegisterBenchmark(("rate_model/construct/" + name).c_str(), BM_RateModelConstruct, name);
-        benchmark::RegisterBenchmark(("rate_model/refresh/" + name).c_str(), BM_RateModelRefresh, name);
+        add("rhs/" + name, BM_Rhs, name);
+        add("jacobian/" + name, BM_Jacobian, name);
+        add("steady_state/cold/" + name, BM_SteadyState, name, Start::cold);
+        add("steady_state/warm_neighbour/" + name, BM_SteadyState, name, Start::warm_neighbour);
+        add("steady_state/warm_same/" + name, BM_SteadyState, name, Start::warm_same);
+        add("observables/" + name, BM_Observables, name, false);
+        add("observables_photometry/" + name, BM_Observables, name, true);
+        add("rate_model/construct/" + name, BM_RateModelConstruct, name);
+        add("rate_model/refresh/" + name, BM_RateModelRefresh, name);
+        add("sweep_row_250/" + name, BM_SweepRow, name)->Unit(benchmark::kMicrosecond);
     }
-    benchmark::RegisterBenchmark("pulse/tb_czppoa_transient", BM_Pulse)->Unit(benchmark::kMillisecond);
+    add("pulse/tb_czppoa_transient", BM_Pulse)->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

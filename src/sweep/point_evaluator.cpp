@@ -109,6 +109,9 @@ io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel
         for (const model::CompiledSpecies& sp : base_model.species()) {
             L.transient_series.push_back(sp.ion + "_photon_rate");
         }
+        for (const model::CompiledLine& cl : base_model.lines()) {
+            L.transient_series.push_back("lines/" + cl.label);
+        }
     }
     return L;
 }
@@ -214,6 +217,10 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
                     tr.ligand_photon_rate_cm3_s[2 * i] + tr.ligand_photon_rate_cm3_s[2 * i + 1];
                 for (std::size_t s = 0; s < ns; ++s) {
                     series(2 + s)[static_cast<long>(i)] = tr.species_photon_rate_cm3_s[i * ns + s];
+                }
+                const std::size_t nl = model.lines().size();
+                for (std::size_t l = 0; l < nl; ++l) {
+                    series(2 + ns + l)[static_cast<long>(i)] = tr.line_photon_rate_cm3_s[i * nl + l];
                 }
             }
             block.rise_time_s[slot] = tr.rise_time_s;

@@ -16,8 +16,10 @@ Sections of the spec implemented here:
   * section 3  (rate equations, detailed balance,
                 ion-ion transfer)                         -> Model.rhs / Model.jacobian / Model.terms
   * section 4  (photon rates, IQE, EQE, fates,
-                transfer efficiency, photometry)          -> Model.observables, Photometry
-  * section 5  (TOML config, ion schemes, sweeps)         -> load_config, resolve_dopants, sweep_grid
+                transfer efficiency, photometry)          -> Model.photon_bands / fates /
+                                                             transfer_efficiency, Photometry,
+                                                             evaluate_point
+  * section 5  (TOML config, ion schemes, sweeps)         -> load_toml, resolve_dopants, sweep_grid
 
 Steady state: scipy's BDF integrator (the one behind solve_ivp(method="BDF"),
 analytic Jacobian) from zero populations towards 1e3 slowest lifetimes, stopping
@@ -621,8 +623,8 @@ class SteadyState:
     ode_steps: int                # accepted BDF steps
     method: str
     message: str = ""
-    ode_nfev: int = 0             # right-hand-side / Jacobian evaluations of the ODE solve
-    ode_njev: int = 0
+    ode_nfev: int = 0             # right-hand-side evaluations of the ODE solve
+    ode_njev: int = 0             # Jacobian evaluations of the ODE solve
 
 
 @dataclass
@@ -646,9 +648,9 @@ def integrate_to_steady(model: Model, rtol=1e-10, atol=1e-14, use_jac=True, t_fa
     Run to t_end regardless, BDF with a tight rtol can stall at the steady state, where
     the round-off of f (a small difference of large fluxes) dominates its local error
     estimate and the step size collapses (seen at 1e3 mA cm^-2 with a saturated Tb
-    pool). A terminal event of solve_ivp cannot do this robustly: the stationarity
-    measure is that same round-off-dominated quantity, and the event root finder
-    rejects it when its sign differs between the step and the dense output."""
+    pool). A terminal event of solve_ivp is not robust for this: its root finder
+    re-evaluates the (round-off-sensitive) measure on the dense output and fails when
+    the sign there differs from the one at the step."""
     s = model.scales()
     t_end = t_factor * model.slowest_lifetime()
 
@@ -715,7 +717,10 @@ def polish(model: Model, y0: np.ndarray, tol=1e-13):
     if best_r > tol:   # a few plain Newton steps as a last resort
         x = best_y / sigma
         for _ in range(20):
-            x = x - np.linalg.solve(JF(x), F(x))
+            try:
+                x = x - np.linalg.solve(JF(x), F(x))
+            except np.linalg.LinAlgError:
+                break
             r = np.max(model.relative_residual(x * sigma))
             if r < best_r:
                 best_y, best_r, used = x * sigma, r, "newton"

@@ -245,3 +245,51 @@ TEST_CASE("A point whose evaluation fails gets a status and zeros and the sweep 
     CHECK(summary.failures_by_kind.at("error") == 2);
     fs::remove_all(dir);
 }
+
+TEST_CASE("A pulse writes total, per-species and per-line transients with rise and decay", "[sweep]") {
+    // One emitting level with 1/tau = A + Q = 200 s^-1 in the linear regime. At switch-off the
+    // ligand's prompt emission L vanishes within nanoseconds, the ions' N decays as exp(-t/tau),
+    // so the total falls to (L + N)/e at t = tau (1 - ln(1 + L/N)). The neglected ligand delay
+    // Back-transfer to the ligand (detailed balance, kBT ~ 5e2 s^-1) loses a fraction
+    // kT_nr / (kTET + kT_nr) per visit, which adds kBT kT_nr / (kTET + kT_nr) to 1/tau. The
+    // neglected ligand delay (~1 ns) is 2e-7 tau and ETU (X ~ 6e-6) 3e-6: tolerance 1e-5.
+    // Triplet phosphorescence is switched off (kT_rad_s = 0): back-transfer feeds the ligand
+    // triplets from the ions, so their emission would decay with the ions, not promptly.
+    const fs::path dir = temp_dir("pulse");
+    std::string text = base_config(R"(
+[transient]
+pulse_current_density_mA_cm2 = 1e-3
+pulse_on_s = 0.2
+off_s = 0.05
+points = 60
+)");
+    text.replace(text.find("kTT_cm3_s = 1e-12"), 17, "kTT_cm3_s = 1e-12\nkT_rad_s = 0.0");
+    const auto cfg = config_from(text, dir, "pulse.toml");
+    run(cfg, dir / "pulse.h5", 1);
+    H5File f((dir / "pulse.h5").string(), H5File::Mode::read_only);
+    const auto t = f.read_doubles("/transient/time_s");
+    CHECK(t.size() == 121);
+    CHECK(t.front() == 0.0);
+    CHECK(t[60] == 0.2);
+    CHECK(f.string_attribute("/transient/time_s", "units") == "s");
+    for (const char* p : {"/transient/photon_rate", "/transient/Tb_photon_rate",
+                          "/transient/ligand_photon_rate", "/transient/lines/Tb_5D4_7F5"}) {
+        CHECK(f.dims(p) == std::vector<std::uint64_t>{121});
+        CHECK(f.string_attribute(p, "units") == "cm^-3 s^-1");
+    }
+    const auto total = f.read_doubles("/transient/photon_rate");
+    const auto tb = f.read_doubles("/transient/Tb_photon_rate");
+    const auto lig = f.read_doubles("/transient/ligand_photon_rate");
+    const auto l544 = f.read_doubles("/transient/lines/Tb_5D4_7F5");
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        CHECK(total[i] == Approx(tb[i] + lig[i]).epsilon(1e-12).margin(1e-300));
+        CHECK(l544[i] == Approx(tb[i] * 100.0 / 140.0).epsilon(1e-12).margin(1e-300));
+    }
+    const double kT_eV = 8.617333262e-5 * 300.0;
+    const double kBT = 2.0e9 * (7.5e20 / 2.8e21) * std::exp(-(2.9 - 20500.0 / 8065.543937) / kT_eV);
+    const double tau = 1.0 / (140.0 + 60.0 + kBT * 1e4 / (2.0e9 + 1e4));
+    const double expected = tau * (1.0 - std::log(1.0 + lig[60] / tb[60]));
+    CHECK(f.read_doubles("/transient/decay_time_s")[0] == Approx(expected).epsilon(1e-5));
+    CHECK(f.read_ints("/transient/status")[0] == 0);
+    fs::remove_all(dir);
+}
