@@ -139,12 +139,12 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                     std::string("1 where the point's results are on disk (row-major point index)"));
 }
 
+ResultFile::ResultFile(const std::string& final_path, const ResultLayout& layout)
+    : layout_(layout), final_path_(final_path), partial_path_(final_path + ".partial") {}
+
 ResultFile ResultFile::create(const std::string& final_path, const ResultLayout& layout,
                               const RunIdentity& id) {
-    ResultFile rf;
-    rf.layout_ = layout;
-    rf.final_path_ = final_path;
-    rf.partial_path_ = final_path + ".partial";
+    ResultFile rf(final_path, layout);
     rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::create_truncate);
     H5File& f = *rf.file_;
     f.set_attribute("/", "relsim_version", program_version());
@@ -162,10 +162,7 @@ ResultFile ResultFile::create(const std::string& final_path, const ResultLayout&
 
 ResultFile ResultFile::resume(const std::string& final_path, const ResultLayout& layout,
                               const RunIdentity& id) {
-    ResultFile rf;
-    rf.layout_ = layout;
-    rf.final_path_ = final_path;
-    rf.partial_path_ = final_path + ".partial";
+    ResultFile rf(final_path, layout);
     if (!std::filesystem::exists(rf.partial_path_)) {
         throw InputError(rf.partial_path_, 0, 0, "", "--resume: no interrupted run to resume",
                          "run without --resume to start one");

@@ -56,6 +56,15 @@ const std::vector<std::pair<std::string, std::string>>& fixed_scalars() {
 
 }  // namespace
 
+solver::PulseSpec pulse_of(const io::TransientSpec& t) {
+    solver::PulseSpec pulse;
+    pulse.current_density_A_cm2 = t.pulse_current_density_mA_cm2 * 1e-3;
+    pulse.on_s = t.pulse_on_s;
+    pulse.off_s = t.off_s;
+    pulse.points = t.points;
+    return pulse;
+}
+
 std::vector<model::BandShape> band_shapes(const model::ModelParams& params) {
     std::vector<model::BandShape> bands{
         {params.ligand.singlet_band_nm, params.ligand.singlet_fwhm_nm},
@@ -98,13 +107,7 @@ io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel
         for (std::size_t i = 0; i < n; ++i) L.wavelength_nm.push_back(s.from_nm + static_cast<double>(i) * s.step_nm);
     }
     if (config.transient) {
-        const io::TransientSpec& t = *config.transient;
-        solver::PulseSpec pulse;
-        pulse.current_density_A_cm2 = t.pulse_current_density_mA_cm2 * 1e-3;
-        pulse.on_s = t.pulse_on_s;
-        pulse.off_s = t.off_s;
-        pulse.points = t.points;
-        L.transient_time_s = solver::pulse_output_times(pulse);
+        L.transient_time_s = solver::pulse_output_times(pulse_of(*config.transient));
         L.transient_series = {"photon_rate", "ligand_photon_rate"};
         for (const model::CompiledSpecies& sp : base_model.species()) {
             L.transient_series.push_back(sp.ion + "_photon_rate");
@@ -199,13 +202,7 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
             }
         }
         if (!layout_.transient_time_s.empty()) {
-            const io::TransientSpec& t = *config_.transient;
-            solver::PulseSpec pulse;
-            pulse.current_density_A_cm2 = t.pulse_current_density_mA_cm2 * 1e-3;
-            pulse.on_s = t.pulse_on_s;
-            pulse.off_s = t.off_s;
-            pulse.points = t.points;
-            const solver::TransientResult tr = solver::run_pulse(model, pulse);
+            const solver::TransientResult tr = solver::run_pulse(model, pulse_of(*config_.transient));
             const std::size_t nt = layout_.transient_time_s.size();
             const std::size_t ns = model.species().size();
             auto series = [&](std::size_t s) {

@@ -28,6 +28,9 @@ inline constexpr std::int32_t status_error = 5;
                                            const model::RateModel& base_model,
                                            bool save_spectrum);
 
+//! The pulse of a [transient] table, in the solver's units.
+[[nodiscard]] solver::PulseSpec pulse_of(const io::TransientSpec& transient);
+
 //! Band list in output order: ligand singlet, ligand triplet, then every Ln line.
 [[nodiscard]] std::vector<model::BandShape> band_shapes(const model::ModelParams& params);
 

@@ -91,7 +91,7 @@ public:
     [[nodiscard]] const std::string& partial_path() const noexcept { return partial_path_; }
 
 private:
-    ResultFile() = default;
+    ResultFile(const std::string& final_path, const ResultLayout& layout);
     void create_datasets(const ResultLayout& layout);
     std::unique_ptr<H5File> file_;
     ResultLayout layout_;
