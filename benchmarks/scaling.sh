@@ -9,6 +9,9 @@
 #        THREADS    thread counts (default "1 2")
 #        TMPDIR     where the HDF5 outputs go (default /tmp; deleted after each run)
 #        OUT        JSON result file (default benchmarks/results/scaling-<date>-<sha>.json)
+#        IDLE_PCT   before each run wait (up to IDLE_WAIT_S seconds, default 120) until the
+#                   machine was at least IDLE_PCT % idle over the last second (default 0: no
+#                   wait). On a shared machine IDLE_PCT=90 keeps runs out of others' builds.
 #
 # Two times per run: "run" is relsim's own wall time of sweep::run() (file creation, all points,
 # all block writes, the best-point scan; printed in its summary line), "process" is the
@@ -31,6 +34,23 @@ sha=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo nogit)
 OUT=${OUT:-$ROOT/benchmarks/results/scaling-$(date -u +%Y-%m-%d)-$sha.json}
 [[ -x $RELSIM ]] || { echo "scaling.sh: $RELSIM not built" >&2; exit 1; }
 
+IDLE_PCT=${IDLE_PCT:-0}
+IDLE_WAIT_S=${IDLE_WAIT_S:-120}
+# Percent idle of all CPUs over one second, from /proc/stat.
+idle_pct() {
+  local a b
+  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
+  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+  for ((i = 1; i < ${#a[@]}; ++i)); do total=$(( total + b[i] - a[i] )); done
+  echo $(( total > 0 ? 100 * idle / total : 0 ))
+}
+wait_idle() {
+  (( IDLE_PCT > 0 )) || { echo -1; return; }
+  local waited=0 p
+  while p=$(idle_pct); (( p < IDLE_PCT && waited < IDLE_WAIT_S )); do waited=$((waited + 1)); done
+  echo "$p"
+}
+
 work=$(mktemp -d "$TMPDIR/relsim-scaling.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 raw=$work/raw.tsv
@@ -42,6 +62,7 @@ for cfg in "$@"; do
   for ((r = 0; r < REPEATS; ++r)); do
     for t in $THREADS; do
       out=$work/out.h5
+      idle=$(wait_idle)
       summary=$( { /usr/bin/time -f "PROCESS %e %M" "$RELSIM" run "$cfg" -o "$out" --threads "$t" --quiet; } 2>&1 )
       points=$(sed -n 's/^\([0-9]*\) points (.*/\1/p' <<<"$summary")
       failed=$(sed -n 's/.* \([0-9]*\) failed, .*/\1/p' <<<"$summary")
@@ -49,9 +70,9 @@ for cfg in "$@"; do
       proc_s=$(sed -n 's/^PROCESS \([0-9.]*\) .*/\1/p' <<<"$summary")
       rss_kb=$(sed -n 's/^PROCESS [0-9.]* \([0-9]*\)/\1/p' <<<"$summary")
       rm -f "$out" "$out.partial"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cfg" "$t" "$points" "$failed" "$run_s" "$proc_s" "$rss_kb" >> "$raw"
-      printf '%s threads=%s points=%s failed=%s run=%ss process=%ss rss=%sKB load=%s\n' \
-        "$(basename "$cfg")" "$t" "$points" "$failed" "$run_s" "$proc_s" "$rss_kb" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cfg" "$t" "$points" "$failed" "$run_s" "$proc_s" "$rss_kb" "$idle" >> "$raw"
+      printf '%s threads=%s points=%s failed=%s run=%ss process=%ss rss=%sKB idle_before=%s%% load=%s\n' \
+        "$(basename "$cfg")" "$t" "$points" "$failed" "$run_s" "$proc_s" "$rss_kb" "$idle" \
         "$(cut -d' ' -f1 /proc/loadavg)" >&2
     done
   done
@@ -64,10 +85,11 @@ import json, statistics, sys, time, platform, subprocess
 raw, out, load_before, load_after, sha = sys.argv[1:]
 rows = [l.rstrip("\n").split("\t") for l in open(raw) if l.strip()]
 res = {}
-for cfg, t, points, failed, run_s, proc_s, rss in rows:
+for cfg, t, points, failed, run_s, proc_s, rss, idle in rows:
     d = res.setdefault(cfg, {"points": int(points), "runs": {}})
     d["runs"].setdefault(t, []).append({"run_s": float(run_s), "process_s": float(proc_s),
-                                        "failed": int(failed), "max_rss_kb": int(rss)})
+                                        "failed": int(failed), "max_rss_kb": int(rss),
+                                        "idle_pct_before": int(idle)})
 print(f"{'config':28s} {'thr':>3s} {'run min s':>9s} {'run med s':>9s} {'us/pt/core min':>14s} "
       f"{'us/pt/core med':>14s} {'pts/s/core med':>14s} {'proc med s':>10s} {'eff(min)':>8s} {'eff(med)':>8s}")
 summary = {}
