@@ -36,6 +36,10 @@ cxx=$(cache_get CMAKE_CXX_COMPILER)
 cxx_version=$("$cxx" --version | head -n1)
 flags="$(cache_get CMAKE_CXX_FLAGS) $(cache_get "CMAKE_CXX_FLAGS_${build_type^^}")"
 cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
+cpu_id=$(awk -F': *' '/^cpu family/ { f = $2 } /^model\t/ { m = $2 } END { printf "family %s model %s", f, m }' /proc/cpuinfo)
+# Google Benchmark reads the caches from /sys/devices/system/cpu/cpu0/cache, which some VMs lack;
+# getconf's view (cpuid) is recorded as well.
+caches=$(getconf -a | awk '$1 ~ /^LEVEL[1-3]_(I|D|)CACHE_SIZE$/ && $2 != "" { printf "%s %d KiB; ", $1, $2 / 1024 }')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "bench_model: $REPETITIONS repetitions x ${MIN_TIME}s, load before: $load_before" >&2
@@ -46,7 +50,7 @@ ctx() { printf '%s' "$1" | tr ',=' ';:'; }
   --benchmark_min_time="$MIN_TIME" \
   --benchmark_report_aggregates_only=true \
   --benchmark_out="$OUT" --benchmark_out_format=json \
-  --benchmark_context="git_sha=$(ctx "$sha"),git_dirty=$dirty,build_type=$(ctx "$build_type"),compiler=$(ctx "$cxx_version"),cxx_flags=$(ctx "$flags"),cpu_model=$(ctx "$cpu_model"),load_before=$(ctx "$load_before")" \
+  --benchmark_context="git_sha=$(ctx "$sha"),git_dirty=$dirty,build_type=$(ctx "$build_type"),compiler=$(ctx "$cxx_version"),cxx_flags=$(ctx "$flags"),cpu_model=$(ctx "$cpu_model"),cpu_id=$(ctx "$cpu_id"),caches_getconf=$(ctx "$caches"),load_before=$(ctx "$load_before")" \
   "$@"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -39,7 +39,7 @@ IDLE_WAIT_S=${IDLE_WAIT_S:-120}
 # Percent idle of all CPUs over one second, from /proc/stat.
 idle_pct() {
   local a b
-  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
+  read -ra a < /proc/stat; sleep 1; read -ra b < /proc/stat
   local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
   for ((i = 1; i < ${#a[@]}; ++i)); do total=$(( total + b[i] - a[i] )); done
   echo $(( total > 0 ? 100 * idle / total : 0 ))
