@@ -780,6 +780,55 @@ struct H5File::Impl {
         }
         return space;
     }
+
+    //! Reads or writes flat indices [first, first + count) piece by piece: each rectangular
+    //! piece is one H5Dread/H5Dwrite whose memory dataspace has the piece's own shape, so
+    //! HDF5 copies whole rows per chunk instead of mapping a union selection value by value.
+    void transfer_flat_range(const Where& w, hid_t dset, ElementType type, std::uint64_t first,
+                             std::uint64_t count, void* data, bool write) const {
+        Handle space = select_flat_range(w, dset, first, count);  // validates the range
+        if (count == 0) {
+            return;
+        }
+        const std::vector<std::uint64_t> dims = extents_of(w, space.get());
+        const auto io = [&](hid_t mem_space, hid_t file_space, void* buffer, std::uint64_t n,
+                            std::uint64_t at) {
+            const herr_t rc = write ? H5Dwrite(dset, memory_type(type), mem_space, file_space,
+                                               H5P_DEFAULT, buffer)
+                                    : H5Dread(dset, memory_type(type), mem_space, file_space,
+                                              H5P_DEFAULT, buffer);
+            w.check(rc, fmt::format("cannot {} {} {} elements at flat index {}",
+                                    write ? "write" : "read", n, type_name(type), at));
+        };
+        if (dims.size() <= 1) {  // one piece; a 1-D memory space matches the selection
+            const hsize_t n = count;
+            Handle mem_space = w.handle(H5Screate_simple(1, &n, nullptr), H5Sclose,
+                                        "cannot create the memory dataspace");
+            io(mem_space.get(), space.get(), data, count, first);
+            return;
+        }
+        auto* bytes = static_cast<unsigned char*>(data);
+        std::uint64_t at = first;
+        for (const detail::Hyperslab& piece : detail::decompose_flat_range(dims, first, count)) {
+            std::array<hsize_t, detail::max_rank> start{};
+            std::array<hsize_t, detail::max_rank> shape{};
+            std::uint64_t n = 1;
+            for (std::size_t d = 0; d < dims.size(); ++d) {
+                start[d] = piece.start[d];
+                shape[d] = piece.count[d];
+                n *= piece.count[d];
+            }
+            w.check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                        shape.data(), nullptr),
+                    "cannot select a hyperslab");
+            Handle mem_space = w.handle(H5Screate_simple(static_cast<int>(dims.size()),
+                                                         shape.data(), nullptr),
+                                        H5Sclose, "cannot create the memory dataspace");
+            io(mem_space.get(), space.get(), bytes, n, at);
+            bytes += n * element_size(type);
+            at += n;
+        }
+    }
 };
 
 H5File::H5File(const std::string& path, Mode mode) : impl_(std::make_unique<Impl>()) {
@@ -1118,20 +1167,11 @@ void H5File::write_flat_range(const std::string& path, ElementType type, std::ui
     }
     const Where w = impl_->where(path);
     impl_->require_writable(path);
-    const hid_t dset = impl_->stream(path);
-    Handle file_space = impl_->select_flat_range(w, dset, first, count);
-    if (count == 0) {
-        return;
-    }
-    if (data == nullptr) {
+    if (count != 0 && data == nullptr) {
         w.fail_plain("no data given");
     }
-    const hsize_t n = count;
-    Handle mem_space = w.handle(H5Screate_simple(1, &n, nullptr), H5Sclose,
-                                "cannot create the memory dataspace");
-    w.check(H5Dwrite(dset, memory_type(type), mem_space.get(), file_space.get(), H5P_DEFAULT, data),
-            fmt::format("cannot write {} {} elements at flat index {}", count, type_name(type),
-                        first));
+    impl_->transfer_flat_range(w, impl_->stream(path), type, first, count,
+                               const_cast<void*>(data), true);
 }
 
 void H5File::read_flat_range(const std::string& path, ElementType type, std::uint64_t first,
@@ -1141,20 +1181,10 @@ void H5File::read_flat_range(const std::string& path, ElementType type, std::uin
     }
     const Where w = impl_->where(path);
     impl_->require_open(path);
-    const hid_t dset = impl_->stream(path);
-    Handle file_space = impl_->select_flat_range(w, dset, first, count);
-    if (count == 0) {
-        return;
-    }
-    if (data == nullptr) {
+    if (count != 0 && data == nullptr) {
         w.fail_plain("no buffer given");
     }
-    const hsize_t n = count;
-    Handle mem_space = w.handle(H5Screate_simple(1, &n, nullptr), H5Sclose,
-                                "cannot create the memory dataspace");
-    w.check(H5Dread(dset, memory_type(type), mem_space.get(), file_space.get(), H5P_DEFAULT, data),
-            fmt::format("cannot read {} {} elements at flat index {}", count, type_name(type),
-                        first));
+    impl_->transfer_flat_range(w, impl_->stream(path), type, first, count, data, false);
 }
 
 void H5File::flush() {

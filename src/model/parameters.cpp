@@ -122,6 +122,34 @@ double* find_in_dopant(DopantParams& d, const std::vector<std::string_view>& p) 
 
 }  // namespace
 
+void copy_numbers(const ModelParams& from, ModelParams& to) {
+    to.device = from.device;  // all numbers
+    to.ligand = from.ligand;  // all numbers
+    for (std::size_t s = 0; s < from.dopants.size(); ++s) {
+        const DopantParams& f = from.dopants[s];
+        DopantParams& t = to.dopants[s];
+        t.density_cm3 = f.density_cm3;
+        t.kTET_s = f.kTET_s;
+        t.kSET_s = f.kSET_s;
+        t.kETU_s = f.kETU_s;
+        t.kLP_cm3_s = f.kLP_cm3_s;
+        t.kBT_s = f.kBT_s;
+        for (std::size_t q = 0; q < f.quench_s.size(); ++q) t.quench_s[q].second = f.quench_s[q].second;
+        for (std::size_t j = 0; j < f.scheme.levels.size(); ++j) {
+            t.scheme.levels[j].energy_cm1 = f.scheme.levels[j].energy_cm1;
+        }
+        for (std::size_t l = 0; l < f.scheme.lines.size(); ++l) {
+            t.scheme.lines[l].rate_s = f.scheme.lines[l].rate_s;
+            t.scheme.lines[l].wavelength_nm = f.scheme.lines[l].wavelength_nm;
+            t.scheme.lines[l].fwhm_nm = f.scheme.lines[l].fwhm_nm;
+        }
+        for (std::size_t r = 0; r < f.scheme.relaxations.size(); ++r) {
+            t.scheme.relaxations[r].rate_s = f.scheme.relaxations[r].rate_s;
+        }
+    }
+    for (std::size_t i = 0; i < from.transfers.size(); ++i) to.transfers[i].rate = from.transfers[i].rate;
+}
+
 double* find_parameter(ModelParams& params, const std::string& key_path) {
     const std::vector<std::string_view> p = split_path(key_path);
     if (p.size() < 2) return nullptr;

@@ -130,7 +130,7 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
 }
 
 void RateModel::refresh(const ModelParams& params) {
-    params_ = params;
+    copy_numbers(params, params_);
     assign_rates();
 }
 
@@ -173,7 +173,10 @@ void RateModel::assign_rates() {
         }
         for (const EmissionLine& ln : d.scheme.lines) {
             set_flow(ln.rate_s);
-            lines_[line_index++].line = ln;
+            EmissionLine& compiled = lines_[line_index++].line;
+            compiled.rate_s = ln.rate_s;
+            compiled.wavelength_nm = ln.wavelength_nm;
+            compiled.fwhm_nm = ln.fwhm_nm;
         }
         for (const Relaxation& r : d.scheme.relaxations) set_flow(r.rate_s);
         for (const auto& entry : d.quench_s) set_flow(entry.second);

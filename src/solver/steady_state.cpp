@@ -109,16 +109,18 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
     auto& lu = w.lu;
     const Eigen::VectorXd& scale = w.scale;
     double lambda = 1.0;
+    bool have_f = false;  // f already holds rhs(y): the residual of the accepted trial point
     for (int it = 0; it < max_iterations; ++it) {
         ++iterations;
-        model.rhs(drive, y.data(), f.data());
+        if (!have_f) model.rhs(drive, y.data(), f.data());
         model.jacobian(drive, y.data(), jac.data());
         if (!all_finite(f) || !jac.allFinite()) return SolveStatus::non_finite;
         lu.compute(jac);
         // A zero pivot leaves the step undefined (partial pivoting puts any exact singularity
         // on U's diagonal).
         if (!(lu.matrixLU().diagonal().cwiseAbs().minCoeff() > 0.0)) return SolveStatus::singular;
-        dy.noalias() = -(lu.solve(f));
+        dy.noalias() = lu.solve(f);
+        dy = -dy;
         if (!all_finite(dy)) return SolveStatus::non_finite;
         update_weights(y, scale, weight);
         const double norm = weighted_max_norm(dy, weight);
@@ -137,7 +139,8 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
             limited_step(model, y, dy, lambda, trial);
             model.rhs(drive, trial.data(), f.data());
             if (all_finite(f)) {
-                dy_bar.noalias() = -(lu.solve(f));
+                dy_bar.noalias() = lu.solve(f);
+                dy_bar = -dy_bar;
                 if (all_finite(dy_bar) &&
                     weighted_rms_norm(dy_bar, weight) <= (1.0 - 0.25 * lambda) * norm_rms) {
                     accepted = true;
@@ -148,6 +151,20 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
         }
         if (!accepted) return SolveStatus::not_converged;
         y = trial;
+        have_f = true;
+        // A posteriori test (Deuflhard 2004, sect. 3.3): after a full step whose simplified
+        // correction dy_bar is already below the tolerance, y + dy_bar is converged -- its
+        // error is of order |dy_bar| * |dy_bar| / |dy| -- and the next Newton iteration is
+        // saved.
+        if (lambda == 1.0) {
+            update_weights(y, scale, weight);
+            if (weighted_max_norm(dy_bar, weight) <= opt.tolerance) {
+                limited_step(model, y, dy_bar, 1.0, trial);
+                y = trial;
+                last_norm = weighted_max_norm(dy_bar, weight);
+                return SolveStatus::converged;
+            }
+        }
     }
     return SolveStatus::not_converged;
 }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <optional>
 
 #include "point_evaluator.hpp"
@@ -179,7 +180,7 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
     // Blocks: runs of whole work units, the same on every rank whatever the thread count.
     const UnitCutter cutter(total, layout.shape.empty() ? 1 : layout.shape.back());
     const std::uint64_t block_target =
-        options.block_points > 0 ? options.block_points : (config.transient ? 16 : 4096);
+        options.block_points > 0 ? options.block_points : (config.transient ? 16 : 16384);
     std::vector<std::uint64_t> block_start{0};
     for (std::uint64_t p = 0; p < total;) {
         const std::uint64_t b0 = p;
@@ -230,11 +231,18 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
     summary.points = total;
     summary.output_path = options.output_path;
     Progress progress(total, options.quiet || !writer);
-    io::ResultBlock block;
+    // Double buffering: while one block is written (by a helper thread, the only one touching
+    // HDF5 meanwhile), the next is computed into the other buffer.
+    io::ResultBlock buffers[2];
+    int current = 0;
+    std::future<void> pending_write;
+    auto wait_for_writer = [&] {
+        if (pending_write.valid()) pending_write.get();  // rethrows a write failure here
+    };
     std::vector<WorkUnit> units;
     std::uint64_t done = 0;
 
-    auto compute_block = [&](std::uint64_t b0, std::uint64_t b1) {
+    auto compute_block = [&](std::uint64_t b0, std::uint64_t b1, io::ResultBlock& block) {
         units.clear();
         for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
         block.resize(layout, b1 - b0);
@@ -269,8 +277,12 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
         const std::uint64_t b1 = block_start[k + 1];
         const std::uint64_t n = b1 - b0;
         const int owner = static_cast<int>(k % static_cast<std::size_t>(ranks.size));
+        io::ResultBlock& block = buffers[current];
         if (block_done[k]) {
-            if (writer) count_failures(file->read_status(b0, n));
+            if (writer) {
+                wait_for_writer();
+                count_failures(file->read_status(b0, n));
+            }
             summary.resumed += n;
         } else if (writer) {
             // A stop request (Ctrl-C) ends a single-process run between blocks; under MPI the
@@ -280,23 +292,26 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
                 break;
             }
             if (owner == 0) {
-                compute_block(b0, b1);
+                compute_block(b0, b1, block);
             } else {
                 block.resize(layout, n);
                 block.first = b0;
                 mpi_receive_block(block, owner, k);
             }
-            file->write_block(block);
+            wait_for_writer();
             count_failures(block.status);
+            pending_write = std::async(std::launch::async, [&file, &block] { file->write_block(block); });
+            current ^= 1;
             summary.computed += n;
         } else if (owner == ranks.rank) {
-            compute_block(b0, b1);
+            compute_block(b0, b1, block);
             mpi_send_block(block, k);
             summary.computed += n;
         }
         done += n;
         progress.update(done, summary.computed, summary.failed);
     }
+    wait_for_writer();
     progress.finish(done, summary.computed, summary.failed);
     summary.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (summary.interrupted || !writer) return summary;

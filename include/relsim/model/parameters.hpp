@@ -111,6 +111,11 @@ struct ModelParams {
     std::vector<IonTransferParams> transfers;
 };
 
+//! Copies every number of `from` into `to`, which must have the same structure (dopants, levels,
+//! lines, relaxations, quenching entries, transfers); names are left as they are. This is how a
+//! sweep point's parameters reach a compiled model without copying strings.
+void copy_numbers(const ModelParams& from, ModelParams& to);
+
 //! Address of a numeric parameter by its dotted config key path, e.g. "device.outcoupling",
 //! "dopant.1.kTET_s", "dopant.0.lines.1.rate_s", "dopant.0.quench_s.5D4", "transfer.0.k_cm3_s".
 //! Returns nullptr when the path names no numeric model parameter. The pointer stays valid as
