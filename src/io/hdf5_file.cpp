@@ -743,6 +743,15 @@ struct H5File::Impl {
     }
 
     //! File dataspace of `dset` with [first, first + count) selected; nothing when count = 0.
+    //! The object that receives an attribute: the file must be writable; a missing path is
+    //! created as a group.
+    Handle open_for_attributes(const Where& w, const std::string& object_path) {
+        require_writable(object_path);
+        ensure_group(object_path);
+        return w.handle(H5Oopen(file.get(), object_path.c_str(), H5P_DEFAULT), H5Oclose,
+                        "cannot open the object");
+    }
+
     Handle select_flat_range(const Where& w, hid_t dset, std::uint64_t first,
                              std::uint64_t count) const {
         Handle space = w.handle(H5Dget_space(dset), H5Sclose, "cannot get the dataspace");
@@ -915,11 +924,8 @@ void H5File::set_attribute(const std::string& object_path, const std::string& na
     if (!impl_) {
         moved_from();
     }
-    impl_->require_writable(object_path);
     const Where w = impl_->where(object_path);
-    impl_->ensure_group(object_path);
-    Handle obj = w.handle(H5Oopen(impl_->file.get(), object_path.c_str(), H5P_DEFAULT), H5Oclose,
-                          "cannot open the object");
+    Handle obj = impl_->open_for_attributes(w, object_path);
     write_string_attribute(w, obj.get(), name, value);
 }
 
@@ -928,11 +934,8 @@ void H5File::set_attribute(const std::string& object_path, const std::string& na
     if (!impl_) {
         moved_from();
     }
-    impl_->require_writable(object_path);
     const Where w = impl_->where(object_path);
-    impl_->ensure_group(object_path);
-    Handle obj = w.handle(H5Oopen(impl_->file.get(), object_path.c_str(), H5P_DEFAULT), H5Oclose,
-                          "cannot open the object");
+    Handle obj = impl_->open_for_attributes(w, object_path);
     write_attribute(w, obj.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
@@ -941,11 +944,8 @@ void H5File::set_attribute(const std::string& object_path, const std::string& na
     if (!impl_) {
         moved_from();
     }
-    impl_->require_writable(object_path);
     const Where w = impl_->where(object_path);
-    impl_->ensure_group(object_path);
-    Handle obj = w.handle(H5Oopen(impl_->file.get(), object_path.c_str(), H5P_DEFAULT), H5Oclose,
-                          "cannot open the object");
+    Handle obj = impl_->open_for_attributes(w, object_path);
     write_attribute(w, obj.get(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 

@@ -3,20 +3,7 @@
 the key and the allowed range, and writes no output file. Also: --help, check, exit 0."""
 import argparse, pathlib, re, shutil, subprocess, sys
 
-GOOD = """title = "cli test"
-[device]
-current_density_mA_cm2 = 10.0
-singlet_fraction = 0.25
-[ligand]
-density_cm3 = 7.5e20
-triplet_energy_eV = 2.9
-[[dopant]]
-ion = "Tb"
-density_cm3 = 2.8e21
-accepting_level = "5D4"
-kTET_s = 2.0e9
-quench_s = { "5D4" = 60.0 }
-"""
+from relsim_test_support import TB_DEVICE as GOOD
 
 # (name, text, expected line, key fragment, allowed-range fragment or None)
 CASES = [

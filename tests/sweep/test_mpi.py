@@ -2,22 +2,9 @@
 """`mpirun -np 2 relsim run` must write the same file as one process: every dataset equal bit
 for bit (the ranks solve the same deterministic work units; rank 0 writes them in order)."""
 import argparse, pathlib, shutil, subprocess, sys
-import h5py
-import numpy as np
+from relsim_test_support import TB_DEVICE, assert_same_datasets
 
-CONFIG = """
-title = "mpi test"
-[device]
-current_density_mA_cm2 = 10.0
-[ligand]
-density_cm3 = 7.5e20
-triplet_energy_eV = 2.9
-[[dopant]]
-ion = "Tb"
-density_cm3 = 2.8e21
-accepting_level = "5D4"
-kTET_s = 2.0e9
-quench_s = { "5D4" = 60.0 }
+CONFIG = TB_DEVICE + """
 [spectrum]
 from_nm = 450.0
 to_nm = 650.0
@@ -35,13 +22,6 @@ values = [10.0, 100.0, 1000.0]
 """
 
 
-def datasets(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--relsim", required=True)
@@ -57,13 +37,8 @@ def main():
     subprocess.run([a.relsim, "run", str(cfg), "-o", str(work / "one.h5")] + common, check=True)
     subprocess.run([a.mpiexec, "--allow-run-as-root", "--oversubscribe", "-np", "2", a.relsim,
                     "run", str(cfg), "-o", str(work / "two.h5")] + common, check=True)
-    one, two = datasets(work / "one.h5"), datasets(work / "two.h5")
-    assert one.keys() == two.keys(), set(one) ^ set(two)
-    for name in one:
-        x, y = np.asarray(one[name]), np.asarray(two[name])
-        same = x.tobytes() == y.tobytes() if x.dtype.kind in "fiub" else (x == y).all()
-        assert same, f"{name} differs between 1 process and 2 MPI ranks"
-    print(f"1 passed, 0 failed: 2 MPI ranks wrote the same {len(one)} datasets as one process")
+    n = assert_same_datasets(work / "one.h5", work / "two.h5", "1 process vs 2 MPI ranks")
+    print(f"1 passed, 0 failed: 2 MPI ranks wrote the same {n} datasets as one process")
     return 0
 
 

@@ -4,46 +4,22 @@ never interrupted (every dataset bit for bit), and the interrupted file must not
 """
 import argparse, os, pathlib, shutil, signal, subprocess, sys, time
 import h5py
-import numpy as np
 
-CONFIG = """
-title = "resume test"
-[device]
-current_density_mA_cm2 = 10.0
-[ligand]
-density_cm3 = 7.5e20
-triplet_energy_eV = 2.9
-[[dopant]]
-ion = "Tb"
-density_cm3 = 2.8e21
-accepting_level = "5D4"
-kTET_s = 2.0e9
-quench_s = { "5D4" = 60.0 }
-ground = ["7F6", "7F5"]
-levels = [ { name = "5D4", energy_cm1 = 20500.0 } ]
-lines = [ { from = "5D4", to = "7F5", rate_s = 100.0, wavelength_nm = 544.0, fwhm_nm = 8.0 } ]
+from relsim_test_support import TB_DEVICE, assert_same_datasets
+
+CONFIG = TB_DEVICE + """
 [sweep]
 [[sweep.axis]]
 key = "device.current_density_mA_cm2"
 log_from = 1e-3
 to = 1e3
-points = 400
+points = 1000
 [[sweep.axis]]
 key = "dopant.0.kTET_s"
 log_from = 1e6
 to = 1e11
-points = 250
+points = 500
 """
-
-
-def datasets(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                out[name] = obj[()]
-        f.visititems(visit)
-    return out
 
 
 def main():
@@ -87,15 +63,8 @@ def main():
                        stdout=subprocess.PIPE, text=True)
     assert r.returncode == 0, r
     assert cut.exists() and not partial.exists()
-    ref, got = datasets(full), datasets(cut)
-    assert ref.keys() == got.keys(), set(ref) ^ set(got)
-    for name in ref:
-        a_, b_ = np.asarray(ref[name]), np.asarray(got[name])
-        if a_.dtype.kind in "fiu":
-            assert a_.shape == b_.shape and a_.tobytes() == b_.tobytes(), f"{name} differs"
-        else:
-            assert (a_ == b_).all(), f"{name} differs"
-    print(f"resumed file equals the uninterrupted run in all {len(ref)} datasets")
+    n = assert_same_datasets(full, cut, "kill -9 + resume vs uninterrupted")
+    print(f"resumed file equals the uninterrupted run in all {n} datasets")
 
     # Ctrl-C (SIGINT): the block in progress is finished and written, the run exits with 1 and
     # says how to resume; resuming then completes the same file.
@@ -117,11 +86,7 @@ def main():
     r = subprocess.run([a.relsim, "run", str(cfg), "-o", str(soft), "--resume"] + common,
                        stdout=subprocess.DEVNULL)
     assert r.returncode == 0
-    got = datasets(soft)
-    for name in ref:
-        a_, b_ = np.asarray(ref[name]), np.asarray(got[name])
-        if a_.dtype.kind in "fiu":
-            assert a_.tobytes() == b_.tobytes(), f"{name} differs after SIGINT + resume"
+    assert_same_datasets(full, soft, "SIGINT + resume vs uninterrupted")
     print("SIGINT: exit 1 with a resume hint; resumed file equals the uninterrupted run")
     return 0
 
