@@ -131,7 +131,9 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
         for (std::size_t a = 0; a < cfg.sweep->axes.size(); ++a) {
             const auto& ax = cfg.sweep->axes[a];
             const std::uint64_t i = (p.index / strides[a]) % ax.size();
-            fmt::print(" {} = {:g}", ax.keys[0], ax.values[0][i]);
+            for (std::size_t k = 0; k < ax.keys.size(); ++k) {
+                fmt::print(" {} = {:g}", ax.keys[k], ax.values[k][i]);
+            }
         }
         fmt::print("\n");
     }
