@@ -172,6 +172,17 @@ int run_command(const std::string& path, std::string output, bool resume, int th
                 std::uint64_t block_points) {
     const relsim::io::RunConfig cfg = relsim::io::load_config(path);
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
+    const std::filesystem::path out_dir = std::filesystem::absolute(output).parent_path();
+    if (!std::filesystem::is_directory(out_dir)) {
+        throw relsim::InputError("", 0, 0, "-o", "the output folder " + out_dir.string() +
+                                 " does not exist", "a file in an existing folder");
+    }
+    if (!resume && std::filesystem::exists(output + ".partial")) {
+        fmt::print(stderr,
+                   "note: {}.partial holds an interrupted run; starting over (add --resume to "
+                   "continue it instead)\n",
+                   output);
+    }
     relsim::sweep::RunOptions opt;
     opt.output_path = output;
     opt.resume = resume;

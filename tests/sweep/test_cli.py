@@ -68,7 +68,13 @@ def main():
     r = subprocess.run([a.relsim, "run"], capture_output=True, text=True)
     print(f"{'run without config':28s} {'ok' if r.returncode == 2 else 'FAIL'}")
     failures += r.returncode != 2
-    print(f"{len(CASES) + 5 - failures} passed, {failures} failed")
+    missing = work / "no_such_folder" / "out.h5"
+    r = subprocess.run([a.relsim, "run", str(good), "-o", str(missing), "--quiet"],
+                       capture_output=True, text=True)
+    ok = r.returncode == 2 and "does not exist" in r.stderr and not missing.parent.exists()
+    print(f"{'missing output folder':28s} {'ok' if ok else 'FAIL'}\n    {r.stderr.strip()}")
+    failures += not ok
+    print(f"{len(CASES) + 6 - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 
