@@ -743,6 +743,14 @@ struct H5File::Impl {
     }
 
     //! File dataspace of `dset` with [first, first + count) selected; nothing when count = 0.
+    //! Context for reading attributes of `object_path`: the file is open and the path absolute.
+    Where where_readable(const std::string& object_path) const {
+        const Where w = where(object_path);
+        require_open(object_path);
+        require_absolute(w);
+        return w;
+    }
+
     //! The object that receives an attribute: the file must be writable; a missing path is
     //! created as a group.
     Handle open_for_attributes(const Where& w, const std::string& object_path) {
@@ -954,9 +962,7 @@ std::string H5File::string_attribute(const std::string& object_path,
     if (!impl_) {
         moved_from();
     }
-    const Where w = impl_->where(object_path);
-    impl_->require_open(object_path);
-    require_absolute(w);
+    const Where w = impl_->where_readable(object_path);
     Handle attr = open_attribute(w, impl_->file.get(), name);
     Handle type = w.handle(H5Aget_type(attr.get()), H5Tclose, "cannot get the attribute type");
     Handle space =
@@ -978,9 +984,7 @@ double H5File::double_attribute(const std::string& object_path, const std::strin
     if (!impl_) {
         moved_from();
     }
-    const Where w = impl_->where(object_path);
-    impl_->require_open(object_path);
-    require_absolute(w);
+    const Where w = impl_->where_readable(object_path);
     return read_numeric_attribute<double>(w, impl_->file.get(), name, H5T_NATIVE_DOUBLE, true);
 }
 
@@ -989,9 +993,7 @@ std::int64_t H5File::int64_attribute(const std::string& object_path,
     if (!impl_) {
         moved_from();
     }
-    const Where w = impl_->where(object_path);
-    impl_->require_open(object_path);
-    require_absolute(w);
+    const Where w = impl_->where_readable(object_path);
     return read_numeric_attribute<std::int64_t>(w, impl_->file.get(), name, H5T_NATIVE_INT64,
                                                 false);
 }
