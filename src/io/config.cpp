@@ -26,6 +26,7 @@
 #include <toml++/toml.h>
 
 #include "detail/param_schema.hpp"
+#include "detail/toml_reader.hpp"
 #include "detail/splitmix64.hpp"
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
@@ -35,191 +36,23 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::ParamRule;
+using detail::join;
+using detail::list_text;
+using detail::type_name;
+using detail::valid_ion_name;
+using detail::valid_level_name;
+using detail::kIonNameRule;
+using detail::kLevelNameRule;
+using detail::Src;
+using detail::read_file;
+using detail::parse_toml;
 using model::Origin;
 
 constexpr double kMaxSpectrumPoints = 1.0e6;
 constexpr double kMaxSweepPoints = 1.0e8;
 
-std::string join(const std::string& prefix, std::string_view name) {
-    if (prefix.empty()) return std::string(name);
-    std::string s = prefix;
-    s += '.';
-    s += name;
-    return s;
-}
-
-std::string join(const std::string& prefix, std::size_t index) {
-    return join(prefix, std::to_string(index));
-}
-
-std::string list_text(const std::vector<std::string>& items) {
-    std::string s;
-    for (const auto& it : items) {
-        if (!s.empty()) s += ", ";
-        s += it;
-    }
-    return s;
-}
-
-std::string type_name(const toml::node& n) {
-    switch (n.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a floating-point number";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        default: return "nothing";
-    }
-}
-
-//! Ion names become file names, dataset names and the "<Ion>:<level>" syntax.
-bool valid_ion_name(const std::string& s) {
-    if (s.empty() || s.size() > 64) return false;
-    if (!std::isalpha(static_cast<unsigned char>(s.front()))) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    });
-}
-
-//! Level names appear in key paths (dopant.0.quench_s.5D4), dataset names and "<Ion>:<level>".
-bool valid_level_name(const std::string& s) {
-    if (s.empty() || s.size() > 64) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+' ||
-               c == '\'' || c == '(' || c == ')';
-    });
-}
-
-constexpr const char* kIonNameRule = "a name of letters, digits and '_', starting with a letter";
-constexpr const char* kLevelNameRule = "a name of letters, digits and _ - + ' ( )";
-
 //! Origin and "file:line" of every numeric model parameter, by key path.
 using Origins = std::map<std::string, std::pair<Origin, std::string>>;
-
-//! One TOML file being read: its name for messages and the typed, range-checked accessors.
-class Src {
-public:
-    explicit Src(std::string file) : file_(std::move(file)) {}
-
-    [[nodiscard]] const std::string& file() const { return file_; }
-
-    [[noreturn]] void fail(const toml::source_region& where, const std::string& key,
-                           const std::string& problem, const std::string& allowed = {}) const {
-        throw InputError(file_, static_cast<int>(where.begin.line),
-                         static_cast<int>(where.begin.column), key, problem, allowed);
-    }
-
-    [[nodiscard]] std::string where(const toml::node& n) const {
-        return file_ + ":" + std::to_string(n.source().begin.line);
-    }
-
-    //! Every key of `t` must be in `allowed`.
-    void check_keys(const toml::table& t, const std::string& prefix,
-                    std::initializer_list<std::string_view> allowed) const {
-        check_keys_in(t, prefix, allowed);
-    }
-
-    template <typename Keys>
-    void check_keys_in(const toml::table& t, const std::string& prefix, const Keys& allowed) const {
-        for (auto&& [k, v] : t) {
-            const std::string_view name = k.str();
-            if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-            std::string list;
-            for (const auto a : allowed) {
-                if (!list.empty()) list += ", ";
-                list += a;
-            }
-            const toml::source_region& at = k.source().begin.line > 0 ? k.source() : v.source();
-            const std::string where_text = prefix.empty() ? "at the top level" : "in '" + prefix + "'";
-            fail(at, join(prefix, name), fmt::format("unknown key '{}' {}", name, where_text),
-                 "keys " + list);
-        }
-    }
-
-    [[nodiscard]] const toml::table& table(const toml::node& n, const std::string& key,
-                                           const std::string& what = "a table") const {
-        if (const auto* t = n.as_table()) return *t;
-        fail(n.source(), key, "expected " + what + ", got " + type_name(n), what);
-    }
-
-    [[nodiscard]] const toml::array& array(const toml::node& n, const std::string& key,
-                                           const std::string& what = "an array") const {
-        if (const auto* a = n.as_array()) return *a;
-        fail(n.source(), key, "expected " + what + ", got " + type_name(n), what);
-    }
-
-    [[nodiscard]] std::string string(const toml::node& n, const std::string& key,
-                                     const std::string& what = "a string") const {
-        if (const auto* s = n.as_string()) return s->get();
-        fail(n.source(), key, "expected " + what + ", got " + type_name(n), what);
-    }
-
-    [[nodiscard]] bool boolean(const toml::node& n, const std::string& key) const {
-        if (const auto* b = n.as_boolean()) return b->get();
-        fail(n.source(), key, "expected a boolean, got " + type_name(n), "true or false");
-    }
-
-    //! A number (integers accepted), finite, checked against the rule of `rule_key`.
-    [[nodiscard]] double number(const toml::node& n, const std::string& key,
-                                const std::string& rule_key) const {
-        const ParamRule* r = detail::find_rule(rule_key);
-        return number(n, key, r);
-    }
-
-    [[nodiscard]] double number(const toml::node& n, const std::string& key,
-                                const ParamRule* r) const {
-        const std::string range = r ? detail::range_text(*r) : "a finite number";
-        if (r && r->integer) {
-            const auto* i = n.as_integer();
-            if (!i) fail(n.source(), key, "expected an integer, got " + type_name(n), range);
-            const double v = static_cast<double>(i->get());
-            if (auto p = detail::check_rule(*r, v); !p.empty()) fail(n.source(), key, p, range);
-            return v;
-        }
-        double v = 0.0;
-        if (const auto* i = n.as_integer()) {
-            v = static_cast<double>(i->get());
-        } else if (const auto* f = n.as_floating_point()) {
-            v = f->get();
-        } else {
-            fail(n.source(), key, "expected a number, got " + type_name(n), range);
-        }
-        if (r) {
-            if (auto p = detail::check_rule(*r, v); !p.empty()) fail(n.source(), key, p, range);
-        } else if (!std::isfinite(v)) {
-            fail(n.source(), key, fmt::format("value {} is not a finite number", v), range);
-        }
-        return v;
-    }
-
-    [[noreturn]] void missing(const toml::table& t, const std::string& prefix, std::string_view name,
-                              const std::string& allowed) const {
-        const std::string where_text = prefix.empty() ? "at the top level" : "in '" + prefix + "'";
-        fail(t.source(), join(prefix, name),
-             fmt::format("missing required key '{}' {}", name, where_text), allowed);
-    }
-
-    [[nodiscard]] const toml::node& require(const toml::table& t, const std::string& prefix,
-                                            std::string_view name,
-                                            const std::string& allowed) const {
-        const toml::node* n = t.get(name);
-        if (!n) missing(t, prefix, name, allowed);
-        return *n;
-    }
-
-    //! Allowed-range text of a required numeric key (for "missing" messages).
-    [[nodiscard]] static std::string range_of(const std::string& rule_key) {
-        const ParamRule* r = detail::find_rule(rule_key);
-        return r ? "a number in " + detail::range_text(*r) : std::string("a number");
-    }
-
-private:
-    std::string file_;
-};
 
 // ------------------------------------------------------------------------------------------------
 // Level schemes
@@ -469,41 +302,6 @@ private:
     Origin origin_;
     Origins* origins_;
 };
-
-//! Text of a file, or nullopt when it cannot be read.
-std::optional<std::string> read_file(const fs::path& p, std::string& why) {
-    std::error_code ec;
-    if (!fs::exists(p, ec)) {
-        why = "no such file";
-        return std::nullopt;
-    }
-    if (fs::is_directory(p, ec)) {
-        why = "is a directory";
-        return std::nullopt;
-    }
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-        why = "cannot be opened for reading";
-        return std::nullopt;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) {
-        why = "read error";
-        return std::nullopt;
-    }
-    return ss.str();
-}
-
-toml::table parse_toml(const std::string& text, const std::string& file) {
-    try {
-        return toml::parse(std::string_view(text), std::string_view(file));
-    } catch (const toml::parse_error& e) {
-        throw InputError(file, static_cast<int>(e.source().begin.line),
-                         static_cast<int>(e.source().begin.column), "",
-                         "TOML syntax error: " + std::string(e.description()));
-    }
-}
 
 constexpr std::array<std::string_view, 7> kIonFileKeys = {
     "ion", "description", "references", "ground", "levels", "lines", "relaxations"};
