@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "relsim/model/observables.hpp"
 #include "relsim/model/rate_model.hpp"
 #include "relsim/sweep/sweep_runner.hpp"
+#include "output_path.hpp"
 
 #ifdef RELSIM_HAVE_MPI
 #include <mpi.h>
@@ -35,12 +37,17 @@ struct MpiSession {
         MPI_Comm_size(MPI_COMM_WORLD, &n);
         return n;
     }
+    [[noreturn]] static void abort(int code) {
+        MPI_Abort(MPI_COMM_WORLD, code);
+        std::exit(code);
+    }
 };
 #else
 struct MpiSession {
     MpiSession(int*, char***) {}
     static int rank() { return 0; }
     static int size() { return 1; }
+    [[noreturn]] static void abort(int code) { std::exit(code); }
 };
 #endif
 
@@ -172,10 +179,15 @@ int run_command(const std::string& path, std::string output, bool resume, int th
                 std::uint64_t block_points) {
     const relsim::io::RunConfig cfg = relsim::io::load_config(path);
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
-    const std::filesystem::path out_dir = std::filesystem::absolute(output).parent_path();
-    if (!std::filesystem::is_directory(out_dir)) {
-        throw relsim::InputError("", 0, 0, "-o", "the output folder " + out_dir.string() +
-                                 " does not exist", "a file in an existing folder");
+    relsim::app::OutputClaim claim;  // checked and claimed before anything is computed
+    if (MpiSession::rank() == 0) {
+        try {
+            claim = relsim::app::prepare_output(output, cfg, resume);
+        } catch (const relsim::InputError& e) {
+            if (MpiSession::size() == 1) throw;
+            fmt::print(stderr, "error: {}\n", e.what());
+            MpiSession::abort(exit_bad_input);
+        }
     }
     if (!resume && std::filesystem::exists(output + ".partial")) {
         fmt::print(stderr,
@@ -223,9 +235,10 @@ int main(int argc, char** argv) {
     run->add_flag("--resume", resume, "continue an interrupted run of the same config and output");
     run->add_option("-t,--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::NonNegativeNumber);
     run->add_flag("-q,--quiet", quiet, "no progress output");
-    std::uint64_t block_points = 0;
+    std::int64_t block_points = 0;
     run->add_option("--block-points", block_points,
-                    "points per block written to the file (default 4096, 16 with a transient)");
+                    "points per block written to the file (default 4096, 16 with a transient)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
 
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
@@ -238,7 +251,8 @@ int main(int argc, char** argv) {
         return code == 0 ? exit_ok : exit_bad_input;
     }
     try {
-        if (*run) return run_command(config_path, output, resume, threads, quiet, block_points);
+        if (*run) return run_command(config_path, output, resume, threads, quiet,
+                                       static_cast<std::uint64_t>(block_points));
         return check_command(check_path);
     } catch (const relsim::InputError& e) {
         fmt::print(stderr, "error: {}\n", e.what());

@@ -750,6 +750,11 @@ private:
 
     std::vector<double> value_list(const toml::node& n, const std::string& k) {
         const toml::array& arr = src_.array(n, k, "an array of numbers");
+        if (arr.size() > 1000000) {  // as sweep.axis.*.points; 8 bytes per value and key in memory
+            src_.fail(arr.source(), k, fmt::format("{} values (about {:.0f} MB in memory)", arr.size(),
+                                                   16e-6 * static_cast<double>(arr.size())),
+                      "at most 1e6 values per axis");
+        }
         std::vector<double> v;
         for (std::size_t i = 0; i < arr.size(); ++i) {
             v.push_back(src_.number(*arr.get(i), join(k, i), static_cast<const ParamRule*>(nullptr)));
@@ -799,7 +804,14 @@ private:
             const toml::node& n = src_.require(t, "sweep", "samples", Src::range_of("sweep.samples"));
             samples = static_cast<std::size_t>(src_.number(n, "sweep.samples", "sweep.samples"));
             if (const toml::node* s = t.get("seed")) {
-                sw.seed = static_cast<std::uint64_t>(src_.number(*s, "sweep.seed", "sweep.seed"));
+                // Read as an integer, never through a double (exact up to 2^63 - 1).
+                const auto* si = s->as_integer();
+                if (!si || si->get() < 0) {
+                    src_.fail(s->source(), "sweep.seed",
+                              si ? "the seed is negative" : "expected an integer, got " + detail::type_name(*s),
+                              "an integer in [0, 9223372036854775807]");
+                }
+                sw.seed = static_cast<std::uint64_t>(si->get());
             }
         } else {
             for (const auto name : {"samples", "seed"}) {

@@ -166,6 +166,23 @@ std::string take_hdf5_reason() {
     if (entries.empty()) {
         return {};
     }
+    // The sec2 driver's innermost entry is a long dump with the OS error inside; keep the
+    // error itself: "file write failed: File too large (errno 27)".
+    std::string& inner = entries.back();
+    const std::size_t at_errno = inner.find("errno = ");
+    const std::size_t at_msg = inner.find("error message = '");
+    if (at_errno != std::string::npos && at_msg != std::string::npos) {
+        const std::size_t b = at_msg + 17;
+        const std::size_t e = inner.find('\'', b);
+        const std::size_t ce = inner.find(',', at_errno);
+        const std::string head = inner.substr(0, inner.find(':') == std::string::npos ? 0 : inner.find(':'));
+        std::string op = "I/O failed";
+        if (inner.find("write failed") != std::string::npos) op = "file write failed";
+        if (inner.find("read failed") != std::string::npos) op = "file read failed";
+        inner = fmt::format("{}: {}: {} ({})", head, op,
+                            inner.substr(b, e == std::string::npos ? std::string::npos : e - b),
+                            inner.substr(at_errno, ce == std::string::npos ? std::string::npos : ce - at_errno));
+    }
     if (entries.size() == 1) {
         return entries.front();
     }
@@ -173,8 +190,22 @@ std::string take_hdf5_reason() {
 }
 
 void silence_hdf5_error_printing() {
-    // Per-process setting of the (serial) library; repeating it is cheap and harmless.
-    (void)H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // No clean-up at exit: after a failed H5Fclose (disk full, file size limit, EIO) HDF5 1.10
+    // keeps the file object, and its atexit handler then crashes in H5F__close_cb trying to
+    // close it again. relsim closes every file itself; this must precede library start-up
+    // (it fails harmlessly once the library is running).
+    static const bool no_atexit = [] {
+        (void)H5dont_atexit();
+        return true;
+    }();
+    (void)no_atexit;
+    // The error stack (and so this setting) is per thread in Debian's HDF5 build: done once
+    // in every thread that calls HDF5 (the sweep writes from a helper thread).
+    thread_local bool silenced = false;
+    if (!silenced) {
+        (void)H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        silenced = true;
+    }
 }
 
 //! The subject of an operation, for error messages: file and object path.
@@ -576,7 +607,10 @@ struct H5File::Impl {
     //! Datasets opened for flat-range I/O, kept open so that their chunk caches persist.
     std::map<std::string, Handle, std::less<>> streams;
 
-    [[nodiscard]] Where where(std::string_view object = {}) const { return Where{path, object}; }
+    [[nodiscard]] Where where(std::string_view object = {}) const {
+        silence_hdf5_error_printing();
+        return Where{path, object};
+    }
 
     void require_open(std::string_view object) const {
         if (!file.valid()) {
@@ -1144,6 +1178,10 @@ void H5File::create_chunked(const std::string& path, ElementType type,
                 fmt::format("cannot set chunk dimensions {}",
                             join_dims(std::vector<std::uint64_t>(chunk.begin(), chunk.end()))));
         dapl = streaming_access_plist(w, dims, chunk, element_size(type));
+        // A checksum per chunk, verified on every read (a torn or damaged chunk is an error,
+        // not silent wrong numbers). Its output size is fixed (chunk + 4 bytes), so rewriting
+        // a chunk keeps its file address and the chunk index is never changed by a write.
+        w.check(H5Pset_fletcher32(dcpl.get()), "cannot set the Fletcher32 checksum filter");
     }
     // Every chunk allocated and filled now: later raw-data writes go to fixed addresses.
     w.check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), "cannot set early allocation");

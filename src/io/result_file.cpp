@@ -6,6 +6,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/io/hdf5_file.hpp"
@@ -145,37 +147,106 @@ ResultFile::ResultFile(const std::string& final_path, const ResultLayout& layout
 ResultFile ResultFile::create(const std::string& final_path, const ResultLayout& layout,
                               const RunIdentity& id) {
     ResultFile rf(final_path, layout);
-    rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::create_truncate);
-    H5File& f = *rf.file_;
-    f.set_attribute("/", "relsim_version", program_version());
-    f.set_attribute("/", "config_toml", id.config_text);
-    f.set_attribute("/", "config_path", id.config_path);
-    f.set_attribute("/", "config_fingerprint", id.fingerprint);
-    f.set_attribute("/", "title", id.title);
-    f.set_attribute("/", "created_utc", utc_now_iso8601());
-    f.set_attribute("/", "spec", std::string("kinetic-model contract, version 1"));
-    f.set_attribute("/", "complete", std::int64_t{0});
-    rf.create_datasets(layout);
-    f.flush();
+    // Built under a temporary name and renamed onto `.partial` only once every dataset exists
+    // and is flushed: a run killed (or out of disk) while creating leaves no `.partial` (a
+    // stale `.creating` file is replaced by the next run, which holds the output's lock), and
+    // an older `.partial` is not touched until its replacement is complete.
+    const std::string creating = rf.partial_path_ + ".creating";
+    try {
+        rf.file_ = std::make_unique<H5File>(creating, H5File::Mode::create_truncate);
+        H5File& f = *rf.file_;
+        f.set_attribute("/", "relsim_version", program_version());
+        f.set_attribute("/", "config_toml", id.config_text);
+        f.set_attribute("/", "config_path", id.config_path);
+        f.set_attribute("/", "config_fingerprint", id.fingerprint);
+        f.set_attribute("/", "title", id.title);
+        f.set_attribute("/", "created_utc", utc_now_iso8601());
+        f.set_attribute("/", "spec", std::string("kinetic-model contract, version 1"));
+        f.set_attribute("/", "complete", std::int64_t{0});
+        // The summary attributes exist from the start (fixed-size values), so that finish()
+        // overwrites them in place instead of growing the file's metadata.
+        f.set_attribute("/", "failed_points", std::int64_t{-1});
+        f.set_attribute("/", "wall_time_s", 0.0);
+        f.set_attribute("/", "finished_utc", std::string("not finished"));
+        rf.create_datasets(layout);
+        f.flush();
+        f.close();
+    } catch (const std::exception& e) {
+        rf.file_.reset();  // closes; errors ignored (the file is removed)
+        std::error_code ec;
+        std::filesystem::remove(creating, ec);
+        throw RunError(fmt::format("cannot create the output file {}: {}\n  nothing was "
+                                   "computed and no file is left; free disk space (or raise the "
+                                   "file size limit) and run again",
+                                   rf.partial_path_, e.what()));
+    }
+    std::error_code ec;
+    std::filesystem::rename(creating, rf.partial_path_, ec);
+    if (ec) {
+        std::filesystem::remove(creating, ec);
+        throw RunError(fmt::format("cannot rename {} to {}: {}", creating, rf.partial_path_,
+                                   ec.message()));
+    }
+    rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::read_write);
     return rf;
 }
+
+namespace {
+
+[[noreturn]] void unresumable(const std::string& partial, const std::string& why) {
+    throw InputError(partial, 0, 0, "",
+                     "--resume: this file cannot be resumed: " + why +
+                         ". It is left as it is",
+                     "to start over, run again without --resume (the new run replaces it once "
+                     "its own file is created), or move the file away");
+}
+
+}  // namespace
 
 ResultFile ResultFile::resume(const std::string& final_path, const ResultLayout& layout,
                               const RunIdentity& id) {
     ResultFile rf(final_path, layout);
-    if (!std::filesystem::exists(rf.partial_path_)) {
+    std::error_code ec;
+    const auto st = std::filesystem::status(rf.partial_path_, ec);
+    if (!std::filesystem::exists(st)) {
         throw InputError(rf.partial_path_, 0, 0, "", "--resume: no interrupted run to resume",
                          "run without --resume to start one");
     }
-    rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::read_write);
-    const std::string stored = rf.file_->string_attribute("/", "config_fingerprint");
-    if (stored != id.fingerprint) {
-        throw InputError(id.config_path, 0, 0, "",
-                         "--resume refused: " + rf.partial_path_ +
-                             " was started from a different config (fingerprint " + stored +
-                             ", this config " + id.fingerprint + ")",
-                         "the same config text, ion files and sweep as the interrupted run");
+    if (!std::filesystem::is_regular_file(st)) unresumable(rf.partial_path_, "it is not a regular file");
+    if (std::filesystem::file_size(rf.partial_path_, ec) == 0) {
+        unresumable(rf.partial_path_, "it is empty");
     }
+    // Read-only first: a foreign or damaged file is examined without being modified.
+    try {
+        const H5File probe(rf.partial_path_, H5File::Mode::read_only);
+        if (!probe.has_attribute("/", "config_fingerprint")) {
+            unresumable(rf.partial_path_, "it is not a relsim output file (no config_fingerprint)");
+        }
+        const std::string stored = probe.string_attribute("/", "config_fingerprint");
+        if (stored != id.fingerprint) {
+            throw InputError(id.config_path, 0, 0, "",
+                             "--resume refused: " + rf.partial_path_ +
+                                 " was started from a different config (fingerprint " + stored +
+                                 ", this config " + id.fingerprint + ")",
+                             "the same config text, ion files and sweep as the interrupted run");
+        }
+        const std::vector<std::uint64_t> points{layout.num_points()};
+        auto expect = [&](const std::string& path, const std::vector<std::uint64_t>& dims) {
+            if (!probe.exists(path)) unresumable(rf.partial_path_, "dataset " + path + " is missing");
+            if (probe.dims(path) != dims) {
+                unresumable(rf.partial_path_, "dataset " + path + " has the wrong shape");
+            }
+        };
+        expect("/sweep/done", points);
+        expect("/results/status", layout.shape);
+        expect("/results/solver_method", layout.shape);
+        for (const std::string& q : layout.scalar_names) expect("/results/" + q, layout.shape);
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::exception& e) {
+        unresumable(rf.partial_path_, std::string("it is not a readable HDF5 file (") + e.what() + ")");
+    }
+    rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::read_write);
     return rf;
 }
 

@@ -157,7 +157,45 @@ void mpi_receive_block(io::ResultBlock&, int, std::size_t) {}
 
 void request_stop() noexcept { stop_requested.store(true); }
 
+std::uint64_t estimated_output_bytes(const io::RunConfig& config) {
+    const model::RateModel base_model(config.model);
+    const bool has_sweep = config.sweep.has_value();
+    const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
+    const io::ResultLayout L = make_layout(config, base_model, save_spectrum);
+    const double n = static_cast<double>(L.num_points());
+    double doubles = static_cast<double>(L.scalar_names.size() + L.line_labels.size() +
+                                         L.wavelength_nm.size());
+    if (!L.transient_time_s.empty()) {
+        doubles += static_cast<double>(L.transient_series.size() * L.transient_time_s.size()) + 2;
+    }
+    double bytes = n * (8.0 * doubles + 4.0 * 3 + 1.0);  // + status, method, transient status, done
+    for (const io::SweepAxis& ax : L.axes) bytes += 8.0 * static_cast<double>(ax.size() * ax.keys.size());
+    bytes += static_cast<double>(config.text.size()) + 1.0e5;  // attributes and metadata
+    return static_cast<std::uint64_t>(bytes * 1.02);          // chunk checksums, index
+}
+
+namespace {
+RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool& file_ready);
+}  // namespace
+
 RunSummary run(const io::RunConfig& config, const RunOptions& options) {
+    bool file_ready = false;
+    try {
+        return run_impl(config, options, file_ready);
+    } catch (const RunError& e) {
+        if (!file_ready) throw;
+        // A write or read error after the file was created: what is done is kept, and the
+        // run continues from there once the cause is gone.
+        throw RunError(fmt::format(
+            "{}\n  every block written before the error is kept in {}.partial; once the cause is "
+            "fixed (disk space, file size limit, device), continue with\n    relsim run {} -o {} "
+            "--resume",
+            e.what(), options.output_path, config.path, options.output_path));
+    }
+}
+
+namespace {
+RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool& file_ready) {
     const auto t0 = std::chrono::steady_clock::now();
     stop_requested.store(false);
     const Ranks ranks = mpi_ranks();
@@ -203,6 +241,7 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
                     block_done[k] = std::all_of(marks.begin(), marks.end(), [](std::uint8_t m) { return m == 1; });
                 }
             }
+            file_ready = true;
         } catch (const std::exception& e) {
             open_error = e.what();
             if (ranks.size == 1) throw;
@@ -344,5 +383,6 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
     file->finish(summary.failed, summary.wall_time_s);
     return summary;
 }
+}  // namespace
 
 }  // namespace relsim::sweep

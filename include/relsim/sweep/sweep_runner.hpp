@@ -53,6 +53,10 @@ struct RunSummary {
 //! RunError for I/O failures; a solver failure at a point is recorded there, not thrown.
 RunSummary run(const io::RunConfig& config, const RunOptions& options);
 
+//! Size in bytes of the output file `config` produces (every dataset is allocated when the
+//! file is created, so this is close to the final size; the estimate errs high by < 5 %).
+[[nodiscard]] std::uint64_t estimated_output_bytes(const io::RunConfig& config);
+
 //! Requests a graceful stop (from a signal handler): the block in progress is finished and
 //! written, then run() returns with `interrupted` set.
 void request_stop() noexcept;
