@@ -19,6 +19,7 @@
 #include "relsim/model/observables.hpp"
 #include "relsim/model/rate_model.hpp"
 #include "relsim/sweep/sweep_runner.hpp"
+#include "cmd_verify.hpp"
 #include "output_path.hpp"
 
 #ifdef RELSIM_HAVE_MPI
@@ -244,6 +245,10 @@ int main(int argc, char** argv) {
     CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
     check->add_option("config", check_path, "TOML config file")->required();
 
+    std::string verify_path;
+    CLI::App* verify = app.add_subcommand("verify", "Check an output file: complete, checksums, finite numbers");
+    verify->add_option("file", verify_path, "relsim HDF5 output (or .partial)")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -251,6 +256,7 @@ int main(int argc, char** argv) {
         return code == 0 ? exit_ok : exit_bad_input;
     }
     try {
+        if (*verify) return relsim::app::verify_command(verify_path);
         if (*run) return run_command(config_path, output, resume, threads, quiet,
                                        static_cast<std::uint64_t>(block_points));
         return check_command(check_path);

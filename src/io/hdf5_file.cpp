@@ -1121,6 +1121,53 @@ std::vector<std::uint64_t> H5File::dims(const std::string& path) const {
     return extents_of(w, space.get());
 }
 
+std::vector<H5File::DatasetInfo> H5File::datasets() const {
+    if (!impl_) {
+        moved_from();
+    }
+    const Where w = impl_->where();
+    impl_->require_open({});
+    std::vector<std::string> names;
+    auto visit = [](hid_t, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+        if (info->type == H5O_TYPE_DATASET) {
+            static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
+        }
+        return 0;
+    };
+    w.check(H5Ovisit2(impl_->file.get(), H5_INDEX_NAME, H5_ITER_INC, visit, &names, H5O_INFO_BASIC),
+            "cannot list the datasets");
+    std::vector<DatasetInfo> out;
+    for (const std::string& n : names) {
+        const Where wd = impl_->where(n);
+        Handle dset = impl_->open_dataset(n);
+        Handle type = wd.handle(H5Dget_type(dset.get()), H5Tclose, "cannot get the type");
+        Handle space = wd.handle(H5Dget_space(dset.get()), H5Sclose, "cannot get the dataspace");
+        Handle dcpl = wd.handle(H5Dget_create_plist(dset.get()), H5Pclose,
+                                "cannot get the creation property list");
+        DatasetInfo d;
+        d.path = n;
+        d.dims = extents_of(wd, space.get());
+        const H5T_class_t cls = H5Tget_class(type.get());
+        d.kind = cls == H5T_FLOAT     ? DatasetInfo::Kind::floating
+                 : cls == H5T_INTEGER ? DatasetInfo::Kind::integer
+                 : cls == H5T_STRING  ? DatasetInfo::Kind::string
+                                      : DatasetInfo::Kind::other;
+        const int nfilters = H5Pget_nfilters(dcpl.get());
+        for (int i = 0; i < nfilters; ++i) {
+            unsigned flags = 0;
+            std::size_t nelem = 0;
+            char fname[32];
+            unsigned config = 0;
+            if (H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelem, nullptr,
+                               sizeof fname, fname, &config) == H5Z_FILTER_FLETCHER32) {
+                d.checksummed = true;
+            }
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
 void H5File::create_chunked(const std::string& path, ElementType type,
                             const std::vector<std::uint64_t>& dims,
                             const std::vector<std::uint64_t>& chunk_dims, const std::string& units,

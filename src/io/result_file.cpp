@@ -84,7 +84,8 @@ void ResultFile::create_datasets(const ResultLayout& L) {
     f.create_chunked("/results/status", ElementType::int32, L.shape, no_chunk, "1", -1.0);
     f.set_attribute("/results/status", "description",
                     std::string("0 converged; 1 not converged; 2 non-finite; 3 singular; "
-                                "4 unphysical; 5 error; -1 not computed. Where status != 0 every "
+                                "4 unphysical; 5 error; 6 fates do not sum to 1 within 1e-9; "
+                                "-1 not computed. Where status != 0 every "
                                 "result of the point is 0 (a placeholder, never NaN)."));
     f.create_chunked("/results/solver_method", ElementType::int32, L.shape, no_chunk, "1", -1.0);
     f.set_attribute("/results/solver_method", "description",
@@ -134,7 +135,8 @@ void ResultFile::create_datasets(const ResultLayout& L) {
         f.create_chunked("/transient/status", ElementType::int32, L.shape, no_chunk, "1", -1.0);
         f.set_attribute("/transient/status", "description",
                         std::string("0 ok; +1 rise threshold never reached; +2 decay threshold "
-                                    "never reached (time reported as 0); +8 integration failed"));
+                                    "never reached (time reported as 0); +8 integration failed; +16 non-finite "
+                                    "value in the response (series and times set to 0)"));
     }
     f.create_chunked("/sweep/done", ElementType::uint8, {L.num_points()}, {0}, "1", 0.0);
     f.set_attribute("/sweep/done", "description",

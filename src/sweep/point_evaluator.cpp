@@ -188,15 +188,31 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
             prev_y_ = y_;
             have_prev_ = true;
             fill(model, drive, block, slot);
-            // No silent NaN: a non-finite observable turns the point into a failure.
+            // No silent NaN: a non-finite value in any dataset of the point (results, line
+            // rates, spectrum) turns it into a failure; so does a fate budget that does not
+            // close (every exciton leaves through exactly one channel).
             bool finite = true;
             for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) {
                 finite = finite && std::isfinite(block.scalars[q * count + slot]);
             }
+            const std::size_t nl = layout_.line_labels.size();
+            for (std::size_t l = 0; l < nl; ++l) finite = finite && std::isfinite(block.line_rates[slot * nl + l]);
+            const std::size_t nw = layout_.wavelength_nm.size();
+            for (std::size_t w = 0; w < nw; ++w) finite = finite && std::isfinite(block.spectrum[slot * nw + w]);
+            double fate_sum = 0.0;
+            for (double f : obs_.fates) fate_sum += f;
+            std::int32_t failed = 0;
             if (!finite) {
-                block.status[slot] = static_cast<std::int32_t>(solver::SolveStatus::non_finite);
+                failed = static_cast<std::int32_t>(solver::SolveStatus::non_finite);
+            } else if (!(std::abs(fate_sum - 1.0) <= kFateSumTolerance)) {
+                failed = status_fate_budget;
+            }
+            if (failed != 0) {
+                block.status[slot] = failed;
                 block.method[slot] = -1;
-                failure_kind = solver::to_string(solver::SolveStatus::non_finite);
+                failure_kind = failed == status_fate_budget
+                                   ? "fate budget"
+                                   : solver::to_string(solver::SolveStatus::non_finite);
                 have_prev_ = false;
                 zero_slot();
             }
@@ -223,6 +239,19 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
             block.rise_time_s[slot] = tr.rise_time_s;
             block.decay_time_s[slot] = tr.decay_time_s;
             block.transient_status[slot] = tr.status;
+            // A non-finite value anywhere in the pulse response: zeros and a status bit.
+            const std::size_t num_series = layout_.transient_series.size();
+            bool finite = std::isfinite(tr.rise_time_s) && std::isfinite(tr.decay_time_s);
+            for (std::size_t sr = 0; sr < num_series && finite; ++sr) {
+                finite = std::all_of(series(sr), series(sr) + static_cast<long>(nt),
+                                     [](double v) { return std::isfinite(v); });
+            }
+            if (!finite) {
+                for (std::size_t sr = 0; sr < num_series; ++sr) std::fill_n(series(sr), nt, 0.0);
+                block.rise_time_s[slot] = 0.0;
+                block.decay_time_s[slot] = 0.0;
+                block.transient_status[slot] |= transient_non_finite;
+            }
         }
     } catch (...) {
         have_prev_ = false;

@@ -22,6 +22,11 @@ namespace relsim::sweep {
 
 //! Status code written for a point whose evaluation threw (beyond the SolveStatus codes).
 inline constexpr std::int32_t status_error = 5;
+//! Status of a point whose exciton fates do not sum to 1 within kFateSumTolerance.
+inline constexpr std::int32_t status_fate_budget = 6;
+inline constexpr double kFateSumTolerance = 1.0e-9;
+//! Transient status bit: a non-finite value in the pulse response (which is then zeroed).
+inline constexpr std::int32_t transient_non_finite = 16;
 
 //! Builds the output layout of a config (names, units, shapes).
 [[nodiscard]] io::ResultLayout make_layout(const io::RunConfig& config,

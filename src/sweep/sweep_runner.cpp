@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -97,6 +98,7 @@ std::string cie_table_path() {
 
 const char* failure_kind(std::int32_t status) {
     if (status == status_error) return "error";
+    if (status == status_fate_budget) return "fates do not sum to 1";
     return solver::to_string(static_cast<solver::SolveStatus>(status));
 }
 
@@ -205,6 +207,19 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
     const io::ResultLayout layout = make_layout(config, base_model, save_spectrum);
     const std::uint64_t total = layout.num_points();
+    // The coordinate datasets are written once, before any point: each must be finite (a
+    // pulse of 1e308 s on and off has an infinite end time).
+    auto check_axis = [&](const std::vector<double>& v, const std::string& key, const char* what) {
+        for (double x : v) {
+            if (!std::isfinite(x)) {
+                throw InputError(config.path, 0, 0, key,
+                                 fmt::format("the {} holds a non-finite value ({})", what, x),
+                                 "finite times and wavelengths");
+            }
+        }
+    };
+    check_axis(layout.transient_time_s, "transient", "pulse time axis (pulse_on_s + off_s)");
+    check_axis(layout.wavelength_nm, "spectrum", "wavelength grid");
 
     auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
     auto photometry = std::make_shared<const model::Photometry>(*observer, band_shapes(config.model));

@@ -282,7 +282,11 @@ TEST_CASE("photometry: band_spectrum integrates to the band power and peaks at F
         const double r2 = (s / bc.c) * (s / bc.c);
         const double mean_inv = (1.0 + r2 * (1.0 + r2 * (3.0 + r2 * (15.0 + r2 * 105.0)))) / bc.c;
         const double power = 1.0e4 * F * constants::photon_energy_J_nm * mean_inv;  // W m^-2
-        CHECK(rel_err(trapezoid(nm, P), power) < 1e-6);
+        // band_spectrum gives each grid point the band's flux in its bin times hc / lambda_i
+        // (power-conserving for any width); taking 1/lambda at the bin centre instead of over
+        // the bin costs (step / c)^2 / 12 = 1.2e-6 for the 100 nm band (step 2.1 nm).
+        const double bin_term = (s / 20.0 / bc.c) * (s / 20.0 / bc.c) / 12.0;
+        CHECK(rel_err(trapezoid(nm, P), power) < 1e-6 + 1.1 * bin_term);
         if (bc.fwhm < 1.0) {
             CHECK(rel_err(trapezoid(nm, P), 1.0e4 * F * photon_J(bc.c)) < 1e-9);
         } else {
@@ -409,5 +413,36 @@ TEST_CASE("photometry: a malformed CIE table throws InputError naming the file a
         CHECK(obs.xbar == std::vector<double>{0.5, 1e-3});
         CHECK(obs.ybar == std::vector<double>{0.25, 2.0});
         CHECK(obs.zbar == std::vector<double>{0.0, 3.0});
+    }
+}
+
+TEST_CASE("photometry: a line narrower than the grid step keeps its power (down to 5e-324 nm)",
+          "[photometry][spectrum][reliability]") {
+    // Issue 14 item 5: fwhm_nm = 5e-324 gave NaN. Each grid value is the band's flux in the bin
+    // of that point, so sum_i P_i (bin width) = 1e4 F hc / c for a line inside one bin, and the
+    // colour of a delta line is that of the CMFs interpolated at c.
+    const double F = 1.0e15;
+    const auto nm = grid(500.0, 600.0, 0.5);
+    for (const double fwhm : {5e-324, 1e-300, 1e-9, 1e-3, 0.01}) {  // 0.01 nm: 12 s from the bin edge
+        INFO("FWHM " << fwhm << " nm");
+        const std::vector<BandShape> bands = {{544.3, fwhm}};
+        std::vector<double> P(nm.size());
+        relsim::model::band_spectrum(bands, &F, nm, P.data());
+        double power = 0.0;
+        for (std::size_t i = 0; i < P.size(); ++i) {
+            REQUIRE(std::isfinite(P[i]));
+            power += P[i] * 0.5;  // every bin is 0.5 nm wide
+        }
+        // hc / lambda at the bin centre (544.5 nm) instead of the line's 544.3 nm: 4e-4.
+        CHECK(rel_err(power, 1.0e4 * F * photon_J(544.5)) < 1e-12);
+        const Photometry photo(observer(), bands);
+        const Colour col = photo.evaluate(&F);
+        REQUIRE(std::isfinite(col.cie_x));
+        REQUIRE(std::isfinite(col.luminance_cd_m2));
+        CHECK(col.luminance_cd_m2 > 0.0);
+        const Photometry wide(observer(), {{544.3, 0.05}});
+        const Colour ref = wide.evaluate(&F);
+        CHECK(std::abs(col.cie_x - ref.cie_x) < 1e-5);
+        CHECK(rel_err(col.luminance_cd_m2, ref.luminance_cd_m2) < 1e-5);
     }
 }

@@ -87,7 +87,19 @@ public:
     [[nodiscard]] std::vector<std::string> read_strings(const std::string& path) const;
     [[nodiscard]] std::vector<std::uint64_t> dims(const std::string& path) const;
 
-    //! Chunked dataset for streaming, every chunk allocated at creation (so later raw-data
+    //! Every dataset of the file (absolute paths, in name order), with shape, element class and
+    //! whether it carries the Fletcher32 checksum (every chunked dataset relsim writes does).
+    struct DatasetInfo {
+        enum class Kind { floating, integer, string, other };
+        std::string path;
+        std::vector<std::uint64_t> dims;
+        Kind kind = Kind::other;
+        bool checksummed = false;
+    };
+    [[nodiscard]] std::vector<DatasetInfo> datasets() const;
+
+    //! Chunked dataset for streaming, every chunk allocated at creation and protected by a
+    //! Fletcher32 checksum (verified by HDF5 on every read: a damaged chunk is a read error) (so later raw-data
     //! writes never touch file metadata and an interrupted writer leaves a readable file) and
     //! filled with `fill_value`. chunk_dims has dims.size() entries.
     //!
