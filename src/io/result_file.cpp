@@ -1,6 +1,7 @@
 //! @file result_file.cpp
 #include "relsim/io/result_file.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -33,6 +34,19 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
     std::string out;
     for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
     return out;
+}
+
+//! Chunk dimensions covering about `points` consecutive points in flat (row-major) order:
+//! whole trailing rows where they fit, then part of the next dimension.
+std::vector<std::uint64_t> chunk_for(const std::vector<std::uint64_t>& shape, std::uint64_t points) {
+    std::vector<std::uint64_t> c(shape.size(), 1);
+    std::uint64_t left = std::max<std::uint64_t>(points, 1);
+    for (std::size_t i = shape.size(); i-- > 0;) {
+        c[i] = std::max<std::uint64_t>(1, std::min(shape[i], left));
+        if (c[i] < shape[i]) break;
+        left = std::max<std::uint64_t>(1, left / c[i]);
+    }
+    return c;
 }
 
 }  // namespace
@@ -76,7 +90,17 @@ ResultFile::~ResultFile() = default;
 
 void ResultFile::create_datasets(const ResultLayout& L) {
     H5File& f = *file_;
-    const std::vector<std::uint64_t> no_chunk(L.shape.size(), 0);
+    // Chunks hold about one block of points in flat order (at most the 128 KiB HDF5 would
+    // choose): every block is flushed (kill safety) and a checksummed chunk is rewritten
+    // whole, so chunks much larger than a block would be rewritten many times over.
+    const std::uint64_t block = L.points_per_block > 0 ? L.points_per_block : 16384;
+    const std::vector<std::uint64_t> no_chunk = chunk_for(L.shape, std::min<std::uint64_t>(block, 16384));
+    auto with_row = [&](std::uint64_t row) {
+        std::vector<std::uint64_t> c =
+            chunk_for(L.shape, std::clamp<std::uint64_t>(16384 / std::max<std::uint64_t>(row, 1), 1, block));
+        c.push_back(row);
+        return c;
+    };
     for (std::size_t q = 0; q < L.scalar_names.size(); ++q) {
         f.create_chunked("/results/" + L.scalar_names[q], ElementType::float64, L.shape, no_chunk,
                          L.scalar_units[q], 0.0);
@@ -93,7 +117,7 @@ void ResultFile::create_datasets(const ResultLayout& L) {
     if (!L.line_labels.empty()) {
         f.create_chunked("/results/line_photon_rate", ElementType::float64,
                          with_last(L.shape, L.line_labels.size()),
-                         std::vector<std::uint64_t>(L.shape.size() + 1, 0), "cm^-3 s^-1", 0.0);
+                         with_row(L.line_labels.size()), "cm^-3 s^-1", 0.0);
         f.write_strings("/results/line_labels", L.line_labels);
     }
     for (std::size_t a = 0; a < L.axes.size(); ++a) {
@@ -117,7 +141,7 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                         L.wavelength_nm.data(), "nm");
         f.create_chunked("/spectrum/power", ElementType::float64,
                          with_last(L.shape, L.wavelength_nm.size()),
-                         std::vector<std::uint64_t>(L.shape.size() + 1, 0), "W m^-2 nm^-1", 0.0);
+                         with_row(L.wavelength_nm.size()), "W m^-2 nm^-1", 0.0);
         f.set_attribute("/spectrum/power", "description",
                         std::string("outcoupled spectral exitance (Lambertian emitter)"));
     }
@@ -127,8 +151,7 @@ void ResultFile::create_datasets(const ResultLayout& L) {
         for (const std::string& s : L.transient_series) {
             f.create_chunked("/transient/" + s, ElementType::float64,
                              with_last(L.shape, L.transient_time_s.size()),
-                             std::vector<std::uint64_t>(L.shape.size() + 1, 0), "cm^-3 s^-1",
-                             0.0);
+                             with_row(L.transient_time_s.size()), "cm^-3 s^-1", 0.0);
         }
         f.create_chunked("/transient/rise_time_s", ElementType::float64, L.shape, no_chunk, "s", 0.0);
         f.create_chunked("/transient/decay_time_s", ElementType::float64, L.shape, no_chunk, "s", 0.0);
@@ -138,7 +161,8 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                                     "never reached (time reported as 0); +8 integration failed; +16 non-finite "
                                     "value in the response (series and times set to 0)"));
     }
-    f.create_chunked("/sweep/done", ElementType::uint8, {L.num_points()}, {0}, "1", 0.0);
+    f.create_chunked("/sweep/done", ElementType::uint8, {L.num_points()},
+                     {std::min<std::uint64_t>(block, 131072)}, "1", 0.0);
     f.set_attribute("/sweep/done", "description",
                     std::string("1 where the point's results are on disk (row-major point index)"));
 }

@@ -205,7 +205,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     const model::RateModel base_model(config.model);
     const bool has_sweep = config.sweep.has_value();
     const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
-    const io::ResultLayout layout = make_layout(config, base_model, save_spectrum);
+    io::ResultLayout layout = make_layout(config, base_model, save_spectrum);
     const std::uint64_t total = layout.num_points();
     // The coordinate datasets are written once, before any point: each must be finite (a
     // pulse of 1e308 s on and off has an infinite end time).
@@ -241,6 +241,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         block_start.push_back(p);
     }
     const std::size_t num_blocks = block_start.size() - 1;
+    layout.points_per_block = block_target;
 
     // Only the writer (rank 0) touches the file; it tells the others which blocks are done.
     std::optional<io::ResultFile> file;

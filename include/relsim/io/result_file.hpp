@@ -31,6 +31,8 @@ struct ResultLayout {
     std::vector<double> transient_time_s;    //!< empty: no transient
     //! Transient time series per point: "photon_rate", "<Ion>_photon_rate", ...
     std::vector<std::string> transient_series;
+    //! Points per written block (0: 16384); sets the chunk size (not part of the file's layout).
+    std::uint64_t points_per_block = 0;
     [[nodiscard]] std::uint64_t num_points() const;
 };
 
