@@ -1,0 +1,516 @@
+#!/usr/bin/python3
+"""Fault injection and hostile input for the relsim program (issue 14; docs/reliability.md).
+
+One group of cases per CTest test: test_reliability.py GROUP --relsim BIN --inject SO --workdir DIR.
+Every case states what a careful user expects (exit code, message, files left) and fails
+otherwise. Random choices use fixed seeds."""
+import argparse, fcntl, hashlib, os, pathlib, random, resource, shutil, signal, stat, subprocess
+import sys, time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sweep"))
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+from relsim_test_support import TB_DEVICE, assert_same_datasets  # noqa: E402
+
+SOURCE = pathlib.Path(__file__).resolve().parents[2]
+
+
+def sweep(n_j, n_k, extra=""):
+    return TB_DEVICE + extra + f"""
+[sweep]
+[[sweep.axis]]
+key = "device.current_density_mA_cm2"
+log_from = 1e-3
+to = 1e3
+points = {n_j}
+[[sweep.axis]]
+key = "dopant.0.kTET_s"
+log_from = 1e6
+to = 1e11
+points = {n_k}
+"""
+
+
+MEDIUM = sweep(100, 200)    # 20 000 points, ~0.3 s
+LONG = sweep(1000, 200)     # 200 000 points, about a second
+
+
+class Case:
+    def __init__(self, a):
+        self.a = a
+        self.work = pathlib.Path(a.workdir)
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        self.failures = 0
+
+    def check(self, ok, what, detail=""):
+        print(f"{'ok  ' if ok else 'FAIL'} {what}" + (f"\n     {detail.strip()[:2000]}" if detail and not ok else ""))
+        self.failures += not ok
+        return ok
+
+    def write(self, name, text):
+        p = self.work / name
+        p.write_bytes(text if isinstance(text, bytes) else text.encode())
+        return p
+
+    def relsim(self, *args, env=None, limit_bytes=None, timeout=120):
+        def pre():
+            if limit_bytes is not None:
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # ignored across exec
+                resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        e = dict(os.environ)
+        e.update(env or {})
+        t0 = time.monotonic()
+        r = subprocess.run([self.a.relsim, *map(str, args)], capture_output=True, text=True,
+                           env=e, preexec_fn=pre, timeout=timeout)
+        r.elapsed = time.monotonic() - t0
+        return r
+
+    def reference(self, text, name="ref", extra=()):
+        cfg = self.write(name + ".toml", text)
+        out = self.work / (name + ".h5")
+        r = self.relsim("run", cfg, "-o", out, "--quiet", *extra)
+        assert r.returncode == 0, r.stderr
+        return cfg, out
+
+
+def sha(p):
+    return hashlib.sha256(pathlib.Path(p).read_bytes()).hexdigest()
+
+
+def leftovers(out):
+    return [p.name for p in out.parent.glob(out.name + "*") if p != out]
+
+
+# ------------------------------------------------------------------------------------------
+def two_writers(c):
+    cfg, ref = c.reference(LONG, extra=("--block-points", "4000"))
+    out = c.work / "same.h5"
+    # (a) The output is claimed by someone else (the lock a running relsim holds): refused,
+    # and a finished file of that name is left untouched.
+    shutil.copy(ref, out)
+    before = sha(out)
+    with open(str(out) + ".lock", "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lk.write("4242\n")
+        lk.flush()
+        r = c.relsim("run", cfg, "-o", out, "--quiet")
+        c.check(r.returncode == 2 and "being written by another relsim run (pid 4242)" in r.stderr,
+                "a claimed -o is refused with exit 2 and the holder's pid", r.stderr)
+        r2 = c.relsim("run", cfg, "-o", out, "--quiet", "--resume")
+        c.check(r2.returncode == 2 and "another relsim run" in r2.stderr, "--resume of a claimed -o is refused", r2.stderr)
+    c.check(sha(out) == before and not (c.work / "same.h5.partial").exists(),
+            "the existing file is untouched and no .partial was made")
+    out.unlink()
+    # (b) Two real runs: the second refuses while the first runs; the first's file is complete.
+    first = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(out), "--quiet", "--block-points", "4000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lock = pathlib.Path(str(out) + ".lock")
+    t0 = time.monotonic()
+    while not (lock.exists() and lock.read_text().strip() == str(first.pid)) and time.monotonic() - t0 < 10:
+        time.sleep(0.005)
+    second = c.relsim("run", cfg, "-o", out, "--quiet")
+    running = first.poll() is None
+    _, err = first.communicate(timeout=120)
+    c.check(running, "the first run was still running when the second started")
+    c.check(second.returncode == 2 and "another relsim run" in second.stderr,
+            "the second run refuses plainly (exit 2)", second.stderr)
+    c.check(first.returncode == 0, "the first run completes", err)
+    n = assert_same_datasets(ref, out, "first run vs reference")
+    c.check(True, f"the first run's file equals an undisturbed run in all {n} datasets")
+    c.check(not lock.exists() and leftovers(out) == [], "no lock or temporary file is left", str(leftovers(out)))
+    v = c.relsim("verify", out)
+    c.check(v.returncode == 0, "relsim verify: ok", v.stdout)
+
+
+def output_onto_inputs(c):
+    ion = c.work / "MyTb.toml"
+    shutil.copy(SOURCE / "configs/ions/Tb.toml", ion)
+    text = LONG.replace('ion = "Tb"', f'ion = "Tb"\nion_file = "{ion.name}"')
+    cfg = c.write("in.toml", text)
+    link = c.work / "link.toml"
+    link.symlink_to(cfg.name)
+    fifo = c.work / "pipe"
+    os.mkfifo(fifo)
+    (c.work / "adir").mkdir()
+    sums = {p: sha(p) for p in (cfg, ion)}
+    cases = [("the config", cfg, "is an input of this run"),
+             ("the config through a symlink", link, "is an input of this run"),
+             ("the ion file", ion, "is an input of this run"),
+             ("the CIE table", SOURCE / "data/cie1931_2deg_1nm.csv", "is an input of this run"),
+             ("a folder", c.work / "adir", "is a folder"),
+             ("a folder with a trailing slash", str(c.work / "adir") + "/", "names a folder"),
+             ("a device node", "/dev/null", "is a character device"),
+             ("a FIFO", fifo, "is a FIFO"),
+             ("a file in a missing folder", c.work / "nope" / "x.h5", "does not exist")]
+    for what, out, msg in cases:
+        r = c.relsim("run", cfg, "-o", out, "--quiet")
+        c.check(r.returncode == 2 and msg in r.stderr and "-o" in r.stderr and r.elapsed < 5,
+                f"-o {what}: exit 2 before computing ({r.elapsed:.2f} s)", r.stderr)
+    c.check(all(sha(p) == h for p, h in sums.items()), "the config and the ion file are unchanged")
+    junk = [p.name for p in c.work.iterdir() if ".partial" in p.name or p.suffix == ".lock"]
+    c.check(junk == [], "no .partial or lock file left", str(junk))
+
+
+def file_size_limit(c):
+    cfg, ref = c.reference(MEDIUM, extra=("--block-points", "500"))
+    size = ref.stat().st_size
+    out = c.work / "lim.h5"
+    # (a) A limit below the file size: met while creating the file, before any point.
+    r = c.relsim("run", cfg, "-o", out, "--quiet", limit_bytes=size // 3)
+    c.check(r.returncode == 1 and "File too large" in r.stderr and "lim.h5.partial" in r.stderr,
+            "ulimit -f at creation: exit 1 (no signal), the message names the file and the OS error", r.stderr)
+    c.check(leftovers(out) == [] and not out.exists(), "nothing is left", str(leftovers(out)))
+    # (b) A limit met during a sweep: a run killed half-way, resumed under a limit of half the
+    # file (writes above it fail), then resumed with room.
+    partial = pathlib.Path(str(out) + ".partial")
+    for delay in (0.15, 0.08, 0.04, 0.25, 0.4):
+        for p in out.parent.glob("lim.h5*"):
+            p.unlink()
+        p = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(out), "--quiet", "--block-points", "500"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t0 = time.monotonic()
+        while not partial.exists() and p.poll() is None and time.monotonic() - t0 < 10:
+            time.sleep(0.002)
+        time.sleep(delay)
+        p.kill()
+        p.wait()
+        if partial.exists() and not out.exists():
+            with h5py.File(partial, "r") as f:
+                done = int(f["sweep/done"][()].sum())
+            if done < f_points(ref) // 2:
+                break
+    else:
+        c.check(False, "could not interrupt the run in its first half")
+        return
+    r = c.relsim("run", cfg, "-o", out, "--quiet", "--resume", "--block-points", "500", limit_bytes=size // 2)
+    c.check(r.returncode == 1 and "File too large" in r.stderr and "--resume" in r.stderr,
+            f"ulimit -f during the sweep ({done} points were on disk): exit 1, the error and how to continue", r.stderr)
+    c.check(partial.exists() and not out.exists(), "the .partial is kept")
+    r = c.relsim("run", cfg, "-o", out, "--quiet", "--resume", "--block-points", "500")
+    c.check(r.returncode == 0, "--resume with room completes", r.stderr)
+    n = assert_same_datasets(ref, out, "size limit + resume vs reference")
+    c.check(True, f"the resumed file equals an undisturbed run in all {n} datasets")
+
+
+def f_points(path):
+    with h5py.File(path, "r") as f:
+        return int(f["sweep/done"].size)
+
+
+def disk_full_then_resume(c):
+    cfg, ref = c.reference(MEDIUM, extra=("--block-points", "500"))
+    size = ref.stat().st_size
+    out = c.work / "full.h5"
+    partial = pathlib.Path(str(out) + ".partial")
+    inject = {"LD_PRELOAD": c.a.inject, "RELSIM_FAULT_PATH": "full.h5.partial"}
+    # At creation: nothing computed, nothing left.
+    r = c.relsim("run", cfg, "-o", out, "--quiet", env={**inject, "RELSIM_FAULT_AFTER_BYTES": "4096"})
+    c.check(r.returncode == 1 and "No space left on device" in r.stderr and "full.h5.partial" in r.stderr,
+            "disk full while creating: exit 1, file and OS error named", r.stderr)
+    c.check(leftovers(out) == [], "nothing is left", str(leftovers(out)))
+    for err, text in ((28, "No space left on device"), (5, "Input/output error")):
+        env = {**inject, "RELSIM_FAULT_AFTER_BYTES": str(int(1.3 * size)), "RELSIM_FAULT_ERRNO": str(err)}
+        r = c.relsim("run", cfg, "-o", out, "--quiet", "--block-points", "500", env=env)
+        c.check(r.returncode == 1 and text in r.stderr and "full.h5.partial" in r.stderr and "--resume" in r.stderr,
+                f"{text} during the sweep: exit 1 (no signal), file, OS error and how to continue", r.stderr)
+        ok = partial.exists()
+        if ok:
+            with h5py.File(partial, "r") as f:
+                done = int(f["sweep/done"][()].sum())
+                ok = 0 < done < f["sweep/done"].size and f.attrs["complete"] == 0
+        c.check(ok, f"the .partial holds the blocks written before the error")
+        r = c.relsim("run", cfg, "-o", out, "--quiet", "--resume", "--block-points", "500")
+        c.check(r.returncode == 0, "--resume once there is room completes", r.stderr)
+        n = assert_same_datasets(ref, out, f"errno {err} + resume vs reference")
+        c.check(True, f"the resumed file equals an undisturbed run in all {n} datasets")
+        out.unlink()
+
+
+def kill9_random(c):
+    cfg, ref = c.reference(MEDIUM, extra=("--block-points", "200"))
+    t0 = time.monotonic()
+    c.relsim("run", cfg, "-o", c.work / "timing.h5", "--quiet", "--block-points", "200")
+    span = time.monotonic() - t0
+    rng = random.Random(14)
+    delays = [0.0, 0.001, 0.003, 0.006] + [rng.uniform(0, 1.2 * span) for _ in range(6)]
+    out = c.work / "k.h5"
+    partial = pathlib.Path(str(out) + ".partial")
+    states = {"finished": 0, "resumed": 0, "nothing": 0}
+    for d in delays:
+        for p in out.parent.glob("k.h5*"):
+            p.unlink()
+        p = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(out), "--quiet", "--block-points", "200"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(d)
+        p.kill()
+        p.wait()
+        if out.exists():
+            states["finished"] += 1
+            r = c.relsim("verify", out)
+            c.check(r.returncode == 0, f"kill at {d:.3f} s after finishing: the file verifies", r.stdout)
+        elif partial.exists():
+            states["resumed"] += 1
+            r = c.relsim("run", cfg, "-o", out, "--quiet", "--resume", "--block-points", "200")
+            c.check(r.returncode == 0, f"kill at {d:.3f} s: --resume completes", r.stderr)
+        else:
+            states["nothing"] += 1  # killed before or while creating: no .partial
+            r = c.relsim("run", cfg, "-o", out, "--quiet", "--block-points", "200")
+            c.check(r.returncode == 0, f"kill at {d:.3f} s (no .partial): a new run completes", r.stderr)
+        if out.exists():
+            assert_same_datasets(ref, out, f"kill at {d:.3f} s")
+        c.check(leftovers(out) == [], f"kill at {d:.3f} s: equal to the reference, nothing left over",
+                str(leftovers(out)))
+    print(f"     outcomes: {states}")
+    c.check(states["resumed"] >= 3, "at least 3 kills landed mid-sweep")
+
+
+def readonly_folder(c):
+    ro = c.work / "ro"
+    ro.mkdir()
+    cfg = c.write("in.toml", MEDIUM)
+    os.chmod(c.work, 0o755)
+    os.chmod(cfg, 0o644)
+    os.chmod(ro, 0o555)
+    cmd = [c.a.relsim, "run", str(cfg), "-o", str(ro / "x.h5"), "--quiet"]
+    if os.geteuid() == 0:  # root writes anywhere: run as nobody
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            c.check(False, "setpriv is needed to test a read-only folder as root")
+            return
+        cmd = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    c.check(r.returncode == 2 and "cannot create files in the output folder" in r.stderr and "Permission denied" in r.stderr,
+            "a read-only output folder: exit 2 before computing, with the OS error", r.stderr)
+    c.check(list(ro.iterdir()) == [], "nothing is written there")
+
+
+def damaged_partial(c):
+    cfg, ref = c.reference(MEDIUM, extra=("--block-points", "500"))
+    out = c.work / "d.h5"
+    partial = pathlib.Path(str(out) + ".partial")
+    foreign_h5 = c.work / "foreign.h5"
+    with h5py.File(foreign_h5, "w") as f:
+        f["x"] = np.arange(3)
+    # a real .partial of this config, then truncated (a damaged file)
+    p = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(out), "--quiet", "--block-points", "200"],
+                         stdout=subprocess.DEVNULL)
+    while not partial.exists() and p.poll() is None:
+        time.sleep(0.002)
+    time.sleep(0.05)
+    p.kill()
+    p.wait()
+    real = partial.read_bytes() if partial.exists() else b""
+    other_cfg, other = c.reference(sweep(10, 10), name="other")
+    kinds = [("empty", b"", "it is empty"),
+             ("foreign text", b"not an HDF5 file\n" * 100, "not a readable HDF5 file"),
+             ("foreign HDF5", foreign_h5.read_bytes(), "not a relsim output file"),
+             ("truncated", real[: len(real) // 2], "not a readable HDF5 file")]
+    for what, data, msg in kinds:
+        partial.write_bytes(data)
+        before = sha(partial)
+        r = c.relsim("run", cfg, "-o", out, "--quiet", "--resume")
+        c.check(r.returncode == 2 and msg in r.stderr and "left as it is" in r.stderr and "without --resume" in r.stderr,
+                f"--resume on a {what} .partial: exit 2, says why and how to start over", r.stderr)
+        c.check(partial.exists() and sha(partial) == before, f"the {what} .partial is not rewritten")
+    # Another config's .partial
+    shutil.copy(other, partial)
+    r = c.relsim("run", cfg, "-o", out, "--quiet", "--resume")
+    c.check(r.returncode == 2 and "different config" in r.stderr, "--resume on another config's file: refused", r.stderr)
+    # Starting over replaces it once the new file exists; the result is right.
+    r = c.relsim("run", cfg, "-o", out, "--quiet", "--block-points", "500")
+    c.check(r.returncode == 0 and "starting over" in r.stderr, "a run without --resume starts over", r.stderr)
+    assert_same_datasets(ref, out, "start over vs reference")
+    c.check(leftovers(out) == [], "and equals the reference with nothing left over", str(leftovers(out)))
+    # A run killed while creating leaves at most a '.creating' file: --resume finds nothing,
+    # a new run replaces it.
+    out.unlink()
+    creating = pathlib.Path(str(partial) + ".creating")
+    creating.write_bytes(b"\0" * 1000)
+    r = c.relsim("run", cfg, "-o", out, "--quiet", "--resume")
+    c.check(r.returncode == 2 and "no interrupted run" in r.stderr, "a stale .creating is not resumed", r.stderr)
+    r = c.relsim("run", cfg, "-o", out, "--quiet")
+    c.check(r.returncode == 0 and not creating.exists(), "a new run replaces the stale .creating", r.stderr)
+
+
+def verify_checksum(c):
+    cfg, ref = c.reference(MEDIUM)
+    r = c.relsim("verify", ref)
+    c.check(r.returncode == 0 and "ok" in r.stdout, "an intact file verifies", r.stdout + r.stderr)
+    with h5py.File(ref, "r") as f:
+        ds = f["results/eqe"]
+        c.check(ds.fletcher32, "/results/eqe carries the Fletcher32 checksum")
+        info = ds.id.get_chunk_info(0)
+    bad = c.work / "bad.h5"
+    data = bytearray(ref.read_bytes())
+    data[info.byte_offset + 64: info.byte_offset + 72] = b"\x7f" * 8  # one double in a chunk
+    bad.write_bytes(bytes(data))
+    r = c.relsim("verify", bad)
+    c.check(r.returncode == 1 and "/results/eqe" in r.stdout and "Fletcher32" in r.stdout,
+            "one damaged double: verify names the dataset and the checksum", r.stdout)
+    try:
+        with h5py.File(bad, "r") as f:
+            f["results/eqe"][()]
+        detected = False
+    except OSError:
+        detected = True
+    c.check(detected, "h5py also refuses to read the damaged chunk")
+    cut = c.work / "cut.h5"
+    cut.write_bytes(ref.read_bytes()[: ref.stat().st_size // 2])
+    r = c.relsim("verify", cut)
+    c.check(r.returncode == 1 and "DAMAGED" in r.stdout, "a truncated file: DAMAGED", r.stdout)
+    # an incomplete file (a .partial)
+    out = c.work / "inc.h5"
+    partial = pathlib.Path(str(out) + ".partial")
+    p = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(out), "--quiet", "--block-points", "200"],
+                         stdout=subprocess.DEVNULL)
+    while not partial.exists() and p.poll() is None:
+        time.sleep(0.002)
+    time.sleep(0.05)
+    p.kill()
+    p.wait()
+    if partial.exists():
+        r = c.relsim("verify", partial)
+        c.check(r.returncode == 1 and "INCOMPLETE" in r.stdout, "a .partial: INCOMPLETE", r.stdout)
+    foreign = c.work / "foreign.h5"
+    with h5py.File(foreign, "w") as f:
+        f["x"] = np.arange(3)
+    r = c.relsim("verify", foreign)
+    c.check(r.returncode == 1 and "NOT A RELSIM FILE" in r.stdout, "a foreign HDF5 file is named as such", r.stdout)
+    r = c.relsim("verify", c.work / "missing.h5")
+    c.check(r.returncode == 2, "a missing file: exit 2")
+
+
+def hostile_input(c):
+    good = TB_DEVICE
+    big = c.write("big.toml", "# " + "x" * (17 << 20) + "\n" + good)
+    loop_a, loop_b = c.work / "loop_a.toml", c.work / "loop_b.toml"
+    loop_a.symlink_to(loop_b.name)
+    loop_b.symlink_to(loop_a.name)
+    fifo = c.work / "fifo.toml"
+    os.mkfifo(fifo)
+    dotted = "a" + ".a" * 39999 + " = 1\n"
+    many = "[sweep]\n[[sweep.axis]]\nkey = \"device.current_density_mA_cm2\"\nvalues = [" + ", ".join(["1.0"] * 1000001) + "]\n"
+    cases = [  # (name, path or text, expected line or None, message fragment)
+        ("/dev/zero", "/dev/zero", None, "is a character device"),
+        ("a FIFO", fifo, None, "is a FIFO"),
+        ("a folder", c.work, None, "is a directory"),
+        ("a symlink loop", loop_a, None, "symbolic link loop"),
+        ("17 MiB", big, None, "larger than the 16 MiB"),
+        ("\\xCA\\x8F outside a string", good.encode() + b"\xca\x8f = 1\n", 14, "non-ASCII character outside a string"),
+        ("invalid UTF-8 in a string", good.replace('"relsim test device"', '"bad \udcff"').encode("utf-8", "surrogateescape"), 1, "invalid UTF-8 byte 0xFF"),
+        ("overlong UTF-8", b'title = "\xc0\xaf"\n', 1, "invalid UTF-8 byte 0xC0"),
+        ("UTF-16 surrogate", b'title = "\xed\xa0\x80"\n', 1, "surrogate"),
+        ("a NUL byte", good.encode().replace(b"[device]", b"[dev\0ice]"), 2, "NUL byte"),
+        ("a NUL in the title", good.replace('"relsim test device"', '"a\\u0000b"'), 1, "NUL character"),
+        ("40 000-part dotted key", dotted, 1, "more than 32 parts"),
+        ("arrays nested 10 000 deep", "x = " + "[" * 10000 + "]" * 10000 + "\n", 1, "nested more than 32 deep"),
+        ("inline tables nested 10 000 deep", "x = " + "{a=" * 10000 + "1" + "}" * 10000 + "\n", 1, "nested more than 32 deep"),
+        ("duplicate quoted key", good.replace('quench_s = { "5D4" = 60.0 }', 'quench_s = { "5D4" = 60.0, "5D4" = 1.0 }'), 13, "duplicate key or table: '\"5D4\"'"),
+        ("duplicate table", good + "[device]\n", 14, "duplicate key or table: '[device]'"),
+        ("seed as a float", good + "[sweep]\nmode = \"random\"\nsamples = 2\nseed = 1.5\n[[sweep.axis]]\nkey = \"device.current_density_mA_cm2\"\nfrom = 1\nto = 2\n", 17, "sweep.seed"),
+        ("negative seed", good + "[sweep]\nmode = \"random\"\nsamples = 2\nseed = -1\n[[sweep.axis]]\nkey = \"device.current_density_mA_cm2\"\nfrom = 1\nto = 2\n", 17, "negative"),
+        ("seed above 2^63", good + "[sweep]\nmode = \"random\"\nsamples = 2\nseed = 9223372036854775808\n[[sweep.axis]]\nkey = \"device.current_density_mA_cm2\"\nfrom = 1\nto = 2\n", 17, "TOML syntax error"),
+        ("an axis of 1 000 001 values", good + many, 17, "at most 1e6 values"),
+    ]
+    for name, src, line, frag in cases:
+        path = src if isinstance(src, (pathlib.Path, str)) and not (isinstance(src, str) and "\n" in src) else c.write("case.toml", src)
+        r = c.relsim("check", path, timeout=20)
+        located = line is None or f"{path}:{line}:" in r.stderr
+        # well under a second, except for parsing 16 MiB or a million numbers on a busy CI core
+        budget = 5.0 if name.startswith(("17 MiB", "an axis of")) else 1.0
+        c.check(r.returncode == 2 and frag in r.stderr and located and r.elapsed < budget,
+                f"{name}: exit 2 in {r.elapsed:.2f} s, located, '{frag}'", r.stderr[:600])
+    ok = c.write("utf8_title.toml", good.replace('"relsim test device"', '"Tb \u028f device"'))
+    r = c.relsim("check", ok)
+    c.check(r.returncode == 0, "\\xCA\\x8F (U+028F) inside a string is accepted", r.stderr)
+    cfg = c.write("ok.toml", TB_DEVICE)
+    for bp in ("-5", "0"):
+        r = c.relsim("run", cfg, "-o", c.work / "bp.h5", "--quiet", "--block-points", bp)
+        c.check(r.returncode == 2 and "--block-points" in r.stderr and not (c.work / "bp.h5").exists(),
+                f"--block-points {bp}: exit 2", r.stderr)
+    # seed through a double: 2^53 and 2^53 + 1 are the same double, different integers
+    axes = []
+    for seed in (2**53, 2**53 + 1):
+        cfg = c.write(f"seed{seed}.toml", TB_DEVICE + f"[sweep]\nmode = \"random\"\nsamples = 3\nseed = {seed}\n"
+                      "[[sweep.axis]]\nkey = \"device.current_density_mA_cm2\"\nlog_from = 1e-3\nto = 1e3\n")
+        out = c.work / f"seed{seed}.h5"
+        r = c.relsim("run", cfg, "-o", out, "--quiet")
+        assert r.returncode == 0, r.stderr
+        with h5py.File(out, "r") as f:
+            axes.append(f["axes/0"][()])
+    c.check(not np.array_equal(axes[0], axes[1]), "seeds 2^53 and 2^53 + 1 give different samples")
+
+
+def nonfinite_and_fates(c):
+    # (5) lines narrower than the grid step, down to 5e-324 nm: finite, power kept.
+    ion = (SOURCE / "configs/ions/Tb.toml").read_text()
+    import re
+    narrow = re.sub(r"fwhm_nm = [0-9.eE+-]+", "fwhm_nm = 5e-324", ion)
+    c.write("Tb_narrow.toml", narrow)
+    spec = "[spectrum]\nfrom_nm = 350.0\nto_nm = 800.0\nstep_nm = 0.5\nsave = true\n"
+    wide_cfg, wide = c.reference(TB_DEVICE + spec, name="wide")
+    narrow_text = TB_DEVICE.replace('ion = "Tb"', 'ion = "Tb"\nion_file = "Tb_narrow.toml"') + spec
+    narrow_cfg, narrow_out = c.reference(narrow_text, name="narrow")
+    with h5py.File(wide, "r") as fw, h5py.File(narrow_out, "r") as fn:
+        pw, pn = fw["spectrum/power"][()], fn["spectrum/power"][()]
+        status = int(fn["results/status"][()])
+        lw, ln = float(fw["results/luminance_cd_m2"][()]), float(fn["results/luminance_cd_m2"][()])
+    c.check(status == 0 and np.isfinite(pn).all(), "fwhm_nm = 5e-324: status 0 and every spectrum value finite")
+    rel = abs(pn.sum() - pw.sum()) / pw.sum()
+    c.check(rel < 2e-3, f"the spectral power equals that of the 8 nm lines (relative difference {rel:.1e})")
+    c.check(abs(ln - lw) / lw < 0.05, f"luminance {ln:.4g} vs {lw:.4g} cd m^-2 (same lines, other widths)")
+    # (7) a strongly uphill transfer with a huge kTET: every converged point closes its budget.
+    uphill = TB_DEVICE.replace("triplet_energy_eV = 2.9", "triplet_energy_eV = 2.0") + """
+[sweep]
+[[sweep.axis]]
+key = "dopant.0.kTET_s"
+log_from = 1e9
+to = 1e16
+points = 36
+[[sweep.axis]]
+key = "device.current_density_mA_cm2"
+log_from = 1e-3
+to = 1e3
+points = 13
+"""
+    ucfg, uout = c.reference(uphill, name="uphill")
+    with h5py.File(uout, "r") as f:
+        st = f["results/status"][()]
+        fates = sum(f["results/fates"][k][()] for k in f["results/fates"])
+    conv = st == 0
+    worst = float(np.max(np.abs(fates[conv] - 1))) if conv.any() else 0.0
+    c.check(conv.any() and worst <= 1e-9, f"uphill transfer: {int(conv.sum())} converged points, "
+            f"max |sum(fates) - 1| = {worst:.1e} <= 1e-9; {int((st == 6).sum())} marked 'fates do not sum to 1'")
+    c.check(np.all(fates[~conv] == 0), "failed points hold zeros")
+    for out in (wide, narrow_out, uout):
+        r = c.relsim("verify", out)
+        c.check(r.returncode == 0, f"relsim verify {out.name}: no NaN/inf, fates closed", r.stdout)
+    # (6) a pulse whose time axis would be infinite: refused before computing.
+    tr = TB_DEVICE + "[transient]\npulse_current_density_mA_cm2 = 10.0\npulse_on_s = 1.5e308\noff_s = 1.5e308\npoints = 10\n"
+    cfg = c.write("tinf.toml", tr)
+    r = c.relsim("run", cfg, "-o", c.work / "tinf.h5", "--quiet")
+    c.check(r.returncode == 2 and "transient" in r.stderr and "non-finite" in r.stderr,
+            "a pulse with an infinite time axis: exit 2", r.stderr)
+
+
+GROUPS = {f.__name__: f for f in (two_writers, output_onto_inputs, file_size_limit, disk_full_then_resume,
+                                   kill9_random, readonly_folder, damaged_partial, verify_checksum,
+                                   hostile_input, nonfinite_and_fates)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("group", choices=sorted(GROUPS))
+    ap.add_argument("--relsim", required=True)
+    ap.add_argument("--inject", required=True)
+    ap.add_argument("--workdir", required=True)
+    a = ap.parse_args()
+    c = Case(a)
+    GROUPS[a.group](c)
+    print(f"{a.group}: {c.failures} failure(s)")
+    return 1 if c.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
