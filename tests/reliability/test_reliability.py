@@ -494,7 +494,16 @@ points = 13
             "a pulse with an infinite time axis: exit 2", r.stderr)
 
 
-GROUPS = {f.__name__: f for f in (two_writers, output_onto_inputs, file_size_limit, disk_full_then_resume,
+def fuzz_crashes_replay(c):
+    files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
+    for p in files:
+        r = c.relsim("check", p, timeout=20)
+        c.check(r.returncode in (0, 2) and r.elapsed < 2.0 and "run failed" not in r.stderr,
+                f"{p.name}: exit {r.returncode} in {r.elapsed:.2f} s", r.stderr[:400])
+    c.check(len(files) >= 10, f"{len(files)} saved inputs replayed")
+
+
+GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_inputs, file_size_limit, disk_full_then_resume,
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
                                    hostile_input, nonfinite_and_fates)}
 
