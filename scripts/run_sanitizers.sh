@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The C++ test suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset `asan`: Debug,
 # -fsanitize=address,undefined, no OpenMP). Only the Catch2 tests run (labels unit, config,
-# validation): the Python-driven tests (cli, sweep, reliability, notebooks, reference) drive the
-# relsim program through subprocesses, LD_PRELOAD and kill -9, which ASan's runtime does not mix
-# with, and they run in the Release suite. Any sanitizer report aborts its test.
+# validation, reliability without `program`): the Python-driven tests (cli, sweep, notebooks,
+# reference, and the reliability tests labelled `program`) drive the relsim program through
+# subprocesses, an LD_PRELOAD fault injector and kill -9, which ASan's runtime does not mix
+# with (it must be the first library loaded), and they run in the Release suite. Any sanitizer
+# report aborts its test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --preset asan -j "$(nproc)" -L '^(unit|config|validation)$' "$@"
+ctest --preset asan -j "$(nproc)" -L '^(unit|config|validation|reliability)$' -LE '^program$' "$@"
