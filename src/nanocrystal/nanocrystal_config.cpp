@@ -537,6 +537,11 @@ private:
                 // In random mode every key is its own [[sweep.axis]] table, in order.
                 const std::size_t table = random ? k : a;
                 const std::string akey = fmt::format("sweep.axis.{}.{}", table, ax.keys.size() > 1 && !random ? "keys" : "key");
+                if (kp == "nanocrystal.excitation.points" || kp == "nanocrystal.excitation.decay_until_s") {
+                    src_.fail(axis_source(table), akey,
+                              fmt::format("'{}' fixes the time grid of the decay datasets, shared by every point", kp),
+                              "any other numeric [nanocrystal] key");
+                }
                 if (!get_parameter(out_.spec, out_.species, kp)) {
                     src_.fail(axis_source(table), akey, fmt::format("'{}' names no numeric key of this [nanocrystal] table{}",
                                                                      kp, sweep_key_hint(kp)),

@@ -385,6 +385,11 @@ TEST_CASE("sweep keys: nanocrystal.* only with a [nanocrystal] table, key, value
         const std::string t3 = good + sweep("key = \"nanocrystal.transfer.0.W0_s\"\nvalues = [1.0]");
         check_located(t3, "[[sweep.axis]]", "sweep.axis.0.key", "whichever its table gives");
     }
+    SECTION("the decay time grid is not sweepable") {
+        const std::string t = kBase + kBox + sweep("key = \"nanocrystal.excitation.points\"\nvalues = [10, 20]");
+        check_located(t, "[[sweep.axis]]", "sweep.axis.0.key", "time grid");
+        CHECK_NOTHROW(read(kBase + kBox + sweep("key = \"nanocrystal.excitation.fraction\"\nvalues = [0.01, 0.1]")));
+    }
     SECTION("a value out of range") {
         const std::string t = good + sweep("key = \"nanocrystal.shell.0.composition.Eu\"\nvalues = [0.1, 1.5]");
         check_located(t, "[[sweep.axis]]", "nanocrystal.shell.0.composition.Eu", "point 1");
