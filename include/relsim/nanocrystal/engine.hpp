@@ -81,6 +81,7 @@ struct EnsembleOptions {
     //! spec.count); for MPI ranks. The NC indices (and so the random streams) are global.
     std::size_t first_nc = 0;
     std::size_t nc_count = 0;
+    double radial_bin_nm = 0.5;  //!< width of the radial-profile bins (sphere)
 };
 
 //! An ensemble mean with its standard error over NCs (sample standard deviation / sqrt(n)).
