@@ -230,8 +230,8 @@ std::vector<double> effective_values(const io::RunConfig& config, const nanocrys
         const double k0T = spec.ligand && s < spec.ligand->kTET0_s.size() ? spec.ligand->kTET0_s[s] : 0.0;
         const double k0S = spec.ligand && s < spec.ligand->kSET0_s.size() ? spec.ligand->kSET0_s[s] : 0.0;
         const double wT = k0T * T, wS = k0S * S;
-        const double FT = wT + wS > 0.0 ? F[s] * wT / (wT + wS) : 0.0;
-        const double FS = F[s] - FT;
+        const double FT = wS == 0.0 ? F[s] : wT + wS > 0.0 ? F[s] * wT / (wT + wS) : 0.0;
+        const double FS = wS == 0.0 ? 0.0 : F[s] - FT;
         v.push_back(ions[s] * n_nc);
         v.push_back(T > 0.0 && g[s] > 0.0 ? FT / (T * g[s]) : 0.0);
         v.push_back(S > 0.0 && g[s] > 0.0 ? FS / (S * g[s]) : 0.0);

@@ -58,6 +58,7 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
       spec_(nc_.spec) {
     decay_ = nc_.spec.excitation.has_value();
     options_.threads = threads;
+    options_.radial_bin_nm = radial_bin_nm;  // the engine bins are then the output grid
     const model::RateModel base(config.model);
     io::ResultLayout& L = layout_;
     if (config.sweep) {
