@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 
+#include "check_nanocrystal.hpp"
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/io/config.hpp"
@@ -112,6 +113,7 @@ int check_command(const std::string& path) {
                    cfg.transient->pulse_current_density_mA_cm2, cfg.transient->pulse_on_s,
                    cfg.transient->off_s, cfg.transient->points);
     }
+    if (cfg.nanocrystal) relsim::app::print_nanocrystal_check(cfg);
     return exit_ok;
 }
 
@@ -149,6 +151,10 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
         fmt::print("  no converged point\n");
         return;
     }
+    if (std::none_of(p.values.begin(), p.values.end(), [](const auto& v) { return v.first == "eqe"; })) {
+        for (const auto& [name, v] : p.values) fmt::print("  {} {:.4g}\n", name, v);  // e.g. a PL decay
+        return;
+    }
     fmt::print("  EQE {:.4g} %   IQE {:.4g} %   transfer efficiency {:.4g} %\n",
                100 * value_of(p, "eqe"), 100 * value_of(p, "iqe"),
                100 * value_of(p, "transfer_efficiency"));
@@ -157,7 +163,7 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
                value_of(p, "current_efficiency_cd_A"));
     std::vector<std::pair<double, std::string>> losses;
     for (const auto& [name, v] : p.values) {
-        if (name.rfind("fates/", 0) != 0) continue;
+        if (name.rfind("fates/", 0) != 0 || name.find("_stderr") != std::string::npos) continue;
         const std::string channel = name.substr(6);
         if (channel.find("radiative") != std::string::npos &&
             channel.find("nonradiative") == std::string::npos) {

@@ -383,7 +383,8 @@ public:
     RunConfig read() {
         const toml::table root = parse_toml(cfg_.text, src_.file());
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
-                                   "transient", "sweep"});
+                                   "transient", "sweep", "nanocrystal"});
+        cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
         read_device(root);
         read_ligand(root);
@@ -705,6 +706,7 @@ private:
     void check_sweep_key(const toml::table& axis, const std::string& akey, const std::string& kp) {
         model::ModelParams probe = cfg_.model;
         if (model::find_parameter(probe, kp)) return;
+        if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
         const std::string allowed =
             "the key path of a numeric model parameter of this config: device.<key>, ligand.<key>, "
             "dopant.<i>.<key>, dopant.<i>.quench_s.<level>, dopant.<i>.levels.<j>.energy_cm1, "
@@ -738,6 +740,7 @@ private:
 
     void check_sweep_values(const toml::table& axis, std::size_t a, const std::string& kp,
                             const std::vector<double>& values) {
+        if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
         for (std::size_t i = 0; i < values.size(); ++i) {
             std::string allowed;
             const std::string p = check_parameter_value(kp, values[i], allowed);

@@ -82,6 +82,9 @@ void ResultBlock::resize(const ResultLayout& layout, std::uint64_t n) {
     rise_time_s.assign(nt, 0.0);
     decay_time_s.assign(nt, 0.0);
     transient_status.assign(nt, 0);
+    std::uint64_t per_point = 0;
+    for (const auto& e : layout.extra_series) per_point += std::max<std::uint64_t>(e.length, 1);
+    extra.assign(per_point * n, 0.0);
 }
 
 ResultFile::ResultFile(ResultFile&&) noexcept = default;
@@ -161,6 +164,12 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                                     "never reached (time reported as 0); +8 integration failed; +16 non-finite "
                                     "value in the response (series and times set to 0)"));
     }
+    for (const auto& e : L.extra_series) {
+        const auto dims = e.length == 0 ? L.shape : with_last(L.shape, e.length);
+        f.create_chunked(e.path, ElementType::float64, dims, e.length == 0 ? no_chunk : with_row(e.length),
+                         e.unit, 0.0);
+    }
+    for (const auto& e : L.extra_fixed) f.write_doubles(e.path, {e.values.size()}, e.values.data(), e.unit);
     f.create_chunked("/sweep/done", ElementType::uint8, {L.num_points()},
                      {std::min<std::uint64_t>(block, 131072)}, "1", 0.0);
     f.set_attribute("/sweep/done", "description",
@@ -315,6 +324,12 @@ void ResultFile::write_block(const ResultBlock& b) {
         f.write_flat_range("/transient/status", ElementType::int32, b.first, b.count,
                            b.transient_status.data());
     }
+    const double* extra = b.extra.data();
+    for (const auto& e : L.extra_series) {
+        const std::uint64_t len = std::max<std::uint64_t>(e.length, 1);
+        f.write_flat_range(e.path, ElementType::float64, b.first * len, b.count * len, extra);
+        extra += b.count * len;
+    }
     f.flush();
     const std::vector<std::uint8_t> ones(b.count, 1);
     f.write_flat_range("/sweep/done", ElementType::uint8, b.first, b.count, ones.data());
@@ -338,6 +353,24 @@ std::vector<std::int32_t> ResultFile::read_status(std::uint64_t first, std::uint
     std::vector<std::int32_t> v(count);
     file_->read_flat_range("/results/status", ElementType::int32, first, count, v.data());
     return v;
+}
+
+std::vector<double> ResultFile::read_doubles(const std::string& path, std::uint64_t first,
+                                             std::uint64_t count) const {
+    std::vector<double> v(count);
+    file_->read_flat_range(path, ElementType::float64, first, count, v.data());
+    return v;
+}
+
+void ResultFile::write_strings(const std::string& path, const std::vector<std::string>& values) {
+    file_->write_strings(path, values);
+    file_->flush();
+}
+
+void ResultFile::set_attribute(const std::string& path, const std::string& name,
+                               const std::string& value) {
+    file_->set_attribute(path, name, value);
+    file_->flush();
 }
 
 void ResultFile::finish(std::uint64_t failed_points, double wall_time_s) {

@@ -15,6 +15,7 @@
 #include <future>
 #include <optional>
 
+#include "nc_point_evaluator.hpp"
 #include "point_evaluator.hpp"
 #include "progress.hpp"
 #include "relsim/core/build_info.hpp"
@@ -135,6 +136,7 @@ void for_each_buffer(io::ResultBlock& b, F&& f) {
     f(b.status, MPI_INT32_T);
     f(b.method, MPI_INT32_T);
     f(b.transient_status, MPI_INT32_T);
+    f(b.extra, MPI_DOUBLE);
 }
 void mpi_send_block(io::ResultBlock& b, std::size_t block_index) {
     const int tag = static_cast<int>(block_index % 32768);
@@ -205,7 +207,13 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     const model::RateModel base_model(config.model);
     const bool has_sweep = config.sweep.has_value();
     const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
-    io::ResultLayout layout = make_layout(config, base_model, save_spectrum);
+    auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
+    auto photometry = std::make_shared<const model::Photometry>(*observer, band_shapes(config.model));
+    // A config with [nanocrystal] runs the microscopic model (nc_point_evaluator.hpp): same
+    // driver, one point at a time, every thread on the point's NC ensemble.
+    std::optional<NcPointEvaluator> nc;
+    if (config.nanocrystal) nc.emplace(config, observer, save_spectrum, options.threads);
+    io::ResultLayout layout = nc ? nc->layout() : make_layout(config, base_model, save_spectrum);
     const std::uint64_t total = layout.num_points();
     // The coordinate datasets are written once, before any point: each must be finite (a
     // pulse of 1e308 s on and off has an infinite end time).
@@ -221,8 +229,6 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     check_axis(layout.transient_time_s, "transient", "pulse time axis (pulse_on_s + off_s)");
     check_axis(layout.wavelength_nm, "spectrum", "wavelength grid");
 
-    auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
-    auto photometry = std::make_shared<const model::Photometry>(*observer, band_shapes(config.model));
 
     io::RunIdentity id;
     id.config_path = config.path;
@@ -233,7 +239,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // Blocks: runs of whole work units, the same on every rank whatever the thread count.
     const UnitCutter cutter(total, layout.shape.empty() ? 1 : layout.shape.back());
     const std::uint64_t block_target =
-        options.block_points > 0 ? options.block_points : (config.transient ? 16 : 16384);
+        options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : 16384);
     std::vector<std::uint64_t> block_start{0};
     for (std::uint64_t p = 0; p < total;) {
         const std::uint64_t b0 = p;
@@ -251,6 +257,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         try {
             file.emplace(options.resume ? io::ResultFile::resume(options.output_path, layout, id)
                                         : io::ResultFile::create(options.output_path, layout, id));
+            if (nc) nc->describe(*file);
             if (options.resume) {
                 for (std::size_t k = 0; k < num_blocks; ++k) {
                     const auto marks = file->done_marks(block_start[k], block_start[k + 1] - block_start[k]);
@@ -279,7 +286,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
 #endif
     std::vector<PointEvaluator> evaluators;
     evaluators.reserve(static_cast<std::size_t>(threads));
-    for (int i = 0; i < threads; ++i) evaluators.emplace_back(config, layout, observer, photometry);
+    for (int i = 0; i < (nc ? 0 : threads); ++i) evaluators.emplace_back(config, layout, observer, photometry);
     const bool warm_starts = !(has_sweep && config.sweep->mode == "random");
 
     RunSummary summary;
@@ -302,6 +309,11 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
         block.resize(layout, b1 - b0);
         block.first = b0;
+        if (nc) {
+            std::string kind;
+            for (std::uint64_t i = b0; i < b1; ++i) nc->evaluate(i, block, i - b0, kind);
+            return;
+        }
         const long num_units = static_cast<long>(units.size());
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (long u = 0; u < num_units; ++u) {
@@ -377,7 +389,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     constexpr std::uint64_t chunk = 1u << 16;
     for (std::uint64_t c0 = 0; c0 < total; c0 += chunk) {
         const std::uint64_t n = std::min(chunk, total - c0);
-        const auto eqe = file->read_scalar("eqe", c0, n);
+        const auto eqe = file->read_scalar(layout.scalar_names.front(), c0, n);  // eqe (EL)
         const auto status = file->read_status(c0, n);
         for (std::uint64_t i = 0; i < n; ++i) {
             if (status[i] == 0 && eqe[i] > best_eqe) {
@@ -396,6 +408,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         summary.rise_time_s = file->read_double("/transient/rise_time_s", best);
         summary.decay_time_s = file->read_double("/transient/decay_time_s", best);
     }
+    if (nc) nc->finish(*file);
     file->finish(summary.failed, summary.wall_time_s);
     return summary;
 }

@@ -68,6 +68,9 @@ struct RunConfig {
     std::optional<TransientSpec> transient;
     std::optional<SweepSpec> sweep;
     std::vector<ResolvedParameter> resolved;  //!< every numeric model parameter, in config order
+    //! The config has a [nanocrystal] table (the microscopic model; read by
+    //! relsim::nanocrystal::read_config, which also checks the `nanocrystal.*` sweep keys).
+    bool nanocrystal = false;
 };
 
 //! Loads and validates a config. Ion schemes named by `ion = "Tb"` are read from the first of:

@@ -33,6 +33,22 @@ struct ResultLayout {
     std::vector<std::string> transient_series;
     //! Points per written block (0: 16384); sets the chunk size (not part of the file's layout).
     std::uint64_t points_per_block = 0;
+    //! Further per-point arrays (the microscopic model's /microscopic/*): absolute dataset path,
+    //! unit and length per point; stored as [shape..., length], or shaped like /results when
+    //! length is 0 (one value per point).
+    struct Series {
+        std::string path;
+        std::string unit;
+        std::uint64_t length = 0;
+    };
+    std::vector<Series> extra_series;
+    //! Point-independent 1-D datasets written at creation (grids such as /microscopic/decay/time_s).
+    struct Fixed {
+        std::string path;
+        std::string unit;
+        std::vector<double> values;
+    };
+    std::vector<Fixed> extra_fixed;
     [[nodiscard]] std::uint64_t num_points() const;
 };
 
@@ -49,6 +65,7 @@ struct ResultBlock {
     std::vector<double> rise_time_s;       //!< [point]
     std::vector<double> decay_time_s;      //!< [point]
     std::vector<std::int32_t> transient_status;  //!< [point]
+    std::vector<double> extra;             //!< [series][point][max(length, 1)], series in order
     //! Sizes every buffer for `n` points of `layout`.
     void resize(const ResultLayout& layout, std::uint64_t n);
 };
@@ -87,6 +104,14 @@ public:
     [[nodiscard]] double read_double(const std::string& path, std::uint64_t index) const;
     [[nodiscard]] std::vector<std::int32_t> read_status(std::uint64_t first,
                                                         std::uint64_t count) const;
+    //! Reads flat elements [first, first + count) of any float64 dataset.
+    [[nodiscard]] std::vector<double> read_doubles(const std::string& path, std::uint64_t first,
+                                                   std::uint64_t count) const;
+    //! Writes (or replaces) a 1-D string dataset, e.g. a generated config text; call before
+    //! finish().
+    void write_strings(const std::string& path, const std::vector<std::string>& values);
+    //! Sets a string attribute on any object ("/" for the root); call before finish().
+    void set_attribute(const std::string& path, const std::string& name, const std::string& value);
     //! Writes the run summary attributes, closes and renames onto the final name.
     void finish(std::uint64_t failed_points, double wall_time_s);
 

@@ -1,0 +1,2 @@
+//! @file test_decay.cpp
+#include <catch2/catch.hpp>
