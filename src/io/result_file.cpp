@@ -134,6 +134,10 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                         std::string("0 ok; +1 rise threshold never reached; +2 decay threshold "
                                     "never reached (time reported as 0); +8 integration failed"));
     }
+    for (const StaticDataset& d : L.static_datasets) {
+        f.write_doubles(d.path, d.shape, d.data.data(), d.unit);
+        if (!d.description.empty()) f.set_attribute(d.path, "description", d.description);
+    }
     f.create_chunked("/sweep/done", ElementType::uint8, {L.num_points()}, {0}, "1", 0.0);
     f.set_attribute("/sweep/done", "description",
                     std::string("1 where the point's results are on disk (row-major point index)"));
