@@ -76,6 +76,7 @@ public:
         eps_.resize(n_);
         d_.resize(n_);
         kz_.resize(n_);
+        P_.resize(n_);
         for (std::size_t j = 0; j < n_; ++j) {
             eps_[j] = s.index[j] * s.index[j];
             d_[j] = (j == 0 || j + 1 == n_) ? 0.0 : s.thickness_nm[j];
@@ -90,7 +91,11 @@ public:
     //! Fills s and p coefficients at in-plane wavevector u (units of k_e).
     void at(Complex u, bool need_back, Pol& s, Pol& p) {
         const Complex beta2 = ne_ * ne_ * u * u;
-        for (std::size_t j = 0; j < n_; ++j) kz_[j] = kz_of(eps_[j], beta2);
+        for (std::size_t j = 0; j < n_; ++j) {
+            kz_[j] = kz_of(eps_[j], beta2);
+            // One-pass phase of each thin layer, shared by both polarisations.
+            P_[j] = (j == 0 || j + 1 == n_) ? Complex(1.0) : std::exp(I * k0_ * kz_[j] * d_[j]);
+        }
         for (int pol = 0; pol < 2; ++pol) {
             Pol& out = pol ? p : s;
             const bool is_p = pol == 1;
@@ -104,7 +109,7 @@ public:
             const std::size_t stop = need_back ? 0 : e_;
             for (std::size_t j = n_ - 2; j-- > stop;) {
                 f = fresnel(is_p, eps_[j], kz_[j], eps_[j + 1], kz_[j + 1]);
-                const Complex P = std::exp(I * k0_ * kz_[j + 1] * d_[j + 1]);
+                const Complex P = P_[j + 1];
                 const Complex GP2 = G * P * P;
                 const Complex den = 1.0 + f.r * GP2;
                 G = (f.r + GP2) / den;
@@ -120,7 +125,7 @@ public:
             Complex L = f.r, Td = f.t;
             for (std::size_t j = 2; j <= e_; ++j) {
                 f = fresnel(is_p, eps_[j], kz_[j], eps_[j - 1], kz_[j - 1]);
-                const Complex P = std::exp(I * k0_ * kz_[j - 1] * d_[j - 1]);
+                const Complex P = P_[j - 1];
                 const Complex LP2 = L * P * P;
                 const Complex den = 1.0 + f.r * LP2;
                 L = (f.r + LP2) / den;
@@ -134,7 +139,7 @@ public:
 private:
     std::size_t n_, e_;
     double k0_, ne_ = 1.0;
-    std::vector<Complex> eps_, kz_;
+    std::vector<Complex> eps_, kz_, P_;
     std::vector<double> d_;
 };
 
@@ -254,82 +259,80 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
         const Complex ikz2 = 2.0 * I * k0 * kze;
         const Complex ed = std::exp(ikz2 * de);
         for (std::size_t i = 0; i < ns; ++i) {
+            // One-way propagation factors E+- = exp(i kz z+-); e+- = E+-^2 (two exps per slice).
             const double zm = z_nm[i], zp = de - zm;
-            ep[i] = std::exp(ikz2 * zp);
-            em[i] = std::exp(ikz2 * zm);
-            if (real) {
-                Ep[i] = std::exp(0.5 * ikz2 * zp);
-                Em[i] = std::exp(0.5 * ikz2 * zm);
-            }
+            Ep[i] = std::exp(0.5 * ikz2 * zp);
+            Em[i] = std::exp(0.5 * ikz2 * zm);
+            ep[i] = Ep[i] * Ep[i];
+            em[i] = Em[i] * Em[i];
         }
-        const Complex Ds = 1.0 - s.r_up * s.r_dn * ed, Dp = 1.0 - p.r_up * p.r_dn * ed;
+        // 1 / D for both polarisations (D = 1 - r+ r- e_d), used by every slice and case.
+        const Complex Ds = 1.0 / (1.0 - s.r_up * s.r_dn * ed), Dp = 1.0 / (1.0 - p.r_up * p.r_dn * ed);
         const Complex u3w = u * u * u / w, uw = u / w, w2 = w * w;
         const bool reflected_only = sg.kind == Seg::tail;
-        // Field factor for sign sg (+1 / -1), full or reflected part only.
-        auto factor = [&](const Pol& c, const Complex& D, double sgn, std::size_t i) {
-            if (reflected_only) {
-                return (sgn * (c.r_up * ep[i] + c.r_dn * em[i]) + 2.0 * c.r_up * c.r_dn * ed) / D;
-            }
-            return (1.0 + sgn * c.r_up * ep[i]) * (1.0 + sgn * c.r_dn * em[i]) / D;
-        };
         const std::size_t slot = sg.kind == Seg::real ? 0 : sg.kind == Seg::dip_wg ? 3 : 4;
+        // Powers into the outer loss-free media (real axis only): flux factors and the escape
+        // through the incoherent substrate, T / (1 - R_glass/air R_stack) per polarisation.
+        double jac = 0.0, A_perp = 0.0, A_par1 = 0.0, A_par2 = 0.0;
+        double top_s = 0.0, top_p = 0.0, bot_s = 0.0, bot_p = 0.0, esc_s = 0.0, esc_p = 0.0;
+        if (real) {
+            jac = du.real();
+            const double aw2 = std::norm(w);
+            A_perp = 0.75 * ur * ur * ur / aw2;
+            A_par1 = 0.375 * ur / aw2;
+            A_par2 = 0.375 * ur;
+            const Complex kt = ev.kz(N - 1), kb = ev.kz(0);
+            // |t|^2 Re(q_out): q = kz / n_e (s), n_e kz / eps (p, H-field amplitudes).
+            top_s = top_free ? std::norm(s.t_up) * kt.real() / ne : 0.0;
+            top_p = top_free ? std::norm(p.t_up) * (kt / ev.eps(N - 1)).real() * ne : 0.0;
+            bot_s = bot_free ? std::norm(s.t_dn) * kb.real() / ne : 0.0;
+            bot_p = bot_free ? std::norm(p.t_dn) * (kb / ev.eps(0)).real() * ne : 0.0;
+            if (need_back) {
+                const Complex beta2 = ne * ne * ur * ur;
+                const Complex eg = n_bot * n_bot, ea = n_air * n_air;
+                const Complex kg = kz_of(eg, beta2), ka = kz_of(ea, beta2);
+                const double Rs = std::norm(fresnel(false, eg, kg, ea, ka).r);
+                const double Rp = std::norm(fresnel(true, eg, kg, ea, ka).r);
+                esc_s = (1.0 - Rs) / (1.0 - Rs * std::norm(s.r_back));
+                esc_p = (1.0 - Rp) / (1.0 - Rp * std::norm(p.r_back));
+            }
+        }
+        const Complex rr_s = 2.0 * s.r_up * s.r_dn * ed, rr_p = 2.0 * p.r_up * p.r_dn * ed;
+        const double nDs = std::norm(Ds), nDp = std::norm(Dp);
         for (std::size_t i = 0; i < ns; ++i) {
             double* o = out + i * kStride;
-            const Complex f_edperp = 1.5 * u3w * factor(p, Dp, 1.0, i);
-            const Complex f_mdperp = 1.5 * u3w * factor(s, Ds, 1.0, i);
-            const Complex f_edpar = 0.75 * uw * (factor(s, Ds, 1.0, i) + w2 * factor(p, Dp, -1.0, i));
-            const Complex f_mdpar = 0.75 * uw * (factor(p, Dp, 1.0, i) + w2 * factor(s, Ds, -1.0, i));
-            o[ed_perp * 5 + slot] = (f_edperp * du).real();
-            o[ed_par * 5 + slot] = (f_edpar * du).real();
-            o[md_perp * 5 + slot] = (f_mdperp * du).real();
-            o[md_par * 5 + slot] = (f_mdpar * du).real();
-        }
-        if (!real) return;
-        // Power into the outer loss-free media (u real here).
-        const double jac = du.real();
-        const double aw2 = std::norm(w);
-        const double A_perp = 0.75 * ur * ur * ur / aw2, A_par1 = 0.375 * ur / aw2, A_par2 = 0.375 * ur;
-        const Complex kt = ev.kz(N - 1), kb = ev.kz(0);
-        const double flux_top_s = top_free ? kt.real() / ne : 0.0;
-        const double flux_top_p = top_free ? (kt / ev.eps(N - 1)).real() * ne : 0.0;
-        const double flux_bot_s = bot_free ? kb.real() / ne : 0.0;
-        const double flux_bot_p = bot_free ? (kb / ev.eps(0)).real() * ne : 0.0;
-        // Escape through the incoherent substrate: T / (1 - R_glass/air R_stack) per polarisation.
-        double esc_s = 0.0, esc_p = 0.0;
-        if (need_back) {
-            const Complex beta2 = ne * ne * ur * ur;
-            const Complex eg = n_bot * n_bot, ea = n_air * n_air;
-            const Complex kg = kz_of(eg, beta2), ka = kz_of(ea, beta2);
-            const double Rs = std::norm(fresnel(false, eg, kg, ea, ka).r);
-            const double Rp = std::norm(fresnel(true, eg, kg, ea, ka).r);
-            esc_s = (1.0 - Rs) / (1.0 - Rs * std::norm(s.r_back));
-            esc_p = (1.0 - Rp) / (1.0 - Rp * std::norm(p.r_back));
-        }
-        for (std::size_t i = 0; i < ns; ++i) {
-            double* o = out + i * kStride;
-            // Amplitude factors at the top / bottom interface for sign sgn.
-            auto up = [&](const Pol& c, const Complex& D, double sgn) {
-                return std::norm(Ep[i] * (1.0 + sgn * c.r_dn * em[i]) / D) * std::norm(c.t_up);
-            };
-            auto dn = [&](const Pol& c, const Complex& D, double sgn) {
-                return std::norm(Em[i] * (1.0 + sgn * c.r_up * ep[i]) / D) * std::norm(c.t_dn);
-            };
-            struct Part {
-                double A;
-                const Pol* c;
-                const Complex* D;
-                double sgn;
-                bool is_p;
-            };
-            auto put = [&](std::size_t cs, std::initializer_list<Part> parts) {
-                double top = 0.0, bot = 0.0, bot_air = 0.0;
-                for (const Part& q : parts) {
-                    const double pt = q.A * up(*q.c, *q.D, q.sgn) * (q.is_p ? flux_top_p : flux_top_s);
-                    const double pb = q.A * dn(*q.c, *q.D, q.sgn) * (q.is_p ? flux_bot_p : flux_bot_s);
-                    top += pt;
-                    bot += pb;
-                    bot_air += pb * (q.is_p ? esc_p : esc_s);
-                }
+            // Field factors (1 +- r+ e+)(1 +- r- e-) / D of each polarisation and sign, computed
+            // once and shared by the four cases (ED perp: p+; ED par: s+, p-; MD by duality).
+            const Complex sup = s.r_up * ep[i], sdn = s.r_dn * em[i];
+            const Complex pup = p.r_up * ep[i], pdn = p.r_dn * em[i];
+            Complex fs_p, fs_m, fp_p, fp_m;  // s+, s-, p+, p-
+            if (reflected_only) {
+                fs_p = (sup + sdn + rr_s) * Ds;
+                fs_m = (rr_s - sup - sdn) * Ds;
+                fp_p = (pup + pdn + rr_p) * Dp;
+                fp_m = (rr_p - pup - pdn) * Dp;
+            } else {
+                fs_p = (1.0 + sup) * (1.0 + sdn) * Ds;
+                fs_m = (1.0 - sup) * (1.0 - sdn) * Ds;
+                fp_p = (1.0 + pup) * (1.0 + pdn) * Dp;
+                fp_m = (1.0 - pup) * (1.0 - pdn) * Dp;
+            }
+            const Complex perp = 1.5 * u3w * du, par = 0.75 * uw * du;
+            o[ed_perp * 5 + slot] = (perp * fp_p).real();
+            o[md_perp * 5 + slot] = (perp * fs_p).real();
+            o[ed_par * 5 + slot] = (par * (fs_p + w2 * fp_m)).real();
+            o[md_par * 5 + slot] = (par * (fp_p + w2 * fs_m)).real();
+            if (!real) continue;
+            // |E+- (1 +- r-+ e-+) / D|^2: the wave leaving the layer upwards / downwards.
+            const double nEp = std::norm(Ep[i]), nEm = std::norm(Em[i]);
+            const double us_p = nEp * std::norm(1.0 + sdn) * nDs, us_m = nEp * std::norm(1.0 - sdn) * nDs;
+            const double up_p = nEp * std::norm(1.0 + pdn) * nDp, up_m = nEp * std::norm(1.0 - pdn) * nDp;
+            const double ds_p = nEm * std::norm(1.0 + sup) * nDs, ds_m = nEm * std::norm(1.0 - sup) * nDs;
+            const double dp_p = nEm * std::norm(1.0 + pup) * nDp, dp_m = nEm * std::norm(1.0 - pup) * nDp;
+            auto put = [&](std::size_t cs, double top_sp, double top_pp, double bot_sp, double bot_pp) {
+                // top_sp, top_pp: upward power carried by s and p waves (bottom likewise).
+                const double top = top_sp + top_pp, bot = bot_sp + bot_pp;
+                const double bot_air = bot_sp * esc_s + bot_pp * esc_p;
                 double air = 0.0, other = 0.0;
                 if (bottom_to_air_via_glass) {
                     air = bot_air + (air_is_top ? top : 0.0);
@@ -343,16 +346,16 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
                 o[cs * 5 + 1] = air * jac;
                 o[cs * 5 + 2] = other * jac;
             };
-            put(ed_perp, {{A_perp, &p, &Dp, 1.0, true}});
-            put(md_perp, {{A_perp, &s, &Ds, 1.0, false}});
-            put(ed_par, {{A_par1, &s, &Ds, 1.0, false}, {A_par2, &p, &Dp, -1.0, true}});
-            put(md_par, {{A_par1, &p, &Dp, 1.0, true}, {A_par2, &s, &Ds, -1.0, false}});
+            put(ed_perp, 0.0, A_perp * up_p * top_p, 0.0, A_perp * dp_p * bot_p);
+            put(md_perp, A_perp * us_p * top_s, 0.0, A_perp * ds_p * bot_s, 0.0);
+            put(ed_par, A_par1 * us_p * top_s, A_par2 * up_m * top_p, A_par1 * ds_p * bot_s, A_par2 * dp_m * bot_p);
+            put(md_par, A_par2 * us_m * top_s, A_par1 * up_p * top_p, A_par2 * ds_m * bot_s, A_par1 * dp_p * bot_p);
         }
     };
 
     const detail::GkResult r = detail::integrate_segments(
         integrand, static_cast<int>(segs.size()), ncomp, accuracy.rel_tol, accuracy.abs_floor,
-        accuracy.max_intervals);
+        accuracy.max_intervals, accuracy.initial_splits);
     if (report) {
         report->evaluations = r.evaluations;
         report->max_rel_error = r.max_rel_error;

@@ -59,9 +59,10 @@ struct EmitterPowers {
 //! rel_tol * max(|value|, abs_floor); that estimate is pessimistic (measured errors of the
 //! factors are 2-4 orders of magnitude smaller, docs/optics.md).
 struct Accuracy {
-    double rel_tol = 1.0e-7;
+    double rel_tol = 1.0e-4;     //!< measured error of the factors at this setting: < 1e-6
     double abs_floor = 1.0e-2;   //!< components far below the homogeneous power (1) need less
     int max_intervals = 20000;   //!< refinement budget per solve
+    int initial_splits = 2;      //!< equal pieces of every path segment before refinement
 };
 
 struct SolveReport {
