@@ -49,6 +49,8 @@ run notebooks/configs/eu_rolloff.toml eu_rolloff.h5
 run "$COLOUR" colour_series.h5
 run notebooks/configs/sweep_map.toml sweep_map.h5
 run notebooks/configs/transient.toml transient.h5
+run configs/optics/paper_device_etl_sweep.toml optics_etl.h5
+run configs/optics/eu_above_silver.toml optics_silver.h5
 
 echo "== executing the notebooks ($PYTHON)"
 "$PYTHON" notebooks/run_notebooks.py --data "$OUT/data" --figures "$OUT/figures" \
@@ -58,4 +60,7 @@ mkdir -p docs/images
 cp "$OUT/figures/01_eqe_rolloff.png" docs/images/eqe_rolloff.png
 cp "$OUT/figures/01_exciton_fates.png" docs/images/exciton_fates.png
 cp "$OUT/figures/02_cie.png" docs/images/cie_colour_series.png
+for f in 06_optics_factors 06_optics_eqe_cie 06_optics_red_orange 06_optics_silver_lifetime; do
+  cp "$OUT/figures/$f.png" "docs/images/$f.png"  # docs/optics.md
+done
 echo "== figures: $OUT/figures/ (all), docs/images/{eqe_rolloff,exciton_fates,cie_colour_series}.png"

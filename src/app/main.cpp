@@ -161,6 +161,11 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd A^-1\n",
                value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
                value_of(p, "current_efficiency_cd_A"));
+    for (const auto& [name, v] : p.values) {
+        if (name == "outcoupling") {
+            fmt::print("  optics: [optics] stack, effective outcoupling {:.4g} (device.outcoupling is ignored)\n", v);
+        }
+    }
     std::vector<std::pair<double, std::string>> losses;
     for (const auto& [name, v] : p.values) {
         if (name.rfind("fates/", 0) != 0 || name.find("_stderr") != std::string::npos) continue;

@@ -253,7 +253,7 @@ private:
         for (std::size_t j = 0; j < arr.size(); ++j) {
             const std::string rel = join(std::string("lines"), j);
             const toml::table& e = src_.table(*arr.get(j), key(rel), what);
-            src_.check_keys(e, key(rel), {"from", "to", "rate_s", "wavelength_nm", "fwhm_nm", "source"});
+            src_.check_keys(e, key(rel), {"from", "to", "rate_s", "wavelength_nm", "fwhm_nm", "source", "dipole"});
             const std::string src_note = note(e, key(rel));
             model::EmissionLine l;
             l.from = entry_name(e, rel, "from", "an excited level name");
@@ -267,6 +267,11 @@ private:
             l.rate_s = entry_number(e, rel, "rate_s", src_note);
             l.wavelength_nm = entry_number(e, rel, "wavelength_nm", src_note);
             l.fwhm_nm = entry_number(e, rel, "fwhm_nm", src_note);
+            if (const toml::node* d = e.get("dipole")) {  // "ED" (default) or "MD": spec optics.md
+                const std::string v = src_.string(*d, key(join(rel, "dipole")), "\"ED\" or \"MD\"");
+                if (v != "ED" && v != "MD") src_.fail(d->source(), key(join(rel, "dipole")), "unknown dipole '" + v + "'", "\"ED\" or \"MD\"");
+                l.magnetic_dipole = v == "MD";
+            }
             s.lines.push_back(l);
         }
     }
@@ -383,7 +388,7 @@ public:
     RunConfig read() {
         const toml::table root = parse_toml(cfg_.text, src_.file());
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
-                                   "transient", "sweep", "nanocrystal"});
+                                   "transient", "sweep", "nanocrystal", "optics"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics
         cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
         read_device(root);
@@ -707,6 +712,7 @@ private:
         model::ModelParams probe = cfg_.model;
         if (model::find_parameter(probe, kp)) return;
         if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
+        if (kp.rfind("optics.", 0) == 0 && detail::find_rule(kp)) return;  // checked by src/optics
         const std::string allowed =
             "the key path of a numeric model parameter of this config: device.<key>, ligand.<key>, "
             "dopant.<i>.<key>, dopant.<i>.quench_s.<level>, dopant.<i>.levels.<j>.energy_cm1, "

@@ -164,6 +164,10 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                                     "never reached (time reported as 0); +8 integration failed; +16 non-finite "
                                     "value in the response (series and times set to 0)"));
     }
+    for (const StaticDataset& d : L.static_datasets) {
+        f.write_doubles(d.path, d.shape, d.data.data(), d.unit);
+        if (!d.description.empty()) f.set_attribute(d.path, "description", d.description);
+    }
     for (const auto& e : L.extra_series) {
         const auto dims = e.length == 0 ? L.shape : with_last(L.shape, e.length);
         f.create_chunked(e.path, ElementType::float64, dims, e.length == 0 ? no_chunk : with_row(e.length),

@@ -1,6 +1,8 @@
 //! @file point_evaluator.cpp
 #include "point_evaluator.hpp"
 
+#include "optics_point.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -100,6 +102,7 @@ io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel
         L.scalar_names.push_back("fates/" + name);
         L.scalar_units.push_back("1");
     }
+    OpticsPoint::add_layout(config, L);  // [optics]: /optics/*, /results/outcoupling
     for (const model::CompiledLine& cl : base_model.lines()) L.line_labels.push_back(cl.label);
     if (save_spectrum) {
         const io::SpectrumSpec& s = config.spectrum;
@@ -127,11 +130,14 @@ PointEvaluator::PointEvaluator(const io::RunConfig& config, const io::ResultLayo
       params_(config.model),
       observer_(std::move(observer)),
       photometry_(std::move(base_photometry)),
-      fail_points_(injected_failures()) {
+      fail_points_(injected_failures()),
+      optics_(OpticsPoint::from_config(config)) {
     for (const io::SweepAxis& ax : layout_.axes) {
         std::vector<double*> slots;
         for (const std::string& key : ax.keys) {
-            slots.push_back(model::find_parameter(params_, key));
+            double* slot = model::find_parameter(params_, key);
+            if (!slot && optics_) slot = optics_->find_parameter(key);
+            slots.push_back(slot);
             bands_vary_ = bands_vary_ || key_changes_bands(key);
         }
         axis_slots_.push_back(std::move(slots));
@@ -141,6 +147,9 @@ PointEvaluator::PointEvaluator(const io::RunConfig& config, const io::ResultLayo
         strides_[a - 1] = strides_[a] * layout_.shape[a];
     }
 }
+
+PointEvaluator::PointEvaluator(PointEvaluator&&) noexcept = default;
+PointEvaluator::~PointEvaluator() = default;
 
 void PointEvaluator::set_point(std::uint64_t index) {
     for (std::size_t a = 0; a < axis_slots_.size(); ++a) {
@@ -167,6 +176,29 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
             throw std::runtime_error("injected failure (RELSIM_FAIL_POINTS)");
         }
         set_point(index);
+        if (optics_) {
+            const solver::SteadyStateReport rep = solve_slices(warm);
+            block.status[slot] = static_cast<std::int32_t>(rep.status);
+            block.method[slot] = static_cast<std::int32_t>(rep.method);
+            if (rep.status != solver::SolveStatus::converged) {
+                failure_kind = solver::to_string(rep.status);
+                zero_slot();
+            } else {
+                const model::Drive drive = model_->nominal_drive();
+                publish(model_->params(), drive, block, slot, optics_outcoupling_);
+                bool finite = true;
+                for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) {
+                    finite = finite && std::isfinite(block.scalars[q * count + slot]);
+                }
+                if (!finite) {
+                    block.status[slot] = static_cast<std::int32_t>(solver::SolveStatus::non_finite);
+                    block.method[slot] = -1;
+                    failure_kind = solver::to_string(solver::SolveStatus::non_finite);
+                    zero_slot();
+                }
+            }
+            return;
+        }
         if (model_) {
             model_->refresh(params_);
         } else {
@@ -274,6 +306,11 @@ void PointEvaluator::fill(const model::RateModel& model, const model::Drive& dri
     for (std::size_t l = 0; l < obs_.line_photon_rate_cm3_s.size(); ++l) {
         band_flux_[2 + l] = per_volume_to_flux * obs_.line_photon_rate_cm3_s[l];
     }
+    publish(p, drive, block, slot, -1.0);
+}
+
+void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& drive,
+                             io::ResultBlock& block, std::uint64_t slot, double outcoupling) {
     if (bands_vary_) {
         photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(p));
     }
@@ -297,6 +334,11 @@ void PointEvaluator::fill(const model::RateModel& model, const model::Drive& dri
     for (double r : obs_.species_photon_rate_cm3_s) put(r);
     for (double v : y_) put(v);
     for (double f : obs_.fates) put(f);
+    if (outcoupling >= 0.0) {  // [optics] only: effective outcoupling, per-line factors
+        put(outcoupling);
+        for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_line_purcell(l));
+        for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_band_eta(2 + l));
+    }
     const std::size_t nl = obs_.line_photon_rate_cm3_s.size();
     std::copy(obs_.line_photon_rate_cm3_s.begin(), obs_.line_photon_rate_cm3_s.end(),
               block.line_rates.begin() + static_cast<long>(slot * nl));

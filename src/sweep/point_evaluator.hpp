@@ -20,6 +20,8 @@
 
 namespace relsim::sweep {
 
+class OpticsPoint;
+
 //! Status code written for a point whose evaluation threw (beyond the SolveStatus codes).
 inline constexpr std::int32_t status_error = 5;
 //! Status of a point whose exciton fates do not sum to 1 within kFateSumTolerance.
@@ -44,6 +46,8 @@ public:
     PointEvaluator(const io::RunConfig& config, const io::ResultLayout& layout,
                    std::shared_ptr<const model::CieObserver> observer,
                    std::shared_ptr<const model::Photometry> base_photometry);
+    PointEvaluator(PointEvaluator&&) noexcept;
+    ~PointEvaluator();
 
     //! Solves flat point `index` into slot `slot` of `block`. `warm`: start from the previous
     //! point this evaluator solved. Never throws; failures become a status.
@@ -54,6 +58,11 @@ private:
     void set_point(std::uint64_t index);
     void fill(const model::RateModel& model, const model::Drive& drive, io::ResultBlock& block,
               std::uint64_t slot);
+    //! Photometry and every result of the point from obs_, y_ and band_flux_.
+    void publish(const model::ModelParams& p, const model::Drive& drive, io::ResultBlock& block,
+                 std::uint64_t slot, double outcoupling);
+    //! [optics]: every emitter slice solved with Purcell-modified line rates (optics_point.cpp).
+    solver::SteadyStateReport solve_slices(bool warm);
 
     const io::RunConfig& config_;
     const io::ResultLayout& layout_;
@@ -70,6 +79,12 @@ private:
     bool have_prev_ = false;
     std::vector<std::uint64_t> fail_points_;  //!< fault injection for tests
     model::Observables obs_;
+    // [optics]: factors and per-slice state (null without an [optics] table).
+    std::unique_ptr<OpticsPoint> optics_;
+    std::optional<model::ModelParams> slice_params_;
+    std::vector<std::vector<double>> slice_prev_y_;
+    model::Observables slice_obs_;
+    double optics_outcoupling_ = 0.0;
 };
 
 }  // namespace relsim::sweep

@@ -34,6 +34,8 @@ RUNS = {
     "colour_series.h5": "small_colour_series.toml",
     "sweep_map.h5": "small_sweep_map.toml",
     "transient.h5": "small_transient.toml",
+    "optics_etl.h5": "small_optics_etl.toml",
+    "optics_silver.h5": "small_optics_silver.toml",
 }
 
 # figure -> notebook that writes it
@@ -45,6 +47,10 @@ FIGURES = {
     "03_eqe_map.png": "03_sweep_maps.ipynb",
     "03_eqe_cuts.png": "03_sweep_maps.ipynb",
     "04_transient.png": "04_transient.ipynb",
+    "06_optics_factors.png": "06_optics.ipynb",
+    "06_optics_eqe_cie.png": "06_optics.ipynb",
+    "06_optics_red_orange.png": "06_optics.ipynb",
+    "06_optics_silver_lifetime.png": "06_optics.ipynb",
 }
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

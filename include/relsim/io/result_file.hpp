@@ -19,6 +19,15 @@ namespace relsim::io {
 
 class H5File;
 
+//! A dataset written once when the file is created (e.g. /optics/*: the same at every point).
+struct StaticDataset {
+    std::string path;
+    std::string unit;
+    std::string description;
+    std::vector<std::uint64_t> shape;
+    std::vector<double> data;  //!< row-major, product of shape entries
+};
+
 //! What a run writes: every name and shape, fixed before the first point is computed.
 struct ResultLayout {
     std::vector<std::uint64_t> shape;  //!< one entry per sweep axis; empty for a single point
@@ -49,6 +58,7 @@ struct ResultLayout {
         std::vector<double> values;
     };
     std::vector<Fixed> extra_fixed;
+    std::vector<StaticDataset> static_datasets;  //!< written at creation
     [[nodiscard]] std::uint64_t num_points() const;
 };
 

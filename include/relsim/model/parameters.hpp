@@ -27,6 +27,7 @@ struct EmissionLine {
     double rate_s = 0.0;         //!< Einstein A coefficient [s^-1]
     double wavelength_nm = 0.0;  //!< line centre (vacuum) [nm]
     double fwhm_nm = 0.0;        //!< Gaussian full width at half maximum [nm]
+    bool magnetic_dipole = false;  //!< `dipole = "MD"` (spec optics.md); default electric dipole
 };
 
 //! A nonradiative relaxation (multiphonon or cross-relaxation), to an excited level or the ground.

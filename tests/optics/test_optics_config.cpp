@@ -1,0 +1,84 @@
+//! Material tables and the [optics] reader (the located errors are exercised on the command
+//! line by test_optics_cli.py).
+#include <catch2/catch.hpp>
+
+#include "relsim/core/error.hpp"
+#include "relsim/optics/device_optics.hpp"
+
+using namespace relsim::optics;
+
+TEST_CASE("material tables: sources, range and linear interpolation", "[optics]") {
+    for (const char* name : {"glass", "ITO", "Al", "Ag", "LiF", "TPBi", "TAPC", "CzPPOA"}) {
+        MaterialTable t;
+        INFO(name);
+        REQUIRE(load_material(name, t));
+        CHECK(t.min_nm() <= 300.0);
+        CHECK(t.max_nm() >= 990.0);
+    }
+    MaterialTable ag;
+    REQUIRE(load_material("Ag", ag));
+    // Between two rows the index is the linear mix of the rows.
+    const double w0 = ag.wavelength_nm[20], w1 = ag.wavelength_nm[21];
+    const auto mid = ag.at(0.5 * (w0 + w1));
+    CHECK(mid.real() == Approx(0.5 * (ag.n[20] + ag.n[21])));
+    CHECK(mid.imag() == Approx(0.5 * (ag.k[20] + ag.k[21])));
+    // Silver at 615 nm (Rakic 1998 LD fit): a good metal, eps' = n^2 - k^2 ~ -13.5.
+    const auto n615 = ag.at(615.0);
+    const double eps_re = n615.real() * n615.real() - n615.imag() * n615.imag();
+    CHECK(eps_re == Approx(-13.5).margin(1.0));
+    CHECK_THROWS_AS(ag.at(5000.0), std::out_of_range);
+    MaterialTable none;
+    CHECK_FALSE(load_material("NoSuchMaterial", none));
+}
+
+TEST_CASE("[optics] reader: absent table, defaults, sweepable numbers", "[optics]") {
+    OpticsChecks checks;
+    checks.wavelengths_nm = {400.0, 700.0};
+    checks.recombination_zone_nm = {20.0};
+    CHECK_FALSE(read_optics_config("title = \"x\"\n", "x.toml", checks).has_value());
+    const std::string text = R"(
+[optics]
+emitting_layer = "EML"
+[[optics.layer]]
+name = "ITO"
+thickness_nm = 100.0
+material = "ITO"
+[[optics.layer]]
+name = "EML"
+thickness_nm = 30.0
+n = 1.7
+[[optics.layer]]
+name = "cathode"
+material = "Al"
+)";
+    const auto spec = read_optics_config(text, "t.toml", checks);
+    REQUIRE(spec.has_value());
+    CHECK(spec->glass_substrate);
+    CHECK(spec->substrate_n == 1.52);
+    CHECK(spec->emitter_slices == 5);
+    CHECK(spec->emitting_index == 1);
+    CHECK(spec->layers.back().semi_infinite);
+    DeviceOptics d(*spec);
+    REQUIRE(d.find_parameter("optics.layer.0.thickness_nm"));
+    CHECK(*d.find_parameter("optics.layer.0.thickness_nm") == 100.0);
+    CHECK(d.find_parameter("optics.layer.2.thickness_nm") == nullptr);  // semi-infinite
+    CHECK(d.find_parameter("optics.layer.0.n") == nullptr);             // a material layer
+    CHECK(d.find_parameter("optics.layer.1.n") != nullptr);
+    const auto z = d.positions_nm(20.0);
+    REQUIRE(z.size() == 5);
+    CHECK(z.front() == Approx(2.0));
+    CHECK(z.back() == Approx(18.0));
+    const StackAtWavelength s = d.stack_at(600.0);
+    CHECK(s.index.size() == 4);  // glass + 3 layers
+    CHECK(s.emitter == 2);
+    // A zone that does not fit is a located error at the emitting layer.
+    checks.recombination_zone_nm = {40.0};
+    try {
+        (void)read_optics_config(text, "t.toml", checks);
+        FAIL("no error");
+    } catch (const relsim::InputError& e) {
+        CHECK(e.file() == "t.toml");
+        CHECK(e.line() == 3);
+        CHECK(e.key() == "optics.emitting_layer");
+    }
+}
