@@ -18,6 +18,7 @@
 #include "relsim/model/observables.hpp"
 #include "relsim/model/rate_model.hpp"
 #include "relsim/sweep/sweep_runner.hpp"
+#include "cmd_fit.hpp"
 
 #ifdef RELSIM_HAVE_MPI
 #include <mpi.h>
@@ -230,6 +231,8 @@ int main(int argc, char** argv) {
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
     check->add_option("config", check_path, "TOML config file")->required();
+    relsim::app::FitCommand fit_cmd;
+    relsim::app::add_fit_command(app, fit_cmd);
 
     try {
         app.parse(argc, argv);
@@ -238,6 +241,7 @@ int main(int argc, char** argv) {
         return code == 0 ? exit_ok : exit_bad_input;
     }
     try {
+        if (*fit_cmd.sub) return relsim::app::run_fit_command(fit_cmd);
         if (*run) return run_command(config_path, output, resume, threads, quiet, block_points);
         return check_command(check_path);
     } catch (const relsim::InputError& e) {

@@ -158,6 +158,7 @@ std::vector<double> log_times(double offset, double length, int points, double d
 }  // namespace
 
 std::vector<double> pulse_output_times(const PulseSpec& pulse) {
+    if (!pulse.output_times_s.empty()) return pulse.output_times_s;
     std::vector<double> times{0.0};
     const auto on = log_times(0.0, pulse.on_s, pulse.points, pulse.decades);
     const auto off = log_times(pulse.on_s, pulse.off_s, pulse.points, pulse.decades);
@@ -211,15 +212,15 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     };
 
     // Output times per phase: t = 0 and the on-phase in the first, the off-phase in the second.
-    const std::size_t points = static_cast<std::size_t>(pulse.points);
-    const std::vector<double> on_times(res.time_s.begin(), res.time_s.begin() + static_cast<long>(1 + points));
-    const std::vector<double> off_times(res.time_s.begin() + static_cast<long>(1 + points), res.time_s.end());
+    const auto split = std::upper_bound(res.time_s.begin(), res.time_s.end(), pulse.on_s);
+    const std::vector<double> on_times(res.time_s.begin(), split);
+    const std::vector<double> off_times(split, res.time_s.end());
 
     Vec z(n);
     std::fill(z.begin(), z.end(), 0.0);
     sys.drive = on_drive;
     PhaseResult on_phase;
-    if (!integrate_phase(sys, z, 0.0, pulse.on_s, on_times, options, true, -1.0, output, on_phase)) {
+    if (!integrate_phase(sys, z, 0.0, pulse.on_s, on_times, options, options.characteristic_times, -1.0, output, on_phase)) {
         res.status = transient_failed;
         std::fill(res.photon_rate_cm3_s.begin(), res.photon_rate_cm3_s.end(), 0.0);
         return res;
@@ -232,7 +233,7 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     // Rise: the first recorded step whose end is at or above the threshold brackets it.
     const double rise_threshold = (1.0 - std::exp(-1.0)) * rate_on;
     res.status |= transient_no_rise;
-    if (rate_on > 0.0) {
+    if (rate_on > 0.0 && options.characteristic_times) {
         const auto& ts = on_phase.step_time;
         for (std::size_t k = 0; k < ts.size(); ++k) {
             const double t_end = k + 1 < ts.size() ? ts[k + 1] : pulse.on_s;
@@ -252,7 +253,8 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
 
     sys.drive = off_drive;
     PhaseResult off_phase;
-    const double decay_threshold = rate_on > 0.0 ? rate_on * std::exp(-1.0) : -1.0;
+    const double decay_threshold =
+        rate_on > 0.0 && options.characteristic_times ? rate_on * std::exp(-1.0) : -1.0;
     if (!integrate_phase(sys, z, pulse.on_s, pulse.on_s + pulse.off_s, off_times, options, false,
                          decay_threshold, output, off_phase)) {
         res.status |= transient_failed;
@@ -261,9 +263,10 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     res.steps += off_phase.steps;
     if (off_phase.crossing_time >= 0.0) {
         res.decay_time_s = off_phase.crossing_time - pulse.on_s;
-    } else {
+    } else if (options.characteristic_times) {
         res.status |= transient_no_decay;
     }
+    if (!options.characteristic_times) res.status &= ~transient_no_rise;
     return res;
 }
 

@@ -20,12 +20,17 @@ struct PulseSpec {
     int points = 400;                    //!< output times per phase (log-spaced)
     //! Output times of a phase of length L are log-spaced from L * 10^-decades to L.
     double decades = 8.0;
+    //! When not empty: the output times instead of the log-spaced ones (ascending, within
+    //! [0, on_s + off_s]; times <= on_s belong to the on-phase). Used by fits at data times.
+    std::vector<double> output_times_s;
 };
 
 struct TransientOptions {
     double relative_tolerance = 1.0e-8;
     //! Absolute tolerance on populations divided by their scale (RateModel::state_scales).
     double scaled_absolute_tolerance = 1.0e-12;
+    //! Locate the rise and decay times (set false when only the series are needed).
+    bool characteristic_times = true;
 };
 
 //! Status of a transient: 0 = fine; bits 1 and 2 say the rise or decay threshold was never
@@ -57,7 +62,7 @@ struct TransientResult {
 };
 
 //! Output times of a pulse: 0, then `points` log-spaced times in each phase (the last of the
-//! on-phase is exactly t_on, the last of the off-phase t_on + t_off).
+//! on-phase is exactly t_on, the last of the off-phase t_on + t_off); or output_times_s.
 [[nodiscard]] std::vector<double> pulse_output_times(const PulseSpec& pulse);
 
 //! Integrates the pulse. Never throws for numerical trouble: it sets `status`.
