@@ -49,6 +49,8 @@ run notebooks/configs/eu_rolloff.toml eu_rolloff.h5
 run "$COLOUR" colour_series.h5
 run notebooks/configs/sweep_map.toml sweep_map.h5
 run notebooks/configs/transient.toml transient.h5
+echo "== relsim fit configs/fit/tb_fit.toml -o $OUT/data/tb_fit.h5"
+"$RELSIM" fit -q configs/fit/tb_fit.toml -o "$OUT/data/tb_fit.h5"
 
 echo "== executing the notebooks ($PYTHON)"
 "$PYTHON" notebooks/run_notebooks.py --data "$OUT/data" --figures "$OUT/figures" \
@@ -58,4 +60,6 @@ mkdir -p docs/images
 cp "$OUT/figures/01_eqe_rolloff.png" docs/images/eqe_rolloff.png
 cp "$OUT/figures/01_exciton_fates.png" docs/images/exciton_fates.png
 cp "$OUT/figures/02_cie.png" docs/images/cie_colour_series.png
+cp "$OUT/figures/07_fit_residuals.png" docs/images/fit_residuals.png
+cp "$OUT/figures/07_fit_correlation.png" docs/images/fit_correlation.png
 echo "== figures: $OUT/figures/ (all), docs/images/{eqe_rolloff,exciton_fates,cie_colour_series}.png"

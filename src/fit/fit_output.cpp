@@ -146,7 +146,7 @@ std::string format_summary(const FitConfig& cfg, const FitResult& r) {
     if (flagged > 0) {
         s += fmt::format("\n  {} parameter{} not determined by these data; their stderr is NaN or >= 100 %.\n", flagged,
                          flagged == 1 ? " is" : "s are");
-        s += "  Fix them, narrow their bounds, or add data that break the tie (e.g. a decay).\n";
+        s += "  Fix them, narrow their bounds, or add data that depend on them differently (e.g. a decay).\n";
     }
     s += "\n  data sets:\n";
     for (std::size_t d = 0; d < cfg.data.size(); ++d) {

@@ -54,7 +54,7 @@ void coverage(int R, bool with_sigma, double p_expected, std::uint64_t seed0) {
         // With sigma: 2 % of each value, stated per point. Without: one sigma for every point
         // (the contract's assumption), 1e-3 in EQE, i.e. 2 % of the plateau.
         c.data = {with_sigma ? noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.02, 0.0, g)
-                             : noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.0, 1.0e-3, g, false)};
+                             : noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.0, 2.5e-4, g, false)};
         c.free = {free_param("device.outcoupling", 0.05, 0.6, false, 0.3),
                   free_param("dopant.0.quench_s.5D4", 1.0, 1.0e4, true, 100.0)};
         c.options.multistart = 1;
