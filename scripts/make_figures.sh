@@ -51,6 +51,8 @@ run notebooks/configs/sweep_map.toml sweep_map.h5
 run notebooks/configs/transient.toml transient.h5
 run configs/optics/paper_device_etl_sweep.toml optics_etl.h5
 run configs/optics/eu_above_silver.toml optics_silver.h5
+echo "== relsim fit configs/fit/tb_fit.toml -o $OUT/data/tb_fit.h5"
+"$RELSIM" fit -q configs/fit/tb_fit.toml -o "$OUT/data/tb_fit.h5"
 
 echo "== executing the notebooks ($PYTHON)"
 "$PYTHON" notebooks/run_notebooks.py --data "$OUT/data" --figures "$OUT/figures" \
@@ -63,4 +65,6 @@ cp "$OUT/figures/02_cie.png" docs/images/cie_colour_series.png
 for f in 06_optics_factors 06_optics_eqe_cie 06_optics_red_orange 06_optics_silver_lifetime; do
   cp "$OUT/figures/$f.png" "docs/images/$f.png"  # docs/optics.md
 done
+cp "$OUT/figures/07_fit_residuals.png" docs/images/fit_residuals.png
+cp "$OUT/figures/07_fit_correlation.png" docs/images/fit_correlation.png
 echo "== figures: $OUT/figures/ (all), docs/images/{eqe_rolloff,exciton_fates,cie_colour_series}.png"

@@ -22,6 +22,7 @@
 #include "relsim/sweep/sweep_runner.hpp"
 #include "cmd_verify.hpp"
 #include "output_path.hpp"
+#include "cmd_fit.hpp"
 
 #ifdef RELSIM_HAVE_MPI
 #include <mpi.h>
@@ -255,6 +256,8 @@ int main(int argc, char** argv) {
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
     check->add_option("config", check_path, "TOML config file")->required();
+    relsim::app::FitCommand fit_cmd;
+    relsim::app::add_fit_command(app, fit_cmd);
 
     std::string verify_path;
     CLI::App* verify = app.add_subcommand("verify", "Check an output file: complete, checksums, finite numbers");
@@ -268,6 +271,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (*verify) return relsim::app::verify_command(verify_path);
+        if (*fit_cmd.sub) return relsim::app::run_fit_command(fit_cmd);
         if (*run) return run_command(config_path, output, resume, threads, quiet,
                                        static_cast<std::uint64_t>(block_points));
         return check_command(check_path);

@@ -9,6 +9,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "relsim/core/build_info.hpp"
+
 
 namespace relsim::sweep {
 namespace {
@@ -77,6 +79,24 @@ std::vector<model::BandShape> band_shapes(const model::ModelParams& params) {
         }
     }
     return bands;
+}
+
+void band_photon_flux(const model::ModelParams& p, const model::Observables& obs,
+                      std::vector<double>& flux) {
+    const double per_volume_to_flux = p.device.outcoupling * p.device.recombination_zone_nm * nm_in_cm;
+    flux.resize(2 + obs.line_photon_rate_cm3_s.size());
+    flux[0] = per_volume_to_flux * obs.ligand_singlet_photon_rate_cm3_s;
+    flux[1] = per_volume_to_flux * obs.ligand_triplet_photon_rate_cm3_s;
+    for (std::size_t l = 0; l < obs.line_photon_rate_cm3_s.size(); ++l) {
+        flux[2 + l] = per_volume_to_flux * obs.line_photon_rate_cm3_s[l];
+    }
+}
+
+std::string cie_table_path() {
+    if (const char* dir = std::getenv("RELSIM_DATA_DIR")) {
+        return std::string(dir) + "/cie1931_2deg_1nm.csv";
+    }
+    return std::string(build_info::source_dir) + "/data/cie1931_2deg_1nm.csv";
 }
 
 io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel& base_model,
@@ -299,13 +319,7 @@ void PointEvaluator::fill(const model::RateModel& model, const model::Drive& dri
     model::evaluate_observables(model, drive, y_.data(), obs_);
     const model::ModelParams& p = model.params();
     // Outcoupled photon flux per band [cm^-2 s^-1] = outcoupling * w * rate per volume.
-    const double per_volume_to_flux = p.device.outcoupling * p.device.recombination_zone_nm * nm_in_cm;
-    band_flux_.resize(2 + obs_.line_photon_rate_cm3_s.size());
-    band_flux_[0] = per_volume_to_flux * obs_.ligand_singlet_photon_rate_cm3_s;
-    band_flux_[1] = per_volume_to_flux * obs_.ligand_triplet_photon_rate_cm3_s;
-    for (std::size_t l = 0; l < obs_.line_photon_rate_cm3_s.size(); ++l) {
-        band_flux_[2 + l] = per_volume_to_flux * obs_.line_photon_rate_cm3_s[l];
-    }
+    band_photon_flux(p, obs_, band_flux_);
     publish(p, drive, block, slot, -1.0);
 }
 

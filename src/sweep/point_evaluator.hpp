@@ -41,6 +41,14 @@ inline constexpr std::int32_t transient_non_finite = 16;
 //! Band list in output order: ligand singlet, ligand triplet, then every Ln line.
 [[nodiscard]] std::vector<model::BandShape> band_shapes(const model::ModelParams& params);
 
+//! Outcoupled photon flux per band (order of band_shapes) [cm^-2 s^-1] of observables `obs`:
+//! outcoupling x w x photon rate per volume.
+void band_photon_flux(const model::ModelParams& params, const model::Observables& obs,
+                      std::vector<double>& flux_cm2_s);
+
+//! The CIE 1931 table: $RELSIM_DATA_DIR/cie1931_2deg_1nm.csv, else the source tree's data/.
+[[nodiscard]] std::string cie_table_path();
+
 class PointEvaluator {
 public:
     PointEvaluator(const io::RunConfig& config, const io::ResultLayout& layout,

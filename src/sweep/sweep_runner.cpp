@@ -90,13 +90,6 @@ std::string serialise_params(const io::RunConfig& c) {
     return s;
 }
 
-std::string cie_table_path() {
-    if (const char* dir = std::getenv("RELSIM_DATA_DIR")) {
-        return std::string(dir) + "/cie1931_2deg_1nm.csv";
-    }
-    return std::string(build_info::source_dir) + "/data/cie1931_2deg_1nm.csv";
-}
-
 const char* failure_kind(std::int32_t status) {
     if (status == status_error) return "error";
     if (status == status_fate_budget) return "fates do not sum to 1";

@@ -38,6 +38,11 @@ RUNS = {
     "optics_silver.h5": "small_optics_silver.toml",
 }
 
+# output file (in the data folder) <- fit file run with `relsim fit` (path from the source tree)
+FITS = {
+    "tb_fit.h5": "configs/fit/tb_fit.toml",
+}
+
 # figure -> notebook that writes it
 FIGURES = {
     "01_eqe_rolloff.png": "01_eqe_rolloff.ipynb",
@@ -51,6 +56,8 @@ FIGURES = {
     "06_optics_eqe_cie.png": "06_optics.ipynb",
     "06_optics_red_orange.png": "06_optics.ipynb",
     "06_optics_silver_lifetime.png": "06_optics.ipynb",
+    "07_fit_residuals.png": "07_fitting.ipynb",
+    "07_fit_correlation.png": "07_fitting.ipynb",
 }
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -133,6 +140,10 @@ def main() -> int:
     for out, cfg in RUNS.items():
         cmd = [a.relsim, "run", "-q", "-t", str(a.threads), str(nbdir / "configs" / cfg),
                "-o", str(data / out)]
+        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                            text=True)))
+    for out, fit in FITS.items():
+        cmd = [a.relsim, "fit", "-q", "-t", str(a.threads), str(src / fit), "-o", str(data / out)]
         procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                             text=True)))
     for cmd, p in procs:
