@@ -42,7 +42,7 @@ fi
 mkdir -p "$OUT/data" "$OUT/figures" "$OUT/executed"
 run() {
   echo "== relsim run $1 -o $OUT/data/$2"
-  "$RELSIM" run -q "$1" -o "$OUT/data/$2"
+  "$RELSIM" run -q --force "$1" -o "$OUT/data/$2"
 }
 run configs/tb_device.toml tb_rolloff.h5
 run notebooks/configs/eu_rolloff.toml eu_rolloff.h5

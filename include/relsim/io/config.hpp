@@ -58,6 +58,12 @@ struct ResolvedParameter {
     std::string source;  //!< "file:line" or the ion file and its cited source
 };
 
+//! A file the config read, with its verbatim text (stored in result files for reruns).
+struct SourceFile {
+    std::string path;
+    std::string text;
+};
+
 //! A whole validated config.
 struct RunConfig {
     std::string path;  //!< as given
@@ -68,6 +74,7 @@ struct RunConfig {
     std::optional<TransientSpec> transient;
     std::optional<SweepSpec> sweep;
     std::vector<ResolvedParameter> resolved;  //!< every numeric model parameter, in config order
+    std::vector<SourceFile> ion_files;        //!< every ion level-scheme file read, in dopant order
 };
 
 //! Loads and validates a config. Ion schemes named by `ion = "Tb"` are read from the first of:
