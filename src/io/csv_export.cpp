@@ -177,6 +177,7 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
         std::vector<std::pair<std::string, std::vector<double>>> cols;
         for (const DatasetInfo& d : all) {
             if (d.path.rfind(group, 0) != 0 || d.dims != with_last(x.size()) || d.is_string) continue;
+            if (d.path == coord_path) continue;
             cols.emplace_back(header_of(d.path.substr(group.size()), d.units), f.read_doubles(d.path));
             used[d.path] = true;
         }

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 SOURCE = pathlib.Path(os.environ.get("RELSIM_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
-EXE = os.environ.get("RELSIM_EXE", str(SOURCE / "build" / "bin" / "relsim"))
+EXE = os.path.abspath(os.environ.get("RELSIM_EXE", str(SOURCE / "build" / "bin" / "relsim")))
 SHIPPED = sorted((SOURCE / "configs").glob("*.toml")) + sorted((SOURCE / "configs" / "paper").glob("*.toml"))
 
 

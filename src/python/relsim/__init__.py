@@ -404,19 +404,33 @@ def export_csv(path, directory, force: bool = False) -> list:
     return _relsim.export_csv(_os.fspath(path), _os.fspath(directory), force)
 
 
-def rolloff(ds, key: str = "device.current_density_mA_cm2") -> dict | None:
-    """The efficiency roll-off of a sweep over current density (``ds`` from :func:`sweep` or
-    :func:`open`, with one axis moving ``key``), as `relsim run` prints it: ``peak_eqe``
-    (fraction) and ``peak_J_mA_cm2``, ``J90_mA_cm2`` / ``J50_mA_cm2`` (first J above the peak
-    where EQE is 90 % / 50 % of the peak, linear in EQE against log J; None when not reached),
+def rolloff(ds, eqe=None, luminance_cd_m2=None, status=None,
+            key: str = "device.current_density_mA_cm2") -> dict | None:
+    """The efficiency roll-off of a sweep over current density, as `relsim run` prints it (the
+    same C++ code).
+
+    ``rolloff(ds)`` with ``ds`` from :func:`sweep` or :func:`open` (one axis moving ``key``),
+    or ``rolloff(J_mA_cm2, eqe, luminance_cd_m2, status=None)`` with arrays.
+
+    Returns ``peak_eqe`` (fraction) and ``peak_J_mA_cm2``; ``J90_mA_cm2`` / ``J50_mA_cm2``: the
+    first J above the peak where EQE is 90 % / 50 % of the peak (linear in EQE against log J
+    between the bracketing points; None when the sweep does not reach it);
     ``eqe_at_100_cd_m2`` / ``eqe_at_1000_cd_m2`` (linear in EQE against log L; None when not
-    reached). None when no point converged."""
-    J = _np.asarray(ds[key], dtype=float)
-    eqe = _np.asarray(ds["eqe"], dtype=float)
-    if eqe.ndim != 1 or J.shape != eqe.shape:
-        raise ValueError(f"rolloff needs a one-axis sweep over {key}")
-    return _relsim.rolloff(J, eqe, _np.asarray(ds["luminance_cd_m2"], dtype=float),
-                           _np.asarray(ds["status"], dtype=_np.int32))
+    reached); ``min/max_luminance_cd_m2``, ``last_eqe_over_peak``, ``points_used``. Points
+    with status != 0 are ignored. None when no point converged."""
+    if eqe is None:
+        J = _np.asarray(ds[key], dtype=float)
+        eqe = _np.asarray(ds["eqe"], dtype=float)
+        if eqe.ndim != 1 or J.shape != eqe.shape:
+            raise ValueError(f"rolloff needs a one-axis sweep over {key}")
+        luminance_cd_m2, status = ds["luminance_cd_m2"], ds["status"]
+    else:
+        J = _np.asarray(ds, dtype=float)
+    if status is None:
+        status = _np.zeros(_np.shape(J), _np.int32)
+    return _relsim.rolloff(J, _np.asarray(eqe, dtype=float),
+                           _np.asarray(luminance_cd_m2, dtype=float),
+                           _np.asarray(status, dtype=_np.int32))
 
 
 # ------------------------------------------------------------------------------------------------
