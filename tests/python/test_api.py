@@ -222,3 +222,40 @@ def test_docstrings():
         if name != "__version__":
             assert obj.__doc__ and len(obj.__doc__) > 40, name
     assert "mA cm^-2" in relsim.solve.__doc__ and "cd m^-2" in relsim.solve.__doc__
+
+
+def test_open_reads_groups_it_does_not_know(work):
+    out = work / "tb.h5"
+    cli("run", SOURCE / "configs" / "tb_device.toml", "-o", out, "-q", check=True)
+    import h5py
+    with h5py.File(out, "a") as f:  # as a later capability might add them
+        n = f["results/eqe"].shape[0]
+        d = f.create_dataset("optics/purcell_factor", data=np.linspace(1, 2, n))
+        d.attrs["units"] = "1"
+        f.create_dataset("optics/angle_deg", data=np.arange(5.0)).attrs["coordinate"] = 1
+        f.create_dataset("optics/pattern", data=np.ones((n, 5))).attrs["units"] = "1"
+        f.create_dataset("fit/parameters", data=np.array([1.0, 2.0, 3.0])).attrs["units"] = "1"
+    ds = relsim.open(out)
+    J = "device.current_density_mA_cm2"
+    assert ds["optics/purcell_factor"].dims == (J,) and ds["optics/purcell_factor"].attrs["units"] == "1"
+    assert ds["optics/pattern"].dims == (J, "angle_deg") and list(ds["angle_deg"].values) == list(range(5))
+    assert ds["fit/parameters"].dims == ("fit/parameters_dim0",)
+    opt = relsim.open(out, group="optics")
+    assert set(opt.data_vars) == {"purcell_factor", "pattern"}
+    with pytest.raises(KeyError):
+        relsim.open(out, group="microscopic")
+
+
+def test_without_xarray_dicts_of_numpy(work, monkeypatch):
+    out = work / "tb.h5"
+    cli("run", SOURCE / "configs" / "tb_device.toml", "-o", out, "-q", check=True)
+    ds = relsim.open(out)
+    monkeypatch.setattr(relsim._files, "xr", None)
+    d = relsim.open(out)
+    assert isinstance(d, dict) and isinstance(d["eqe"], np.ndarray)
+    assert same_bits(d["eqe"], ds["eqe"].values)
+    assert same_bits(d["device.current_density_mA_cm2"], ds["device.current_density_mA_cm2"].values)
+    s = relsim.sweep(relsim.load(SOURCE / "configs" / "tb_device.toml"))
+    assert isinstance(s, dict) and same_bits(s["fates/tta"], ds["fates/tta"].values)
+    for f in (relsim.sweep, relsim.transient, relsim.open):
+        assert "Without xarray: a dict of numpy arrays" in " ".join(f.__doc__.split()), f.__name__

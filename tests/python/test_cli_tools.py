@@ -264,3 +264,30 @@ def test_run_help_lists_every_option_with_an_example():
     for sub in ("export", "ions", "init"):
         h = cli(sub, "--help", check=True).stdout
         assert "Example" in h, sub
+
+
+def test_override_edits_keep_the_file_and_its_line_numbers(work):
+    text = (SOURCE / "configs" / "tb_device.toml").read_text()
+    bad = text.replace("kTET_s = 2.0e9", "kTET_s = -2.0e9")
+    cfg_path = work / "tb.toml"
+    cfg_path.write_text(bad)
+    (work / "ions").symlink_to(SOURCE / "configs" / "ions")
+    line = 1 + bad[: bad.index("kTET_s = -2.0e9")].count("\n")
+    # a new key inserted above the error (a new line under [[dopant]]) and a replaced value: the
+    # error is still reported at its line of the file
+    r = cli("check", cfg_path, "--set", "dopant.0.kBT_s=1.0", "--set", "device.outcoupling=0.3",
+            "--set", "title=renamed")
+    assert r.returncode == 2 and f"tb.toml:{line}:" in r.stderr and "dopant.0.kTET_s" in r.stderr
+    # Python: the edited text is the file's text plus exactly the new lines / values
+    cfg = relsim.load(SOURCE / "configs" / "tb_device.toml")
+    cfg["dopant.0.kBT_s"] = 1e3                       # absent from the file: inserted
+    cfg["dopant.0.quench_s.5D3"] = 5.0                # absent from an inline table: added in it
+    cfg["device.outcoupling"] = 0.3                   # present: replaced in place
+    new = cfg.to_toml().splitlines()
+    old = text.splitlines()
+    assert len(new) == len(old) + 1
+    assert new[new.index("[[dopant]]") + 1] == "kBT_s = 1000.0"
+    assert any(l.startswith('quench_s = { "5D4" = 430.0 , 5D3 = 5.0 }') for l in new)
+    assert any(l.startswith("outcoupling = 0.3 ") and "# assumed" in l for l in new)
+    assert cfg["dopant.0.kBT_s"] == 1e3 and cfg["dopant.0.quench_s.5D3"] == 5.0
+    assert [p[1] for p in cfg.parameters() if p[0] == "dopant.0.kBT_s"] == [1e3]
