@@ -252,7 +252,13 @@ class _Run:
         self.cfg, self.mode, self.threads, self.progress = cfg, mode, threads, progress
 
     def __enter__(self):
-        self._dir = _tempfile.TemporaryDirectory(prefix="relsim-")
+        # One point (solve, transient): a RAM file system when there is one, as the file is
+        # small and the runner fsyncs it. Sweeps: the ordinary temporary folder. $RELSIM_TMPDIR
+        # overrides both.
+        where = _os.environ.get("RELSIM_TMPDIR")
+        if where is None and self.mode != "as_is" and _os.access("/dev/shm", _os.W_OK):
+            where = "/dev/shm"
+        self._dir = _tempfile.TemporaryDirectory(prefix="relsim-", dir=where)
         self.path = _os.path.join(self._dir.name, "run.h5")
         self.summary = _relsim.run_to_file(self.cfg._c, self.path, int(self.threads or 0),
                                            self.mode, not self.progress)
@@ -326,24 +332,10 @@ def solve(cfg) -> SolveResult:
     The GIL is released while the point is solved.
     """
     cfg = _config_of(cfg)
-    with _Run(cfg, "point", 1, False) as run:
-        data = _files.read(run.path, use_xarray=False)
-        units = _units(run.path)
-    return SolveResult(data, units)
-
-
-def _units(path) -> dict:
-    import h5py
-
     units = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and "units" in obj.attrs:
-                u = obj.attrs["units"]
-                units[name[len("results/"):] if name.startswith("results/") else name] = (
-                    u.decode() if isinstance(u, bytes) else str(u))
-        f.visititems(visit)
-    return units
+    with _Run(cfg, "point", 1, False) as run:
+        data = _files.read(run.path, use_xarray=False, units_out=units)
+    return SolveResult(data, units)
 
 
 def sweep(cfg, threads: int | None = None, axes: dict | None = None, progress: bool = False):

@@ -71,11 +71,12 @@ def read_axes(f):
     return axes
 
 
-def read(path, group=None, use_xarray=None):
+def read(path, group=None, use_xarray=None, units_out=None):
     """Reads result file `path`. group=None: every group (names as in the module docstring);
     group="transient" (or any group): that group's datasets only, named relative to it.
     Returns an xarray.Dataset, or without xarray (or use_xarray=False) a dict of numpy arrays
-    (variables and coordinates under the same names)."""
+    (variables and coordinates under the same names); `units_out`, a dict, then receives
+    {name: units}."""
     _need_h5py()
     if use_xarray is None:
         use_xarray = xr is not None
@@ -159,6 +160,9 @@ def read(path, group=None, use_xarray=None):
             vdims = [f"{name}_dim{k}" for k in range(a.ndim)]
         data_vars[name] = (vdims, a, {"units": u or "1"})
 
+    if units_out is not None:
+        units_out.update({name: v[2]["units"] for name, v in coords.items()})
+        units_out.update({name: v[2]["units"] for name, v in data_vars.items()})
     if not use_xarray:
         out = {name: v[1] for name, v in coords.items()}
         out.update({name: v[1] for name, v in data_vars.items()})
