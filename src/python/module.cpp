@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,10 +72,28 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
     opt.output_path = output_path;
     opt.threads = threads;
     opt.quiet = quiet;
+    // The runner works on a helper thread with the GIL released; this thread polls for
+    // Ctrl-C (Python's signal handlers run only here) and then asks the runner to stop after
+    // the block in progress, as the CLI does on SIGINT.
     relsim::sweep::RunSummary s;
+    bool interrupted = false;
     {
         py::gil_scoped_release release;
-        s = relsim::sweep::run(c, opt);
+        auto running = std::async(std::launch::async, [&c, &opt] { return relsim::sweep::run(c, opt); });
+        while (running.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+            if (interrupted) continue;
+            py::gil_scoped_acquire acquire;
+            if (PyErr_CheckSignals() != 0) {
+                PyErr_Clear();
+                interrupted = true;
+                relsim::sweep::request_stop();
+            }
+        }
+        s = running.get();  // rethrows the runner's exception
+    }
+    if (interrupted) {
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
+        throw py::error_already_set();
     }
     py::dict d;
     d["points"] = s.points;

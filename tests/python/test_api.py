@@ -259,3 +259,32 @@ def test_without_xarray_dicts_of_numpy(work, monkeypatch):
     assert isinstance(s, dict) and same_bits(s["fates/tta"], ds["fates/tta"].values)
     for f in (relsim.sweep, relsim.transient, relsim.open):
         assert "Without xarray: a dict of numpy arrays" in " ".join(f.__doc__.split()), f.__name__
+
+
+def test_ctrl_c_stops_a_sweep_and_leaves_no_file(work):
+    # a child Python runs a long sweep; SIGINT must raise KeyboardInterrupt within about a block
+    import os, signal, subprocess, sys
+    script = work / "long.py"
+    script.write_text(f"""
+import os, sys, tempfile, time
+os.environ["RELSIM_TMPDIR"] = {str(work)!r}
+import numpy as np, relsim
+cfg = relsim.load({str(SOURCE / "configs" / "paper" / "tb_czppoa_transient.toml")!r})
+cfg = cfg.with_sweep({{"device.current_density_mA_cm2": np.linspace(1, 50, 20000)}})
+print("start", flush=True)
+t = time.perf_counter()
+try:
+    relsim.sweep(cfg, threads=1)
+    print("finished")
+except KeyboardInterrupt:
+    print(f"interrupted {{time.perf_counter() - t:.2f}}")
+""")
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                         env=dict(os.environ))
+    assert p.stdout.readline().strip() == "start"
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=60)
+    assert out.startswith("interrupted"), out
+    assert float(out.split()[1]) < 20  # 20000 pulses take minutes
+    assert not [q for q in work.iterdir() if q.name.startswith("relsim-")]  # temp folder removed

@@ -21,8 +21,10 @@ arrays).
 
 from __future__ import annotations
 
+import contextlib as _contextlib
 import math
 import os as _os
+import threading as _threading
 import tempfile as _tempfile
 
 import numpy as _np
@@ -245,6 +247,22 @@ def _config_of(cfg) -> Config:
     raise TypeError("expected a relsim.Config (relsim.load / relsim.loads) or a path")
 
 
+_RUN_LOCK = _threading.Lock()
+
+
+@_contextlib.contextmanager
+def _hdf5_lock():
+    """Debian's HDF5 is not thread-safe: one run at a time, and no h5py call from another
+    Python thread while the runner writes (h5py serialises its own calls with its lock
+    `phil`, which is held here)."""
+    try:
+        from h5py._objects import phil
+    except ImportError:  # pragma: no cover
+        phil = _contextlib.nullcontext()
+    with _RUN_LOCK, phil:
+        yield
+
+
 class _Run:
     """Runs the sweep runner into a temporary file that is removed on exit."""
 
@@ -260,8 +278,13 @@ class _Run:
             where = "/dev/shm"
         self._dir = _tempfile.TemporaryDirectory(prefix="relsim-", dir=where)
         self.path = _os.path.join(self._dir.name, "run.h5")
-        self.summary = _relsim.run_to_file(self.cfg._c, self.path, int(self.threads or 0),
-                                           self.mode, not self.progress)
+        try:
+            with _hdf5_lock():
+                self.summary = _relsim.run_to_file(self.cfg._c, self.path, int(self.threads or 0),
+                                                   self.mode, not self.progress)
+        except BaseException:
+            self._dir.cleanup()
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -353,7 +376,9 @@ def sweep(cfg, threads: int | None = None, axes: dict | None = None, progress: b
 
     The runner is the CLI's (the same work units, so every thread count gives the same bits as
     `relsim run`); it writes a temporary HDF5 file that is read back and removed. The GIL is
-    released while it runs. ``progress=True`` prints the CLI's progress line to stderr.
+    released while it runs; Ctrl-C (KeyboardInterrupt) stops it after the block in progress.
+    One run at a time per process (HDF5 is not thread-safe): concurrent calls from Python
+    threads wait for each other. ``progress=True`` prints the CLI's progress line to stderr.
     """
     cfg = _config_of(cfg)
     if axes is not None:
