@@ -46,7 +46,7 @@ for size in "$@"; do
   fi
   out=$work/mem_$n.h5
   load=$(cut -d' ' -f1-3 /proc/loadavg)
-  summary=$( { /usr/bin/time -f "PROCESS %e %M" "$RELSIM" run "$cfg" -o "$out" --threads "$THREADS" --quiet; } 2>&1 )
+  summary=$( { /usr/bin/time -f "PROCESS %e %M" "$RELSIM" run "$cfg" -o "$out" --force --threads "$THREADS" --quiet; } 2>&1 )
   rss_kb=$(sed -n 's/^PROCESS [0-9.]* \([0-9]*\)/\1/p' <<<"$summary")
   proc_s=$(sed -n 's/^PROCESS \([0-9.]*\) .*/\1/p' <<<"$summary")
   run_s=$(sed -n 's/.* failed, \([0-9.e+-]*\) s$/\1/p' <<<"$summary")

@@ -63,7 +63,7 @@ for cfg in "$@"; do
     for t in $THREADS; do
       out=$work/out.h5
       idle=$(wait_idle)
-      summary=$( { /usr/bin/time -f "PROCESS %e %M" "$RELSIM" run "$cfg" -o "$out" --threads "$t" --quiet; } 2>&1 )
+      summary=$( { /usr/bin/time -f "PROCESS %e %M" "$RELSIM" run "$cfg" -o "$out" --force --threads "$t" --quiet; } 2>&1 )
       points=$(sed -n 's/^\([0-9]*\) points (.*/\1/p' <<<"$summary")
       failed=$(sed -n 's/.* \([0-9]*\) failed, .*/\1/p' <<<"$summary")
       run_s=$(sed -n 's/.* failed, \([0-9.e+-]*\) s$/\1/p' <<<"$summary")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the README figures: runs relsim on the full configs, executes the notebooks in
+# Regenerates the README figures: runs relsim on the full configs (notebooks 02, 03; 01 and 04
+# solve theirs with the Python module), executes the notebooks in
 # notebooks/ against those files (headless, on Debian's /usr/bin/python3) and copies the
 # roll-off, exciton-fate and CIE figures to docs/images/.
 #
@@ -42,10 +43,14 @@ fi
 mkdir -p "$OUT/data" "$OUT/figures" "$OUT/executed"
 run() {
   echo "== relsim run $1 -o $OUT/data/$2"
-  "$RELSIM" run -q "$1" -o "$OUT/data/$2"
+  "$RELSIM" run -q --force "$1" -o "$OUT/data/$2"
 }
-run configs/tb_device.toml tb_rolloff.h5
-run notebooks/configs/eu_rolloff.toml eu_rolloff.h5
+# notebooks 01 and 04 solve their configs with the relsim Python module (build/python)
+if [[ ! -f build/python/relsim/__init__.py ]]; then
+  echo "== building the relsim Python module"
+  cmake --build build --target relsim_python -j2
+fi
+export RELSIM_PYTHON=${RELSIM_PYTHON:-$PWD/build/python}
 run "$COLOUR" colour_series.h5
 run notebooks/configs/sweep_map.toml sweep_map.h5
 run notebooks/configs/transient.toml transient.h5

@@ -7,4 +7,4 @@ bash scripts/install_deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target relsim
 mkdir -p out
-./build/bin/relsim run configs/tb_device.toml -o out/tb_device.h5 "$@"
+./build/bin/relsim run configs/tb_device.toml -o out/tb_device.h5 --force "$@"  # --force: rerunning replaces the file

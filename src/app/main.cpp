@@ -1,5 +1,6 @@
 //! @file main.cpp
-//! The `relsim` command line: `relsim run CONFIG [-o OUT.h5]`, `relsim check CONFIG`.
+//! The `relsim` command line: `relsim run CONFIG [-o OUT.h5]`, `relsim check CONFIG`; the other
+//! subcommands live in cmd_<name>.cpp.
 //! Exit codes: 0 ok, 1 run failure (or interrupted), 2 bad input.
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -23,6 +24,11 @@
 #include "cmd_verify.hpp"
 #include "output_path.hpp"
 #include "cmd_fit.hpp"
+#include "relsim/io/config_overrides.hpp"
+#include "cmd_export.hpp"
+#include "cmd_init.hpp"
+#include "cmd_ions.hpp"
+#include "run_output.hpp"
 
 #ifdef RELSIM_HAVE_MPI
 #include <mpi.h>
@@ -76,8 +82,14 @@ void on_signal(int) {
     std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-int check_command(const std::string& path) {
-    const relsim::io::RunConfig cfg = relsim::io::load_config(path);
+std::vector<relsim::io::ConfigOverride> overrides_of(const std::vector<std::string>& sets) {
+    std::vector<relsim::io::ConfigOverride> out;
+    for (const std::string& s : sets) out.push_back(relsim::io::parse_override(s));
+    return out;
+}
+
+int check_command(const std::string& path, const std::vector<std::string>& sets) {
+    const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     const relsim::model::RateModel model(cfg.model);
     fmt::print("{}: valid ({})\n", path, cfg.title.empty() ? "untitled" : cfg.title);
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
@@ -186,12 +198,14 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     if (s.has_transient) {
         fmt::print("  pulse: rise time {:.4g} s, decay time {:.4g} s\n", s.rise_time_s, s.decay_time_s);
     }
+    relsim::app::print_rolloff(cfg, s.output_path);
 }
 
 int run_command(const std::string& path, std::string output, bool resume, int threads, bool quiet,
-                std::uint64_t block_points) {
-    const relsim::io::RunConfig cfg = relsim::io::load_config(path);
+                std::uint64_t block_points, const std::vector<std::string>& sets, bool force) {
+    const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
+    relsim::app::check_output_path(output, force, resume);
     relsim::app::OutputClaim claim;  // checked and claimed before anything is computed
     if (MpiSession::rank() == 0) {
         try {
@@ -252,6 +266,21 @@ int main(int argc, char** argv) {
     run->add_option("--block-points", block_points,
                     "points per block written to the file (default 4096, 16 with a transient)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+    std::vector<std::string> sets;
+    bool force = false;
+    run->add_option("--set", sets, "override a config key, checked like the file (repeatable)")
+        ->type_name("KEY=VALUE")->take_all()->allow_extra_args(false);
+    run->add_flag("--force", force, "replace an existing output file");
+    run->footer(
+        "Examples:\n"
+        "  relsim run configs/tb_device.toml -o tb.h5\n"
+        "  relsim run configs/tb_device.toml -o tb_w10.h5 --set device.recombination_zone_nm=10 "
+        "--set dopant.0.quench_s.5D4=300\n"
+        "  relsim run big.toml -o big.h5 --threads 16 --quiet\n"
+        "  relsim run big.toml -o big.h5 --resume        # continue an interrupted run\n"
+        "  relsim run configs/tb_device.toml -o tb.h5 --force   # replace tb.h5\n"
+        "Output: HDF5 only (a .csv name is refused; use `relsim export OUT.h5 --csv DIR`).\n"
+        "Exit codes: 0 ok, 1 run failure or interrupted, 2 bad input (nothing written).");
 
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
@@ -262,6 +291,12 @@ int main(int argc, char** argv) {
     std::string verify_path;
     CLI::App* verify = app.add_subcommand("verify", "Check an output file: complete, checksums, finite numbers");
     verify->add_option("file", verify_path, "relsim HDF5 output (or .partial)")->required();
+    std::vector<std::string> check_sets;
+    check->add_option("--set", check_sets, "override a config key, as for run (repeatable)")
+        ->type_name("KEY=VALUE");
+    std::vector<relsim::app::Command> commands{relsim::app::add_export_command(app),
+                                               relsim::app::add_ions_command(app),
+                                               relsim::app::add_init_command(app)};
 
     try {
         app.parse(argc, argv);
@@ -272,9 +307,14 @@ int main(int argc, char** argv) {
     try {
         if (*verify) return relsim::app::verify_command(verify_path);
         if (*fit_cmd.sub) return relsim::app::run_fit_command(fit_cmd);
-        if (*run) return run_command(config_path, output, resume, threads, quiet,
-                                       static_cast<std::uint64_t>(block_points));
-        return check_command(check_path);
+        if (*run) {
+            return run_command(config_path, output, resume, threads, quiet,
+                               static_cast<std::uint64_t>(block_points), sets, force);
+        }
+        for (const auto& c : commands) {
+            if (*c.sub) return c.action();
+        }
+        return check_command(check_path, check_sets);
     } catch (const relsim::InputError& e) {
         fmt::print(stderr, "error: {}\n", e.what());
         return exit_bad_input;

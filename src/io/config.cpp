@@ -556,6 +556,7 @@ private:
         const toml::table root = parse_toml(*text, ion_file);
         d.scheme = read_ion_root(ion_src, root, prefix, prefix, &origins_, ground_energies);
         d.scheme.source_file = ion_file;
+        cfg_.ion_files.push_back({ion_file, *text});
     }
 
     fs::path locate_ion_file(const toml::table& t, const std::string& prefix,

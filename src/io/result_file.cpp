@@ -49,6 +49,53 @@ std::vector<std::uint64_t> chunk_for(const std::vector<std::uint64_t>& shape, st
     return c;
 }
 
+const char* origin_text(model::Origin o) {
+    switch (o) {
+        case model::Origin::config: return "config";
+        case model::Origin::ion_file: return "ion file";
+        case model::Origin::default_value: return "default";
+        case model::Origin::detailed_balance: return "detailed balance";
+        case model::Origin::derived: return "derived";
+    }
+    return "?";
+}
+
+//! What a rerun needs besides the config text: every ion file's text and the resolved
+//! parameter table (as `relsim check` prints it).
+void write_rerun_record(H5File& f, const RunIdentity& id) {
+    f.set_attribute("/config", "description",
+                    std::string("the inputs of this run: the config text is the root attribute "
+                                "config_toml; ion_files/path and ion_files/text hold every ion "
+                                "level-scheme file it read; resolved/* every numeric model "
+                                "parameter with its value, unit, origin and source"));
+    if (!id.ion_files.empty()) {
+        std::vector<std::string> paths, texts;
+        for (const SourceFile& s : id.ion_files) {
+            paths.push_back(s.path);
+            texts.push_back(s.text);
+        }
+        f.write_strings("/config/ion_files/path", paths);
+        f.write_strings("/config/ion_files/text", texts);
+    }
+    if (!id.resolved.empty()) {
+        std::vector<std::string> keys, units, origins, sources;
+        std::vector<double> values;
+        for (const ResolvedParameter& r : id.resolved) {
+            keys.push_back(r.key);
+            values.push_back(r.value);
+            units.push_back(r.unit.empty() ? "1" : r.unit);
+            origins.push_back(origin_text(r.origin));
+            sources.push_back(r.source);
+        }
+        f.write_strings("/config/resolved/key", keys);
+        f.write_doubles("/config/resolved/value", {values.size()}, values.data(),
+                        "per parameter: /config/resolved/unit");
+        f.write_strings("/config/resolved/unit", units);
+        f.write_strings("/config/resolved/origin", origins);
+        f.write_strings("/config/resolved/source", sources);
+    }
+}
+
 }  // namespace
 
 std::string fnv1a_hex(const std::string& text) {
@@ -207,6 +254,7 @@ ResultFile ResultFile::create(const std::string& final_path, const ResultLayout&
         f.set_attribute("/", "failed_points", std::int64_t{-1});
         f.set_attribute("/", "wall_time_s", 0.0);
         f.set_attribute("/", "finished_utc", std::string("not finished"));
+        write_rerun_record(f, id);
         rf.create_datasets(layout);
         f.flush();
         f.close();

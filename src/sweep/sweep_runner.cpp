@@ -227,6 +227,8 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     id.config_path = config.path;
     id.config_text = config.text;
     id.title = config.title;
+    id.ion_files = config.ion_files;
+    id.resolved = config.resolved;
     id.fingerprint = io::fnv1a_hex(serialise_params(config));
 
     // Blocks: runs of whole work units, the same on every rank whatever the thread count.

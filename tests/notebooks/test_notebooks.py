@@ -2,13 +2,15 @@
 """CTest test of the notebooks (label `notebooks`, tests/notebooks/CMakeLists.txt).
 
 1. the committed notebooks carry no outputs (they are committed stripped);
-2. relsim runs the small configs of notebooks/configs/ into a temporary folder;
+2. relsim runs the small configs of notebooks/configs/ into a temporary folder (the notebooks
+   that read files: 02, 03; 02 also on a single-point file);
 3. every notebooks/NN_*.ipynb is executed headless (nbclient) against those files, on a kernel
-   that is this interpreter;
+   that is this interpreter; notebooks 01 and 04 solve their (small) configs with the relsim
+   Python module from --python-dir;
 4. every expected figure exists and is a valid, non-empty PNG (signature, IHDR chunk with a
    nonzero width and height).
 
-    test_notebooks.py --relsim build/bin/relsim [--source-dir .] [--keep]
+    test_notebooks.py --relsim build/bin/relsim --python-dir build/python [--source-dir .] [--keep]
 
 Exit 0 = pass, 1 = fail, 77 = skipped (a Python module the notebooks need is missing).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shutil
 import struct
 import subprocess
@@ -29,11 +32,9 @@ SKIP = 77
 
 # output file (in the data folder) <- small config in notebooks/configs/
 RUNS = {
-    "tb_rolloff.h5": "small_tb_rolloff.toml",
-    "eu_rolloff.h5": "small_eu_rolloff.toml",
     "colour_series.h5": "small_colour_series.toml",
     "sweep_map.h5": "small_sweep_map.toml",
-    "transient.h5": "small_transient.toml",
+    "single_point.h5": "../../configs/eu_device.toml",  # one point with its spectrum (notebook 02)
     "optics_etl.h5": "small_optics_etl.toml",
     "optics_silver.h5": "small_optics_silver.toml",
 }
@@ -41,6 +42,13 @@ RUNS = {
 # output file (in the data folder) <- fit file run with `relsim fit` (path from the source tree)
 FITS = {
     "tb_fit.h5": "configs/fit/tb_fit.toml",
+}
+
+# configs the module-based notebooks solve (environment variable -> small config)
+MODULE_CONFIGS = {
+    "RELSIM_NB_TB_CONFIG": "small_tb_rolloff.toml",
+    "RELSIM_NB_EU_CONFIG": "small_eu_rolloff.toml",
+    "RELSIM_NB_TRANSIENT": "small_transient.toml",
 }
 
 # figure -> notebook that writes it
@@ -107,6 +115,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     ap.add_argument("--threads", type=int, default=1, help="relsim threads per run")
     ap.add_argument("--jobs", type=int, default=2, help="notebooks executed at the same time")
+    ap.add_argument("--python-dir", required=True, help="the folder holding the relsim package")
     a = ap.parse_args()
 
     miss = missing_modules()
@@ -116,6 +125,14 @@ def main() -> int:
 
     src = Path(a.source_dir).resolve()
     nbdir = src / "notebooks"
+    pydir = Path(a.python_dir).resolve()
+    if not (pydir / "relsim" / "__init__.py").is_file():
+        print(f"SKIP: no relsim Python package in {pydir} (built with pybind11-dev)")
+        return SKIP
+    os.environ["RELSIM_PYTHON"] = str(pydir)
+    os.environ["RELSIM_NB_THREADS"] = str(a.threads)
+    for var, cfg in MODULE_CONFIGS.items():
+        os.environ[var] = str(nbdir / "configs" / cfg)
     sys.path.insert(0, str(nbdir))
     import run_notebooks  # notebooks/run_notebooks.py
 
@@ -166,6 +183,17 @@ def main() -> int:
                            for o in c.get("outputs", []))
             if f"python: {sys.executable}" not in text:
                 failures.append(f"{path.name}: kernel is not {sys.executable}")
+        # notebook 02 on a file of one point (it used to index a sweep axis that is not there)
+        os.environ["RELSIM_NB_COLOUR"] = str(data / "single_point.h5")
+        single = work / "figures_single_point"
+        nb02 = [p for p in notebooks if p.name.startswith("02_")]
+        for path, _, err in run_notebooks.execute(nb02, data, single, None, timeout=240, jobs=1):
+            if err:
+                failures.append(f"{path.name} on a single-point file failed:\n{err[-4000:]}")
+        for fig in ("02_spectra.png", "02_cie.png"):
+            problem = check_png(single / fig)
+            if problem:
+                failures.append(f"single-point figure {fig}: {problem}")
         for fig in FIGURES:
             problem = check_png(figures / fig)
             if problem:

@@ -58,6 +58,12 @@ struct ResolvedParameter {
     std::string source;  //!< "file:line" or the ion file and its cited source
 };
 
+//! A file the config read, with its verbatim text (stored in result files for reruns).
+struct SourceFile {
+    std::string path;
+    std::string text;
+};
+
 //! A whole validated config.
 struct RunConfig {
     std::string path;  //!< as given
@@ -71,6 +77,7 @@ struct RunConfig {
     //! The config has a [nanocrystal] table (the microscopic model; read by
     //! relsim::nanocrystal::read_config, which also checks the `nanocrystal.*` sweep keys).
     bool nanocrystal = false;
+    std::vector<SourceFile> ion_files;        //!< every ion level-scheme file read, in dopant order
 };
 
 //! Loads and validates a config. Ion schemes named by `ion = "Tb"` are read from the first of:

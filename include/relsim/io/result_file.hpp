@@ -86,6 +86,8 @@ struct RunIdentity {
     std::string config_text;
     std::string fingerprint;  //!< hash of the resolved parameters and axes (resume check)
     std::string title;
+    std::vector<SourceFile> ion_files;          //!< written to /config/ion_files/*
+    std::vector<ResolvedParameter> resolved;    //!< written to /config/resolved/*
 };
 
 class ResultFile {

@@ -1,0 +1,43 @@
+//! @file cmd_init.cpp
+#include "cmd_init.hpp"
+
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "relsim/core/error.hpp"
+#include "relsim/io/config_template.hpp"
+
+namespace relsim::app {
+
+Command add_init_command(CLI::App& app) {
+    struct Opts {
+        std::string name;
+        bool force = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* sub = app.add_subcommand("init", "Write NAME.toml, a commented starting config");
+    sub->add_option("name", o->name, "config name or path (.toml is added when missing)")->required();
+    sub->add_flag("--force", o->force, "replace an existing file");
+    sub->footer("Example:\n  relsim init my_device && relsim run my_device.toml -o my_device.h5");
+    return {sub, [o] {
+                namespace fs = std::filesystem;
+                fs::path path(o->name);
+                if (path.extension() != ".toml") path += ".toml";
+                if (fs::exists(path) && !o->force) {
+                    throw InputError(path.string(), 0, 0, "", "the file exists already",
+                                     "a new name, or --force to replace it");
+                }
+                const std::string title = path.stem().string();
+                std::ofstream out(path, std::ios::binary | std::ios::trunc);
+                out << io::starting_config_text(title);
+                out.close();
+                if (!out) throw RunError(path.string() + ": cannot write");
+                fmt::print("wrote {}; check it with: relsim check {}\n", path.string(), path.string());
+                return exit_ok;
+            }};
+}
+
+}  // namespace relsim::app
