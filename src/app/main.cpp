@@ -66,8 +66,13 @@ void on_signal(int) {
     std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
+void print_warnings(const relsim::io::RunConfig& cfg) {
+    for (const std::string& w : cfg.warnings) fmt::print(stderr, "warning: {}: {}\n", cfg.path, w);
+}
+
 int check_command(const std::string& path) {
     const relsim::io::RunConfig cfg = relsim::io::load_config(path);
+    print_warnings(cfg);
     const relsim::model::RateModel model(cfg.model);
     fmt::print("{}: valid ({})\n", path, cfg.title.empty() ? "untitled" : cfg.title);
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
@@ -114,6 +119,29 @@ double value_of(const relsim::sweep::PointReport& p, const std::string& name) {
     return 0.0;
 }
 
+//! Radiometry for every device; colour and luminance only where photometry means something
+//! (>= 50 % of the power in 380-780 nm), with a warning otherwise (model/radiometry.hpp).
+void print_optical_summary(const relsim::sweep::PointReport& p) {
+    fmt::print("  radiance {:.4g} W sr^-1 m^-2   photon flux {:.4g} m^-2 s^-1   peak {:.1f} nm   "
+               "centroid {:.1f} nm\n",
+               value_of(p, "radiance_W_sr_m2"), value_of(p, "photon_flux_m2_s"),
+               value_of(p, "peak_wavelength_nm"), value_of(p, "centroid_wavelength_nm"));
+    std::string bands;
+    for (const auto& [name, v] : p.values) {
+        if (name.rfind("eqe_band/", 0) == 0) bands += fmt::format(" {} {:.4g} %", name.substr(9), 100 * v);
+    }
+    if (!bands.empty()) fmt::print("  EQE by band:{}\n", bands);
+    if (value_of(p, "photometry_valid") != 0.0) {
+        fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd A^-1\n",
+                   value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
+                   value_of(p, "current_efficiency_cd_A"));
+    } else {
+        fmt::print("  photometry not meaningful: {:.3g} % of the radiant power lies in 380-780 nm "
+                   "(< 50 %); CIE and luminance in the file describe only the visible leak\n",
+                   100 * value_of(p, "visible_power_fraction"));
+    }
+}
+
 void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSummary& s) {
     fmt::print("{} -> {}\n", cfg.path, s.output_path);
     fmt::print("{} point{} ({} computed, {} resumed), {} failed, {:.3g} s\n", s.points,
@@ -144,9 +172,7 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     fmt::print("  EQE {:.4g} %   IQE {:.4g} %   transfer efficiency {:.4g} %\n",
                100 * value_of(p, "eqe"), 100 * value_of(p, "iqe"),
                100 * value_of(p, "transfer_efficiency"));
-    fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd A^-1\n",
-               value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
-               value_of(p, "current_efficiency_cd_A"));
+    print_optical_summary(p);
     std::vector<std::pair<double, std::string>> losses;
     for (const auto& [name, v] : p.values) {
         if (name.rfind("fates/", 0) != 0) continue;
@@ -171,6 +197,7 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
 int run_command(const std::string& path, std::string output, bool resume, int threads, bool quiet,
                 std::uint64_t block_points) {
     const relsim::io::RunConfig cfg = relsim::io::load_config(path);
+    if (MpiSession::rank() == 0) print_warnings(cfg);
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
     const std::filesystem::path out_dir = std::filesystem::absolute(output).parent_path();
     if (!std::filesystem::is_directory(out_dir)) {

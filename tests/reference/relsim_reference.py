@@ -547,34 +547,72 @@ class Model:
         return pop
 
     def fates(self, y: np.ndarray) -> dict[str, float]:
-        """Exciton fates / G (spec section 4); they sum to 1 at steady state."""
+        """Exciton fates / G (spec sections 4 and 6); they sum to 1 at steady state.
+
+        Every photon is a radiative fate, whatever level its line ends on (spec
+        section 6), and every exciton has one fate: the first photon it emits, or the
+        loss that ends it if it never emits. Computed here as the absorption
+        probabilities of one excitation hopping through the states at the
+        pseudo-first-order rates of y: from state i it leaves by channel c with
+        probability k_c / k_i; "hop" channels (ISC, transfer, back-transfer, TTA
+        singlets, relaxation or transfer to an excited level) move it, every photon
+        and every loss ends it. fate = sum_i source_i / G x P(end in fate | start i).
+        """
         S, T, G = y[0], y[1], self.G
-        fr = {
-            "ligand_singlet_radiative": self.kS_r * S,
-            "ligand_singlet_nonradiative": self.kS_nr * S,      # k_isc is not a loss
-            "ligand_triplet_radiative": self.kT_r * T,
-            "ligand_triplet_nonradiative": self.kT_nr * T,
-            "ssa": self.kSS * S * S,
-            "sta": self.kST * S * T,
-            "tta": (1 - self.xi) * self.kTT * T * T,
-            "tpq": self.kTP * self.n_p * T,
-        }
+        n = self.n
+        hops = np.zeros((n, n))                     # hops[i, j]: rate i -> j
+        ends: dict[str, np.ndarray] = {}
+
+        def end(name, i, rate):
+            ends.setdefault(name, np.zeros(n))[i] += rate
+
+        end("ligand_singlet_radiative", 0, self.kS_r)
+        end("ligand_singlet_nonradiative", 0, self.kS_nr)
+        end("ssa", 0, self.kSS * S)
+        end("sta", 0, self.kST * T)
+        hops[0, 1] += self.k_isc
+        end("ligand_triplet_radiative", 1, self.kT_r)
+        end("ligand_triplet_nonradiative", 1, self.kT_nr)
+        end("tta", 1, (1 - self.xi) * self.kTT * T)
+        hops[1, 0] += self.xi * self.kTT * T
+        end("tpq", 1, self.kTP * self.n_p)
         for sp in self.species:
-            rad = nonrad = quench = lp = etu = 0.0
-            if sp.active:
-                N = y[sp.offset:sp.offset + len(sp.levels)]
-                X = N.sum() / sp.density
-                rad = sum(A * N[i] for (i, j, A, _, _) in sp.lines if j < 0)
-                nonrad = sum(R * N[i] for (i, j, R) in sp.relax if j < 0)
-                quench = float(sp.Q @ N)
-                lp = sp.kLP * self.n_p * N.sum()
-                etu = sp.kETU * X * N.sum()
-            fr[f"{sp.label}_radiative"] = rad
-            fr[f"{sp.label}_nonradiative"] = nonrad
-            fr[f"{sp.label}_quenching"] = quench
-            fr[f"{sp.label}_polaron_quenching"] = lp
-            fr[f"{sp.label}_etu"] = etu
-        return {k: (float(v) / G if G > 0 else float("nan")) for k, v in fr.items()}
+            for ch in ("radiative", "nonradiative", "quenching", "polaron_quenching", "etu"):
+                ends.setdefault(f"{sp.label}_{ch}", np.zeros(n))
+            if not sp.active:
+                continue
+            o, m = sp.offset, len(sp.levels)
+            N = y[o:o + m]
+            X = N.sum() / sp.density
+            g = 1.0 - X
+            a = o + sp.accept
+            hops[0, a] += sp.kSET * g
+            hops[1, a] += sp.kTET * g
+            hops[a, 1] += sp.kBT
+            for j in range(m):
+                end(f"{sp.label}_quenching", o + j, sp.Q[j])
+                end(f"{sp.label}_polaron_quenching", o + j, sp.kLP * self.n_p)
+                end(f"{sp.label}_etu", o + j, sp.kETU * X)
+            for (i, j, A, _, _) in sp.lines:
+                end(f"{sp.label}_radiative", o + i, A)      # a photon, wherever it ends
+            for (i, j, R) in sp.relax:
+                if j >= 0:
+                    hops[o + i, o + j] += R
+                else:
+                    end(f"{sp.label}_nonradiative", o + i, R)
+        for (_, d, a, dst, k) in self.active_transfers:
+            o2, m2 = dst.offset, len(dst.levels)
+            hops[d, a] += k * (1.0 - y[o2:o2 + m2].sum() / dst.density)
+        total = hops.sum(axis=1) + sum(ends.values())
+        total = np.where(total > 0, total, 1.0)
+        P = hops / total[:, None]
+        source = np.zeros(n)
+        source[0], source[1] = self.chi, 1.0 - self.chi
+        # visits v solve v = source + P^T v; fate = sum_i v_i k_fate,i / k_i
+        v = np.linalg.solve(np.eye(n) - P.T, source)
+        if G <= 0:
+            return {k: float("nan") for k in ends}
+        return {k: float(v @ (r / total)) for k, r in ends.items()}
 
     def transfer_efficiency(self, y: np.ndarray) -> float:
         S, T, net = y[0], y[1], 0.0

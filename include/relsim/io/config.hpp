@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "relsim/model/parameters.hpp"
+#include "relsim/model/radiometry.hpp"
 
 namespace relsim::io {
 
@@ -68,6 +69,10 @@ struct RunConfig {
     std::optional<TransientSpec> transient;
     std::optional<SweepSpec> sweep;
     std::vector<ResolvedParameter> resolved;  //!< every numeric model parameter, in config order
+    //! Named wavelength windows for eqe_band/<name> ([bands], defaults visible and nir).
+    std::vector<model::NamedBand> bands = model::default_named_bands();
+    //! Plausibility warnings (not errors): values in range but far from any physical material.
+    std::vector<std::string> warnings;
 };
 
 //! Loads and validates a config. Ion schemes named by `ion = "Tb"` are read from the first of:

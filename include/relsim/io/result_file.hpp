@@ -8,6 +8,7 @@
 //! whose mark is set has its data on disk whatever happens to the process afterwards.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +32,9 @@ struct ResultLayout {
     std::vector<double> transient_time_s;    //!< empty: no transient
     //! Transient time series per point: "photon_rate", "<Ion>_photon_rate", ...
     std::vector<std::string> transient_series;
+    //! Extra string attributes of /results datasets: (path below /results, name, value), e.g.
+    //! ("populations/Nd_4F3_2", "level", "4F3/2") or a band's limits.
+    std::vector<std::array<std::string, 3>> result_attributes;
     [[nodiscard]] std::uint64_t num_points() const;
 };
 
