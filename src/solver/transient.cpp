@@ -30,7 +30,19 @@ struct ScaledSystem {
     const model::RateModel* model = nullptr;
     model::Drive drive;
     const std::vector<double>* scale = nullptr;
-    mutable std::vector<double> y, dydt, jac;
+    mutable std::vector<double> y, dydt, jac, dydt0;
+    //! [physics] polaron_decay after the pulse: n_p(t) = n0 / (1 + k_L n0 (t - t0)), the law of
+    //! model::polaron_density_after_pulse; off: the constant drive above.
+    bool polaron_decay = false;
+    double decay_n0_cm3 = 0.0, decay_t0_s = 0.0;
+
+    [[nodiscard]] model::Drive drive_at_time(double t) const {
+        if (!polaron_decay) return drive;
+        model::Drive d = drive;
+        d.polaron_density_cm3 = model::polaron_density_after_pulse(
+            decay_n0_cm3, model->params().device.langevin_cm3_s, std::max(t - decay_t0_s, 0.0));
+        return d;
+    }
 
     void to_physical(const Vec& z) const {
         for (std::size_t i = 0; i < y.size(); ++i) y[i] = z[i] * (*scale)[i];
@@ -39,23 +51,33 @@ struct ScaledSystem {
 
 struct Rhs {
     const ScaledSystem* sys;
-    void operator()(const Vec& z, Vec& dzdt, double /*t*/) const {
+    void operator()(const Vec& z, Vec& dzdt, double t) const {
         sys->to_physical(z);
-        sys->model->rhs(sys->drive, sys->y.data(), sys->dydt.data());
+        sys->model->rhs(sys->drive_at_time(t), sys->y.data(), sys->dydt.data());
         for (std::size_t i = 0; i < z.size(); ++i) dzdt[i] = sys->dydt[i] / (*sys->scale)[i];
     }
 };
 
 struct Jacobian {
     const ScaledSystem* sys;
-    void operator()(const Vec& z, Mat& J, const double& /*t*/, Vec& dfdt) const {
+    void operator()(const Vec& z, Mat& J, const double& t, Vec& dfdt) const {
         sys->to_physical(z);
         const std::size_t n = z.size();
-        sys->model->jacobian(sys->drive, sys->y.data(), sys->jac.data());
+        const model::Drive d = sys->drive_at_time(t);
+        sys->model->jacobian(d, sys->y.data(), sys->jac.data());
         const std::vector<double>& s = *sys->scale;
         for (std::size_t r = 0; r < n; ++r) {
             for (std::size_t c = 0; c < n; ++c) J(r, c) = sys->jac[r + c * n] * s[c] / s[r];
             dfdt[r] = 0.0;
+        }
+        if (sys->polaron_decay && d.polaron_density_cm3 > 0.0) {
+            // f is linear in n_p, so df/dt = (f(n_p) - f(0)) / n_p * dn_p/dt, dn_p/dt = -k_L n_p^2.
+            model::Drive d0 = d;
+            d0.polaron_density_cm3 = 0.0;
+            sys->model->rhs(d, sys->y.data(), sys->dydt.data());
+            sys->model->rhs(d0, sys->y.data(), sys->dydt0.data());
+            const double factor = -sys->model->params().device.langevin_cm3_s * d.polaron_density_cm3;
+            for (std::size_t r = 0; r < n; ++r) dfdt[r] = (sys->dydt[r] - sys->dydt0[r]) * factor / s[r];
         }
     }
 };
@@ -190,6 +212,7 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     sys.scale = &scale;
     sys.y.resize(n);
     sys.dydt.resize(n);
+    sys.dydt0.resize(n);
     sys.jac.resize(n * n);
 
     model::Observables obs;
@@ -251,6 +274,9 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     }
 
     sys.drive = off_drive;
+    sys.polaron_decay = model.params().physics.polaron_decay;  // off: n_p = 0 at once (contract)
+    sys.decay_n0_cm3 = on_drive.polaron_density_cm3;
+    sys.decay_t0_s = pulse.on_s;
     PhaseResult off_phase;
     const double decay_threshold = rate_on > 0.0 ? rate_on * std::exp(-1.0) : -1.0;
     if (!integrate_phase(sys, z, pulse.on_s, pulse.on_s + pulse.off_s, off_times, options, false,
