@@ -34,6 +34,8 @@ RUNS = {
     "colour_series.h5": "small_colour_series.toml",
     "sweep_map.h5": "small_sweep_map.toml",
     "transient.h5": "small_transient.toml",
+    "nd_nir.h5": "small_nd_nir.toml",
+    "yb_nir.h5": "small_yb_nir.toml",
 }
 
 # figure -> notebook that writes it
@@ -45,6 +47,8 @@ FIGURES = {
     "03_eqe_map.png": "03_sweep_maps.ipynb",
     "03_eqe_cuts.png": "03_sweep_maps.ipynb",
     "04_transient.png": "04_transient.ipynb",
+    "08_nir_spectra.png": "08_nir.ipynb",
+    "08_nir_radiance.png": "08_nir.ipynb",
 }
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
