@@ -85,8 +85,18 @@ int check_command(const std::string& path) {
         fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{}.kBT_s", s),
                    sp.kBT_s, "s^-1", origin_name(sp.kBT_origin),
                    sp.kBT_origin == relsim::model::Origin::detailed_balance
-                       ? "kTET (N_L/N_s) exp(-(E_T - E_a)/k_B T), spec section 3"
+                       ? (cfg.model.physics.degeneracy
+                              ? "kTET (N_L/N_s) (3 g_0/g_a) exp(-(E_T - E_a)/k_B T), [physics] degeneracy"
+                              : "kTET (N_L/N_s) exp(-(E_T - E_a)/k_B T), spec section 3")
                        : "config");
+        if (cfg.model.physics.energy_gap_law) {
+            fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{} kTET (energy-gap law)", s),
+                       sp.kTET_s, "s^-1", "derived",
+                       "kTET_s exp(-(E_T - E_a)^2 / (2 sigma^2)), [physics] energy_gap_law");
+        }
+    }
+    if (cfg.model.physics.polaron_decay) {
+        fmt::print("[physics] polaron_decay: after a pulse n_p(t) = n_p0 / (1 + k_L n_p0 t)\n");
     }
     const auto& d = model.nominal_drive();
     fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "generation G", d.generation_cm3_s,
