@@ -874,8 +874,7 @@ MIN_VISIBLE_POWER_FRACTION = 0.5
 def radiometry(bands, outcoupling: float, w_cm: float, windows: dict) -> dict:
     """Radiance, exitance, photon flux, peak and centroid wavelength, the visible power
     fraction and the photon fraction in each window, of Gaussian bands (rate, centre,
-    FWHM), from adaptive quadrature (scipy.integrate.quad) and a bounded scalar search."""
-    from scipy.integrate import quad
+    FWHM), from Gauss-Legendre quadrature and a bounded scalar search."""
     from scipy.optimize import minimize_scalar
     from scipy.stats import norm
     hc = H_PLANCK * C_LIGHT * 1e9                         # [J nm]
@@ -894,14 +893,23 @@ def radiometry(bands, outcoupling: float, w_cm: float, windows: dict) -> dict:
         return v if np.ndim(l) else float(v[0])
     out = {"photon_flux_m2_s": sum(F for F, _, _ in comps)}
     energy = visible = centroid_num = 0.0
+    # 200-node Gauss-Legendre over c +- 12 s (and over its part in 380-780 nm): the integrands
+    # are smooth, so the rule is exact to rounding (checked against scipy.integrate.quad at
+    # epsrel 1e-13 for FWHM 2-60 nm, centres 380-2700 nm: agreement 6e-14 or better); relsim uses
+    # 8-point pieces over c +- 8 s instead.
+    x, w = np.polynomial.legendre.leggauss(200)
+
+    def gl(f, a, b):
+        return 0.5 * (b - a) * float(w @ f(0.5 * (b - a) * x + 0.5 * (a + b)))
+
     for F, c, s in comps:
         lo, hi = max(c - 12 * s, 1e-3), c + 12 * s
         f = lambda l, c=c, s=s: norm.pdf(l, c, s) * hc / l
-        energy += F * quad(f, lo, hi, epsabs=0, epsrel=1e-13, limit=200)[0]
-        centroid_num += F * quad(lambda l, c=c, s=s: norm.pdf(l, c, s) * hc, lo, hi, epsabs=0, epsrel=1e-13, limit=200)[0]
+        energy += F * gl(f, lo, hi)
+        centroid_num += F * gl(lambda l, c=c, s=s: norm.pdf(l, c, s) * hc, lo, hi)
         a, b = max(lo, 380.0), min(hi, 780.0)
         if a < b:
-            visible += F * quad(f, a, b, epsabs=0, epsrel=1e-13, limit=200)[0]
+            visible += F * gl(f, a, b)
     out["radiant_exitance_W_m2"] = energy
     out["radiance_W_sr_m2"] = energy / math.pi
     photons = out["photon_flux_m2_s"]
