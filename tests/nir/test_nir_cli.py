@@ -88,6 +88,22 @@ p = subprocess.run([a.relsim, "check", bad_path], capture_output=True, text=True
 check(p.returncode == 0, "a plausibility warning is not an error")
 check("warning:" in p.stderr and "triplet_energy_eV" in p.stderr, "warning names the key: " + p.stderr)
 
+# Stark components of one transition get unique labels (".2", ".3"), also as HDF5 dataset names
+yb = open(os.path.join(a.source, "configs/paper/yb_9aca_nir.toml")).read().split("[sweep]")[0]
+yb += "[transient]\npulse_current_density_mA_cm2 = 10.0\npulse_on_s = 2e-3\noff_s = 2e-3\npoints = 20\n"
+yb_path = os.path.join(a.workdir, "yb_transient.toml")
+open(yb_path, "w").write(yb)
+p = subprocess.run([a.relsim, "run", yb_path, "-o", os.path.join(a.workdir, "yb_tr.h5"), "-q"],
+                   capture_output=True, text=True,
+                   env=dict(os.environ, RELSIM_ION_PATH=os.path.join(a.source, "configs/ions")))
+check(p.returncode == 0, "Yb transient runs: " + p.stderr)
+if p.returncode == 0:
+    with h5py.File(os.path.join(a.workdir, "yb_tr.h5")) as f:
+        labels = [x.decode() for x in f["results/line_labels"][()]]
+        check(labels == ["Yb_2F5/2_2F7/2", "Yb_2F5/2_2F7/2.2", "Yb_2F5/2_2F7/2.3"], f"line labels {labels}")
+        check(sorted(f["transient/lines"]) == ["Yb_2F5_2_2F7_2", "Yb_2F5_2_2F7_2.2", "Yb_2F5_2_2F7_2.3"],
+              "transient series per Stark component")
+
 if failures:
     print(f"{len(failures)} failure(s)")
     sys.exit(1)
