@@ -138,6 +138,11 @@ void dark_populations(const RateModel& model, const Drive& drive, const double* 
         m(donor, donor) += k;
         m(acc, donor) -= k;
     }
+    // A state without any outflow (all its rates 0) holds no steady dark population unless it
+    // is fed, and then there is no steady state: a unit diagonal keeps the system regular.
+    for (std::size_t i = 0; i < n; ++i) {
+        if (m(i, i) == 0.0) m(i, i) = 1.0;
+    }
     if (!solve_dense(n, M.data(), dark.data())) {
         throw std::runtime_error("photon bookkeeping: singular dark-population system");
     }
