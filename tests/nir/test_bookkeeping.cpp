@@ -117,3 +117,34 @@ TEST_CASE("Bookkeeping: the budget sums to 1 with saturation, ETU, polaron quenc
     CHECK(s.fate("X_polaron_quenching") > 1e-4);
     for (double f : s.obs.fates) CHECK(f >= -1e-12);
 }
+
+TEST_CASE("Bookkeeping: with every line to the ground the fates are the contract's expressions, "
+          "bit for bit (Tb/Eu budgets unchanged)",
+          "[nir][bookkeeping]") {
+    rm::ModelParams p = cascade(300.0, 700.0, 0.0, 600.0, 100.0);
+    p.dopants[0].scheme.lines = {{"U", "G0", 300.0, 500.0, 10.0}, {"M", "G0", 50.0, 1000.0, 10.0}};
+    p.dopants[0].scheme.relaxations = {{"U", "M", 2.0e3}, {"M", "G0", 600.0}};
+    p.dopants[0].kETU_s = 100.0;
+    p.dopants[0].kLP_cm3_s = 1e-14;
+    const Solved s = solve(p);
+    // recompute the contract's species fates from the same state
+    std::vector<double> y(s.model.num_states());
+    relsim::solver::SteadyStateSolver solver;
+    REQUIRE(solver.solve(s.model, s.model.nominal_drive(), nullptr, y.data()).status ==
+            relsim::solver::SolveStatus::converged);
+    rm::Observables obs;
+    rm::evaluate_observables(s.model, s.model.nominal_drive(), y.data(), obs);
+    const double G = s.model.nominal_drive().generation_cm3_s;
+    const std::size_t U = 2, M = 3;  // state layout: S, T, U, M
+    const double rad = 300.0 * y[U] + 50.0 * y[M];
+    const double nonrad = 600.0 * y[M];
+    const double quench = 700.0 * y[U];
+    const auto names = rm::fate_names(s.model);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        INFO(names[i]);
+        if (names[i] == "X_radiative") CHECK(obs.fates[i] == (300.0 * y[U] + 50.0 * y[M]) * (1.0 / G));
+        if (names[i] == "X_nonradiative") CHECK(obs.fates[i] == nonrad * (1.0 / G));
+        if (names[i] == "X_quenching") CHECK(obs.fates[i] == quench * (1.0 / G));
+    }
+    CHECK(rad > 0.0);
+}

@@ -104,6 +104,18 @@ if p.returncode == 0:
         check(sorted(f["transient/lines"]) == ["Yb_2F5_2_2F7_2", "Yb_2F5_2_2F7_2.2", "Yb_2F5_2_2F7_2.3"],
               "transient series per Stark component")
 
+# The case: a Yb device with a dark ligand emits nothing visible; relsim must say that
+# photometry is meaningless instead of printing CIE (0, 0) and 0 cd m^-2 silently.
+dark = re.sub(r"kS_rad_s = [0-9.e+]+", "kS_rad_s = 0.0", yb)
+dark = re.sub(r"kT_rad_s = [0-9.e+]+", "kT_rad_s = 0.0", dark).split("[transient]")[0]
+dark_path = os.path.join(a.workdir, "yb_dark.toml")
+open(dark_path, "w").write(dark)
+p = subprocess.run([a.relsim, "run", dark_path, "-o", os.path.join(a.workdir, "yb_dark.h5")],
+                   capture_output=True, text=True,
+                   env=dict(os.environ, RELSIM_ION_PATH=os.path.join(a.source, "configs/ions")))
+check(p.returncode == 0 and "photometry not meaningful: 0 %" in p.stdout, "dark-ligand Yb flags photometry: " + p.stdout)
+check("CIE x" not in p.stdout, "dark-ligand Yb prints no CIE")
+
 if failures:
     print(f"{len(failures)} failure(s)")
     sys.exit(1)
