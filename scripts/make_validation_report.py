@@ -3,8 +3,10 @@
 
 Runs `relsim run` on every paper config (Nature 2025, doi:10.1038/s41586-025-09717-1), reads the
 HDF5 outputs and writes the validation report: the calibration (what was fitted to what), one
-table per device (quantity, source, published value, relsim value, deviation, calibrated or
-predicted), and the predictions that were not fitted (roll-off, CIE trajectory, transient decay,
+table per device (quantity, source, published value, relsim value, deviation, and a label:
+input / identity / fitted / prediction), the Eu-quenching band of the colour series, the
+reference ratio at stated currents and luminances, the NIR-II LnNP@9-ACA devices with their
+radiometry (doi:10.1038/s41586-025-09601-y), and the predictions that were not fitted (roll-off, CIE trajectory, transient decay,
 spectra, the Werts analysis of the Eu emission, line positions of the ion library).
 
 Usage:
@@ -49,6 +51,15 @@ K_B_EV = 8.617333262e-5        # eV/K (CODATA 2018)
 EV_CM1 = 1.602176634e-19 / (6.62607015e-34 * 299792458.0 * 100.0)  # cm^-1 per eV
 A_MD0 = 14.65                  # s^-1, Werts, Jukes, Verhoeven, PCCP 4, 1542 (2002)
 N_REFRACTIVE = 1.5             # n assumed by configs/ions/Eu.toml
+
+LABELS_NOTE = ("Labels: **input** (a number the config or ion file sets, shown back), **identity** "
+               "(follows algebraically from inputs and fitted numbers, a check of the bookkeeping, not of "
+               "the physics), **fitted** (the one number a parameter was calibrated to), **prediction** "
+               "(a consequence of the model that no number was tuned to).")
+EU_Q_BAND = (0.0, 50.0, 150.0, 430.0)     # Q(Eu 5D0) [s^-1] for the band of the colour series
+NIR_CONFIGS = {"nd": "nd_9aca_nir.toml", "yb": "yb_9aca_nir.toml"}
+N25B = "[N25b]"
+PUB_NIR_EQE_MIN = 0.006   # [N25b]: peak EQE > 0.6 % in the NIR-II (1000-1533 nm)
 
 CONFIGS = {
     "tb": "tb_czppoa_rolloff.toml",
@@ -217,10 +228,28 @@ def ref_device(rep: Report, cfgp: Path, h5p: Path, tb: dict) -> dict:
         status = read(f, "results/status")
     with h5py.File(tb["h5"]) as f:
         tb_eqe = read(f, "results/eqe") * read(f, "results/photon_rate/Tb") / read(f, "results/photon_rate/total")
+    with h5py.File(tb["h5"]) as f:
+        J = read(f, "axes/0")
+        eqe_cz = read(f, "results/eqe")
+        L_cz = read(f, "results/luminance_cd_m2")
+    with h5py.File(h5p) as f:
+        J_ref = read(f, "axes/0")
+        L_ref = read(f, "results/luminance_cd_m2")
+    if not np.allclose(J, J_ref):
+        raise SystemExit("the CzPPOA and oleate sweeps must share their current axis")
     ip = int(np.argmax(eqe))
     ref_tb_eqe = eqe * tbr / tot
-    r = dict(peak_eqe=float(eqe[ip]), ratio=tb["peak_eqe"] / float(eqe[ip]),
-             ratio_tb=float(tb_eqe.max() / ref_tb_eqe.max()), host_share=float(1 - tbr[ip] / tot[ip]),
+    rows = []
+    for jv in (1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0):
+        k = int(np.argmin(np.abs(np.log(J / jv))))
+        rows.append([f"J = {fmt(J[k])} mA cm^-2", pct(eqe_cz[k]), pct(eqe[k], 3), f"{eqe_cz[k] / eqe[k]:.0f}"])
+    for lv in (0.1, 1.0, 10.0):
+        a = interp_log(lv, L_cz, eqe_cz)
+        b = interp_log(lv, L_ref[: int(np.argmax(L_ref)) + 1], eqe[: int(np.argmax(L_ref)) + 1])
+        if a is not None and b is not None:
+            rows.append([f"L = {fmt(lv)} cd m^-2 (each device at its own J)", pct(a), pct(b, 3), f"{a / b:.0f}"])
+    r = dict(peak_eqe=float(eqe[ip]), ratio=float(eqe_cz[ip] / eqe[ip]), j_peak=float(J[ip]), ratio_rows=rows,
+             ratio_tb=float(tb_eqe[ip] / ref_tb_eqe[ip]), host_share=float(1 - tbr[ip] / tot[ip]),
              te=float(te[ip]), kTET=cfg["dopant"][0]["kTET_s"], all_ok=bool(np.all(status == 0)),
              dexter=math.log(tb["kTET"] / cfg["dopant"][0]["kTET_s"]))
     rep.values.update(ref_peak_eqe=r["peak_eqe"], ref_ratio=r["ratio"], ref_ratio_tb_only=r["ratio_tb"])
@@ -263,6 +292,55 @@ def colour_series(rep: Report, cfgp: Path, h5p: Path) -> dict:
              q_eu=eud["quench_s"]["5D0"], a_5d4=a_5d4, q_5d4=q_5d4)
     rep.values.update(series_cie_x_x0=float(cx[0]), series_cie_x_x010=float(cx[-1]),
                       series_werts_A_rad_s=float(a_werts))
+    return r
+
+
+def eu_quench_band(ser: dict, runs: list[tuple[float, Path]]) -> None:
+    """Rows of the colour series rerun with other Eu 5D0 quenching values (EU_Q_BAND)."""
+    rows = []
+    for q, h5p in runs:
+        with h5py.File(h5p) as f:
+            eqe, cx = read(f, "results/eqe"), read(f, "results/cie_x")
+        rows.append([fmt(q), f"{ser['a_file'] / (ser['a_file'] + q):.2f}"] + [pct(e) for e in eqe] + [f"{cx[-1]:.3f}"])
+    ser["q_band_rows"] = rows
+
+
+def with_eu_quench(text: str, q: float) -> str:
+    """The colour-series config text with Q(Eu 5D0) set to q."""
+    import re
+    new, n = re.subn(r'quench_s = \{ "5D0" = [0-9.eE+-]+ \}', f'quench_s = {{ "5D0" = {q!r} }}', text)
+    if n != 1:
+        raise SystemExit("cannot find the Eu 5D0 quenching in the colour-series config")
+    return new
+
+
+def nir_device(rep: Report, key: str, cfgp: Path, h5p: Path) -> dict:
+    """The LnNP@9-ACA NIR-II devices [N25b]: band EQE, radiometry, the fitted quenching."""
+    cfg = load_toml(cfgp)
+    dev, dop = cfg["device"], cfg["dopant"][0]
+    scheme = ion_scheme(cfgp, dop)
+    (level, q), = dop["quench_s"].items()
+    a = radiative_rate(scheme, level)
+    with h5py.File(h5p) as f:
+        J = read(f, "axes/0")
+        nir = read(f, "results/eqe_band/nir_ii")
+        g = lambda n: read(f, "results/" + n)
+        ip = int(np.argmax(nir))
+        op = int(np.argmin(np.abs(np.log(J / 10.0))))
+        r = dict(ion=dop["ion"], level=level, q=q, a=a, tau=1.0 / (a + q), j_peak=float(J[ip]),
+                 nir_peak=float(nir[ip]), eqe_peak=float(g("eqe")[ip]), te=float(g("transfer_efficiency")[ip]),
+                 chi=dev.get("singlet_fraction", 0.25), peak_nm=float(g("peak_wavelength_nm")[ip]),
+                 centroid_nm=float(g("centroid_wavelength_nm")[ip]), vis=float(g("visible_power_fraction")[ip]),
+                 valid=bool(np.all(g("photometry_valid") == 0)), radiance10=float(g("radiance_W_sr_m2")[op]),
+                 flux10=float(g("photon_flux_m2_s")[op]), exitance10=float(g("radiant_exitance_W_m2")[op]),
+                 nir10=float(nir[op]), lum_leak=float(g("luminance_cd_m2")[op]), J10=float(J[op]),
+                 eqe_visible=float(g("eqe_band/visible")[ip]), all_ok=bool(np.all(g("status") == 0)),
+                 e_t=cfg["ligand"]["triplet_energy_eV"])
+    lig = cfg["ligand"]
+    k_s = lig.get("kS_rad_s", 1e8) + lig.get("kS_nr_s", 1e8) + lig.get("k_isc_s", 1e11)
+    # triplets per exciton: (1 - chi) direct + chi x ISC yield (no kSET in these devices)
+    r["triplet_yield"] = (1 - r["chi"]) + r["chi"] * lig.get("k_isc_s", 1e11) / k_s
+    rep.values.update({f"{key}_nir_ii_peak_eqe": r["nir_peak"], f"{key}_radiance_10mA_W_sr_m2": r["radiance10"]})
     return r
 
 
@@ -309,7 +387,7 @@ def line_positions() -> list[list[str]]:
 
 
 # --------------------------------------------------------------------------- report
-def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version: str) -> None:
+def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version: str, nir: dict) -> None:
     A = rep.add
     A("# Validation: the Nature 2025 devices, Eu/Tb spectroscopy and colour tuning", "",
       "<!-- GENERATED by scripts/make_validation_report.py from `relsim run` on configs/paper/*.toml. "
@@ -353,9 +431,11 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
          "peak EQE 5.9 % [N25]", "EQE = outcoupling x eta_transfer x A/(A+Q); A = 180 s^-1 (ion file), outcoupling 0.20, eta_transfer 0.9995 -> Q = 430 s^-1",
          f"implies tau(5D4) = {tau_ms(tb['tau_5d4'])} ms and eta(5D4) = {tb['a_5d4'] / (tb['a_5d4'] + tb['q_5d4']):.3f}; same value used in all four configs"],
         ["`dopant.0.kTET_s` of the oleate reference (host -> Tb coupling)", f"{fmt(ref['kTET'])} s^-1",
-         "76x EQE ratio [N25]", "ratio of the two peak EQEs (both over the same J sweep)",
+         "76x EQE ratio [N25]", "ratio of the two EQEs at J = 1e-3 mA cm^-2, the lowest current of the shared sweep, where the oleate EQE peaks (the ratio grows with J: table in the reference section)",
          f"2e9 / {fmt(ref['kTET'])} = exp({ref['dexter']:.1f}): Dexter exp(-2 dR/L) with dR ~ {ref['dexter'] * 0.1:.1f} nm at L = 0.2 nm, the oleate shell"],
-    ])
+    ] + [[f"`dopant.0.quench_s.{d['level']}` of `{NIR_CONFIGS[k]}`", f"{fmt(d['q'])} s^-1",
+           "peak EQE in 1000-1533 nm > 0.6 % [N25b]", "set so that the peak eqe_band/nir_ii is 0.65 % (the paper gives a bound)",
+           f"implies tau({d['level']}) = {d['tau'] * 1e6:.0f} us"] for k, d in nir.items()])
     A("Not fitted (and why):", "",
       f"- **Outcoupling** {tb['outcoupling']:.2f}: the literature value 1/(2n^2) = 0.195 for n = 1.6 (Greenham, "
       "Friend, Bradley, Adv. Mater. 6, 491 (1994)), inside the allowed 0.15-0.25. The peak EQE fixes only "
@@ -372,36 +452,41 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
       "constraint of the data: 76x below 5.9 % leaves 0.078 % EQE = 0.39 % photons per electron for the "
       "whole reference; a host with an ordinary fluorescence yield (0.3-0.6) would emit 20-40x more than "
       "that at any coupling. Both the total-EQE ratio and the Tb-only ratio are reported.",
-      "- **Ion library** (configs/ions/Tb.toml, Eu.toml): radiative rates, branching, line positions and "
-      "relaxations with their literature sources; Eu A(5D0 -> 7F1) = 14.65 n^3 (Werts 2002), n = 1.5.", "")
+      "- **Ion library** (configs/ions/Tb.toml, Eu.toml, Nd.toml, Yb.toml): level energies from Carnall "
+      "et al. / Binnemans; Eu A(5D0 -> 7F1) = 14.65 n^3 (Werts 2002), n = 1.5; the Tb 5D4 radiative rate "
+      "and branching, the Eu branching and 5D1 rates and the Eu multiphonon constants are ESTIMATES of "
+      "this project, labelled [EST] per entry (the energy-gap law's form is from van Dijk and "
+      "Schuurmans 1983, its constants are not); Nd / Yb rates: Judd-Ofelt and lifetime literature of "
+      "fluoride hosts, per entry.", "")
 
     # --- Tb device
     A("## NaGd0.6F4:Tb0.4@CzPPOA (`tb_czppoa_rolloff.toml`, `tb_czppoa_transient.toml`)", "")
     d_eqe = tb["peak_eqe"] - PUB_PEAK_EQE
     rows = [
         ["peak EQE", N25, "5.9 %", pct(tb["peak_eqe"], 4), f"{100 * d_eqe:+.3f} % abs ({d_eqe / PUB_PEAK_EQE:+.1%})",
-         "calibrated", rep.check(abs(d_eqe) <= TOL_PEAK_EQE, "Tb peak EQE within 5.9 +- 0.3 %")],
+         "fitted", rep.check(abs(d_eqe) <= TOL_PEAK_EQE, "Tb peak EQE within 5.9 +- 0.3 %")],
         ["ligand triplet -> Ln transfer time (T / triplet formation incl. back-transfer, max over J <= 10 mA cm^-2)", N25, "< 1 ns",
-         f"{tb['tau_t_max'] * 1e9:.3f} ns", "within bound", "kTET chosen in bound; time predicted",
+         f"{tb['tau_t_max'] * 1e9:.3f} ns", "within bound", "identity (1/(kTET g) of the input kTET, chosen in the bound)",
          rep.check(tb["tau_t_max"] < 1e-9, "transfer time < 1 ns")],
         ["transfer efficiency (spec section 4), min over J <= 10 mA cm^-2", N25, "~100 %",
-         pct(tb["te_min"], 5), f"{100 * (tb['te_min'] - 1):+.3f} %", "predicted",
+         pct(tb["te_min"], 5), f"{100 * (tb['te_min'] - 1):+.3f} %", "prediction (of the input kTET against the ligand's own decay)",
          rep.check(tb["te_min"] > 0.95, "transfer efficiency > 95 %")],
         ["CIE 1931 (x, y) at peak EQE", f"{N25} Fig. 4c (x = 0)", "green", f"({tb['cie'][0]:.3f}, {tb['cie'][1]:.3f})",
-         "green side", "predicted", rep.check(tb["cie"][0] < CIE_X_GREEN_MAX, "Tb device CIE x < 0.35")],
+         "green side", "prediction", rep.check(tb["cie"][0] < CIE_X_GREEN_MAX, "Tb device CIE x < 0.35")],
         ["spectral maximum", "spec section 1 / Tb.toml", "544 nm (5D4 -> 7F5)",
          f"{tb.get('spectral_peak_nm', float('nan')):.1f} nm", f"{tb.get('spectral_peak_nm', 544.0) - 544.0:+.1f} nm",
-         "predicted", rep.check(abs(tb.get("spectral_peak_nm", 0.0) - 544.0) <= 1.0, "Tb spectral peak at 544 nm")],
+         "input (the 5D4 -> 7F5 line of Tb.toml)", rep.check(abs(tb.get("spectral_peak_nm", 0.0) - 544.0) <= 1.0, "Tb spectral peak at 544 nm")],
         ["Tb 5D4 -> ligand back-transfer kBT (detailed balance, spec section 3)", "-", "-",
-         f"{fmt(tb['kbt'])} s^-1", "-", "predicted (harmless: the triplet returns in 0.5 ns)", "-"],
-        ["current efficiency at peak EQE", "-", "not used", f"{fmt(tb['ce_peak'])} cd A^-1", "-", "predicted", "-"],
+         f"{fmt(tb['kbt'])} s^-1", "-", "identity (detailed balance of inputs; harmless: the triplet returns in 0.5 ns)", "-"],
+        ["current efficiency at peak EQE", "-", "not used", f"{fmt(tb['ce_peak'])} cd A^-1", "-", "prediction", "-"],
         ["EL decay time (1/e) after a 10 mA cm^-2 pulse", "-", "not used", f"{tau_ms(tr['decay'])} ms",
-         f"{tr['decay'] / tr['tau'] - 1:+.2%} vs 1/(A+Q) = {tau_ms(tr['tau'])} ms", "predicted",
+         f"{tr['decay'] / tr['tau'] - 1:+.2%} vs 1/(A+Q) = {tau_ms(tr['tau'])} ms", "identity (1/(A + Q), A input, Q fitted; a solver check)",
          rep.check(abs(tr["decay"] / tr["tau"] - 1) < 5e-3 and tr["status"] == 0, "transient decay = 1/(A+Q)")],
-        ["EL rise time (1 - 1/e) of the pulse", "-", "not used", f"{tau_ms(tr['rise'])} ms", "-", "predicted", "-"],
+        ["EL rise time (1 - 1/e) of the pulse", "-", "not used", f"{tau_ms(tr['rise'])} ms", "-", "prediction", "-"],
         ["every point converged", "-", "-", str(tb["all_ok"]), "-", "-", rep.check(tb["all_ok"], "Tb sweep converged")],
     ]
-    rep.table(["quantity", "source", "published", "relsim", "deviation", "calibrated / predicted", "in target"], rows)
+    rep.table(["quantity", "source", "published", "relsim", "deviation", "label", "in target"], rows)
+    A(LABELS_NOTE, "")
 
     A("### Prediction: the roll-off (not fitted)", "",
       "EQE, luminance (Lambertian), current efficiency, excited Tb fraction X = N(5D4)/N_Tb, transfer "
@@ -427,16 +512,24 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
       "9.8e20 cm^-3, no heavy-atom ISC, weak phosphorescence) and reach Tb only across the oleate shell "
       "(weak kTET, calibrated). Same NC cores, Tb density, Tb quenching and stack as the CzPPOA device.", "")
     d_r = ref["ratio"] - PUB_RATIO
-    rep.table(["quantity", "source", "published", "relsim", "deviation", "calibrated / predicted", "in target"], [
-        ["peak EQE", N25, "5.9 % / 76 = 0.078 %", pct(ref["peak_eqe"]), "-", "calibrated (via the ratio)", "-"],
-        ["EQE(CzPPOA) / EQE(oleate), peak over peak", N25, "76", f"{ref['ratio']:.1f}", f"{d_r:+.1f} ({d_r / PUB_RATIO:+.1%})",
-         "calibrated", rep.check(abs(d_r) <= TOL_RATIO, "reference ratio within 76 +- 8")],
-        ["same ratio, Tb lines only", "-", "-", f"{ref['ratio_tb']:.1f}", f"{ref['ratio_tb'] - PUB_RATIO:+.1f}",
-         "predicted", rep.check(abs(ref["ratio_tb"] - PUB_RATIO) <= TOL_RATIO, "Tb-only ratio within 76 +- 8")],
-        ["host share of the reference's photons", "-", "-", pct(ref["host_share"]), "-", "predicted", "-"],
-        ["transfer efficiency host -> Tb", "-", "-", pct(ref["te"]), "-", "predicted", "-"],
+    j_cal = ref["j_peak"]
+    rep.table(["quantity", "source", "published", "relsim", "deviation", "label", "in target"], [
+        ["peak EQE", N25, "5.9 % / 76 = 0.078 %", pct(ref["peak_eqe"]), "-", f"fitted (via the ratio, at J = {fmt(j_cal)} mA cm^-2)", "-"],
+        [f"EQE(CzPPOA) / EQE(oleate) at J = {fmt(j_cal)} mA cm^-2 (where the oleate EQE peaks; the CzPPOA EQE is flat there)",
+         N25, "76 (peak over peak)", f"{ref['ratio']:.1f}", f"{d_r:+.1f} ({d_r / PUB_RATIO:+.1%})",
+         "fitted", rep.check(abs(d_r) <= TOL_RATIO, "reference ratio within 76 +- 8")],
+        [f"same ratio, Tb lines only, at J = {fmt(j_cal)} mA cm^-2", "-", "-", f"{ref['ratio_tb']:.1f}", f"{ref['ratio_tb'] - PUB_RATIO:+.1f}",
+         "prediction", rep.check(abs(ref["ratio_tb"] - PUB_RATIO) <= TOL_RATIO, "Tb-only ratio within 76 +- 8")],
+        ["host share of the reference's photons", "-", "-", pct(ref["host_share"]), "-", "prediction", "-"],
+        ["transfer efficiency host -> Tb", "-", "-", pct(ref["te"]), "-", "prediction", "-"],
         ["every point converged", "-", "-", str(ref["all_ok"]), "-", "-", rep.check(ref["all_ok"], "reference sweep converged")],
     ])
+    A("The ratio depends on where it is taken: the oleate device's EQE falls with J from the lowest "
+      "current on (its host triplets wait for the slow host -> Tb transfer and are lost to TTA and "
+      "triplet-polaron quenching), while the CzPPOA EQE is flat up to ~100 mA cm^-2. The published 76x "
+      "compares two measured peak EQEs whose currents are not used here; the fit takes it at the "
+      f"lowest current of the sweep ({fmt(j_cal)} mA cm^-2). At stated currents and luminances:", "")
+    rep.table(["taken at", "EQE CzPPOA", "EQE oleate", "ratio"], ref["ratio_rows"])
 
     # --- colour series
     A("## Colour series NaGd0.6F4:Tb(0.4-x)Eu(x)@CzPPOA (`tb_eu_colour_series.toml`)", "",
@@ -449,22 +542,29 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
     rep.table(["x", "N_Tb [cm^-3]", "N_Eu [cm^-3]", "CIE x", "CIE y", "peak [nm]", "Eu photon share",
                "Tb -> Eu efficiency", "EQE"], rows)
     cx0, cx1 = float(ser["cx"][0]), float(ser["cx"][-1])
-    rep.table(["quantity", "source", "published", "relsim", "deviation", "calibrated / predicted", "in target"], [
+    rep.table(["quantity", "source", "published", "relsim", "deviation", "label", "in target"], [
         ["x = 0 colour", f"{N25} Fig. 4c", "green (CIE x < 0.35)", f"CIE x {cx0:.3f}", f"{cx0 - CIE_X_GREEN_MAX:+.3f} vs bound",
-         "predicted", rep.check(cx0 < CIE_X_GREEN_MAX, "x = 0 CIE x < 0.35")],
+         "prediction", rep.check(cx0 < CIE_X_GREEN_MAX, "x = 0 CIE x < 0.35")],
         ["x = 0.10 colour", f"{N25} Fig. 4c", "red (CIE x > 0.55)", f"CIE x {cx1:.3f}", f"{cx1 - CIE_X_RED_MIN:+.3f} vs bound",
-         "predicted", rep.check(cx1 > CIE_X_RED_MIN, "x = 0.10 CIE x > 0.55")],
+         "prediction", rep.check(cx1 > CIE_X_RED_MIN, "x = 0.10 CIE x > 0.55")],
         ["trajectory green -> yellow -> red", f"{N25} Fig. 4c", "monotone", "CIE x rising, y falling" if ser["monotone"] else "not monotone",
-         "-", "predicted", rep.check(ser["monotone"], "CIE trajectory monotone in x")],
+         "-", "prediction", rep.check(ser["monotone"], "CIE trajectory monotone in x")],
         ["x = 0 spectral maximum", f"{N25} Fig. 4b", "544 nm (Tb)", f"{ser['peaks'][0]:.1f} nm", f"{ser['peaks'][0] - 544:+.1f} nm",
-         "predicted", rep.check(abs(ser["peaks"][0] - 544) <= 1.0, "x = 0 peak at 544 nm")],
+         "input (Tb.toml line)", rep.check(abs(ser["peaks"][0] - 544) <= 1.0, "x = 0 peak at 544 nm")],
         ["x = 0.10 spectral maximum", f"{N25} Fig. 4b", "615 nm (Eu)", f"{ser['peaks'][-1]:.1f} nm", f"{ser['peaks'][-1] - 615:+.1f} nm",
-         "predicted", rep.check(abs(ser["peaks"][-1] - 615) <= 1.0, "x = 0.10 peak at 615 nm")],
+         "input (Eu.toml line; which line wins is a prediction)", rep.check(abs(ser["peaks"][-1] - 615) <= 1.0, "x = 0.10 peak at 615 nm")],
         ["Eu 5D0 radiative rate by Werts from the x = 0.10 EL lines (n = 1.5)", "Werts et al., PCCP 4, 1542 (2002)",
          f"{ser['a_file']:.1f} s^-1 (Eu.toml)", f"{ser['a_werts']:.1f} s^-1", f"{ser['a_werts'] / ser['a_file'] - 1:+.2%}",
-         "literature consistency", rep.check(abs(ser["a_werts"] / ser["a_file"] - 1) < 1e-3, "Werts A_rad")],
+         "identity (Eu.toml's rates are set by the same relation; a check of the line bookkeeping)", rep.check(abs(ser["a_werts"] / ser["a_file"] - 1) < 1e-3, "Werts A_rad")],
         ["every point converged", "-", "-", str(ser["all_ok"]), "-", "-", rep.check(ser["all_ok"], "series converged")],
     ])
+    A("### The EQE drop along the series depends on the assumed Eu 5D0 quenching", "",
+      "Q(Eu 5D0) is not measured for this device; the configs set it equal to the fitted Tb value "
+      f"({fmt(ser['q_eu'])} s^-1). The band below reruns the series with other values (everything else "
+      "unchanged); the predicted EQE at x = 0.10 spans the whole band, so the series' EQE drop is an "
+      "assumption-driven prediction, and only the colour trajectory is robust:", "")
+    rep.table(["Q(Eu 5D0) [s^-1]", "eta(5D0) = A/(A+Q)"] + [f"EQE x = {x:.2f}" for x in ser["x"]] + ["CIE x at x = 0.10"],
+              ser["q_band_rows"])
     A(f"The colour moves through yellow already at 1 % Eu because the Tb -> Eu transfer "
       f"({fmt(ser['k_cm3'] * ser['n_eu'][1])} s^-1 at x = {ser['x'][1]:.2f}) competes with the "
       f"{tau_ms(1 / (ser['a_5d4'] + ser['q_5d4']))} ms Tb lifetime; the red end is limited by the Tb "
@@ -472,6 +572,53 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
       f"quantum efficiency ({ser['a_file']:.0f} / ({ser['a_file']:.0f} + {ser['q_eu']:.0f}) = "
       f"{ser['a_file'] / (ser['a_file'] + ser['q_eu']):.2f}), which also sets the predicted EQE drop "
       "along the series.", "")
+
+    # --- NIR-II devices
+    if nir:
+        A("## NIR-II devices: LnNP@9-ACA (`nd_9aca_nir.toml`, `yb_9aca_nir.toml`)", "",
+          f"Paper: **{N25B}** \"Triplets electrically turn on insulating lanthanide-doped nanoparticles\", "
+          "Nature (2025), doi:10.1038/s41586-025-09601-y: LnNP@9-ACA LEDs, peak EQE > 0.6 % in the NIR-II "
+          "window (1000-1533 nm), ~3/4 of the excitons triplets, triplet energy transfer (TET) > 98 %. "
+          "9-ACA triplet energy 1.80 eV (anthracene T1 1.85 eV, Murov et al., Handbook of Photochemistry "
+          "1993; 9-ACA transmitter ligands, Huang et al., Nano Lett. 15, 5552 (2015); an estimate within "
+          "+-0.05 eV). Composition (5 % Nd, 20 % Yb, 10 nm cores) and the 9-ACA photophysics are stated "
+          "assumptions (config headers). ONE number per device is fitted: the quenching of the emitting "
+          "level, so that the peak NIR-II EQE is 0.65 %, just above the published bound. Photometry is "
+          "flagged for both (less than 50 % of the radiant power in 380-780 nm): their CIE and luminance "
+          "describe only the ligand's blue leak.", "")
+        rows = []
+        def both(label, f, lab, src="-", pub="-"):
+            rows.append([label, src, pub] + [f(nir[k]) for k in ("nd", "yb") if k in nir] + [lab])
+        both("peak EQE within 1000-1533 nm (eqe_band/nir_ii)", lambda d: pct(d["nir_peak"]), "fitted", N25B, "> 0.6 %")
+        both("current of the peak", lambda d: f"{fmt(d['j_peak'])} mA cm^-2", "prediction (lowest J: no low-J physics)")
+        both("total EQE at the peak (all wavelengths)", lambda d: pct(d["eqe_peak"]), "prediction")
+        both("EQE in the visible (ligand leak)", lambda d: pct(d["eqe_visible"]), "prediction")
+        both("TET efficiency of the triplets (transfer efficiency / triplets per exciton)", lambda d: pct(d["te"] / d["triplet_yield"], 4),
+             "prediction (of the input kTET)", N25B, "> 98 %")
+        both("fitted quenching of the emitting level", lambda d: f"{d['level']}: {fmt(d['q'])} s^-1", "fitted")
+        both("its lifetime 1/(A + Q)", lambda d: f"{d['tau'] * 1e6:.0f} us", "identity (A input, Q fitted)")
+        both("peak wavelength", lambda d: f"{d['peak_nm']:.1f} nm", "input (ion-file line; which line wins is a prediction)")
+        both("power-weighted centroid wavelength", lambda d: f"{d['centroid_nm']:.1f} nm", "prediction")
+        both("visible power fraction (photometry flag below 50 %)", lambda d: f"{pct(d['vis'])} ({'flagged' if d['valid'] else 'not flagged'})", "prediction")
+        both("radiance at 10 mA cm^-2 (Lambertian)", lambda d: f"{d['radiance10']:.3g} W sr^-1 m^-2", "prediction")
+        both("radiant exitance at 10 mA cm^-2", lambda d: f"{d['exitance10']:.3g} W m^-2", "prediction")
+        both("photon flux at 10 mA cm^-2", lambda d: f"{d['flux10']:.3g} m^-2 s^-1", "identity (EQE J / q)")
+        both("NIR-II EQE at 10 mA cm^-2", lambda d: pct(d["nir10"]), "prediction")
+        both("luminance at 10 mA cm^-2 (meaningless: the blue leak)", lambda d: f"{d['lum_leak']:.3g} cd m^-2", "flagged")
+        both("every point converged", lambda d: str(d["all_ok"]), "-")
+        rep.table(["quantity", "source", "published"] + [f"{nir[k]['ion']}" for k in ("nd", "yb") if k in nir] + ["label"], rows)
+        for k in ("nd", "yb"):
+            if k in nir:
+                rep.check(nir[k]["nir_peak"] > PUB_NIR_EQE_MIN, f"{nir[k]['ion']} NIR-II peak EQE > 0.6 %")
+                rep.check(nir[k]["te"] / nir[k]["triplet_yield"] > 0.98, f"{nir[k]['ion']} TET > 98 %")
+                rep.check(nir[k]["valid"], f"{nir[k]['ion']} photometry flagged")
+                rep.check(nir[k]["all_ok"], f"{nir[k]['ion']} sweep converged")
+        A("Not fitted: kTET = 1e9 s^-1 (inside the TET > 98 % bound), outcoupling 0.20 (as for the Tb "
+          "devices), the ion files (configs/ions/Nd.toml, Yb.toml: Judd-Ofelt / lifetime literature, "
+          "host and sources per entry). With a constant kTET (the contract) Yb's 0.53 eV gap below the "
+          "9-ACA triplet costs nothing; `[physics] energy_gap_law = true` (configs/README.md) would slow "
+          "it by the spectral overlap, a choice the published TET > 98 % argues against for small gaps "
+          "but does not decide for Yb.", "")
 
     # --- spectroscopy
     A("## Spectroscopy of the ion library", "",
@@ -486,7 +633,7 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
 
     # --- issues
     A("## Limits of this validation", "",
-      "- Four published numbers only; the paper's EQE-luminance curves, transient EL, and CIE "
+      "- Four published numbers of [N25] and two bounds of [N25b] only; the paper's EQE-luminance curves, transient EL, and CIE "
       "coordinates were not digitised, so the roll-off, decay times and the exact trajectory are "
       "predictions without a quantitative comparison.",
       "- The peak EQE is at the lowest current in the model (no charge-balance or leakage physics at "
@@ -556,8 +703,19 @@ def main() -> int:
         tb["h5"] = h5["tb"]
         ref = ref_device(rep, cfgdir / CONFIGS["ref"], h5["ref"], tb)
         ser = colour_series(rep, cfgdir / CONFIGS["series"], h5["series"])
+        band_runs = []
+        series_text = (cfgdir / CONFIGS["series"]).read_text()
+        for q in EU_Q_BAND:
+            cp = work / f"series_qeu_{q:g}.toml"
+            cp.write_text(with_eu_quench(series_text, q))
+            hp = work / f"series_qeu_{q:g}.h5"
+            run_relsim(args.relsim, cp, hp, args.threads)
+            band_runs.append((q, hp))
+        eu_quench_band(ser, band_runs)
+        nir = {k: nir_device(rep, k, cfgdir / n, work / (Path(n).stem + ".h5"))
+               for k, n in NIR_CONFIGS.items() if (cfgdir / n).is_file()}
         tr = transient(rep, cfgdir / CONFIGS["transient"], h5["transient"])
-        write_report(rep, tb, ref, ser, tr, version)
+        write_report(rep, tb, ref, ser, tr, version, nir)
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("\n".join(rep.lines).rstrip() + "\n")

@@ -82,6 +82,10 @@ void on_signal(int) {
     std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
+void print_warnings(const relsim::io::RunConfig& cfg) {
+    for (const std::string& w : cfg.warnings) fmt::print(stderr, "warning: {}: {}\n", cfg.path, w);
+}
+
 std::vector<relsim::io::ConfigOverride> overrides_of(const std::vector<std::string>& sets) {
     std::vector<relsim::io::ConfigOverride> out;
     for (const std::string& s : sets) out.push_back(relsim::io::parse_override(s));
@@ -90,6 +94,7 @@ std::vector<relsim::io::ConfigOverride> overrides_of(const std::vector<std::stri
 
 int check_command(const std::string& path, const std::vector<std::string>& sets) {
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
+    print_warnings(cfg);
     const relsim::model::RateModel model(cfg.model);
     fmt::print("{}: valid ({})\n", path, cfg.title.empty() ? "untitled" : cfg.title);
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
@@ -102,8 +107,18 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
         fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{}.kBT_s", s),
                    sp.kBT_s, "s^-1", origin_name(sp.kBT_origin),
                    sp.kBT_origin == relsim::model::Origin::detailed_balance
-                       ? "kTET (N_L/N_s) exp(-(E_T - E_a)/k_B T), spec section 3"
+                       ? (cfg.model.physics.degeneracy
+                              ? "kTET (N_L/N_s) (3 g_0/g_a) exp(-(E_T - E_a)/k_B T), [physics] degeneracy"
+                              : "kTET (N_L/N_s) exp(-(E_T - E_a)/k_B T), spec section 3")
                        : "config");
+        if (cfg.model.physics.energy_gap_law) {
+            fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{} kTET (energy-gap law)", s),
+                       sp.kTET_s, "s^-1", "derived",
+                       "kTET_s exp(-(E_T - E_a)^2 / (2 sigma^2)), [physics] energy_gap_law");
+        }
+    }
+    if (cfg.model.physics.polaron_decay) {
+        fmt::print("[physics] polaron_decay: after a pulse n_p(t) = n_p0 / (1 + k_L n_p0 t)\n");
     }
     const auto& d = model.nominal_drive();
     fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "generation G", d.generation_cm3_s,
@@ -135,6 +150,29 @@ double value_of(const relsim::sweep::PointReport& p, const std::string& name) {
         if (n == name) return v;
     }
     return 0.0;
+}
+
+//! Radiometry for every device; colour and luminance only where photometry means something
+//! (>= 50 % of the power in 380-780 nm), with a warning otherwise (model/radiometry.hpp).
+void print_optical_summary(const relsim::sweep::PointReport& p) {
+    fmt::print("  radiance {:.4g} W sr^-1 m^-2   photon flux {:.4g} m^-2 s^-1   peak {:.1f} nm   "
+               "centroid {:.1f} nm\n",
+               value_of(p, "radiance_W_sr_m2"), value_of(p, "photon_flux_m2_s"),
+               value_of(p, "peak_wavelength_nm"), value_of(p, "centroid_wavelength_nm"));
+    std::string bands;
+    for (const auto& [name, v] : p.values) {
+        if (name.rfind("eqe_band/", 0) == 0) bands += fmt::format(" {} {:.4g} %", name.substr(9), 100 * v);
+    }
+    if (!bands.empty()) fmt::print("  EQE by band:{}\n", bands);
+    if (value_of(p, "photometry_valid") != 0.0) {
+        fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd A^-1\n",
+                   value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
+                   value_of(p, "current_efficiency_cd_A"));
+    } else {
+        fmt::print("  photometry not meaningful: {:.3g} % of the radiant power lies in 380-780 nm "
+                   "(< 50 %); CIE and luminance in the file describe only the visible leak\n",
+                   100 * value_of(p, "visible_power_fraction"));
+    }
 }
 
 void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSummary& s) {
@@ -171,9 +209,7 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     fmt::print("  EQE {:.4g} %   IQE {:.4g} %   transfer efficiency {:.4g} %\n",
                100 * value_of(p, "eqe"), 100 * value_of(p, "iqe"),
                100 * value_of(p, "transfer_efficiency"));
-    fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd A^-1\n",
-               value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
-               value_of(p, "current_efficiency_cd_A"));
+    print_optical_summary(p);
     for (const auto& [name, v] : p.values) {
         if (name == "outcoupling") {
             fmt::print("  optics: [optics] stack, effective outcoupling {:.4g} (device.outcoupling is ignored)\n", v);
@@ -204,6 +240,7 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
 int run_command(const std::string& path, std::string output, bool resume, int threads, bool quiet,
                 std::uint64_t block_points, const std::vector<std::string>& sets, bool force) {
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
+    if (MpiSession::rank() == 0) print_warnings(cfg);
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
     relsim::app::check_output_path(output, force, resume);
     relsim::app::OutputClaim claim;  // checked and claimed before anything is computed

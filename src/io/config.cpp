@@ -27,6 +27,7 @@
 
 #include "detail/param_schema.hpp"
 #include "detail/toml_reader.hpp"
+#include "detail/nir_tables.hpp"
 #include "detail/splitmix64.hpp"
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
@@ -89,6 +90,10 @@ public:
     void read(const toml::table& t, model::LevelScheme& s,
               std::vector<std::pair<std::string, double>>& ground_energies) const {
         read_ground(t, s, ground_energies);
+        for (const std::string& g : s.ground) {  // for the plausibility checks (nir_tables.hpp)
+            s.ground_energy_cm1.push_back(NAN);
+            for (const auto& [name, e] : ground_energies) if (name == g) s.ground_energy_cm1.back() = e;
+        }
         read_levels(t, s);
         check_ground_energies(t, s, ground_energies);
         read_lines(t, s);
@@ -249,7 +254,6 @@ private:
         if (!node) return;
         const char* what = "an array of tables {from, to, rate_s, wavelength_nm, fwhm_nm, source}";
         const toml::array& arr = src_.array(*node, key("lines"), what);
-        std::set<std::pair<std::string, std::string>> seen;
         for (std::size_t j = 0; j < arr.size(); ++j) {
             const std::string rel = join(std::string("lines"), j);
             const toml::table& e = src_.table(*arr.get(j), key(rel), what);
@@ -258,12 +262,7 @@ private:
             model::EmissionLine l;
             l.from = entry_name(e, rel, "from", "an excited level name");
             l.to = entry_name(e, rel, "to", "a level name");
-            check_transition(e, rel, s, l.from, l.to, "line");
-            if (!seen.emplace(l.from, l.to).second) {
-                src_.fail(e.source(), key(rel),
-                          fmt::format("line {} -> {} is listed twice", l.from, l.to),
-                          "one entry per (from, to) pair");
-            }
+            check_transition(e, rel, s, l.from, l.to, "line");  // several lines per pair allowed
             l.rate_s = entry_number(e, rel, "rate_s", src_note);
             l.wavelength_nm = entry_number(e, rel, "wavelength_nm", src_note);
             l.fwhm_nm = entry_number(e, rel, "fwhm_nm", src_note);
@@ -372,9 +371,10 @@ constexpr LigandField kLigandFields[] = {
     {"triplet_fwhm_nm", &model::LigandParams::triplet_fwhm_nm, false},
 };
 
-constexpr std::array<std::string_view, 14> kDopantKeys = {
+constexpr std::array<std::string_view, 16> kDopantKeys = {
     "ion",       "density_cm3", "accepting_level", "kTET_s",   "kSET_s", "kETU_s", "kLP_cm3_s",
-    "quench_s",  "kBT_s",       "ion_file",        "ground",   "levels", "lines",  "relaxations"};
+    "quench_s",  "kBT_s",       "ion_file",        "ground",   "levels", "lines",  "relaxations",
+    "quench_per_s", "lifetime_s"};
 
 class ConfigReader {
 public:
@@ -388,7 +388,7 @@ public:
     RunConfig read() {
         const toml::table root = parse_toml(cfg_.text, src_.file());
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
-                                   "transient", "sweep", "nanocrystal", "optics"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics
+                                   "transient", "sweep", "nanocrystal", "optics", "bands", "physics"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics
         cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
         read_device(root);
@@ -398,7 +398,10 @@ public:
         if (const toml::node* n = root.get("spectrum")) read_spectrum(src_.table(*n, "spectrum"));
         if (const toml::node* n = root.get("transient")) read_transient(src_.table(*n, "transient"));
         if (const toml::node* n = root.get("sweep")) read_sweep(src_.table(*n, "sweep"));
+        detail::read_bands_table(src_, root, cfg_.bands);    // bands_config.cpp
+        detail::read_physics_table(src_, root, cfg_);        // physics_config.cpp
         fill_resolved();
+        detail::check_plausibility(cfg_);                    // plausibility.cpp
         return std::move(cfg_);
     }
 
@@ -495,7 +498,12 @@ private:
                       "an excited level: " + excited_list(d.scheme));
         }
 
-        if (const toml::node* q = t.get("quench_s")) {
+        const toml::node* q = t.get("quench_s");  // `quench_per_s` is an alias (configs/README.md)
+        if (const toml::node* alias = t.get("quench_per_s")) {
+            if (q) src_.fail(alias->source(), join(prefix, "quench_per_s"), "quench_s is also given", "one of quench_s, quench_per_s");
+            q = alias;
+        }
+        if (q) {
             const std::string qk = join(prefix, "quench_s");
             const toml::table& qt = src_.table(*q, qk, "a table { <level> = rate_s, ... }");
             for (auto&& [lk, lv] : qt) {
@@ -513,6 +521,9 @@ private:
                 origins_[k] = {Origin::config, src_.where(lv)};
             }
         }
+        std::vector<std::pair<std::string, std::string>> derived;  // lifetime_s -> quench_s
+        detail::read_lifetimes(src_, t, prefix, d, derived);       // physics_config.cpp
+        for (const auto& [k, w] : derived) origins_[k] = {Origin::derived, w};
         cfg_.model.dopants.push_back(std::move(d));
     }
 

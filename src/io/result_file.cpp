@@ -155,6 +155,9 @@ void ResultFile::create_datasets(const ResultLayout& L) {
         f.create_chunked("/results/" + L.scalar_names[q], ElementType::float64, L.shape, no_chunk,
                          L.scalar_units[q], 0.0);
     }
+    for (const auto& [path, name, value] : L.result_attributes) {
+        f.set_attribute("/results/" + path, name, value);
+    }
     f.create_chunked("/results/status", ElementType::int32, L.shape, no_chunk, "1", -1.0);
     f.set_attribute("/results/status", "description",
                     std::string("0 converged; 1 not converged; 2 non-finite; 3 singular; "

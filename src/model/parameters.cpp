@@ -3,7 +3,9 @@
 #include "relsim/model/parameters.hpp"
 
 #include <array>
+#include <cctype>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -122,7 +124,24 @@ double* find_in_dopant(DopantParams& d, const std::vector<std::string_view>& p) 
 
 }  // namespace
 
+double level_degeneracy(const std::string& name) {
+    // The name ends in J: digits, optionally "/2", after the last letter (or ')' of a Stark label
+    // is not accepted: a J must be readable).
+    std::size_t k = name.size();
+    while (k > 0 && (std::isdigit(static_cast<unsigned char>(name[k - 1])) || name[k - 1] == '/')) --k;
+    if (k == 0 || k == name.size() || !std::isalpha(static_cast<unsigned char>(name[k - 1]))) return 0.0;
+    const std::string j = name.substr(k);
+    const auto slash = j.find('/');
+    if (slash == std::string::npos) {
+        return 2.0 * std::stod(j) + 1.0;
+    }
+    if (j.substr(slash) != "/2" || slash == 0) return 0.0;
+    const double twice_j = std::stod(j.substr(0, slash));
+    return twice_j + 1.0;
+}
+
 void copy_numbers(const ModelParams& from, ModelParams& to) {
+    to.physics = from.physics;
     to.device = from.device;  // all numbers
     to.ligand = from.ligand;  // all numbers
     for (std::size_t s = 0; s < from.dopants.size(); ++s) {

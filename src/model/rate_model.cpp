@@ -39,6 +39,29 @@ long target_state(const LevelScheme& scheme, std::size_t first_state, const std:
 
 }  // namespace
 
+double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1,
+                      double accepting_cm1) {
+    if (!physics.energy_gap_law) return 1.0;  // the contract: a constant kTET
+    const double sigma_eV = physics.tet_overlap_fwhm_eV / (2.0 * std::sqrt(2.0 * std::log(2.0)));
+    const double gap_eV = (triplet_energy_cm1 - accepting_cm1) / constants::eV_in_cm1;
+    return std::exp(-gap_eV * gap_eV / (2.0 * sigma_eV * sigma_eV));
+}
+
+double degeneracy_factor(const DopantParams& d) {
+    constexpr double triplet_degeneracy = 3.0;
+    const double g0 = d.scheme.ground.empty() ? 0.0 : level_degeneracy(d.scheme.ground.front());
+    const double ga = level_degeneracy(d.accepting_level);
+    if (!(g0 > 0.0 && ga > 0.0)) {
+        throw std::invalid_argument("ion " + d.ion + ": degeneracy needs J in the names of the "
+                                    "accepting level and the first ground member");
+    }
+    return triplet_degeneracy * g0 / ga;
+}
+
+double polaron_density_after_pulse(double n0_cm3, double langevin_cm3_s, double t_s) {
+    return n0_cm3 / (1.0 + langevin_cm3_s * n0_cm3 * t_s);
+}
+
 RateModel::RateModel(const ModelParams& params) : params_(params) {
     names_ = {"S", "T"};
     state_species_ = {0, 0};  // unused for the ligand states
@@ -75,6 +98,13 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
             cl.state = from_state;
             cl.to_ground = to < 0;
             cl.label = d.ion + "_" + ln.from + "_" + ln.to;
+            // Several lines of one (from, to) pair (Stark components, a shoulder): the second
+            // is "<label>.2", the third "<label>.3", ... so that every label is unique.
+            std::size_t same = 1;
+            for (const CompiledLine& prev : lines_) {
+                if (prev.species == s && prev.line.from == ln.from && prev.line.to == ln.to) ++same;
+            }
+            if (same > 1) cl.label += "." + std::to_string(same);
             cl.line = ln;
             lines_.push_back(std::move(cl));
         }
@@ -153,7 +183,8 @@ void RateModel::assign_rates() {
         CompiledSpecies& sp = species_[s];
         sp.density_cm3 = d.density_cm3;
         sp.inv_density_cm3 = d.density_cm3 > 0.0 ? 1.0 / d.density_cm3 : 0.0;
-        sp.kTET_s = d.kTET_s;
+        const double accepting_cm1 = d.scheme.levels[sp.accepting_state - sp.first_state].energy_cm1;
+        sp.kTET_s = d.kTET_s * tet_gap_factor(params_.physics, triplet_energy_cm1, accepting_cm1);
         sp.kSET_s = d.kSET_s;
         sp.kETU_s = d.kETU_s;
         sp.kLP_cm3_s = d.kLP_cm3_s;
@@ -163,9 +194,9 @@ void RateModel::assign_rates() {
         } else if (d.density_cm3 > 0.0) {
             // Detailed balance between the ligand triplet manifold (N_L sites) and the accepting
             // level (N_s sites), spec section 3.
-            const double accepting_cm1 = d.scheme.levels[sp.accepting_state - sp.first_state].energy_cm1;
             const double gap_eV = (triplet_energy_cm1 - accepting_cm1) / constants::eV_in_cm1;
-            sp.kBT_s = d.kTET_s * (lig.density_cm3 / d.density_cm3) * std::exp(-gap_eV / kT_eV);
+            sp.kBT_s = sp.kTET_s * (lig.density_cm3 / d.density_cm3) * std::exp(-gap_eV / kT_eV);
+            if (params_.physics.degeneracy) sp.kBT_s *= degeneracy_factor(d);
             sp.kBT_origin = Origin::detailed_balance;
         } else {
             sp.kBT_s = 0.0;  // inert species: nothing to transfer back

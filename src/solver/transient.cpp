@@ -62,12 +62,47 @@ struct Coef {
                             d35 = -0.6594389125716872e+01;
 };
 
-//! The rate equations in scaled variables, for one constant drive (autonomous: df/dt = 0).
+//! The rate equations in scaled variables, for one constant drive (autonomous: df/dt = 0),
+//! or, with [physics] polaron_decay after the pulse, a drive whose polaron density decays as
+//! n_p(t) = n0 / (1 + k_L n0 (t - t0)) (model::polaron_density_after_pulse; non-autonomous).
 struct ScaledSystem {
     const model::RateModel* model = nullptr;
     model::Drive drive;
     const std::vector<double>* scale = nullptr;
-    mutable std::vector<double> y, dydt, jac;
+    mutable std::vector<double> y, dydt, dydt0, jac;
+    bool polaron_decay = false;
+    double decay_n0_cm3 = 0.0, decay_t0_s = 0.0;
+
+    [[nodiscard]] bool autonomous() const { return !polaron_decay; }
+    [[nodiscard]] model::Drive drive_at_time(double t) const {
+        if (!polaron_decay) return drive;
+        model::Drive d = drive;
+        d.polaron_density_cm3 = model::polaron_density_after_pulse(
+            decay_n0_cm3, model->params().device.langevin_cm3_s, std::max(t - decay_t0_s, 0.0));
+        return d;
+    }
+    //! f(z, t) for the non-autonomous case.
+    void rhs_at(const Vec& z, double t, Vec& dzdt) const {
+        to_physical(z);
+        model->rhs(drive_at_time(t), y.data(), dydt.data());
+        for (std::size_t i = 0; i < y.size(); ++i) dzdt[static_cast<Eigen::Index>(i)] = dydt[i] / (*scale)[i];
+    }
+    //! df/dt at (z, t): f is linear in n_p, so df/dt = (f(n_p) - f(0)) / n_p * dn_p/dt with
+    //! dn_p/dt = -k_L n_p^2.
+    void dfdt(const Vec& z, double t, Vec& out) const {
+        out.setZero();
+        const model::Drive d = drive_at_time(t);
+        if (!(d.polaron_density_cm3 > 0.0)) return;
+        to_physical(z);
+        model::Drive d0 = d;
+        d0.polaron_density_cm3 = 0.0;
+        model->rhs(d, y.data(), dydt.data());
+        model->rhs(d0, y.data(), dydt0.data());
+        const double factor = -model->params().device.langevin_cm3_s * d.polaron_density_cm3;
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            out[static_cast<Eigen::Index>(i)] = (dydt[i] - dydt0[i]) * factor / (*scale)[i];
+        }
+    }
 
     void to_physical(const Vec& z) const {
         for (std::size_t i = 0; i < y.size(); ++i) y[i] = z[static_cast<Eigen::Index>(i)] * (*scale)[i];
@@ -77,10 +112,10 @@ struct ScaledSystem {
         model->rhs(drive, y.data(), dydt.data());
         for (std::size_t i = 0; i < y.size(); ++i) dzdt[static_cast<Eigen::Index>(i)] = dydt[i] / (*scale)[i];
     }
-    void jacobian(const Vec& z, Eigen::MatrixXd& J) const {
+    void jacobian(const Vec& z, Eigen::MatrixXd& J, double t = 0.0) const {
         to_physical(z);
         const std::size_t n = y.size();
-        model->jacobian(drive, y.data(), jac.data());
+        model->jacobian(drive_at_time(t), y.data(), jac.data());
         const std::vector<double>& s = *scale;
         for (std::size_t c = 0; c < n; ++c) {
             for (std::size_t r = 0; r < n; ++r) {
@@ -156,7 +191,8 @@ class Rosenbrock4 {
 public:
     Rosenbrock4(Eigen::Index n, double atol, double rtol)
         : atol_(atol), rtol_(rtol), x_(n), x_old_(n), dxdt_(n), dxdtnew_(n), g1_(n), g2_(n), g3_(n),
-          g4_(n), g5_(n), cont3_(n), cont4_(n), xtmp_(n), xerr_(n), xnew_(n), rhs_(n), jac_(n, n), lu_(n) {}
+          g4_(n), g5_(n), cont3_(n), cont4_(n), xtmp_(n), xerr_(n), xnew_(n), rhs_(n), dfdt_(n),
+          jac_(n, n), lu_(n) {}
 
     void initialize(const Vec& x0, double t0, double dt0) {
         x_ = x0;
@@ -169,7 +205,11 @@ public:
 
     //! One uncontrolled step of length dt from x: xout and its error estimate xerr; leaves the
     //! stages for prepare_dense_output().
-    void step(const ScaledSystem& sys, const Vec& x, Vec& xout, double dt, Vec& xerr) {
+    void step(const ScaledSystem& sys, const Vec& x, Vec& xout, double t, double dt, Vec& xerr) {
+        if (!sys.autonomous()) {
+            step_nonautonomous(sys, x, xout, t, dt, xerr);
+            return;
+        }
         using C = Coef;
         sys.rhs(x, dxdt_);
         sys.jacobian(x, jac_);
@@ -204,12 +244,52 @@ public:
         xout = xtmp_ + xerr;
     }
 
+    //! The same step for f(x, t) (Hairer & Wanner IV.7, eq. 7.4'; Odeint's rosenbrock4 with
+    //! dfdt): stage times t + c_i dt and the dt d_i df/dt terms in the first four stages.
+    void step_nonautonomous(const ScaledSystem& sys, const Vec& x, Vec& xout, double t, double dt,
+                            Vec& xerr) {
+        using C = Coef;
+        sys.rhs_at(x, t, dxdt_);
+        sys.jacobian(x, jac_, t);
+        sys.dfdt(x, t, dfdt_);
+        jac_ *= -1.0;
+        jac_.diagonal().array() += 1.0 / C::gamma / dt;
+        if (!lu_.compute(jac_)) {
+            xout.setConstant(std::numeric_limits<double>::quiet_NaN());
+            xerr = xout;
+            return;
+        }
+        rhs_ = dxdt_ + dt * C::d1 * dfdt_;
+        lu_.solve(rhs_, g1_);
+        xtmp_ = x + C::a21 * g1_;
+        sys.rhs_at(xtmp_, t + C::c2 * dt, dxdtnew_);
+        rhs_ = dxdtnew_ + dt * C::d2 * dfdt_ + C::c21 * g1_ / dt;
+        lu_.solve(rhs_, g2_);
+        xtmp_ = x + C::a31 * g1_ + C::a32 * g2_;
+        sys.rhs_at(xtmp_, t + C::c3 * dt, dxdtnew_);
+        rhs_ = dxdtnew_ + dt * C::d3 * dfdt_ + (C::c31 * g1_ + C::c32 * g2_) / dt;
+        lu_.solve(rhs_, g3_);
+        xtmp_ = x + C::a41 * g1_ + C::a42 * g2_ + C::a43 * g3_;
+        sys.rhs_at(xtmp_, t + C::c4 * dt, dxdtnew_);
+        rhs_ = dxdtnew_ + dt * C::d4 * dfdt_ + (C::c41 * g1_ + C::c42 * g2_ + C::c43 * g3_) / dt;
+        lu_.solve(rhs_, g4_);
+        xtmp_ = x + C::a51 * g1_ + C::a52 * g2_ + C::a53 * g3_ + C::a54 * g4_;
+        sys.rhs_at(xtmp_, t + dt, dxdtnew_);
+        rhs_ = dxdtnew_ + (C::c51 * g1_ + C::c52 * g2_ + C::c53 * g3_ + C::c54 * g4_) / dt;
+        lu_.solve(rhs_, g5_);
+        xtmp_ += g5_;
+        sys.rhs_at(xtmp_, t + dt, dxdtnew_);
+        rhs_ = dxdtnew_ + (C::c61 * g1_ + C::c62 * g2_ + C::c63 * g3_ + C::c64 * g4_ + C::c65 * g5_) / dt;
+        lu_.solve(rhs_, xerr);
+        xout = xtmp_ + xerr;
+    }
+
     //! The controlled step of the dense-output stepper: retries until accepted. Returns false
     //! after 500 rejections in a row (Odeint's failed_step_checker limit) or a non-finite state.
     bool do_step(const ScaledSystem& sys) {
         t_old_ = t_;
         for (int fails = 0; fails < 500; ++fails) {
-            step(sys, x_, xnew_, dt_, xerr_);
+            step(sys, x_, xnew_, t_, dt_, xerr_);
             if (try_accept()) {  // a non-finite error estimate is rejected (dt / 5), as in Odeint
                 prepare_dense_output();
                 x_old_.swap(x_);
@@ -223,7 +303,7 @@ public:
     //! Recomputes the step [t0, t0 + dt] from x0 (for bisection inside it).
     void redo_step(const ScaledSystem& sys, const Vec& x0, double t0, double dt) {
         x_old_ = x0;
-        step(sys, x0, x_, dt, xerr_);
+        step(sys, x0, x_, t0, dt, xerr_);
         prepare_dense_output();
         t_old_ = t0;
         t_ = t0 + dt;
@@ -287,7 +367,8 @@ private:
     double t_ = 0.0, t_old_ = 0.0, dt_ = 0.0;
     bool first_step_ = true, last_rejected_ = false;
     double err_old_ = 0.0, dt_old_ = 0.0;
-    Vec x_, x_old_, dxdt_, dxdtnew_, g1_, g2_, g3_, g4_, g5_, cont3_, cont4_, xtmp_, xerr_, xnew_, rhs_;
+    Vec x_, x_old_, dxdt_, dxdtnew_, g1_, g2_, g3_, g4_, g5_, cont3_, cont4_, xtmp_, xerr_, xnew_, rhs_,
+        dfdt_;
     Eigen::MatrixXd jac_;
     SmallLU lu_;
 };
@@ -484,6 +565,7 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     sys.scale = &scale;
     sys.y.resize(n);
     sys.dydt.resize(n);
+    sys.dydt0.resize(n);
     sys.jac.resize(n * n);
 
     model::Observables obs;
@@ -547,11 +629,14 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     }
 
     sys.drive = off_drive;
+    sys.polaron_decay = model.params().physics.polaron_decay;  // off: n_p = 0 at once (contract)
+    sys.decay_n0_cm3 = on_drive.polaron_density_cm3;
+    sys.decay_t0_s = pulse.on_s;
     PhaseResult off_phase;
     const double decay_threshold =
         rate_on > 0.0 && options.characteristic_times ? rate_on * std::exp(-1.0) : -1.0;
     std::optional<LinearTail> tail;
-    if (options.exact_linear_tail) {
+    if (options.exact_linear_tail && sys.autonomous()) {  // the tail needs a constant drive
         Eigen::MatrixXd A(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
         sys.jacobian(Vec::Zero(static_cast<Eigen::Index>(n)), A);
         tail.emplace(A);

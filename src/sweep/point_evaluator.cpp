@@ -58,7 +58,26 @@ const std::vector<std::pair<std::string, std::string>>& fixed_scalars() {
     return v;
 }
 
+//! Radiometric scalars, in output order after the fates, with units (model/radiometry.hpp).
+const std::vector<std::pair<std::string, std::string>>& radiometric_scalars() {
+    static const std::vector<std::pair<std::string, std::string>> v{
+        {"radiance_W_sr_m2", "W sr^-1 m^-2"},
+        {"radiant_exitance_W_m2", "W m^-2"},
+        {"photon_flux_m2_s", "m^-2 s^-1"},
+        {"peak_wavelength_nm", "nm"},
+        {"centroid_wavelength_nm", "nm"},
+        {"visible_power_fraction", "1"},
+        {"photometry_valid", "1"},
+    };
+    return v;
+}
+
 }  // namespace
+
+std::string hdf5_name(std::string name) {
+    std::replace(name.begin(), name.end(), '/', '_');
+    return name;
+}
 
 solver::PulseSpec pulse_of(const io::TransientSpec& t) {
     solver::PulseSpec pulse;
@@ -115,14 +134,40 @@ io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel
         L.scalar_units.push_back("cm^-3 s^-1");
     }
     for (const std::string& name : base_model.state_names()) {
-        L.scalar_names.push_back("populations/" + name);
+        L.scalar_names.push_back("populations/" + hdf5_name(name));
         L.scalar_units.push_back("cm^-3");
+    }
+    for (const model::DopantParams& d : config.model.dopants) {  // spec 6: `level` keeps '/'
+        for (const model::Level& lv : d.scheme.levels) {
+            if (lv.name.find('/') == std::string::npos) continue;
+            L.result_attributes.push_back(
+                {"populations/" + hdf5_name(d.ion + "_" + lv.name), "level", lv.name});
+        }
     }
     for (const std::string& name : model::fate_names(base_model)) {
         L.scalar_names.push_back("fates/" + name);
         L.scalar_units.push_back("1");
     }
     OpticsPoint::add_layout(config, L);  // [optics]: /optics/*, /results/outcoupling
+    // Radiometry (spec section 6; model/radiometry.hpp), after every contract quantity.
+    for (const auto& [name, unit] : radiometric_scalars()) {
+        L.scalar_names.push_back(name);
+        L.scalar_units.push_back(unit);
+    }
+    for (const model::NamedBand& b : config.bands) {
+        L.scalar_names.push_back("eqe_band/" + b.name);
+        L.scalar_units.push_back("1");
+        L.result_attributes.push_back({L.scalar_names.back(), "window_nm",
+                                       std::to_string(b.from_nm) + " " + std::to_string(b.to_nm)});
+        L.result_attributes.push_back({L.scalar_names.back(), "description",
+                                       "EQE counting only the outcoupled photons with wavelengths "
+                                       "in the window (Gaussian line shapes)"});
+    }
+    L.result_attributes.push_back(
+        {"photometry_valid", "description",
+         "1 when at least 50 % of the radiant power lies in 380-780 nm; 0: cie_x, cie_y, "
+         "luminance_cd_m2 and current_efficiency_cd_A describe only a visible leak of the "
+         "emission (or nothing) and must not be read as its colour or brightness"});
     for (const model::CompiledLine& cl : base_model.lines()) L.line_labels.push_back(cl.label);
     if (save_spectrum) {
         const io::SpectrumSpec& s = config.spectrum;
@@ -136,7 +181,7 @@ io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel
             L.transient_series.push_back(sp.ion + "_photon_rate");
         }
         for (const model::CompiledLine& cl : base_model.lines()) {
-            L.transient_series.push_back("lines/" + cl.label);
+            L.transient_series.push_back("lines/" + hdf5_name(cl.label));
         }
     }
     return L;
@@ -328,6 +373,8 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
     if (bands_vary_) {
         photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(p));
     }
+    if (bands_vary_ || !radiometry_) radiometry_.emplace(band_shapes(p), config_.bands);
+    const model::Radiometry rad = radiometry_->evaluate(band_flux_.data());
     const model::Colour c = photometry_->evaluate(band_flux_.data());
     // Current efficiency: L [cd m^-2] / J [A m^-2]; J [A cm^-2] * 1e4 = J [A m^-2].
     const double current_A_m2 = drive.current_density_A_cm2 * 1.0e4;
@@ -353,6 +400,14 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
         for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_line_purcell(l));
         for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_band_eta(2 + l));
     }
+    put(rad.radiance_W_sr_m2);
+    put(rad.radiant_exitance_W_m2);
+    put(rad.photon_flux_m2_s);
+    put(rad.peak_wavelength_nm);
+    put(rad.centroid_wavelength_nm);
+    put(rad.visible_power_fraction);
+    put(rad.photometry_meaningful ? 1.0 : 0.0);
+    for (double f : rad.window_photon_fraction) put(obs_.eqe * f);
     const std::size_t nl = obs_.line_photon_rate_cm3_s.size();
     std::copy(obs_.line_photon_rate_cm3_s.begin(), obs_.line_photon_rate_cm3_s.end(),
               block.line_rates.begin() + static_cast<long>(slot * nl));

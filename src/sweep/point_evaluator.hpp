@@ -14,6 +14,7 @@
 #include "relsim/io/result_file.hpp"
 #include "relsim/model/observables.hpp"
 #include "relsim/model/photometry.hpp"
+#include "relsim/model/radiometry.hpp"
 #include "relsim/model/rate_model.hpp"
 #include "relsim/solver/steady_state.hpp"
 #include "relsim/solver/transient.hpp"
@@ -34,6 +35,9 @@ inline constexpr std::int32_t transient_non_finite = 16;
 [[nodiscard]] io::ResultLayout make_layout(const io::RunConfig& config,
                                            const model::RateModel& base_model,
                                            bool save_spectrum);
+
+//! A name as an HDF5 dataset name: '/' (in level names such as 4F3/2) becomes '_'.
+[[nodiscard]] std::string hdf5_name(std::string name);
 
 //! The pulse of a [transient] table, in the solver's units.
 [[nodiscard]] solver::PulseSpec pulse_of(const io::TransientSpec& transient);
@@ -80,6 +84,7 @@ private:
     bool bands_vary_ = false;
     std::shared_ptr<const model::CieObserver> observer_;
     std::shared_ptr<const model::Photometry> photometry_;
+    std::optional<model::RadiometryWeights> radiometry_;
     solver::SteadyStateSolver solver_;
     //! Built at the first point, then refreshed in place: sweep points share one structure.
     std::optional<model::RateModel> model_;

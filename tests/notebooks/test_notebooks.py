@@ -37,6 +37,8 @@ RUNS = {
     "single_point.h5": "../../configs/eu_device.toml",  # one point with its spectrum (notebook 02)
     "optics_etl.h5": "small_optics_etl.toml",
     "optics_silver.h5": "small_optics_silver.toml",
+    "nd_nir.h5": "small_nd_nir.toml",
+    "yb_nir.h5": "small_yb_nir.toml",
 }
 
 # output file (in the data folder) <- fit file run with `relsim fit` (path from the source tree)
@@ -66,6 +68,8 @@ FIGURES = {
     "06_optics_silver_lifetime.png": "06_optics.ipynb",
     "07_fit_residuals.png": "07_fitting.ipynb",
     "07_fit_correlation.png": "07_fitting.ipynb",
+    "08_nir_spectra.png": "08_nir.ipynb",
+    "08_nir_radiance.png": "08_nir.ipynb",
 }
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

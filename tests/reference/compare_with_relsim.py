@@ -182,6 +182,16 @@ def main(argv=None) -> int:
         check("luminance_cd_m2", REL, 2e-3, field(lambda p: p["luminance_cd_m2"]))
         check("current_efficiency_cd_A", REL, 2e-3, field(lambda p: p["current_efficiency_cd_A"]))
 
+        # radiometry (spec section 6): exact integrals on both sides, so 1e-6
+        for q in ("radiance_W_sr_m2", "radiant_exitance_W_m2", "photon_flux_m2_s",
+                  "peak_wavelength_nm", "centroid_wavelength_nm"):
+            check(q, REL, 1e-6, field(lambda p, q=q: p[q]))
+        check("visible_power_fraction", ABS, 1e-6, field(lambda p: p["visible_power_fraction"]))
+        check("photometry_valid", ABS, 0.0, field(lambda p: p["photometry_valid"]))
+        for b in pts[0]["eqe_band"]:
+            check(f"eqe_band/{b}", REL, 1e-6, field(lambda p, b=b: p["eqe_band"][b]),
+                  atol_floor=1e-15)
+
         channels = list(pts[0]["fates"])
         for ch in channels:
             check(f"fates/{ch}", ABS, 1e-6, field(lambda p, ch=ch: p["fates"][ch]))
@@ -193,7 +203,9 @@ def main(argv=None) -> int:
         if not args.no_populations:
             for nm in pts[0]["populations"]:
                 want = field(lambda p, nm=nm: p["populations"][nm])
-                check(f"populations/{nm}", REL, 1e-6, want, atol_floor=1e-12 * float(np.max(np.abs(want))))
+                # HDF5 writes '/' of a level name (4F3/2) as '_' (spec section 6)
+                check(f"populations/{nm.replace('/', '_')}", REL, 1e-6, want,
+                      atol_floor=1e-12 * float(np.max(np.abs(want))))
 
         # the sweep axes: every 1-D dataset /axes/<n>... whose `key` attribute names
         # one of the keys of axis n (a zipped axis may store one dataset per key)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "relsim/model/parameters.hpp"
+#include "relsim/model/radiometry.hpp"
 
 namespace relsim::io {
 
@@ -78,6 +79,10 @@ struct RunConfig {
     //! relsim::nanocrystal::read_config, which also checks the `nanocrystal.*` sweep keys).
     bool nanocrystal = false;
     std::vector<SourceFile> ion_files;        //!< every ion level-scheme file read, in dopant order
+    //! Named wavelength windows for eqe_band/<name> ([bands], defaults visible and nir).
+    std::vector<model::NamedBand> bands = model::default_named_bands();
+    //! Plausibility warnings (not errors): values in range but far from any physical material.
+    std::vector<std::string> warnings;
 };
 
 //! Loads and validates a config. Ion schemes named by `ion = "Tb"` are read from the first of:

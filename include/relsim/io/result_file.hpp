@@ -8,6 +8,7 @@
 //! whose mark is set has its data on disk whatever happens to the process afterwards.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -59,6 +60,9 @@ struct ResultLayout {
     };
     std::vector<Fixed> extra_fixed;
     std::vector<StaticDataset> static_datasets;  //!< written at creation
+    //! Extra string attributes of /results datasets: (path below /results, name, value), e.g.
+    //! ("populations/Nd_4F3_2", "level", "4F3/2") or a band's limits.
+    std::vector<std::array<std::string, 3>> result_attributes;
     [[nodiscard]] std::uint64_t num_points() const;
 };
 

@@ -20,6 +20,8 @@ struct Observables {
     std::vector<double> line_photon_rate_cm3_s;     //!< per RateModel::lines()
     std::vector<double> species_photon_rate_cm3_s;  //!< per dopant
     std::vector<double> fates;                      //!< per fate_names(), each / G; sum = 1
+    //! Scratch of the photon bookkeeping (cascades with lines into excited levels).
+    std::vector<double> dark_cm3, matrix_scratch;
 };
 
 //! Names of the exciton-fate channels in output order: ligand_singlet_radiative,
@@ -29,6 +31,21 @@ struct Observables {
 [[nodiscard]] std::vector<std::string> fate_names(const RateModel& model);
 
 //! Evaluates the observables of state y under drive (G > 0 required for iqe and fates).
+//!
+//! Photon bookkeeping of the fates (spec sections 4 and 6). Every photon is counted in the
+//! photon rates and the IQE, whatever level its line ends on. The fates count each exciton once,
+//! at its first photon or at its loss if it never emits: when some line ends on an EXCITED level
+//! (Nd 4F3/2 -> 4I11/2, Er 4S3/2 -> 4I13/2), the population is split into a "dark" part that has
+//! not yet emitted (D) and a "lit" rest. D solves the linear steady state M D = source, where M
+//! holds every process at the state's own pseudo-first-order rates (ground fractions, X_s, n_p,
+//! S and T of y) and photons remove D without feeding it. The fates are then the terminal and
+//! photon flows out of D: a photon into 4I11/2 is an `<Ion>_radiative` fate, and the
+//! nonradiative decay of the lit 4I11/2 afterwards is no second fate, so the fates still sum to
+//! 1. Consequences: for a cascade in which no exciton can emit twice, the radiative fates sum to
+//! the photon yield per exciton (photons / G); with multi-photon branches (4S3/2 -> 4I13/2 then
+//! 4I13/2 -> 4I15/2) they sum to the fraction of excitons that emitted AT LEAST one photon, which
+//! is below photons / G. When every line ends on the ground, D = y and the budget is the
+//! contract's expressions evaluated directly on y (bit for bit as before).
 void evaluate_observables(const RateModel& model, const Drive& drive, const double* y,
                           Observables& out);
 

@@ -40,6 +40,9 @@ struct Relaxation {
 //! Level scheme of one lanthanide ion (configs/ions/<Ion>.toml or inline in a [[dopant]]).
 struct LevelScheme {
     std::vector<std::string> ground;  //!< members of the ground multiplet, e.g. 7F6..7F0
+    //! Energy of each ground member [cm^-1] where the scheme gives it, NaN otherwise (used only
+    //! by the plausibility checks; the model needs only the names).
+    std::vector<double> ground_energy_cm1;
     std::vector<Level> levels;        //!< excited levels (the model's states)
     std::vector<EmissionLine> lines;
     std::vector<Relaxation> relaxations;
@@ -104,12 +107,38 @@ struct IonTransferParams {
     double rate = 0.0;  //!< k_s [s^-1] or k_cm3_s [cm^3 s^-1], see `bimolecular`
 };
 
+//! [physics] table: physics beyond the contract, each switched on by its own key (all off by
+//! default, so that a config without [physics] gives exactly the contract's equations).
+struct PhysicsOptions {
+    //! Ligand -> ion transfer with an energy-gap dependence: the spectral overlap of the ligand's
+    //! phosphorescence band, a Gaussian in energy with its maximum at E_T and FWHM
+    //! `tet_overlap_fwhm_eV`, with the accepting level (a line at E_a):
+    //!     kTET_eff = kTET_s exp(-(E_T - E_a)^2 / (2 sigma^2)),  sigma = FWHM / (2 sqrt(2 ln 2)),
+    //! so kTET_s is the rate at resonance; kSET is left as it is. Detailed balance uses kTET_eff.
+    bool energy_gap_law = false;
+    double tet_overlap_fwhm_eV = 0.30;  //!< [eV]
+    //! Degeneracy factors in detailed balance:
+    //!     kBT = kTET (N_L/N_s) (g_T g_0 / g_a) exp(-(E_T - E_a)/k_B T)
+    //! with g_T = 3 (triplet), g_0 = 2J+1 of the first ground-multiplet member, g_a = 2J+1 of the
+    //! accepting level (J read from the level names, e.g. 5D4 -> 9, 4F3/2 -> 4).
+    bool degeneracy = false;
+    //! After a pulse, the polarons recombine bimolecularly (n = p, Langevin):
+    //!     n_p(t) = n_p0 / (1 + k_L n_p0 t),  t from the end of the pulse,
+    //! instead of dropping to zero at once (the contract's n_p at J = 0).
+    bool polaron_decay = false;
+};
+
+//! 2J+1 of a spectroscopic level name ending in J ("5D4" -> 9, "4F3/2" -> 4, "2F7/2" -> 8);
+//! 0 when the name does not end in an integer or half-integer J after a letter.
+[[nodiscard]] double level_degeneracy(const std::string& name);
+
 //! Everything the rate equations need: the validated model part of a config.
 struct ModelParams {
     DeviceParams device;
     LigandParams ligand;
     std::vector<DopantParams> dopants;
     std::vector<IonTransferParams> transfers;
+    PhysicsOptions physics;
 };
 
 //! Copies every number of `from` into `to`, which must have the same structure (dopants, levels,

@@ -52,6 +52,17 @@ struct CompiledSpecies {
     double kLP_cm3_s = 0.0;
 };
 
+//! Energy-gap factor of ligand -> ion transfer, kTET_eff / kTET_s (PhysicsOptions::
+//! energy_gap_law): exp(-(E_T - E_a)^2 / (2 sigma^2)); exactly 1 when the option is off.
+[[nodiscard]] double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1,
+                                    double accepting_cm1);
+//! Degeneracy factor of detailed balance g_T g_0 / g_a (PhysicsOptions::degeneracy), g_T = 3.
+//! @throws std::invalid_argument when a level name carries no J.
+[[nodiscard]] double degeneracy_factor(const DopantParams& d);
+//! Polaron density a time t_s after the end of a pulse under bimolecular recombination of
+//! n = p with the Langevin constant k_L: dn/dt = -k_L n^2  =>  n(t) = n0 / (1 + k_L n0 t).
+[[nodiscard]] double polaron_density_after_pulse(double n0_cm3, double langevin_cm3_s, double t_s);
+
 //! Immutable compiled model. State layout: [S, T, species 0 levels..., species 1 levels...].
 class RateModel {
 public:

@@ -77,16 +77,18 @@ inline bool valid_ion_name(const std::string& s) {
 }
 
 //! Level names appear in key paths (dopant.0.quench_s.5D4), dataset names and "<Ion>:<level>".
+//! '/' is allowed for J = n/2 names (`2F5/2`); HDF5 names write it as '_' (spec section 6).
 inline bool valid_level_name(const std::string& s) {
     if (s.empty() || s.size() > 64) return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+' ||
-               c == '\'' || c == '(' || c == ')';
+               c == '\'' || c == '(' || c == ')' || c == '/';
     });
 }
 
 inline constexpr const char* kIonNameRule = "a name of letters, digits and '_', starting with a letter";
-inline constexpr const char* kLevelNameRule = "a name of letters, digits and _ - + ' ( )";
+inline constexpr const char* kLevelNameRule =
+    "a name of letters, digits and _ - + ' ( ) / (spectroscopic, e.g. 4F3/2)";
 
 
 //! One TOML file being read: its name for messages and the typed, range-checked accessors.
