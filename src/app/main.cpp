@@ -242,11 +242,11 @@ int run_command(const std::string& path, std::string output, bool resume, int th
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     if (MpiSession::rank() == 0) print_warnings(cfg);
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
-    relsim::app::check_output_path(output, force, resume);
     relsim::app::OutputClaim claim;  // checked and claimed before anything is computed
     if (MpiSession::rank() == 0) {
         try {
             claim = relsim::app::prepare_output(output, cfg, resume);
+            relsim::app::check_output_path(output, force, resume);  // format; --force
         } catch (const relsim::InputError& e) {
             if (MpiSession::size() == 1) throw;
             fmt::print(stderr, "error: {}\n", e.what());

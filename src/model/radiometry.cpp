@@ -46,6 +46,10 @@ double gauss_over_lambda(double c, double s, double lo, double hi) {
     return sum / (s * std::sqrt(2.0 * std::numbers::pi));
 }
 
+//! Gaussian sigma of a band [nm], at least 1e-6 nm: a narrower line (down to fwhm_nm = 5e-324)
+//! is a delta at every resolution these outputs have, and 1 / (2 s^2) must stay finite.
+double sigma_nm(const BandShape& band) { return std::max(band.fwhm_nm * kFwhmToSigma, 1.0e-6); }
+
 double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
 
 }  // namespace
@@ -72,7 +76,7 @@ RadiometryWeights::RadiometryWeights(std::vector<BandShape> bands, std::vector<N
                                         " needs a finite positive centre and FWHM");
         }
         const double c = band.centre_nm;
-        const double s = band.fwhm_nm * kFwhmToSigma;
+        const double s = sigma_nm(band);
         inv_lambda_all_[b] = gauss_over_lambda(c, s, 0.0, c + kSupportSigmas * s);
         inv_lambda_visible_[b] = gauss_over_lambda(c, s, kVisibleFromNm, kVisibleToNm);
         for (std::size_t w = 0; w < windows_.size(); ++w) {
@@ -85,7 +89,7 @@ RadiometryWeights::RadiometryWeights(std::vector<BandShape> bands, std::vector<N
 double RadiometryWeights::spectral_exitance(const double* flux, double l) const {
     double sum = 0.0;
     for (std::size_t b = 0; b < bands_.size(); ++b) {
-        const double s = bands_[b].fwhm_nm * kFwhmToSigma;
+        const double s = sigma_nm(bands_[b]);
         const double u = l - bands_[b].centre_nm;
         if (std::abs(u) > 40.0 * s) continue;
         sum += flux[b] * std::exp(-u * u / (2.0 * s * s)) / (s * std::sqrt(2.0 * std::numbers::pi));
@@ -127,7 +131,7 @@ Radiometry RadiometryWeights::evaluate(const double* flux) const {
     }
     double fwhm = 0.0;
     for (const BandShape& band : bands_) {
-        if (band.centre_nm == best_l) fwhm = std::max(fwhm, band.fwhm_nm);
+        if (band.centre_nm == best_l) fwhm = std::max(fwhm, sigma_nm(band) / kFwhmToSigma);
     }
     const double inv_phi = 2.0 / (1.0 + std::sqrt(5.0));
     double a = std::max(best_l - fwhm, 1e-6), e = best_l + fwhm;
