@@ -142,13 +142,15 @@ def output_onto_inputs(c):
              ("a folder with a trailing slash", str(c.work / "adir") + "/", "names a folder"),
              ("a device node", "/dev/null", "is a character device"),
              ("a FIFO", fifo, "is a FIFO"),
-             ("a file in a missing folder", c.work / "nope" / "x.h5", "does not exist")]
+             ("a file in a missing folder", c.work / "nope" / "x.h5", "does not exist"),
+             ("a name whose .partial is a folder", c.work / "pdir.h5", "pdir.h5.partial' is a folder")]
+    (c.work / "pdir.h5.partial").mkdir()
     for what, out, msg in cases:
         r = c.relsim("run", cfg, "-o", out, "--quiet")
         c.check(r.returncode == 2 and msg in r.stderr and "-o" in r.stderr and r.elapsed < 5,
                 f"-o {what}: exit 2 before computing ({r.elapsed:.2f} s)", r.stderr)
     c.check(all(sha(p) == h for p, h in sums.items()), "the config and the ion file are unchanged")
-    junk = [p.name for p in c.work.iterdir() if ".partial" in p.name or p.suffix == ".lock"]
+    junk = [p.name for p in c.work.iterdir() if (".partial" in p.name and p.is_file()) or p.suffix == ".lock"]
     c.check(junk == [], "no .partial or lock file left", str(junk))
 
 
