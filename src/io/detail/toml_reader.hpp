@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -364,6 +365,7 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
     line = 1;
     line_start = 0;
     int depth = 0;
+    std::vector<char> open;  // the '[' and '{' not yet closed, innermost last
     int parts = 0;         // parts of the dotted chain being read
     bool after_dot = false;  // the chain ended in '.', waiting for its next part
     bool in_segment = false; // inside a bare-key-like run
@@ -456,7 +458,26 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
             parts = 0;
             after_dot = false;
         }
+        if (c == '[' || c == '{' || (c == ',' && !open.empty() && open.back() == '{')) {
+            // Where a key must follow (a table header, an inline table), toml++ 3.3 asserts
+            // (debug) instead of reporting a missing key: check it here.
+            const bool header = c == '[' && open.empty() &&
+                                text.find_first_not_of(" \t", line_start) == i;
+            if (header || c != '[') {
+                std::size_t j = i + 1;
+                if (header && j < n && text[j] == '[') ++j;
+                while (j < n && (text[j] == ' ' || text[j] == '\t')) ++j;
+                const auto k = j < n ? static_cast<unsigned char>(text[j]) : '\n';
+                const bool key_start = std::isalnum(k) || k == '_' || k == '-' || k == '"' || k == '\'';
+                const bool left_to_toml = k == '\n' || k == '\r' || k == '#' || (c == '{' && k == '}');
+                if (!key_start && !left_to_toml) {
+                    fail_at(j, header ? "a table header without a key name" : "a key is expected in the inline table",
+                            "a bare key (letters, digits, _ and -) or a quoted key");
+                }
+            }
+        }
         if (c == '[' || c == '{') {
+            open.push_back(c);
             if (++depth > kMaxTomlNesting) {
                 fail_at(i, fmt::format("arrays or inline tables nested more than {} deep",
                                        kMaxTomlNesting),
@@ -464,6 +485,7 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
             }
         } else if ((c == ']' || c == '}') && depth > 0) {
             --depth;
+            open.pop_back();
         }
         ++i;
     }
