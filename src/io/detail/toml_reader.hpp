@@ -469,7 +469,9 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
                 while (j < n && (text[j] == ' ' || text[j] == '\t')) ++j;
                 const auto k = j < n ? static_cast<unsigned char>(text[j]) : '\n';
                 const bool key_start = std::isalnum(k) || k == '_' || k == '-' || k == '"' || k == '\'';
-                const bool left_to_toml = k == '\n' || k == '\r' || k == '#' || (c == '{' && k == '}');
+                // (Inline tables are one line in TOML 1.0: a newline or comment here is an error
+                // too; `{}` is an empty table.)
+                const bool left_to_toml = c == '{' && k == '}';
                 if (!key_start && !left_to_toml) {
                     fail_at(j, header ? "a table header without a key name" : "a key is expected in the inline table",
                             "a bare key (letters, digits, _ and -) or a quoted key");
