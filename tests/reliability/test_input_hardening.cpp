@@ -98,6 +98,8 @@ TEST_CASE("prevalidate_toml: located errors for bad UTF-8, NUL, non-ASCII keys, 
         {"a = 1\n  [[ ]]\n", 2, 6, "a table header without a key name"},
         {"[# comment\n", 1, 2, "a table header without a key name"},  // toml++ assertion
         {"x = {\n", 1, 6, "a key is expected in the inline table"},
+        {"i=[}", 1, 4, "'}' where an array value is expected"},  // toml++ assertion
+        {"x = [1,\n  # c\n  }\n", 3, 3, "'}' where an array value is expected"},
         {"x = { a = 1, , b = 2 }\n", 1, 14, "a key is expected in the inline table"},
     };
     for (const Bad& b : cases) {

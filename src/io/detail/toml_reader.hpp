@@ -478,6 +478,31 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
                 }
             }
         }
+        const bool array_open = c == '[' && !(open.empty() && text.find_first_not_of(" \t", line_start) == i);
+        if (array_open || (c == ',' && !open.empty() && open.back() == '[')) {
+            // A '}' where an array value is expected trips toml++ 3.3's assertion
+            // `!is_value_terminator(*cp)` (i=[} , x=[1,}): refuse it here.
+            std::size_t j = i + 1;
+            int extra_lines = 0;
+            std::size_t j_line_start = line_start;
+            while (j < n) {
+                if (text[j] == '#') {
+                    while (j < n && text[j] != '\n') ++j;
+                } else if (text[j] == '\n') {
+                    ++extra_lines;
+                    j_line_start = ++j;
+                } else if (text[j] == ' ' || text[j] == '\t' || text[j] == '\r') {
+                    ++j;
+                } else {
+                    break;
+                }
+            }
+            if (j < n && text[j] == '}') {
+                line += extra_lines;
+                line_start = j_line_start;
+                fail_at(j, "'}' where an array value is expected", "a value, or ']' to close the array");
+            }
+        }
         if (c == '[' || c == '{') {
             open.push_back(c);
             if (++depth > kMaxTomlNesting) {
