@@ -111,7 +111,7 @@ OutputClaim prepare_output(const std::string& output, const io::RunConfig& cfg, 
             }
         }
     }
-    if (resume && ::stat(partial.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (::stat(partial.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
         refuse(fmt::format("'{}' is {}", partial, kind_of(st.st_mode)), "a regular file");
     }
 

@@ -89,7 +89,18 @@ TEST_CASE("prevalidate_toml: located errors for bad UTF-8, NUL, non-ASCII keys, 
         {"a = \"\xE2\x82", 1, 6, "truncated UTF-8"},
         {std::string("a = 1\nb = \"x\0y\"\n", 15), 2, 7, "NUL byte"},
         {"x = " + std::string(33, '[') + std::string(33, ']') + "\n", 1, 37, "nested more than 32 deep"},
-        {"x = " + std::string(33, '{'), 1, 37, "nested more than 32 deep"},
+        {"x = " + [] {
+             std::string t;
+             for (int i = 0; i < 33; ++i) t += "{a=";
+             return t;
+         }(), 1, 101, "nested more than 32 deep"},
+        {"[,ignad]\n", 1, 2, "a table header without a key name"},  // toml++ debug assertion
+        {"a = 1\n  [[ ]]\n", 2, 6, "a table header without a key name"},
+        {"[# comment\n", 1, 2, "a table header without a key name"},  // toml++ assertion
+        {"x = {\n", 1, 6, "a key is expected in the inline table"},
+        {"i=[}", 1, 4, "'}' where an array value is expected"},  // toml++ assertion
+        {"x = [1,\n  # c\n  }\n", 3, 3, "'}' where an array value is expected"},
+        {"x = { a = 1, , b = 2 }\n", 1, 14, "a key is expected in the inline table"},
     };
     for (const Bad& b : cases) {
         INFO(b.says);

@@ -142,13 +142,15 @@ def output_onto_inputs(c):
              ("a folder with a trailing slash", str(c.work / "adir") + "/", "names a folder"),
              ("a device node", "/dev/null", "is a character device"),
              ("a FIFO", fifo, "is a FIFO"),
-             ("a file in a missing folder", c.work / "nope" / "x.h5", "does not exist")]
+             ("a file in a missing folder", c.work / "nope" / "x.h5", "does not exist"),
+             ("a name whose .partial is a folder", c.work / "pdir.h5", "pdir.h5.partial' is a folder")]
+    (c.work / "pdir.h5.partial").mkdir()
     for what, out, msg in cases:
         r = c.relsim("run", cfg, "-o", out, "--quiet")
         c.check(r.returncode == 2 and msg in r.stderr and "-o" in r.stderr and r.elapsed < 5,
                 f"-o {what}: exit 2 before computing ({r.elapsed:.2f} s)", r.stderr)
     c.check(all(sha(p) == h for p, h in sums.items()), "the config and the ion file are unchanged")
-    junk = [p.name for p in c.work.iterdir() if ".partial" in p.name or p.suffix == ".lock"]
+    junk = [p.name for p in c.work.iterdir() if (".partial" in p.name and p.is_file()) or p.suffix == ".lock"]
     c.check(junk == [], "no .partial or lock file left", str(junk))
 
 
@@ -228,20 +230,28 @@ def disk_full_then_resume(c):
 
 
 def kill9_random(c):
-    cfg, ref = c.reference(MEDIUM, extra=("--block-points", "200"))
+    cfg, ref = c.reference(sweep(50, 200), extra=("--block-points", "200"))  # 10 000 points
     t0 = time.monotonic()
     c.relsim("run", cfg, "-o", c.work / "timing.h5", "--quiet", "--block-points", "200")
     span = time.monotonic() - t0
     rng = random.Random(14)
-    delays = [0.0, 0.001, 0.003, 0.006] + [rng.uniform(0, 1.2 * span) for _ in range(6)]
+    # Kills timed from the start (they land before or while the file is created), then kills
+    # timed from the moment the .partial appears (they land in the sweep or after it).
+    delays = [("start", d) for d in (0.0, 0.001, 0.003, 0.006)] + [("creating", 0.0)] * 2 + \
+             [("partial", rng.uniform(0, 0.7 * span)) for _ in range(6)]
     out = c.work / "k.h5"
     partial = pathlib.Path(str(out) + ".partial")
-    states = {"finished": 0, "resumed": 0, "nothing": 0}
-    for d in delays:
+    creating = pathlib.Path(str(partial) + ".creating")
+    states = {"finished": 0, "resumed": 0, "nothing": 0, "creating_left": 0}
+    for mode, d in delays:
         for p in out.parent.glob("k.h5*"):
             p.unlink()
         p = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(out), "--quiet", "--block-points", "200"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while mode == "partial" and not partial.exists() and p.poll() is None:
+            time.sleep(0.001)
+        while mode == "creating" and not (creating.exists() or partial.exists()) and p.poll() is None:
+            pass  # as soon as the file is being created
         time.sleep(d)
         p.kill()
         p.wait()
@@ -255,6 +265,7 @@ def kill9_random(c):
             c.check(r.returncode == 0, f"kill at {d:.3f} s: --resume completes", r.stderr)
         else:
             states["nothing"] += 1  # killed before or while creating: no .partial
+            states["creating_left"] += creating.exists()
             r = c.relsim("run", cfg, "-o", out, "--quiet", "--block-points", "200")
             c.check(r.returncode == 0, f"kill at {d:.3f} s (no .partial): a new run completes", r.stderr)
         if out.exists():

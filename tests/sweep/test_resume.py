@@ -42,6 +42,11 @@ def main():
         shutil.rmtree(cut, ignore_errors=True)
         p = subprocess.Popen([a.relsim, "run", str(cfg), "-o", str(cut)] + common,
                              stdout=subprocess.DEVNULL)
+        # The .partial appears once the file is fully created (it is built under a temporary
+        # name; a kill before that leaves no .partial: tests/reliability kill9_random).
+        t0 = time.monotonic()
+        while not partial.exists() and p.poll() is None and time.monotonic() - t0 < 30:
+            time.sleep(0.002)
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()

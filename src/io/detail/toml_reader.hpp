@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -366,6 +367,7 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
     line = 1;
     line_start = 0;
     int depth = 0;
+    std::vector<char> open;  // the '[' and '{' not yet closed, innermost last
     int parts = 0;         // parts of the dotted chain being read
     bool after_dot = false;  // the chain ended in '.', waiting for its next part
     bool in_segment = false; // inside a bare-key-like run
@@ -458,7 +460,53 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
             parts = 0;
             after_dot = false;
         }
+        if (c == '[' || c == '{' || (c == ',' && !open.empty() && open.back() == '{')) {
+            // Where a key must follow (a table header, an inline table), toml++ 3.3 asserts
+            // (debug) instead of reporting a missing key: check it here.
+            const bool header = c == '[' && open.empty() &&
+                                text.find_first_not_of(" \t", line_start) == i;
+            if (header || c != '[') {
+                std::size_t j = i + 1;
+                if (header && j < n && text[j] == '[') ++j;
+                while (j < n && (text[j] == ' ' || text[j] == '\t')) ++j;
+                const auto k = j < n ? static_cast<unsigned char>(text[j]) : '\n';
+                const bool key_start = std::isalnum(k) || k == '_' || k == '-' || k == '"' || k == '\'';
+                // (Inline tables are one line in TOML 1.0: a newline or comment here is an error
+                // too; `{}` is an empty table.)
+                const bool left_to_toml = c == '{' && k == '}';
+                if (!key_start && !left_to_toml) {
+                    fail_at(j, header ? "a table header without a key name" : "a key is expected in the inline table",
+                            "a bare key (letters, digits, _ and -) or a quoted key");
+                }
+            }
+        }
+        const bool array_open = c == '[' && !(open.empty() && text.find_first_not_of(" \t", line_start) == i);
+        if (array_open || (c == ',' && !open.empty() && open.back() == '[')) {
+            // A '}' where an array value is expected trips toml++ 3.3's assertion
+            // `!is_value_terminator(*cp)` (i=[} , x=[1,}): refuse it here.
+            std::size_t j = i + 1;
+            int extra_lines = 0;
+            std::size_t j_line_start = line_start;
+            while (j < n) {
+                if (text[j] == '#') {
+                    while (j < n && text[j] != '\n') ++j;
+                } else if (text[j] == '\n') {
+                    ++extra_lines;
+                    j_line_start = ++j;
+                } else if (text[j] == ' ' || text[j] == '\t' || text[j] == '\r') {
+                    ++j;
+                } else {
+                    break;
+                }
+            }
+            if (j < n && text[j] == '}') {
+                line += extra_lines;
+                line_start = j_line_start;
+                fail_at(j, "'}' where an array value is expected", "a value, or ']' to close the array");
+            }
+        }
         if (c == '[' || c == '{') {
+            open.push_back(c);
             if (++depth > kMaxTomlNesting) {
                 fail_at(i, fmt::format("arrays or inline tables nested more than {} deep",
                                        kMaxTomlNesting),
@@ -466,6 +514,7 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
             }
         } else if ((c == ']' || c == '}') && depth > 0) {
             --depth;
+            open.pop_back();
         }
         ++i;
     }
