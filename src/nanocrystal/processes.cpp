@@ -245,8 +245,15 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
 double pair_channel_rate(const NcSystem& sys, const PairChannel& c, std::size_t i, std::size_t j) {
     const Ion& a = sys.geo.ions[i];
     const Ion& b = sys.geo.ions[j];
+    if (!sys.geo.periodic) {
+        // Cheap rejection of far pairs; the margin makes it a superset of the table's test.
+        const double dx = b.x_nm - a.x_nm, dy = b.y_nm - a.y_nm, dz = b.z_nm - a.z_nm;
+        if (dx * dx + dy * dy + dz * dz > c.reach_nm * c.reach_nm * (1.0 + 1e-6)) return 0.0;
+    }
     const double pa[3] = {a.x_nm, a.y_nm, a.z_nm}, pb[3] = {b.x_nm, b.y_nm, b.z_nm};
-    const double k = pair_rate_s(c.law, distance_nm(sys.geo, pa, pb));
+    const double r = distance_nm(sys.geo, pa, pb);
+    if (r > c.reach_nm) return 0.0;
+    const double k = pair_rate_s(c.law, r);
     return k >= c.floor_s && k > 0.0 ? k : 0.0;
 }
 
@@ -257,6 +264,19 @@ double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std:
     const double pa[3] = {a.x_nm, a.y_nm, a.z_nm}, pb[3] = {b.x_nm, b.y_nm, b.z_nm};
     const double k = pair_rate_s(c.law, distance_nm(sys.geo, pa, pb));
     return k >= c.floor_s && k > 0.0 ? k : 0.0;
+}
+
+DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand, std::size_t ion) {
+    const SpeciesTable& t = model.species[static_cast<std::size_t>(sys.geo.ions[ion].species)];
+    if (t.kTET0_s <= 0.0 && t.kSET0_s <= 0.0) return {};
+    const LigandSite& l = sys.geo.ligands[ligand];
+    const Ion& a = sys.geo.ions[ion];
+    const double pl[3] = {l.x_nm, l.y_nm, l.z_nm}, pa[3] = {a.x_nm, a.y_nm, a.z_nm};
+    const double r = distance_nm(sys.geo, pl, pa);
+    const double kT = dexter_rate_s(t.kTET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
+    const double kS = dexter_rate_s(t.kSET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
+    if ((kT > 0.0 && kT >= sys.dexter_floor_T) || (kS > 0.0 && kS >= sys.dexter_floor_S)) return {kT, kS};
+    return {};
 }
 
 std::size_t NcSystem::bytes() const {
@@ -315,6 +335,8 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
     {
         const double floorT = rate_floor(frac, model.kT_total());
         const double floorS = rate_floor(frac, model.kS_total());
+        sys.dexter_floor_T = floorT;
+        sys.dexter_floor_S = floorS;
         std::vector<Point> lig;
         for (const LigandSite& l : g.ligands) lig.push_back({{l.x_nm, l.y_nm, l.z_nm}});
         std::vector<std::vector<std::pair<std::uint32_t, double>>> rowsT(g.ligands.size());
@@ -383,9 +405,10 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
         const double decay = model.species[ds].level_rate_s[static_cast<std::size_t>(c.donor_level)];
         c.floor_s = rate_floor(frac, decay);
         const double reach = law_reach_nm(c.law, c.floor_s);
-        std::vector<std::vector<std::pair<std::uint32_t, double>>> rows(n_ions);
+        c.reach_nm = std::isfinite(reach) ? reach * (1.0 + 1e-9) + 1e-12 : inf;
         std::vector<double> dropped(by_species[ds].size(), 0.0);
         const bool same = ds == as;
+        std::vector<std::vector<std::pair<std::uint32_t, double>>> rows(n_ions);
         enumerate_pairs(g, by_species[ds], by_species[as], same, reach,
                         [&](std::size_t a, std::size_t b, double) {
             const std::uint32_t i = index_of[ds][a], j = index_of[as][b];

@@ -109,6 +109,9 @@ struct PairChannel {
     Csr reverse;       //!< rows: acceptor ions; partners: donor ions (same rates)
     PairLaw law;
     double floor_s = 0.0;
+    //! Pairs farther than this were never candidates of the table (the law is below floor_s
+    //! there); pair_channel_rate() tests it first, which spares the exp / pow of far pairs.
+    double reach_nm = 0.0;
 };
 
 //! Annihilation / upconversion of two excited ions, rates on the fly (kmc only).
@@ -136,6 +139,7 @@ struct NcSystem {
     //! Per species: the pair channels whose acceptor is that species.
     std::vector<std::vector<int>> acceptor_channels;
     double max_dropped_fraction = 0.0;
+    double dexter_floor_T = 0.0, dexter_floor_S = 0.0;  //!< the table's keep thresholds
     [[nodiscard]] std::size_t num_ions() const { return geo.ions.size(); }
     [[nodiscard]] std::size_t num_ligands() const { return geo.ligands.size(); }
     [[nodiscard]] double ion_rate(std::size_t i, int level) const {
@@ -154,6 +158,12 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
 //! pair is not in the table: beyond the cutoff or below the floor). Same arithmetic as the
 //! table, so incremental updates cancel exactly.
 double pair_channel_rate(const NcSystem& sys, const PairChannel& c, std::size_t i, std::size_t j);
+//! Dexter pair (triplet, singlet) rates of ligand l and ion i as the table holds them (both 0
+//! when the pair is not in the table).
+struct DexterPair {
+    double kT = 0.0, kS = 0.0;
+};
+DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand, std::size_t ion);
 double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std::size_t i,
                          std::size_t j);
 

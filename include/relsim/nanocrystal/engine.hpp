@@ -82,6 +82,10 @@ struct EnsembleOptions {
     std::size_t first_nc = 0;
     std::size_t nc_count = 0;
     double radial_bin_nm = 0.5;  //!< width of the radial-profile bins (sphere)
+    //! kmc, benchmarks only: select events by the plain-loop Gillespie method (every step
+    //! recomputes every excited entity's rate from its pair rows and scans them linearly)
+    //! instead of the sum tree with cached rates. Same physics, same statistics.
+    bool kmc_plain_loop_baseline = false;
 };
 
 //! An ensemble mean with its standard error over NCs (sample standard deviation / sqrt(n)).
