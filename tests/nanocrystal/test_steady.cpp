@@ -308,3 +308,42 @@ TEST_CASE("ensembles are bit-identical for 1 and 2 threads", "[nanocrystal][stea
         }
     }
 }
+
+TEST_CASE("EL pulse: the linear response reaches the steady state; kmc follows it", "[nanocrystal][steady]") {
+    NanocrystalSpec s;
+    model::ModelParams p;
+    low_excitation_sphere(s, p);
+    s.count = 200;
+    PulseSpec pulse;
+    pulse.pulse_current_density_mA_cm2 = p.device.current_density_mA_cm2;
+    pulse.pulse_on_s = 1.0e-3;  // 100 ion lifetimes, 10 bare-ligand triplet lifetimes
+    pulse.off_s = 1.0e-3;
+    pulse.points = 10;  // 1e-4 s bins
+    s.engine = Engine::linear;
+    const PulseResult lin = solve_el_pulse(s, p, pulse);
+    const SteadyStateResult st = solve_el_steady_state_linear(s, p);
+    const double plateau = st.generation_per_nc_s * st.photons_per_exciton.mean;
+    const std::size_t on_end = static_cast<std::size_t>(pulse.points);
+    REQUIRE(lin.time_s[on_end] == Approx(pulse.pulse_on_s));
+    CHECK(lin.photon_rate_per_nc_s[0] == 0.0);
+    // The slowest mode is the ligand triplet without a near ion, k >= kT_total = 1e4 s^-1:
+    // after 1 ms the gap to the steady state is below e^-10 ~ 5e-5.
+    CHECK(lin.photon_rate_per_nc_s[on_end] == Approx(plateau).epsilon(1e-4));
+    CHECK(lin.photon_rate_per_nc_s.back() < 1e-4 * plateau);
+    s.engine = Engine::kmc;
+    const PulseResult kmc = solve_el_pulse(s, p, pulse);
+    // Mean of the kmc bins over the second half of the pulse against the plateau. Neighbouring
+    // bins share excitations (correlation time <= 1e-4 s, one bin), which at most doubles the
+    // variance of the mean of the bins: the standard error below is inflated by sqrt(3).
+    double sum = 0.0, var = 0.0;
+    int bins = 0;
+    for (std::size_t k = on_end / 2 + 1; k <= on_end; ++k) {
+        sum += kmc.photon_rate_per_nc_s[k];
+        var += kmc.photon_rate_per_nc_stderr_s[k] * kmc.photon_rate_per_nc_stderr_s[k];
+        ++bins;
+    }
+    const double mean = sum / bins, se = std::sqrt(var * 3.0) / bins;
+    std::printf("EL pulse plateau: kmc %.1f +- %.1f photons/s per NC, linear %.1f, steady %.1f\n", mean, se,
+                lin.photon_rate_per_nc_s[on_end], plateau);
+    CHECK(std::abs(mean - plateau) < 4.0 * se);
+}
