@@ -275,7 +275,9 @@ DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t liga
     const double r = distance_nm(sys.geo, pl, pa);
     const double kT = dexter_rate_s(t.kTET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
     const double kS = dexter_rate_s(t.kSET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
-    if ((kT > 0.0 && kT >= sys.dexter_floor_T) || (kS > 0.0 && kS >= sys.dexter_floor_S)) return {kT, kS};
+    if ((kT > 0.0 && kT >= sys.dexter_floor_T[ligand]) || (kS > 0.0 && kS >= sys.dexter_floor_S[ligand])) {
+        return {kT, kS};
+    }
     return {};
 }
 
@@ -335,8 +337,6 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
     {
         const double floorT = rate_floor(frac, model.kT_total());
         const double floorS = rate_floor(frac, model.kS_total());
-        sys.dexter_floor_T = floorT;
-        sys.dexter_floor_S = floorS;
         std::vector<Point> lig;
         for (const LigandSite& l : g.ligands) lig.push_back({{l.x_nm, l.y_nm, l.z_nm}});
         std::vector<std::vector<std::pair<std::uint32_t, double>>> rowsT(g.ligands.size());
@@ -362,13 +362,37 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
                 }
             });
         }
+        // Second pass: the floor relative to each ligand's total decay rate with its transfers
+        // (a dropped pair fires before the exciton leaves with probability <= fraction).
+        sys.dexter_floor_T.assign(g.ligands.size(), 0.0);
+        sys.dexter_floor_S.assign(g.ligands.size(), 0.0);
         for (std::size_t l = 0; l < g.ligands.size(); ++l) {
-            if (model.kT_total() > 0.0) {
-                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, droppedT[l] / model.kT_total());
+            double KT = 0.0, KS = 0.0;
+            for (std::size_t m = 0; m < rowsT[l].size(); ++m) {
+                KT += rowsT[l][m].second;
+                KS += rowsS[l][m];
             }
-            for (double k : rowsS[l]) {
-                sys.dexter_singlet_rate.push_back(k);
+            const double fT = rate_floor(frac, model.kT_total() + KT);
+            const double fS = rate_floor(frac, model.kS_total() + KS);
+            sys.dexter_floor_T[l] = fT;
+            sys.dexter_floor_S[l] = fS;
+            std::vector<std::pair<std::uint32_t, double>> keepT;
+            std::vector<double> keepS;
+            for (std::size_t m = 0; m < rowsT[l].size(); ++m) {
+                const double kT = rowsT[l][m].second, kS = rowsS[l][m];
+                if ((kT > 0.0 && kT >= fT) || (kS > 0.0 && kS >= fS)) {
+                    keepT.push_back(rowsT[l][m]);
+                    keepS.push_back(kS);
+                } else {
+                    droppedT[l] += kT;
+                }
             }
+            rowsT[l] = std::move(keepT);
+            rowsS[l] = std::move(keepS);
+            if (model.kT_total() + KT > 0.0) {
+                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, droppedT[l] / (model.kT_total() + KT));
+            }
+            for (double k : rowsS[l]) sys.dexter_singlet_rate.push_back(k);
         }
         sys.dexter = make_csr(rowsT);
         sys.dexter_singlet_prefix.resize(sys.dexter_singlet_rate.size());

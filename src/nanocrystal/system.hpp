@@ -139,7 +139,9 @@ struct NcSystem {
     //! Per species: the pair channels whose acceptor is that species.
     std::vector<std::vector<int>> acceptor_channels;
     double max_dropped_fraction = 0.0;
-    double dexter_floor_T = 0.0, dexter_floor_S = 0.0;  //!< the table's keep thresholds
+    //! The Dexter table's keep thresholds per ligand: fraction x (the ligand exciton's total
+    //! decay rate, its transfers included), triplet and singlet.
+    std::vector<double> dexter_floor_T, dexter_floor_S;
     [[nodiscard]] std::size_t num_ions() const { return geo.ions.size(); }
     [[nodiscard]] std::size_t num_ligands() const { return geo.ligands.size(); }
     [[nodiscard]] double ion_rate(std::size_t i, int level) const {
