@@ -254,7 +254,7 @@ double pair_channel_rate(const NcSystem& sys, const PairChannel& c, std::size_t 
     const double r = distance_nm(sys.geo, pa, pb);
     if (r > c.reach_nm) return 0.0;
     const double k = pair_rate_s(c.law, r);
-    return k >= c.floor_s && k > 0.0 ? k : 0.0;
+    return k >= c.floor_of(i) && k > 0.0 ? k : 0.0;
 }
 
 double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std::size_t i,
@@ -439,10 +439,35 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
             const double k = pair_channel_rate(sys, c, i, j);
             if (k > 0.0) rows[i].push_back({j, k});
         });
+        // Migration: the floor relative to the donor's whole out-rate. A dropped pair moves the
+        // excitation to another ion like itself with probability <= fraction per hop, so the
+        // walk changes by that fraction; the excitation's decay does not.
+        const bool migration = ds == as && c.acceptor_level == c.donor_level && c.donor_to < 0;
+        if (migration && frac > 0.0) {
+            c.donor_floor_s.assign(n_ions, c.floor_s);
+            for (std::size_t i = 0; i < n_ions; ++i) {
+                if (rows[i].empty()) continue;
+                double total = 0.0;
+                for (const auto& e : rows[i]) total += e.second;
+                const double fl = rate_floor(frac, decay + total);
+                c.donor_floor_s[i] = fl;
+                std::vector<std::pair<std::uint32_t, double>> keep;
+                double lost = 0.0;
+                for (const auto& e : rows[i]) {
+                    if (e.second >= fl) {
+                        keep.push_back(e);
+                    } else {
+                        lost += e.second;
+                    }
+                }
+                rows[i] = std::move(keep);
+                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, lost / (decay + total));
+            }
+        }
         c.forward = make_csr(rows);
         c.reverse = transpose(c.forward, n_ions, [](std::uint32_t) { return 1.0; });
         // Dropped rate of the first donors (a bounded sample, O(N) each): what the floor costs.
-        if (frac > 0.0 && decay > 0.0 && !std::isfinite(law_reach_nm(c.law, 0.0)) ) {
+        if (!migration && frac > 0.0 && decay > 0.0 && !std::isfinite(law_reach_nm(c.law, 0.0))) {
             const std::size_t sample = std::min<std::size_t>(by_species[ds].size(), 16);
             for (std::size_t a = 0; a < sample; ++a) {
                 double lost = 0.0;

@@ -112,6 +112,14 @@ struct PairChannel {
     //! Pairs farther than this were never candidates of the table (the law is below floor_s
     //! there); pair_channel_rate() tests it first, which spares the exp / pow of far pairs.
     double reach_nm = 0.0;
+    //! Migration channels (the excitation moves to an ion of its own species and level): the
+    //! floor per donor ion, fraction x (level decay + the donor's migration row total); empty
+    //! for other channels, whose floor is floor_s (relative to the level's own decay, so that
+    //! the dropped tail of a quenching transfer stays small against the lifetime).
+    std::vector<double> donor_floor_s;
+    [[nodiscard]] double floor_of(std::size_t donor) const {
+        return donor_floor_s.empty() ? floor_s : donor_floor_s[donor];
+    }
 };
 
 //! Annihilation / upconversion of two excited ions, rates on the fly (kmc only).
