@@ -7,9 +7,10 @@
    disorder standard error > 0, bit-identical files for 1 and 2 threads, and
    /microscopic/meanfield_config: `relsim run` runs it as is and reproduces the microscopic EQE
    and CIE x to the stated tolerance (relative 1e-3; docs/microscopic.md).
-2. PL decay of isolated Tb (data/small_decay.toml, J = 0): exactly exp(-(A + Q) t), pl_yield
+2. EL pulse: a long pulse ends at the steady state, the decay time is 1/(A + Q).
+3. PL decay of isolated Tb (data/small_decay.toml, J = 0): exactly exp(-(A + Q) t), pl_yield
    the trapezoid integral of the photon rate.
-3. Bad input of issue 9: exit 2, the message names file:line and key, and nothing is written.
+4. Bad input of issue 9: exit 2, the message names file:line and key, and nothing is written.
 
     test_nc_cli.py --relsim build/bin/relsim --workdir DIR
 """
@@ -99,6 +100,29 @@ def el_sweep(relsim: str, work: Path) -> None:
           "relsim check prints the resolved nanocrystal parameters")
 
 
+def pulse(relsim: str, work: Path) -> None:
+    """EL pulse (linear engine) of the x = 0, R = 1.6 nm NC: a 20 ms (12 lifetime) pulse ends at
+    the steady state, and the emission then decays as exp(-(A + Q) t) (uniform quenching)."""
+    text = (HERE / "data" / "small_el_sweep.toml").read_text().split("[sweep]")[0]
+    cfg = work / "pulse.toml"
+    cfg.write_text(text + "\n[transient]\npulse_current_density_mA_cm2 = 1.0\npulse_on_s = 2.0e-2\n"
+                   "off_s = 1.0e-2\npoints = 200\n")
+    r = run(relsim, "run", str(cfg), "-o", str(work / "pulse.h5"), "-q")
+    check(r.returncode == 0, f"EL pulse runs ({r.stderr[-300:]})")
+    if r.returncode:
+        return
+    with h5py.File(work / "pulse.h5") as f:
+        t = f["transient/time_s"][...]
+        y = f["transient/photon_rate"][...]
+        on = int(np.argmin(np.abs(t - 2.0e-2)))
+        steady = float(f["results/photon_rate/total"][...])
+        check(abs(y[on] / steady - 1) < 1e-4, f"pulse end = steady state: {y[on]:.6g} vs {steady:.6g}")
+        tau = 1.0 / (A_5D4 + Q_5D4)
+        d = float(f["transient/decay_time_s"][...])
+        check(abs(d / tau - 1) < 2e-3, f"decay time {d:.6g} s = 1/(A + Q) = {tau:.6g} s")
+        check(int(f["transient/status"][...]) == 0, "transient status 0")
+
+
 def decay(relsim: str, work: Path) -> None:
     cfg = HERE / "data" / "small_decay.toml"
     r = run(relsim, "run", str(cfg), "-o", str(work / "decay.h5"), "-q")
@@ -164,6 +188,7 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     el_sweep(a.relsim, work)
+    pulse(a.relsim, work)
     decay(a.relsim, work)
     bad_input(a.relsim, work)
     print(f"{len(failures)} failure(s)")
