@@ -34,6 +34,10 @@ RUNS = {
     "colour_series.h5": "small_colour_series.toml",
     "sweep_map.h5": "small_sweep_map.toml",
     "transient.h5": "small_transient.toml",
+    "micro_eu_series.h5": "small_micro_eu_series.toml",
+    "micro_eu_decay.h5": "small_micro_eu_decay.toml",
+    "micro_inert_shell.h5": "small_micro_inert_shell.toml",
+    "micro_active_shell.h5": "small_micro_active_shell.toml",
 }
 
 # figure -> notebook that writes it
@@ -45,6 +49,10 @@ FIGURES = {
     "03_eqe_map.png": "03_sweep_maps.ipynb",
     "03_eqe_cuts.png": "03_sweep_maps.ipynb",
     "04_transient.png": "04_transient.ipynb",
+    "05_radial_profiles.png": "05_microscopic.ipynb",
+    "05_eqe_colour_vs_eu.png": "05_microscopic.ipynb",
+    "05_shell_series.png": "05_microscopic.ipynb",
+    "05_decays.png": "05_microscopic.ipynb",
 }
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
