@@ -227,7 +227,7 @@ SteadyStateResult solve_el_steady_state_kmc(const NanocrystalSpec& spec, const m
     const RadialBins bins(spec.radius_nm, options.radial_bin_nm, spec.shape == Shape::periodic_box);
     auto r = run_ensemble<NcSteady>(spec, options, [&](std::size_t nc) {
         const NcSystem sys = build_system(spec, model, nc, options);
-        return kmc_steady(model, sys, spec, nc, bins);
+        return kmc_steady(model, sys, spec, nc, bins, options.kmc_plain_loop_baseline);
     });
     return reduce_steady(model, spec, bins, r);
 }

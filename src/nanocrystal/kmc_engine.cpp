@@ -91,6 +91,8 @@ public:
         level_.assign(n_ent_, ground);
         weight_.assign(n_ent_, 0.0);
         pos_.assign(n_ent_, -1);
+        lpos_.assign(n_ent_ - n_ions_, -1);
+        seen_.assign(n_ent_, 0);
         enter_.assign(n_ent_, 0.0);
         // Slots per entity: 0 = back-transfer (ions) or Dexter (ligands); 1.. = transfer channels.
         std::size_t slots = 1;
@@ -128,9 +130,16 @@ public:
         change(static_cast<std::uint32_t>(n_ions_ + l), state, w, now_);
     }
 
+    //! The plain-loop Gillespie method instead of the tree (benchmark baseline).
+    void set_plain_loop(bool on) { plain_loop_ = on; }
+
     //! Runs until t_end, calling observe(t_next) before each event at t_next (for snapshots).
     template <class Observer>
     void run(double t_end, Observer&& observe) {
+        if (plain_loop_) {
+            run_plain_loop(t_end, observe);
+            return;
+        }
         for (;;) {
             const double R = tree_.total();
             if (!(R > 0.0)) break;
@@ -145,6 +154,44 @@ public:
         now_ = t_end;
     }
     void run(double t_end) { run(t_end, [](double) {}); }
+
+    //! Baseline: every step recomputes each excited entity's rate from scratch (its pair rows
+    //! and the active list) and selects the event by a linear scan over all entities.
+    template <class Observer>
+    void run_plain_loop(double t_end, Observer&& observe) {
+        std::vector<double> rates(n_ent_ + 1, 0.0);
+        for (;;) {
+            double R = 0.0;
+            for (std::uint32_t e = 0; e < n_ent_; ++e) {
+                if (level_[e] == ground) {
+                    rates[e] = 0.0;
+                    continue;
+                }
+                rebuild_caches(e);
+                rates[e] = rate_of(e);
+                R += rates[e];
+            }
+            rates[n_ent_] = tree_.leaf(n_ent_);
+            R += rates[n_ent_];
+            if (!(R > 0.0)) break;
+            const double t_next = now_ + rng_.exponential(R);
+            if (t_next > t_end) break;
+            observe(t_next);
+            now_ = t_next;
+            ++events_;
+            double u = rng_.uniform() * R;
+            std::size_t pick = n_ent_;
+            for (std::size_t e = 0; e <= n_ent_; ++e) {
+                if (rates[e] <= 0.0) continue;
+                pick = e;
+                if (u < rates[e]) break;
+                u -= rates[e];
+            }
+            execute(pick);
+        }
+        observe(t_end);
+        now_ = t_end;
+    }
 
     //! Closes the time integrals at the window end.
     void flush() {
@@ -237,9 +284,17 @@ private:
         if (is_ligand(e)) {
             const std::size_t l = e - n_ions_;
             double b = 0.0;
-            for (std::uint32_t m = sys_.dexter.offset[l]; m < sys_.dexter.offset[l + 1]; ++m) {
-                if (level_[sys_.dexter.partner[m]] != ground) {
-                    b += j == 0 ? sys_.dexter_singlet_rate[m] : sys_.dexter.rate[m];
+            if (sys_.dexter.row_size(l) <= active_.size()) {
+                for (std::uint32_t m = sys_.dexter.offset[l]; m < sys_.dexter.offset[l + 1]; ++m) {
+                    if (level_[sys_.dexter.partner[m]] != ground) {
+                        b += j == 0 ? sys_.dexter_singlet_rate[m] : sys_.dexter.rate[m];
+                    }
+                }
+            } else {
+                for (std::uint32_t i : active_) {
+                    if (is_ligand(i)) continue;
+                    const DexterPair dp = dexter_pair(*m_, sys_, l, i);
+                    b += j == 0 ? dp.kS : dp.kT;
                 }
             }
             blocked(e, 0) = b;
@@ -247,8 +302,8 @@ private:
         }
         if (j == table(e).accepting_level) {
             double b = 0.0;
-            for (std::uint32_t m = sys_.back.offset[e]; m < sys_.back.offset[e + 1]; ++m) {
-                if (level_[n_ions_ + sys_.back.partner[m]] != ground) b += sys_.back.rate[m];
+            for (std::uint32_t f : active_lig_) {
+                b += dexter_pair(*m_, sys_, f - n_ions_, e).kT * table(e).back_factor;
             }
             blocked(e, 0) = b;
         }
@@ -296,44 +351,62 @@ private:
             if (from != ground) --count_[static_cast<std::size_t>(level_index_[static_cast<std::size_t>(s)] + from)];
             if (to != ground) ++count_[static_cast<std::size_t>(level_index_[static_cast<std::size_t>(s)] + to)];
         }
-        // Active list.
+        // Active lists (all entities; ligands alone).
         if (!was_active && is_active) {
             pos_[x] = static_cast<std::int32_t>(active_.size());
             active_.push_back(x);
+            if (is_ligand(x)) {
+                lpos_[x - n_ions_] = static_cast<std::int32_t>(active_lig_.size());
+                active_lig_.push_back(x);
+            }
         } else if (was_active && !is_active) {
             const std::uint32_t last = active_.back();
             active_[static_cast<std::size_t>(pos_[x])] = last;
             pos_[last] = pos_[x];
             active_.pop_back();
             pos_[x] = -1;
+            if (is_ligand(x)) {
+                const std::uint32_t lastl = active_lig_.back();
+                const std::int32_t p = lpos_[x - n_ions_];
+                active_lig_[static_cast<std::size_t>(p)] = lastl;
+                lpos_[lastl - n_ions_] = p;
+                active_lig_.pop_back();
+                lpos_[x - n_ions_] = -1;
+            }
         }
-        dirty_.clear();
         const double sign = is_active ? 1.0 : -1.0;
         if (was_active != is_active) {
             if (is_ligand(x)) {
-                // Back-transfer of accepting-level ions in this ligand's row.
+                // Back-transfer of accepting-level ions with this ligand in their row: through
+                // the ligand's row or the active list, whichever is shorter.
                 const std::size_t l = x - n_ions_;
-                for (std::uint32_t m = sys_.dexter.offset[l]; m < sys_.dexter.offset[l + 1]; ++m) {
-                    const std::uint32_t i = sys_.dexter.partner[m];
-                    if (level_[i] != ground && level_[i] == table(i).accepting_level) {
-                        blocked(i, 0) += sign * (sys_.dexter.rate[m] * table(i).back_factor);
-                        dirty_.push_back(i);
+                if (sys_.dexter.row_size(l) <= active_.size()) {
+                    for (std::uint32_t m = sys_.dexter.offset[l]; m < sys_.dexter.offset[l + 1]; ++m) {
+                        const std::uint32_t i = sys_.dexter.partner[m];
+                        if (level_[i] != ground && level_[i] == table(i).accepting_level) {
+                            blocked(i, 0) += sign * (sys_.dexter.rate[m] * table(i).back_factor);
+                            dirty_.push_back(i);
+                        }
+                    }
+                } else {
+                    for (std::uint32_t i : active_) {
+                        if (is_ligand(i) || level_[i] != table(i).accepting_level) continue;
+                        const double kT = dexter_pair(*m_, sys_, l, i).kT;
+                        if (kT > 0.0) {
+                            blocked(i, 0) += sign * (kT * table(i).back_factor);
+                            dirty_.push_back(i);
+                        }
                     }
                 }
             } else {
-                // Occupied ligands with this ion in their Dexter row.
-                for (std::uint32_t m = sys_.back.offset[x]; m < sys_.back.offset[x + 1]; ++m) {
-                    const std::uint32_t e = static_cast<std::uint32_t>(n_ions_ + sys_.back.partner[m]);
-                    if (level_[e] == ground) continue;
-                    const std::size_t l = sys_.back.partner[m];
-                    // The entry of ion x in ligand l's row (rows are short: a linear search).
-                    for (std::uint32_t q = sys_.dexter.offset[l]; q < sys_.dexter.offset[l + 1]; ++q) {
-                        if (sys_.dexter.partner[q] == x) {
-                            blocked(e, 0) += sign * (level_[e] == 0 ? sys_.dexter_singlet_rate[q] : sys_.dexter.rate[q]);
-                            break;
-                        }
+                // Occupied ligands (few: their excitons live ~1/kTET) with this ion in their row.
+                for (std::uint32_t e : active_lig_) {
+                    const DexterPair dp = dexter_pair(*m_, sys_, e - n_ions_, x);
+                    const double k = level_[e] == 0 ? dp.kS : dp.kT;
+                    if (k > 0.0) {
+                        blocked(e, 0) += sign * k;
+                        dirty_.push_back(e);
                     }
-                    dirty_.push_back(e);
                 }
                 // Donors of transfer channels whose acceptor is this ion.
                 for (int ci : sys_.acceptor_channels[static_cast<std::size_t>(species(x))]) {
@@ -374,15 +447,21 @@ private:
                 }
             }
         }
-        if (is_active) {
-            rebuild_caches(x);
-            refresh_rate(x);
-        } else {
-            tree_.set(x, 0.0);
-        }
+        if (is_active) rebuild_caches(x);
+        dirty_.push_back(x);
+        if (!deferred_) flush_dirty();
+    }
+
+    //! Refreshes the tree leaves of the entities whose rates changed, once each (an event
+    //! that moves an excitation between neighbours touches the same neighbours twice).
+    void flush_dirty() {
+        ++stamp_;
         for (std::uint32_t e : dirty_) {
-            if (level_[e] != ground) refresh_rate(e);
+            if (seen_[e] == stamp_) continue;
+            seen_[e] = stamp_;
+            tree_.set(e, level_[e] != ground ? rate_of(e) : 0.0);
         }
+        dirty_.clear();
     }
 
     [[nodiscard]] std::size_t slot_of(int s, int level, int ci) const {
@@ -435,6 +514,13 @@ private:
     }
 
     void execute(std::size_t leaf) {
+        deferred_ = true;
+        execute_event(leaf);
+        deferred_ = false;
+        flush_dirty();
+    }
+
+    void execute_event(std::size_t leaf) {
         if (leaf == n_ent_) {
             generate();
             return;
@@ -605,7 +691,12 @@ private:
     std::vector<std::int32_t> pos_;
     std::vector<double> enter_;
     std::vector<std::uint32_t> active_;
+    std::vector<std::uint32_t> active_lig_;
+    std::vector<std::int32_t> lpos_;
     std::vector<std::uint32_t> dirty_;
+    std::vector<std::uint32_t> seen_;
+    std::uint32_t stamp_ = 0;
+    bool deferred_ = false;
     std::size_t slots_ = 1;
     std::vector<double> blocked_;
     std::vector<double> annih_;
@@ -618,6 +709,7 @@ private:
     double now_ = 0.0;
     double window_from_ = 0.0, window_to_ = 1e300;
     bool generation_on_ = true;
+    bool plain_loop_ = false;
     std::uint64_t events_ = 0;
 
 public:
@@ -627,9 +719,10 @@ public:
 }  // namespace
 
 NcSteady kmc_steady(const Model& model, const NcSystem& sys, const NanocrystalSpec& spec,
-                    std::size_t nc_index, const RadialBins& bins) {
+                    std::size_t nc_index, const RadialBins& bins, bool plain_loop) {
     if (sys.num_ligands() == 0) throw std::invalid_argument("kmc EL steady state: the NC has no ligands");
     Kmc k(model, sys, random_stream_seed(spec.seed, nc_index));
+    k.set_plain_loop(plain_loop);
     const double t0 = spec.warmup_s, t1 = spec.warmup_s + spec.measure_s;
     k.set_window(t0, t1);
     k.run(t1);

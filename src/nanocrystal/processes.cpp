@@ -245,9 +245,16 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
 double pair_channel_rate(const NcSystem& sys, const PairChannel& c, std::size_t i, std::size_t j) {
     const Ion& a = sys.geo.ions[i];
     const Ion& b = sys.geo.ions[j];
+    if (!sys.geo.periodic) {
+        // Cheap rejection of far pairs; the margin makes it a superset of the table's test.
+        const double dx = b.x_nm - a.x_nm, dy = b.y_nm - a.y_nm, dz = b.z_nm - a.z_nm;
+        if (dx * dx + dy * dy + dz * dz > c.reach_nm * c.reach_nm * (1.0 + 1e-6)) return 0.0;
+    }
     const double pa[3] = {a.x_nm, a.y_nm, a.z_nm}, pb[3] = {b.x_nm, b.y_nm, b.z_nm};
-    const double k = pair_rate_s(c.law, distance_nm(sys.geo, pa, pb));
-    return k >= c.floor_s && k > 0.0 ? k : 0.0;
+    const double r = distance_nm(sys.geo, pa, pb);
+    if (r > c.reach_nm) return 0.0;
+    const double k = pair_rate_s(c.law, r);
+    return k >= c.floor_of(i) && k > 0.0 ? k : 0.0;
 }
 
 double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std::size_t i,
@@ -257,6 +264,21 @@ double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std:
     const double pa[3] = {a.x_nm, a.y_nm, a.z_nm}, pb[3] = {b.x_nm, b.y_nm, b.z_nm};
     const double k = pair_rate_s(c.law, distance_nm(sys.geo, pa, pb));
     return k >= c.floor_s && k > 0.0 ? k : 0.0;
+}
+
+DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand, std::size_t ion) {
+    const SpeciesTable& t = model.species[static_cast<std::size_t>(sys.geo.ions[ion].species)];
+    if (t.kTET0_s <= 0.0 && t.kSET0_s <= 0.0) return {};
+    const LigandSite& l = sys.geo.ligands[ligand];
+    const Ion& a = sys.geo.ions[ion];
+    const double pl[3] = {l.x_nm, l.y_nm, l.z_nm}, pa[3] = {a.x_nm, a.y_nm, a.z_nm};
+    const double r = distance_nm(sys.geo, pl, pa);
+    const double kT = dexter_rate_s(t.kTET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
+    const double kS = dexter_rate_s(t.kSET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
+    if ((kT > 0.0 && kT >= sys.dexter_floor_T[ligand]) || (kS > 0.0 && kS >= sys.dexter_floor_S[ligand])) {
+        return {kT, kS};
+    }
+    return {};
 }
 
 std::size_t NcSystem::bytes() const {
@@ -340,13 +362,37 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
                 }
             });
         }
+        // Second pass: the floor relative to each ligand's total decay rate with its transfers
+        // (a dropped pair fires before the exciton leaves with probability <= fraction).
+        sys.dexter_floor_T.assign(g.ligands.size(), 0.0);
+        sys.dexter_floor_S.assign(g.ligands.size(), 0.0);
         for (std::size_t l = 0; l < g.ligands.size(); ++l) {
-            if (model.kT_total() > 0.0) {
-                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, droppedT[l] / model.kT_total());
+            double KT = 0.0, KS = 0.0;
+            for (std::size_t m = 0; m < rowsT[l].size(); ++m) {
+                KT += rowsT[l][m].second;
+                KS += rowsS[l][m];
             }
-            for (double k : rowsS[l]) {
-                sys.dexter_singlet_rate.push_back(k);
+            const double fT = rate_floor(frac, model.kT_total() + KT);
+            const double fS = rate_floor(frac, model.kS_total() + KS);
+            sys.dexter_floor_T[l] = fT;
+            sys.dexter_floor_S[l] = fS;
+            std::vector<std::pair<std::uint32_t, double>> keepT;
+            std::vector<double> keepS;
+            for (std::size_t m = 0; m < rowsT[l].size(); ++m) {
+                const double kT = rowsT[l][m].second, kS = rowsS[l][m];
+                if ((kT > 0.0 && kT >= fT) || (kS > 0.0 && kS >= fS)) {
+                    keepT.push_back(rowsT[l][m]);
+                    keepS.push_back(kS);
+                } else {
+                    droppedT[l] += kT;
+                }
             }
+            rowsT[l] = std::move(keepT);
+            rowsS[l] = std::move(keepS);
+            if (model.kT_total() + KT > 0.0) {
+                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, droppedT[l] / (model.kT_total() + KT));
+            }
+            for (double k : rowsS[l]) sys.dexter_singlet_rate.push_back(k);
         }
         sys.dexter = make_csr(rowsT);
         sys.dexter_singlet_prefix.resize(sys.dexter_singlet_rate.size());
@@ -383,19 +429,45 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
         const double decay = model.species[ds].level_rate_s[static_cast<std::size_t>(c.donor_level)];
         c.floor_s = rate_floor(frac, decay);
         const double reach = law_reach_nm(c.law, c.floor_s);
-        std::vector<std::vector<std::pair<std::uint32_t, double>>> rows(n_ions);
+        c.reach_nm = std::isfinite(reach) ? reach * (1.0 + 1e-9) + 1e-12 : inf;
         std::vector<double> dropped(by_species[ds].size(), 0.0);
         const bool same = ds == as;
+        std::vector<std::vector<std::pair<std::uint32_t, double>>> rows(n_ions);
         enumerate_pairs(g, by_species[ds], by_species[as], same, reach,
                         [&](std::size_t a, std::size_t b, double) {
             const std::uint32_t i = index_of[ds][a], j = index_of[as][b];
             const double k = pair_channel_rate(sys, c, i, j);
             if (k > 0.0) rows[i].push_back({j, k});
         });
+        // Migration: the floor relative to the donor's whole out-rate. A dropped pair moves the
+        // excitation to another ion like itself with probability <= fraction per hop, so the
+        // walk changes by that fraction; the excitation's decay does not.
+        const bool migration = ds == as && c.acceptor_level == c.donor_level && c.donor_to < 0;
+        if (migration && frac > 0.0) {
+            c.donor_floor_s.assign(n_ions, c.floor_s);
+            for (std::size_t i = 0; i < n_ions; ++i) {
+                if (rows[i].empty()) continue;
+                double total = 0.0;
+                for (const auto& e : rows[i]) total += e.second;
+                const double fl = rate_floor(frac, decay + total);
+                c.donor_floor_s[i] = fl;
+                std::vector<std::pair<std::uint32_t, double>> keep;
+                double lost = 0.0;
+                for (const auto& e : rows[i]) {
+                    if (e.second >= fl) {
+                        keep.push_back(e);
+                    } else {
+                        lost += e.second;
+                    }
+                }
+                rows[i] = std::move(keep);
+                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, lost / (decay + total));
+            }
+        }
         c.forward = make_csr(rows);
         c.reverse = transpose(c.forward, n_ions, [](std::uint32_t) { return 1.0; });
         // Dropped rate of the first donors (a bounded sample, O(N) each): what the floor costs.
-        if (frac > 0.0 && decay > 0.0 && !std::isfinite(law_reach_nm(c.law, 0.0)) ) {
+        if (!migration && frac > 0.0 && decay > 0.0 && !std::isfinite(law_reach_nm(c.law, 0.0))) {
             const std::size_t sample = std::min<std::size_t>(by_species[ds].size(), 16);
             for (std::size_t a = 0; a < sample; ++a) {
                 double lost = 0.0;

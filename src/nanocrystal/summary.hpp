@@ -72,7 +72,7 @@ void fill_geometry_summary(const Model& model, const NcSystem& sys, const Radial
 
 // Engines, one NC each.
 NcSteady kmc_steady(const Model& model, const NcSystem& sys, const NanocrystalSpec& spec,
-                    std::size_t nc_index, const RadialBins& bins);
+                    std::size_t nc_index, const RadialBins& bins, bool plain_loop = false);
 NcDecay kmc_decay(const Model& model, const NcSystem& sys, const NanocrystalSpec& spec,
                   std::size_t nc_index, const std::vector<double>& times);
 NcPulse kmc_pulse(const Model& on, const Model& off, const NcSystem& sys, const NanocrystalSpec& spec,

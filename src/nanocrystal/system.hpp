@@ -109,6 +109,17 @@ struct PairChannel {
     Csr reverse;       //!< rows: acceptor ions; partners: donor ions (same rates)
     PairLaw law;
     double floor_s = 0.0;
+    //! Pairs farther than this were never candidates of the table (the law is below floor_s
+    //! there); pair_channel_rate() tests it first, which spares the exp / pow of far pairs.
+    double reach_nm = 0.0;
+    //! Migration channels (the excitation moves to an ion of its own species and level): the
+    //! floor per donor ion, fraction x (level decay + the donor's migration row total); empty
+    //! for other channels, whose floor is floor_s (relative to the level's own decay, so that
+    //! the dropped tail of a quenching transfer stays small against the lifetime).
+    std::vector<double> donor_floor_s;
+    [[nodiscard]] double floor_of(std::size_t donor) const {
+        return donor_floor_s.empty() ? floor_s : donor_floor_s[donor];
+    }
 };
 
 //! Annihilation / upconversion of two excited ions, rates on the fly (kmc only).
@@ -136,6 +147,9 @@ struct NcSystem {
     //! Per species: the pair channels whose acceptor is that species.
     std::vector<std::vector<int>> acceptor_channels;
     double max_dropped_fraction = 0.0;
+    //! The Dexter table's keep thresholds per ligand: fraction x (the ligand exciton's total
+    //! decay rate, its transfers included), triplet and singlet.
+    std::vector<double> dexter_floor_T, dexter_floor_S;
     [[nodiscard]] std::size_t num_ions() const { return geo.ions.size(); }
     [[nodiscard]] std::size_t num_ligands() const { return geo.ligands.size(); }
     [[nodiscard]] double ion_rate(std::size_t i, int level) const {
@@ -154,6 +168,12 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
 //! pair is not in the table: beyond the cutoff or below the floor). Same arithmetic as the
 //! table, so incremental updates cancel exactly.
 double pair_channel_rate(const NcSystem& sys, const PairChannel& c, std::size_t i, std::size_t j);
+//! Dexter pair (triplet, singlet) rates of ligand l and ion i as the table holds them (both 0
+//! when the pair is not in the table).
+struct DexterPair {
+    double kT = 0.0, kS = 0.0;
+};
+DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand, std::size_t ion);
 double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std::size_t i,
                          std::size_t j);
 

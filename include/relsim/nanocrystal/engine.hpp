@@ -65,6 +65,16 @@ struct Geometry {
 
 // ------------------------------------------------------------------------------------------
 // Engines
+//
+// What they read from model::ModelParams: device (J, w, gamma, chi, outcoupling, T, k_L), the
+// ligand's first-order rates (kS_rad, kS_nr, k_isc, kT_rad, kT_nr), triplet_energy_eV (pairwise
+// detailed balance of back-transfer), kTP_cm3_s (triplet-polaron quenching kTP n_p, first order
+// at a given n_p, fate `tpq`), and per dopant its level scheme, accepting level, quench_s and
+// kLP_cm3_s. Not used (replaced by the site-resolved processes of the spec): density_cm3,
+// kTET_s, kSET_s, kBT_s, kETU_s, [[transfer]], the ligand density and ligand-ligand
+// annihilation (kTT, kSS, kST: one exciton per ligand, blocking instead).
+// Fate weights: a cross-relaxation that leaves both ions excited makes a second excitation that
+// emits photons but carries no fate weight, so the fates of the generated excitons sum to 1.
 // ------------------------------------------------------------------------------------------
 
 struct EnsembleOptions {
@@ -82,6 +92,10 @@ struct EnsembleOptions {
     std::size_t first_nc = 0;
     std::size_t nc_count = 0;
     double radial_bin_nm = 0.5;  //!< width of the radial-profile bins (sphere)
+    //! kmc, benchmarks only: select events by the plain-loop Gillespie method (every step
+    //! recomputes every excited entity's rate from its pair rows and scans them linearly)
+    //! instead of the sum tree with cached rates. Same physics, same statistics.
+    bool kmc_plain_loop_baseline = false;
 };
 
 //! An ensemble mean with its standard error over NCs (sample standard deviation / sqrt(n)).
@@ -116,7 +130,8 @@ struct SteadyStateResult {
     //! <Ion>_quenching, <Ion>_surface_quenching, <Ion>_polaron_quenching, <Ion>_etu.
     std::vector<FateEstimate> fates;
     std::vector<double> fate_sum_per_nc;  //!< sum of the fates of each NC (1 up to noise/round-off)
-    //! Mean excited population per NC, [species][level] (number of ions in that level).
+    //! Mean excited population per NC, [species][level] (number of ions in that level; linear
+    //! engine: G_NC times the expected residence time, the low-current limit).
     std::vector<std::vector<Estimate>> excited_per_nc;
     //! Ligand excitons per NC (singlet, triplet).
     Estimate singlets_per_nc, triplets_per_nc;
@@ -134,7 +149,11 @@ struct SteadyStateResult {
     std::size_t max_states_per_nc = 0;       //!< linear: size of the largest generator
 };
 
-//! Direct-excitation (PL) decay, or the free decay after an EL steady state.
+//! Direct-excitation (PL) decay. Target "ligand": the ligand singlet is excited. kmc: round(
+//! fraction x N_target) distinct target sites (at least one) per NC; its photon_rate_s[k] is
+//! the count in [t_k - h/2, t_k + h/2] (clipped to the record) over the bin width. linear: one
+//! excitation per NC uniformly over its target sites, exact values at t_k. Both: ratio
+//! estimators sum over NCs / sum of the NCs' initial excitations, with delta-method stderr.
 struct DecayResult {
     std::size_t nc_count = 0;
     std::vector<double> time_s;  //!< points from 0 to decay_until_s inclusive, equally spaced
