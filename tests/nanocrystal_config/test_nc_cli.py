@@ -96,6 +96,10 @@ def el_sweep(relsim: str, work: Path) -> None:
         rel = np.max(np.abs(eqe_mf - eqe) / eqe)
         check(rel < MEANFIELD_RTOL, f"mean-field EQE reproduces the microscopic EQE: max rel. diff {rel:.2e}")
         check(np.max(np.abs(cie_mf - cie)) < 1e-3, f"and CIE x: max diff {np.max(np.abs(cie_mf - cie)):.2e}")
+    for study in sorted((HERE.parents[1] / "configs" / "microscopic").glob("*.toml")) + \
+            sorted((HERE.parents[1] / "notebooks" / "configs").glob("small_micro_*.toml")):
+        c = run(relsim, "check", str(study))
+        check(c.returncode == 0, f"relsim check {study.name} ({c.stderr.strip()[:200]})")
     c = run(relsim, "check", str(cfg))
     check(c.returncode == 0 and "nanocrystal.ligand.kTET0_s.Tb" in c.stdout and "G_NC" in c.stdout,
           "relsim check prints the resolved nanocrystal parameters")
