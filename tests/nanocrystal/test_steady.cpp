@@ -347,3 +347,82 @@ TEST_CASE("EL pulse: the linear response reaches the steady state; kmc follows i
                 lin.photon_rate_per_nc_s[on_end], plateau);
     CHECK(std::abs(mean - plateau) < 4.0 * se);
 }
+
+TEST_CASE("kmc at high excitation: one ligand and one ion follow the exact 4-state chain (blocking)", "[nanocrystal][steady]") {
+    // A sphere of radius 0.1 nm holds one site (the centre); one ligand at 0.6 nm. States
+    // (ligand empty/triplet) x (ion ground/excited); generation G is blocked on an occupied
+    // ligand, Dexter K on an excited ion. The stationary distribution of this 4-state chain
+    // gives the exact photon yield and blocked fraction at any G: saturation, which the linear
+    // engine (K / (K + kT) photons per exciton) cannot have.
+    model::ModelParams p = test::base_params();
+    p.device.singlet_fraction = 0.0;
+    p.ligand.kT_rad_s = 0.0;
+    p.ligand.kT_nr_s = 1.0e4;
+    p.ligand.kTP_cm3_s = 0.0;
+    p.device.current_density_mA_cm2 = 10.0;
+    const double kI = 1.0e4;
+    p.dopants = {test::one_level_ion("Tb", 20500.0, kI)};
+    NanocrystalSpec s;
+    s.lattice = Lattice::simple_cubic;
+    s.a_nm = 0.4;
+    s.radius_nm = 0.1;
+    s.composition = {1.0};
+    LigandShellSpec lig;
+    lig.standoff_nm = 0.5;
+    lig.surface_density_nm2 = 1.0 / (4.0 * M_PI * 0.36);
+    lig.kTET0_s = {3.0e4 / std::exp(-2.0 * (0.6 - 0.5) / 0.15)};  // K = 3e4 s^-1 at 0.6 nm
+    lig.kSET0_s = {0.0};
+    s.ligand = lig;
+    const double G = 2.0e4;
+    s.nc_density_cm3 = generation_per_nc_s(NanocrystalSpec{}, p) * NanocrystalSpec{}.nc_density_cm3 / G;
+    s.warmup_s = 1.0e-3;
+    s.measure_s = 5.0e-2;
+    s.count = 50;
+    const double K = 3.0e4, kT = 1.0e4;
+    // Stationary distribution: solve pi Q = 0 with sum 1 (states 0 = (-,-), 1 = (T,-),
+    // 2 = (-,X), 3 = (T,X)) by Gaussian elimination of the 4 x 4 system.
+    double Q[4][4] = {{0}};
+    auto rate = [&](int a, int b, double k) { Q[a][b] += k; Q[a][a] -= k; };
+    rate(0, 1, G);
+    rate(1, 0, kT);
+    rate(1, 2, K);
+    rate(2, 0, kI);
+    rate(2, 3, G);
+    rate(3, 1, kI);
+    rate(3, 2, kT);
+    double A[4][5] = {{0}};
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 4; ++j) A[i][j] = Q[j][i];  // (Q^T pi)_i = 0
+    for (int j = 0; j < 4; ++j) A[3][j] = 1.0;
+    A[3][4] = 1.0;
+    for (int c = 0; c < 4; ++c) {
+        int piv = c;
+        for (int r = c + 1; r < 4; ++r) if (std::abs(A[r][c]) > std::abs(A[piv][c])) piv = r;
+        for (int j = 0; j < 5; ++j) std::swap(A[c][j], A[piv][j]);
+        for (int r = 0; r < 4; ++r) {
+            if (r == c) continue;
+            const double f = A[r][c] / A[c][c];
+            for (int j = 0; j < 5; ++j) A[r][j] -= f * A[c][j];
+        }
+    }
+    double pi[4];
+    for (int i = 0; i < 4; ++i) pi[i] = A[i][4] / A[i][i];
+    const double photons = kI * (pi[2] + pi[3]) / G;
+    const double blocked = pi[1] + pi[3];
+    const SteadyStateResult r = solve_el_steady_state_kmc(s, p);
+    REQUIRE(r.ions_per_nc.mean == 1.0);
+    REQUIRE(r.ligands_per_nc.mean == 1.0);
+    CHECK(r.generation_per_nc_s == Approx(G).epsilon(1e-12));
+    const double z_ph = (r.photons_per_exciton.mean - photons) / r.photons_per_exciton.standard_error;
+    const double z_bl = (r.fates[0].value.mean - blocked) / r.fates[0].value.standard_error;
+    const double z_pop = (r.excited_per_nc[0][0].mean - (pi[2] + pi[3])) / r.excited_per_nc[0][0].standard_error;
+    std::printf("4-state chain: photons/exciton %.4f +- %.4f exact %.4f (z = %+.2f); blocked %.4f exact %.4f "
+                "(z = %+.2f); ion excited %.4f exact %.4f (z = %+.2f); linear limit %.4f\n",
+                r.photons_per_exciton.mean, r.photons_per_exciton.standard_error, photons, z_ph,
+                r.fates[0].value.mean, blocked, z_bl, r.excited_per_nc[0][0].mean, pi[2] + pi[3], z_pop,
+                K / (K + kT));
+    CHECK(std::abs(z_ph) < 4.0);
+    CHECK(std::abs(z_bl) < 4.0);
+    CHECK(std::abs(z_pop) < 4.0);
+    CHECK(photons < 0.8 * K / (K + kT));  // the test is in the saturated regime
+}

@@ -79,10 +79,13 @@ struct Geometry {
 
 struct EnsembleOptions {
     int threads = 0;  //!< OpenMP threads over NCs; 0: the OpenMP default
-    //! Pair rates below this fraction of the donor level's own first-order decay rate (lines,
-    //! relaxations, quench_s, kLP n_p) are dropped from the neighbour tables (both engines).
-    //! A dropped pair fires during one donor lifetime with probability <= this fraction; the
-    //! largest summed dropped rate per donor, relative to its decay rate, is reported in
+    //! Pair rates below this fraction of the donor's first-order decay rate (lines,
+    //! relaxations, quench_s, kLP n_p) are dropped from the pair tables (both engines): a
+    //! dropped pair fires during one donor lifetime with probability <= this fraction. For
+    //! migration channels (the excitation moves to an ion of its own species and level) the
+    //! reference is the donor's whole out-rate, its migration row included (the walk changes by
+    //! <= this fraction per hop); for Dexter pairs it is the ligand exciton's whole decay rate.
+    //! The largest summed dropped rate per donor, relative to that reference, is reported in
     //! SteadyStateResult::max_dropped_rate_fraction. 0 keeps every pair.
     double negligible_rate_fraction = 1.0e-7;
     //! linear engine, decays: the largest state count solved by dense eigen-decomposition.
