@@ -427,8 +427,15 @@ private:
         src_.check_keys(t, "device",
                         {"current_density_mA_cm2", "recombination_zone_nm", "charge_balance",
                          "singlet_fraction", "outcoupling", "temperature_K", "langevin_cm3_s"});
+        // A microscopic PL decay ([nanocrystal.excitation]) runs without current: J may be left
+        // out or 0 there (the default stands in; src/nanocrystal ignores it).
+        const toml::node* nc = root.get("nanocrystal");
+        const bool pl = nc && nc->as_table() && nc->as_table()->get("excitation");
         for (const auto& f : kDeviceFields) {
-            param(t, "device", f.name, f.required, cfg_.model.device.*(f.member));
+            const bool j = std::string_view(f.name) == "current_density_mA_cm2";
+            const toml::node* v = t.get(f.name);
+            if (pl && j && v && v->value<double>() == 0.0) continue;
+            param(t, "device", f.name, f.required && !(pl && j), cfg_.model.device.*(f.member));
         }
     }
 

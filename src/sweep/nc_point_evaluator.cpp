@@ -155,6 +155,16 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
         L.extra_fixed.push_back({"/microscopic/radial/r_nm", "nm", radial_r_nm_});
         for (const std::string& lv : level_names_) series("/microscopic/radial/" + lv, "1", radial_r_nm_.size());
     }
+    if (config.transient) {  // EL pulse: the engine's grid, `points` intervals per phase
+        const io::TransientSpec& tr = *config.transient;
+        const auto np = static_cast<std::size_t>(tr.points);
+        for (std::size_t k = 0; k <= np; ++k) L.transient_time_s.push_back(tr.pulse_on_s * static_cast<double>(k) / static_cast<double>(np));
+        for (std::size_t k = 1; k <= np; ++k) {
+            L.transient_time_s.push_back(tr.pulse_on_s + tr.off_s * static_cast<double>(k) / static_cast<double>(np));
+        }
+        L.transient_series = {"photon_rate", "photon_rate_stderr"};
+        for (const model::DopantParams& d : config.model.dopants) L.transient_series.push_back(d.ion + "_photon_rate");
+    }
     effective_ = effective_keys(config, nc_);
     for (const EffectiveKey& k : effective_) series("/microscopic/effective/" + k.name, k.unit, 0);
     for (const model::DopantParams& d : config.model.dopants) series("/microscopic/nc/ions_per_nc/" + d.ion, "1", 0);
@@ -223,6 +233,7 @@ void NcPointEvaluator::evaluate(std::uint64_t index, io::ResultBlock& block, std
             fill_decay(nanocrystal::solve_decay(spec_, params_, options_), block, slot);
         } else {
             fill_steady(nanocrystal::solve_el_steady_state(spec_, params_, options_), block, slot);
+            if (config_.transient) fill_pulse(block, slot);
         }
         block.status[slot] = 0;
         bool finite = true;
@@ -349,6 +360,50 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
     double dev_max = 0.0;
     for (double f : r.fate_sum_per_nc) dev_max = std::max(dev_max, std::abs(f - 1.0));
     *series(block, slot, "/microscopic/nc/fate_sum_max_deviation") = dev_max;
+}
+
+void NcPointEvaluator::fill_pulse(io::ResultBlock& block, std::uint64_t slot) {
+    const io::TransientSpec& t = *config_.transient;
+    nanocrystal::PulseSpec pulse;
+    pulse.pulse_current_density_mA_cm2 = t.pulse_current_density_mA_cm2;
+    pulse.pulse_on_s = t.pulse_on_s;
+    pulse.off_s = t.off_s;
+    pulse.points = t.points;
+    const nanocrystal::PulseResult r = nanocrystal::solve_el_pulse(spec_, params_, pulse, options_);
+    const std::vector<double>& grid = layout_.transient_time_s;
+    const std::size_t nt = grid.size();
+    if (r.time_s.size() != nt) {
+        throw std::runtime_error(fmt::format("the engine's pulse has {} times, expected {}", r.time_s.size(), nt));
+    }
+    const double n_nc = spec_.nc_density_cm3;  // per NC -> per cm^3 of the layer
+    auto out = [&](std::size_t series) { return block.transient.data() + (series * block.count + slot) * nt; };
+    for (std::size_t k = 0; k < nt; ++k) {
+        out(0)[k] = r.photon_rate_per_nc_s[k] * n_nc;
+        out(1)[k] = r.photon_rate_per_nc_stderr_s[k] * n_nc;
+        for (std::size_t s = 0; s < r.species_photon_rate_per_nc_s.size() && 2 + s < layout_.transient_series.size(); ++s) {
+            out(2 + s)[k] = r.species_photon_rate_per_nc_s[s][k] * n_nc;
+        }
+    }
+    // Rise and decay times as the mean-field solver defines them (solver/transient.hpp), with
+    // linear interpolation between output times.
+    const double* y = out(0);
+    std::size_t on = 0;
+    while (on + 1 < nt && grid[on + 1] <= t.pulse_on_s * (1.0 + 1e-12)) ++on;
+    const double peak = y[on];
+    auto crossing = [&](std::size_t from, std::size_t to, double level, bool rising) -> double {
+        for (std::size_t k = from + 1; k <= to; ++k) {
+            if (rising ? y[k] >= level : y[k] <= level) {
+                const double f = (level - y[k - 1]) / (y[k] - y[k - 1]);
+                return grid[k - 1] + (std::isfinite(f) ? f : 1.0) * (grid[k] - grid[k - 1]);
+            }
+        }
+        return -1.0;
+    };
+    const double rise = peak > 0.0 ? crossing(0, on, (1.0 - std::exp(-1.0)) * peak, true) : -1.0;
+    const double fall = peak > 0.0 ? crossing(on, nt - 1, peak * std::exp(-1.0), false) : -1.0;
+    block.rise_time_s[slot] = rise < 0.0 ? 0.0 : rise;
+    block.decay_time_s[slot] = fall < 0.0 ? 0.0 : fall - t.pulse_on_s;
+    block.transient_status[slot] = (rise < 0.0 ? 1 : 0) + (fall < 0.0 ? 2 : 0);
 }
 
 void NcPointEvaluator::fill_decay(const nanocrystal::DecayResult& r, io::ResultBlock& block, std::uint64_t slot) {

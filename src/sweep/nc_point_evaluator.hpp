@@ -70,6 +70,7 @@ public:
 private:
     void set_point(std::uint64_t index);
     void fill_steady(const nanocrystal::SteadyStateResult& r, io::ResultBlock& block, std::uint64_t slot);
+    void fill_pulse(io::ResultBlock& block, std::uint64_t slot);
     void fill_decay(const nanocrystal::DecayResult& r, io::ResultBlock& block, std::uint64_t slot);
     void put(io::ResultBlock& block, std::uint64_t slot, const std::string& name, double v);
     double* series(io::ResultBlock& block, std::uint64_t slot, const std::string& path);

@@ -39,6 +39,10 @@ RUNS = {
     "optics_silver.h5": "small_optics_silver.toml",
     "nd_nir.h5": "small_nd_nir.toml",
     "yb_nir.h5": "small_yb_nir.toml",
+    "micro_eu_series.h5": "small_micro_eu_series.toml",
+    "micro_eu_decay.h5": "small_micro_eu_decay.toml",
+    "micro_inert_shell.h5": "small_micro_inert_shell.toml",
+    "micro_active_shell.h5": "small_micro_active_shell.toml",
 }
 
 # output file (in the data folder) <- fit file run with `relsim fit` (path from the source tree)
@@ -70,6 +74,10 @@ FIGURES = {
     "07_fit_correlation.png": "07_fitting.ipynb",
     "08_nir_spectra.png": "08_nir.ipynb",
     "08_nir_radiance.png": "08_nir.ipynb",
+    "05_radial_profiles.png": "05_microscopic.ipynb",
+    "05_eqe_colour_vs_eu.png": "05_microscopic.ipynb",
+    "05_shell_series.png": "05_microscopic.ipynb",
+    "05_decays.png": "05_microscopic.ipynb",
 }
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
