@@ -20,6 +20,7 @@
 #include "relsim/io/result_file.hpp"
 #include "relsim/model/observables.hpp"
 #include "relsim/model/rate_model.hpp"
+#include "relsim/sweep/optics_check.hpp"
 #include "relsim/sweep/sweep_runner.hpp"
 #include "cmd_verify.hpp"
 #include "output_path.hpp"
@@ -95,6 +96,7 @@ std::vector<relsim::io::ConfigOverride> overrides_of(const std::vector<std::stri
 int check_command(const std::string& path, const std::vector<std::string>& sets) {
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     print_warnings(cfg);
+    const std::string optics = relsim::sweep::describe_optics(cfg);  // [optics], checked as by run
     const relsim::model::RateModel model(cfg.model);
     fmt::print("{}: valid ({})\n", path, cfg.title.empty() ? "untitled" : cfg.title);
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
@@ -136,6 +138,7 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
                        ax.values[0].back());
         }
     }
+    fmt::print("{}", optics);
     if (cfg.transient) {
         fmt::print("transient: {:g} mA cm^-2 for {:g} s, then {:g} s off, {} points per phase\n",
                    cfg.transient->pulse_current_density_mA_cm2, cfg.transient->pulse_on_s,

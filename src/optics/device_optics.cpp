@@ -1,6 +1,7 @@
 //! @file device_optics.cpp
 #include "relsim/optics/device_optics.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "relsim/core/error.hpp"
@@ -71,9 +72,28 @@ std::vector<std::vector<EmitterPowers>> DeviceOptics::powers(const std::vector<d
                                                              double zone_nm,
                                                              const Accuracy& acc) const {
     const std::vector<double> z = positions_nm(zone_nm);
-    std::vector<std::vector<EmitterPowers>> out;
-    out.reserve(wl.size());
-    for (double w : wl) out.push_back(dipole_powers(stack_at(w), w, z, acc));
+    // Fixed chunks of consecutive wavelengths: inside a chunk each solve starts from the
+    // previous one's quadrature mesh (neighbouring wavelengths need nearly the same one); the
+    // first of a chunk starts from scratch. Chunks are shared among OpenMP threads (unless
+    // called inside a parallel region) and the results do not depend on the thread count.
+    constexpr std::size_t chunk = 16;
+    std::vector<std::vector<EmitterPowers>> out(wl.size());
+    std::string error;
+    const long chunks = static_cast<long>((wl.size() + chunk - 1) / chunk);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long c = 0; c < chunks; ++c) {
+        QuadratureMesh mesh;
+        const std::size_t i1 = std::min(wl.size(), static_cast<std::size_t>(c + 1) * chunk);
+        for (std::size_t i = static_cast<std::size_t>(c) * chunk; i < i1; ++i) {
+            try {
+                out[i] = dipole_powers(stack_at(wl[i]), wl[i], z, acc, nullptr, &mesh);
+            } catch (const std::exception& e) {
+#pragma omp critical(relsim_optics_error)
+                error = e.what();
+            }
+        }
+    }
+    if (!error.empty()) throw std::runtime_error(error);
     return out;
 }
 

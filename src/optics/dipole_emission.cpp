@@ -42,8 +42,21 @@ namespace {
 constexpr Complex I{0.0, 1.0};
 
 //! kz on the physical sheet, Im kz >= 0 (Re kz >= 0 on the real axis for loss-free media).
+//! Principal complex square root without csqrt's hypot (|q| here is far from overflow).
+inline Complex principal_sqrt(Complex q) {
+    const double x = q.real(), y = q.imag();
+    const double m = std::sqrt(x * x + y * y);
+    if (m == 0.0) return {0.0, 0.0};
+    if (x >= 0.0) {
+        const double a = std::sqrt(0.5 * (m + x));
+        return {a, y / (2.0 * a)};
+    }
+    const double b = std::copysign(std::sqrt(0.5 * (m - x)), y);
+    return {y / (2.0 * b), b};
+}
+
 inline Complex kz_of(Complex eps, Complex beta2) {
-    Complex kz = std::sqrt(eps - beta2);
+    Complex kz = principal_sqrt(eps - beta2);
     if (kz.imag() < 0.0 || (kz.imag() == 0.0 && kz.real() < 0.0)) kz = -kz;
     return kz;
 }
@@ -87,6 +100,8 @@ public:
     [[nodiscard]] double ne() const { return ne_; }
     [[nodiscard]] Complex kz(std::size_t j) const { return kz_[j]; }
     [[nodiscard]] Complex eps(std::size_t j) const { return eps_[j]; }
+    //! exp(i k0 kz_j d_j) of thin layer j at the last at() call.
+    [[nodiscard]] Complex phase(std::size_t j) const { return P_[j]; }
 
     //! Fills s and p coefficients at in-plane wavevector u (units of k_e).
     void at(Complex u, bool need_back, Pol& s, Pol& p) {
@@ -164,7 +179,8 @@ double EmitterPowers::eta_air(bool md) const {
 
 std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double wavelength_nm,
                                          const std::vector<double>& z_nm,
-                                         const Accuracy& accuracy, SolveReport* report) {
+                                         const Accuracy& accuracy, SolveReport* report,
+                                         QuadratureMesh* mesh) {
     const std::size_t N = stack.index.size();
     const std::size_t e = stack.emitter;
     if (N < 3 || stack.thickness_nm.size() != N || e == 0 || e + 1 >= N) {
@@ -225,6 +241,11 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
     const std::size_t ns = z_nm.size();
     const std::size_t ncomp = ns * kStride;
     std::vector<Complex> ep(ns), em(ns), Ep(ns), Em(ns);
+    const double dz = ns > 1 ? z_nm[1] - z_nm[0] : 0.0;
+    bool equally_spaced = ns > 2 && dz > 0.0;
+    for (std::size_t i = 1; i < ns && equally_spaced; ++i) {
+        equally_spaced = std::abs(z_nm[i] - z_nm[i - 1] - dz) <= 1e-12 * de;
+    }
     Pol s{}, p{};
     const double n_air = 1.0;
     const double esc_u = 1.0 / ne;  // n_e u = 1: the glass/air critical angle
@@ -257,12 +278,24 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
         const Complex kze = ev.kz(e);
         const Complex w = kze / ne;
         const Complex ikz2 = 2.0 * I * k0 * kze;
-        const Complex ed = std::exp(ikz2 * de);
+        const Complex ed = ev.phase(e) * ev.phase(e);  // exp(2 i kz d_e)
+        // One-way propagation factors E+- = exp(i kz z+-) and e+- = E+-^2. Equally spaced
+        // positions (the slices) step by one decaying factor exp(i kz dz) instead of an exp each.
+        if (equally_spaced) {
+            const Complex step = std::exp(0.5 * ikz2 * dz);
+            Em[0] = std::exp(0.5 * ikz2 * z_nm[0]);
+            Ep[ns - 1] = std::exp(0.5 * ikz2 * (de - z_nm[ns - 1]));
+            for (std::size_t i = 1; i < ns; ++i) {
+                Em[i] = Em[i - 1] * step;
+                Ep[ns - 1 - i] = Ep[ns - i] * step;
+            }
+        } else {
+            for (std::size_t i = 0; i < ns; ++i) {
+                Ep[i] = std::exp(0.5 * ikz2 * (de - z_nm[i]));
+                Em[i] = std::exp(0.5 * ikz2 * z_nm[i]);
+            }
+        }
         for (std::size_t i = 0; i < ns; ++i) {
-            // One-way propagation factors E+- = exp(i kz z+-); e+- = E+-^2 (two exps per slice).
-            const double zm = z_nm[i], zp = de - zm;
-            Ep[i] = std::exp(0.5 * ikz2 * zp);
-            Em[i] = std::exp(0.5 * ikz2 * zm);
             ep[i] = Ep[i] * Ep[i];
             em[i] = Em[i] * Em[i];
         }
@@ -353,9 +386,24 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
         }
     };
 
+    std::vector<detail::GkPiece> start;
+    if (mesh && mesh->num_segments == static_cast<int>(segs.size())) {
+        for (std::size_t i = 0; i < mesh->segment.size(); ++i) start.push_back({mesh->segment[i], mesh->a[i], mesh->b[i]});
+    }
     const detail::GkResult r = detail::integrate_segments(
         integrand, static_cast<int>(segs.size()), ncomp, accuracy.rel_tol, accuracy.abs_floor,
-        accuracy.max_intervals, accuracy.initial_splits);
+        accuracy.max_intervals, accuracy.initial_splits, &start);
+    if (mesh) {
+        mesh->num_segments = static_cast<int>(segs.size());
+        mesh->segment.clear();
+        mesh->a.clear();
+        mesh->b.clear();
+        for (const detail::GkPiece& pc : r.mesh) {
+            mesh->segment.push_back(pc.segment);
+            mesh->a.push_back(pc.a);
+            mesh->b.push_back(pc.b);
+        }
+    }
     if (report) {
         report->evaluations = r.evaluations;
         report->max_rel_error = r.max_rel_error;

@@ -25,8 +25,15 @@ struct GkInterval {
     double priority = 0.0;
 };
 
+//! One piece of a mesh: [a, b] of a segment's t range (a previous solve's final intervals).
+struct GkPiece {
+    int segment = 0;
+    double a = 0.0, b = 1.0;
+};
+
 struct GkResult {
     std::vector<double> value, error;
+    std::vector<GkPiece> mesh;  //!< the final intervals
     long evaluations = 0;
     double max_rel_error = 0.0;
     bool converged = false;
@@ -34,9 +41,40 @@ struct GkResult {
 
 //! `f(segment, t, out)` writes n components at parameter t of `segment`. Every segment is
 //! integrated over t in [0, 1], starting from `initial_splits` equal pieces.
+//! A previous final mesh as the start mesh, if it covers every segment (else empty). With
+//! `coarsen`, dyadic siblings are merged first (one level back) so the mesh can shrink again.
+inline std::vector<GkPiece> start_from(const std::vector<GkPiece>& mesh, int num_segments, bool coarsen) {
+    std::vector<GkPiece> m = mesh;
+    std::sort(m.begin(), m.end(), [](const GkPiece& x, const GkPiece& y) {
+        return x.segment != y.segment ? x.segment < y.segment : x.a < y.a;
+    });
+    std::vector<GkPiece> out;
+    std::vector<double> covered(static_cast<std::size_t>(num_segments), 0.0);
+    for (std::size_t i = 0; i < m.size(); ++i) {
+        if (m[i].segment < 0 || m[i].segment >= num_segments) return {};
+        covered[static_cast<std::size_t>(m[i].segment)] += m[i].b - m[i].a;
+        const double h = m[i].b - m[i].a;
+        const double k = m[i].a / (2.0 * h);
+        const bool left_sibling = std::abs(k - std::round(k)) < 1e-9;
+        if (coarsen && left_sibling && i + 1 < m.size() && m[i + 1].segment == m[i].segment &&
+            std::abs(m[i + 1].a - m[i].b) < 1e-15 && std::abs((m[i + 1].b - m[i + 1].a) - h) < 1e-15 * (1.0 + h)) {
+            out.push_back({m[i].segment, m[i].a, m[i + 1].b});
+            ++i;
+            covered[static_cast<std::size_t>(m[i].segment)] += m[i].b - m[i].a;
+        } else {
+            out.push_back(m[i]);
+        }
+    }
+    for (double c : covered) {
+        if (std::abs(c - 1.0) > 1e-9) return {};
+    }
+    return out;
+}
+
 template <class F>
 GkResult integrate_segments(F&& f, int num_segments, std::size_t n, double rel_tol,
-                            double abs_floor, int max_intervals, int initial_splits = 4) {
+                            double abs_floor, int max_intervals, int initial_splits = 4,
+                            const std::vector<GkPiece>* start_mesh = nullptr, bool coarsen = false) {
     static constexpr double xgk[8] = {
         0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
         0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
@@ -111,9 +149,16 @@ GkResult integrate_segments(F&& f, int num_segments, std::size_t n, double rel_t
         for (std::size_t i = 0; i < n; ++i) p = std::max(p, epool[iv.slot * n + i] / scale(i));
         return p;
     };
-    for (int s = 0; s < num_segments; ++s) {
-        for (int k = 0; k < initial_splits; ++k) {
-            all.push_back(add(s, double(k) / initial_splits, double(k + 1) / initial_splits));
+    const std::vector<GkPiece> hint =
+        start_mesh && !start_mesh->empty() ? start_from(*start_mesh, num_segments, coarsen)
+                                           : std::vector<GkPiece>{};
+    if (!hint.empty()) {
+        for (const GkPiece& pc : hint) all.push_back(add(pc.segment, pc.a, pc.b));
+    } else {
+        for (int s = 0; s < num_segments; ++s) {
+            for (int k = 0; k < initial_splits; ++k) {
+                all.push_back(add(s, double(k) / initial_splits, double(k + 1) / initial_splits));
+            }
         }
     }
     for (GkInterval& iv : all) {
@@ -172,6 +217,10 @@ GkResult integrate_segments(F&& f, int num_segments, std::size_t n, double rel_t
                 }
             }
         }
+    }
+    while (!heap.empty()) {
+        res.mesh.push_back({heap.top().segment, heap.top().a, heap.top().b});
+        heap.pop();
     }
     return res;
 }

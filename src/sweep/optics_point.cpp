@@ -275,3 +275,30 @@ solver::SteadyStateReport PointEvaluator::solve_slices(bool warm) {
 }
 
 }  // namespace relsim::sweep
+
+// --- relsim check ---
+#include <fmt/format.h>
+
+#include "relsim/sweep/optics_check.hpp"
+
+namespace relsim::sweep {
+
+std::string describe_optics(const io::RunConfig& config) {
+    const auto spec = optics::read_optics_config(config.text, config.path, checks_of(config));
+    if (!spec) return {};
+    const optics::DeviceOptics d(*spec);  // loads every material (located errors)
+    std::string s = fmt::format("optics: substrate {}, emitting layer '{}', {} slice(s) at",
+                                spec->glass_substrate ? fmt::format("glass (n = {:g})", spec->substrate_n) : "none",
+                                spec->emitting_layer, spec->emitter_slices);
+    for (double z : d.positions_nm(config.model.device.recombination_zone_nm)) s += fmt::format(" {:g}", z);
+    s += " nm; device.outcoupling is ignored\n";
+    for (const optics::LayerSpec& l : spec->layers) {
+        s += fmt::format("  layer {:<12} {:>10}  {}\n", l.name,
+                         l.semi_infinite ? "semi-inf." : fmt::format("{:g} nm", l.thickness_nm),
+                         l.material.empty() ? fmt::format("n = {:g}, k = {:g}", l.n, l.k)
+                                            : "material " + l.material);
+    }
+    return s;
+}
+
+}  // namespace relsim::sweep

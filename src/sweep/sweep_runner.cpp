@@ -72,6 +72,7 @@ std::string serialise_params(const io::RunConfig& c) {
             num(l.rate_s);
             num(l.wavelength_nm);
             num(l.fwhm_nm);
+            if (l.magnetic_dipole) s += "MD;";  // [optics] treats it differently
         }
         for (const auto& r : d.scheme.relaxations) {
             s += r.from + ">" + r.to;

@@ -103,6 +103,9 @@ def main():
             problems.append(f"key '{key}' not named")
         if out.exists() or pathlib.Path(str(out) + ".partial").exists():
             problems.append("an output file was written")
+        rc = subprocess.run([a.relsim, "check", str(cfg)], capture_output=True, text=True).returncode
+        if rc != 2:
+            problems.append(f"relsim check exit code {rc}, expected 2")
         status = "ok" if not problems else "FAIL: " + "; ".join(problems)
         print(f"{name:28s} {status}\n    {msg.strip()}")
         failures += bool(problems)

@@ -68,6 +68,21 @@ material = "Al"
     REQUIRE(z.size() == 5);
     CHECK(z.front() == Approx(2.0));
     CHECK(z.back() == Approx(18.0));
+    // A spectrum (solves started from the neighbour's quadrature mesh) equals cold solves.
+    std::vector<double> wl;
+    for (double w = 450.0; w < 470.0; w += 1.0) wl.push_back(w);
+    const auto spectrum = d.powers(wl, 20.0);
+    double worst = 0.0;
+    for (std::size_t i = 0; i < wl.size(); ++i) {
+        const auto cold = dipole_powers(d.stack_at(wl[i]), wl[i], z);
+        for (std::size_t k = 0; k < z.size(); ++k) {
+            for (bool md : {false, true}) {
+                worst = std::max(worst, std::abs(spectrum[i][k].purcell(md) / cold[k].purcell(md) - 1.0));
+                worst = std::max(worst, std::abs(spectrum[i][k].eta_air(md) / cold[k].eta_air(md) - 1.0));
+            }
+        }
+    }
+    CHECK(worst < 1e-6);
     const StackAtWavelength s = d.stack_at(600.0);
     CHECK(s.index.size() == 4);  // glass + 3 layers
     CHECK(s.emitter == 2);

@@ -59,10 +59,10 @@ relsim::io::RunConfig write_and_load(const std::string& text, const fs::path& di
     return relsim::io::load_config(p.string());
 }
 
-void run(const relsim::io::RunConfig& cfg, const fs::path& out) {
+void run(const relsim::io::RunConfig& cfg, const fs::path& out, int threads = 1) {
     relsim::sweep::RunOptions opt;
     opt.output_path = out.string();
-    opt.threads = 1;
+    opt.threads = threads;
     opt.quiet = true;
     relsim::sweep::run(cfg, opt);
 }
@@ -201,4 +201,13 @@ points = 61
     // Only the stack changes along the axis: the factors were recomputed at every point and
     // the /optics/ datasets hold the base config (spacer 20 nm).
     CHECK(f.dims("/optics/purcell_ed") == std::vector<std::uint64_t>{1, 451});
+    // Two threads write the same bits (optics factors and the kinetics).
+    run(write_and_load(eu_device(optics), dir, "silver2.toml"), dir / "silver2.h5", 2);
+    H5File g((dir / "silver2.h5").string(), H5File::Mode::read_only);
+    for (const char* q : {"/results/eqe", "/results/optics/purcell/Eu_5D0_7F1",
+                          "/results/optics/eta_air/Eu_5D0_7F2", "/results/line_photon_rate",
+                          "/optics/eta_air_md"}) {
+        INFO(q);
+        CHECK(g.read_doubles(q) == f.read_doubles(q));
+    }
 }

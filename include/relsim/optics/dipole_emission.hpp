@@ -71,14 +71,24 @@ struct SolveReport {
     bool converged = false;
 };
 
+//! The final integration mesh of a solve, to start the next one from (neighbouring wavelengths
+//! of the same stack need nearly the same mesh). Opaque; empty = start from scratch.
+struct QuadratureMesh {
+    std::vector<int> segment;
+    std::vector<double> a, b;
+    int num_segments = 0;
+};
+
 //! Dipole powers at every emitter position `z_nm` (distance from the bottom of the emitting
-//! layer, strictly inside it) at one vacuum wavelength. Throws std::invalid_argument on a
+//! layer, strictly inside it) at one vacuum wavelength. `mesh`, when given, is the start mesh
+//! (if it fits this stack's path) and receives the final one. Throws std::invalid_argument on a
 //! malformed stack (callers validate input first) and std::runtime_error when the integral
 //! does not converge within the budget.
 [[nodiscard]] std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack,
                                                       double wavelength_nm,
                                                       const std::vector<double>& z_nm,
                                                       const Accuracy& accuracy = {},
-                                                      SolveReport* report = nullptr);
+                                                      SolveReport* report = nullptr,
+                                                      QuadratureMesh* mesh = nullptr);
 
 }  // namespace relsim::optics
