@@ -241,6 +241,10 @@ int main(int argc, char** argv) {
         return code == 0 ? exit_ok : exit_bad_input;
     }
     try {
+        if (*fit_cmd.sub && MpiSession::size() > 1) {  // every rank would write the same file
+            throw relsim::InputError("", 0, 0, "", "relsim fit runs in one process (threads: --threads)",
+                                     "relsim fit without mpirun");
+        }
         if (*fit_cmd.sub) return relsim::app::run_fit_command(fit_cmd);
         if (*run) return run_command(config_path, output, resume, threads, quiet, block_points);
         return check_command(check_path);
