@@ -9,8 +9,8 @@ this script (fixed seed, so the files are reproducible bit for bit):
 
   eqe.csv      30 current densities, log-spaced 1e-2 .. 1e3 mA cm^-2; EQE with Gaussian noise
                of 2 % of the true value; the sigma column states it.
-  el_decay.csv 40 times after the end of the 20 ms, 10 mA cm^-2 pulse (every 6th of relsim's
-               log-spaced output times from 10 us after the pulse on, up to 30 ms after it); intensity = 1000 counts x photon rate / photon rate at t_on,
+  el_decay.csv 29 times after the end of the 20 ms, 10 mA cm^-2 pulse (every 6th of relsim's
+               log-spaced output times from 10 us after the pulse on, up to 30 ms after it; 29 points); intensity = 1000 counts x photon rate / photon rate at t_on,
                with Gaussian noise of sigma = sqrt(counts) + 1 (shot noise plus a floor).
 """
 import argparse
@@ -62,7 +62,7 @@ def main():
             rate = f["/transient/photon_rate"][...].reshape(-1)
         t_on = 2.0e-2  # [transient] pulse_on_s of tb_truth.toml
         i_on = int(np.argmin(np.abs(t - t_on)))
-        # 40 of the 400 log-spaced output times after the pulse (every 10th, from 10 us on):
+        # every 6th of the 400 log-spaced output times after the pulse, from 10 us on (29 points):
         # exactly where relsim computed the model, so no interpolation enters the truth
         pick = [i for i in range(i_on + 1, t.size) if t[i] - t_on >= 1.0e-5][::6][-40:]
         times, r = t[pick], rate[pick]

@@ -346,6 +346,10 @@ int main(int argc, char** argv) {
     }
     try {
         if (*verify) return relsim::app::verify_command(verify_path);
+        if (*fit_cmd.sub && MpiSession::size() > 1) {  // every rank would write the same file
+            throw relsim::InputError("", 0, 0, "", "relsim fit runs in one process (threads: --threads)",
+                                     "relsim fit without mpirun");
+        }
         if (*fit_cmd.sub) return relsim::app::run_fit_command(fit_cmd);
         if (*run) {
             return run_command(config_path, output, resume, threads, quiet,

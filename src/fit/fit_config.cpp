@@ -128,7 +128,7 @@ private:
                 }
             }
             m.line = static_cast<int>(t.source().begin.line);
-            evaluators_.push_back(make_mean_field_evaluator(m.config));
+            evaluators_.push_back(make_model_evaluator(m.config));
             cfg.models.push_back(std::move(m));
         }
     }

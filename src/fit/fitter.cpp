@@ -336,7 +336,7 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     const long dof = static_cast<long>(pb.N) - static_cast<long>(pb.P + nuisance);
 
     std::vector<std::unique_ptr<ModelEvaluator>> prototypes;
-    for (const ModelEntry& m : cfg.models) prototypes.push_back(make_mean_field_evaluator(m.config));
+    for (const ModelEntry& m : cfg.models) prototypes.push_back(make_model_evaluator(m.config));
 
     // Starts in the fitted scale: the given start, then Latin-hypercube points.
     const std::size_t n_starts = static_cast<std::size_t>(std::max(cfg.options.multistart, 1));

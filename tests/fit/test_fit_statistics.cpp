@@ -255,3 +255,48 @@ TEST_CASE("Multi-start results are identical for 1 and 2 threads and name how ma
     const FitResult d = fit_one(c, 2);
     CHECK(d.values[0] == Approx(a.values[0]).epsilon(1e-6));
 }
+
+TEST_CASE("Luminance-J and spectrum data are fitted: outcoupling and quenching, a line's centre and width",
+          "[fit]") {
+    const auto cfg = tb_config();
+    Gaussian g(21);
+    {
+        const auto J = logspace(-2, 3, 25);
+        const auto lum = model_curve(cfg, DataKind::luminance_vs_current, J);
+        auto c = one_model(guess_config());
+        c.data = {noisy(DataKind::luminance_vs_current, J, lum, 1.0, 0.02, 0.0, g)};
+        c.free = {free_param("device.outcoupling", 0.05, 0.6, false, 0.3),
+                  free_param("dopant.0.quench_s.5D4", 1.0, 1.0e4, true, 100.0)};
+        c.options.multistart = 1;
+        const FitResult res = fit_one(c);
+        const double truths[2] = {kTruthOutcoupling, kTruthQuench};
+        for (int j = 0; j < 2; ++j) {
+            INFO(res.keys[j] << " = " << res.values[j] << " +- " << res.stderr_[j]);
+            CHECK(res.identifiable[j] == 1);
+            CHECK(std::abs(res.values[j] - truths[j]) < 3.0 * res.stderr_[j]);
+        }
+    }
+    {
+        // The 5D4 -> 7F5 line (dopant.0.lines.1: 544 nm, FWHM 8 nm in configs/ions/Tb.toml) from
+        // the normalised line shape: the amplitude is fitted, so the data's units do not matter.
+        std::vector<double> wl;
+        for (double x = 520.0; x <= 570.0; x += 0.5) wl.push_back(x);
+        const auto spec = model_curve(cfg, DataKind::spectrum, wl);
+        const double peak = *std::max_element(spec.begin(), spec.end());
+        auto c = one_model(cfg);
+        c.data = {noisy(DataKind::spectrum, wl, spec, 1.0 / peak, 0.01, 0.002, g)};
+        c.free = {free_param("dopant.0.lines.1.wavelength_nm", 540.0, 548.0, false, 546.0),
+                  free_param("dopant.0.lines.1.fwhm_nm", 4.0, 16.0, false, 11.0)};
+        c.options.multistart = 1;
+        const FitResult res = fit_one(c);
+        const double truths[2] = {544.0, 8.0};
+        for (int j = 0; j < 2; ++j) {
+            INFO(res.keys[j] << " = " << res.values[j] << " +- " << res.stderr_[j]);
+            CHECK(res.identifiable[j] == 1);
+            CHECK(std::abs(res.values[j] - truths[j]) < 3.0 * res.stderr_[j]);
+            CHECK(res.stderr_[j] < 0.01 * truths[j]);
+        }
+        CHECK(res.data[0].amplitude == Approx(1.0 / peak).epsilon(0.02));
+        CHECK(res.reduced_chi2 < 1.5);
+    }
+}

@@ -57,4 +57,9 @@ public:
 //! The evaluator of a mean-field config (RateModel, steady-state and pulse solvers).
 [[nodiscard]] std::unique_ptr<ModelEvaluator> make_mean_field_evaluator(const io::RunConfig& config);
 
+//! The one place that picks the evaluator of a [[model]]'s config (the fit reader and the
+//! fitter both ask here). Today every config is mean-field; a config with a [nanocrystal]
+//! table will get the microscopic evaluator here.
+[[nodiscard]] std::unique_ptr<ModelEvaluator> make_model_evaluator(const io::RunConfig& config);
+
 }  // namespace relsim::fit
