@@ -30,7 +30,7 @@ def check(cond, what):
 
 
 def run(config, out):
-    p = subprocess.run([a.relsim, "run", config, "-o", out, "-q"], capture_output=True, text=True)
+    p = subprocess.run([a.relsim, "run", config, "-o", out, "-q", "--force"], capture_output=True, text=True)
     return p
 
 
@@ -93,7 +93,7 @@ yb = open(os.path.join(a.source, "configs/paper/yb_9aca_nir.toml")).read().split
 yb += "[transient]\npulse_current_density_mA_cm2 = 10.0\npulse_on_s = 2e-3\noff_s = 2e-3\npoints = 20\n"
 yb_path = os.path.join(a.workdir, "yb_transient.toml")
 open(yb_path, "w").write(yb)
-p = subprocess.run([a.relsim, "run", yb_path, "-o", os.path.join(a.workdir, "yb_tr.h5"), "-q"],
+p = subprocess.run([a.relsim, "run", yb_path, "-o", os.path.join(a.workdir, "yb_tr.h5"), "-q", "--force"],
                    capture_output=True, text=True,
                    env=dict(os.environ, RELSIM_ION_PATH=os.path.join(a.source, "configs/ions")))
 check(p.returncode == 0, "Yb transient runs: " + p.stderr)
@@ -110,7 +110,7 @@ dark = re.sub(r"kS_rad_s = [0-9.e+]+", "kS_rad_s = 0.0", yb)
 dark = re.sub(r"kT_rad_s = [0-9.e+]+", "kT_rad_s = 0.0", dark).split("[transient]")[0]
 dark_path = os.path.join(a.workdir, "yb_dark.toml")
 open(dark_path, "w").write(dark)
-p = subprocess.run([a.relsim, "run", dark_path, "-o", os.path.join(a.workdir, "yb_dark.h5")],
+p = subprocess.run([a.relsim, "run", dark_path, "-o", os.path.join(a.workdir, "yb_dark.h5"), "--force"],
                    capture_output=True, text=True,
                    env=dict(os.environ, RELSIM_ION_PATH=os.path.join(a.source, "configs/ions")))
 check(p.returncode == 0 and "photometry not meaningful: 0 %" in p.stdout, "dark-ligand Yb flags photometry: " + p.stdout)
