@@ -1,5 +1,5 @@
 //! @file toml_raw.cpp
-//! toml++ alone, without relsim's guards (src/io/detail/toml_reader.hpp), on the files given:
+//! toml++ alone, without relsim's guards (src/io/detail/toml_guard.hpp), on the files given:
 //! shows what each saved input in tests/fuzz/crashes/ does to the library (built with ASan +
 //! UBSan in the `fuzz` preset): `build-fuzz/bin/relsim_toml_raw tests/fuzz/crashes/*`.
 #include <toml++/toml.h>
