@@ -349,7 +349,7 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
         }
     }
 
-    int threads = options.threads;
+    [[maybe_unused]] int threads = options.threads;  // unused in serial builds
 #ifdef _OPENMP
     if (threads <= 0) threads = omp_get_max_threads();
 #else
