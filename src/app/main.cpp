@@ -158,6 +158,13 @@ double value_of(const relsim::sweep::PointReport& p, const std::string& name) {
 //! Radiometry for every device; colour and luminance only where photometry means something
 //! (>= 50 % of the power in 380-780 nm), with a warning otherwise (model/radiometry.hpp).
 void print_optical_summary(const relsim::sweep::PointReport& p) {
+    const bool has_radiometry = std::any_of(p.values.begin(), p.values.end(),
+                                            [](const auto& v) { return v.first == "radiance_W_sr_m2"; });
+    if (!has_radiometry) {  // microscopic runs: photometry only (no radiometric outputs yet)
+        fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2\n", value_of(p, "cie_x"),
+                   value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"));
+        return;
+    }
     fmt::print("  radiance {:.4g} W sr^-1 m^-2   photon flux {:.4g} m^-2 s^-1   peak {:.1f} nm   "
                "centroid {:.1f} nm\n",
                value_of(p, "radiance_W_sr_m2"), value_of(p, "photon_flux_m2_s"),

@@ -21,6 +21,8 @@
 #include "relsim/io/csv_export.hpp"
 #include "relsim/io/ion_catalog.hpp"
 #include "relsim/sweep/rolloff.hpp"
+#include "relsim/fit/fit_config.hpp"
+#include "relsim/fit/fitter.hpp"
 #include "relsim/sweep/sweep_runner.hpp"
 
 namespace py = pybind11;
@@ -129,6 +131,26 @@ PYBIND11_MODULE(_relsim, m) {
             PyErr_SetString(run_error.ptr(), e.what());
         }
     });
+
+    // relsim.fit (relsim/_fit.py): the same three calls as `relsim fit` (src/app/cmd_fit.cpp).
+    m.def(
+        "fit_to_file",
+        [](const std::string& fit_path, const std::string& output_path, int threads) {
+            std::string summary;
+            {
+                py::gil_scoped_release release;
+                const relsim::fit::FitConfig cfg = relsim::fit::load_fit_config(fit_path);
+                relsim::fit::FitRunOptions opt;
+                opt.threads = threads;
+                const relsim::fit::FitResult r = relsim::fit::run_fit(cfg, opt);
+                relsim::fit::write_fit_file(output_path, cfg, r);
+                summary = relsim::fit::format_summary(cfg, r);
+            }
+            return summary;
+        },
+        py::arg("fit_path"), py::arg("output_path"), py::arg("threads") = 0,
+        "Runs `relsim fit FIT_PATH -o OUTPUT_PATH` in this process (GIL released); returns the "
+        "terminal summary.");
 
     py::class_<ConfigHandle>(m, "Config")
         .def_property_readonly("text", [](const ConfigHandle& c) { return c.cfg->text; })
