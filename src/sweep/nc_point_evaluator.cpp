@@ -112,6 +112,8 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
     scalar("current_efficiency_cd_A", "cd A^-1", true);
     scalar("cie_x", "1", false);
     scalar("cie_y", "1", false);
+    for (const auto& [name, unit] : radiometric_scalars()) scalar(name, unit, false);
+    for (const model::NamedBand& b : config.bands) scalar("eqe_band/" + b.name, "1", false);
     scalar("photon_rate/total", "cm^-3 s^-1", true);
     scalar("photon_rate/ligand_singlet", "cm^-3 s^-1", true);
     scalar("photon_rate/ligand_triplet", "cm^-3 s^-1", true);
@@ -327,6 +329,18 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
     put(block, slot, "current_efficiency_cd_A_stderr", current_A_m2 > 0.0 ? c_err.luminance_cd_m2 / current_A_m2 : 0.0);
     put(block, slot, "cie_x", c.cie_x);
     put(block, slot, "cie_y", c.cie_y);
+    // Radiometry as for the mean-field model (model/radiometry.hpp), of the ensemble-mean fluxes.
+    const model::Radiometry rad = model::RadiometryWeights(band_shapes(params_), config_.bands).evaluate(flux.data());
+    put(block, slot, "radiance_W_sr_m2", rad.radiance_W_sr_m2);
+    put(block, slot, "radiant_exitance_W_m2", rad.radiant_exitance_W_m2);
+    put(block, slot, "photon_flux_m2_s", rad.photon_flux_m2_s);
+    put(block, slot, "peak_wavelength_nm", rad.peak_wavelength_nm);
+    put(block, slot, "centroid_wavelength_nm", rad.centroid_wavelength_nm);
+    put(block, slot, "visible_power_fraction", rad.visible_power_fraction);
+    put(block, slot, "photometry_valid", rad.photometry_meaningful ? 1.0 : 0.0);
+    for (std::size_t w = 0; w < config_.bands.size(); ++w) {
+        put(block, slot, "eqe_band/" + config_.bands[w].name, r.eqe.mean * rad.window_photon_fraction[w]);
+    }
     if (!layout_.wavelength_nm.empty()) {
         const std::size_t nw = layout_.wavelength_nm.size();
         model::band_spectrum(photometry.bands(), flux.data(), layout_.wavelength_nm, block.spectrum.data() + slot * nw);

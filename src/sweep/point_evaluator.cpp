@@ -58,6 +58,8 @@ const std::vector<std::pair<std::string, std::string>>& fixed_scalars() {
     return v;
 }
 
+}  // namespace
+
 //! Radiometric scalars, in output order after the fates, with units (model/radiometry.hpp).
 const std::vector<std::pair<std::string, std::string>>& radiometric_scalars() {
     static const std::vector<std::pair<std::string, std::string>> v{
@@ -72,7 +74,6 @@ const std::vector<std::pair<std::string, std::string>>& radiometric_scalars() {
     return v;
 }
 
-}  // namespace
 
 std::string hdf5_name(std::string name) {
     std::replace(name.begin(), name.end(), '/', '_');

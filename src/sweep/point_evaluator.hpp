@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "relsim/io/config.hpp"
@@ -52,6 +53,10 @@ void band_photon_flux(const model::ModelParams& params, const model::Observables
 
 //! The CIE 1931 table: $RELSIM_DATA_DIR/cie1931_2deg_1nm.csv, else the source tree's data/.
 [[nodiscard]] std::string cie_table_path();
+
+//! Radiometric scalars of /results, in output order, with units (model/radiometry.hpp);
+//! shared by the mean-field and microscopic evaluators.
+[[nodiscard]] const std::vector<std::pair<std::string, std::string>>& radiometric_scalars();
 
 class PointEvaluator {
 public:
