@@ -232,7 +232,7 @@ def disk_full_then_resume(c):
 def kill9_random(c):
     cfg, ref = c.reference(sweep(50, 200), extra=("--block-points", "200"))  # 10 000 points
     t0 = time.monotonic()
-    c.relsim("run", cfg, "-o", c.work / "timing.h5", "--quiet", "--block-points", "200")
+    c.relsim("run", cfg, "-o", c.work / "timing.h5", "--quiet", "--block-points", "200", "--force")
     span = time.monotonic() - t0
     rng = random.Random(14)
     # Kills timed from the start (they land before or while the file is created), then kills
