@@ -9,17 +9,6 @@
 namespace relsim::app {
 namespace {
 
-const char* origin_text(model::Origin o) {
-    switch (o) {
-        case model::Origin::config: return "config";
-        case model::Origin::ion_file: return "ion file";
-        case model::Origin::default_value: return "default";
-        case model::Origin::detailed_balance: return "detailed balance";
-        case model::Origin::derived: return "derived";
-    }
-    return "?";
-}
-
 std::string law_text(const nanocrystal::PairLaw& law) {
     std::string s = law.exchange ? fmt::format("exchange W0 exp(-2 (r - {:g} nm) / {:g} nm), W0 = {:g} s^-1",
                                                law.r0_nm, law.L_nm, law.W0_s)
@@ -43,7 +32,7 @@ void print_nanocrystal_check(const io::RunConfig& config) {
                "  compositions and the Dexter law replace them\n");
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
     for (const auto& r : nc.resolved) {
-        fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", r.key, r.value, r.unit, origin_text(r.origin), r.source);
+        fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", r.key, r.value, r.unit, relsim::model::origin_name(r.origin), r.source);
     }
     for (std::size_t i = 0; i < sp.transfers.size(); ++i) {
         const auto& t = sp.transfers[i];

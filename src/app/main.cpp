@@ -67,17 +67,6 @@ constexpr int exit_ok = 0;
 constexpr int exit_run_failure = 1;
 constexpr int exit_bad_input = 2;
 
-const char* origin_name(relsim::model::Origin o) {
-    switch (o) {
-        case relsim::model::Origin::config: return "config";
-        case relsim::model::Origin::ion_file: return "ion file";
-        case relsim::model::Origin::default_value: return "default";
-        case relsim::model::Origin::detailed_balance: return "detailed balance";
-        case relsim::model::Origin::derived: return "derived";
-    }
-    return "?";
-}
-
 void on_signal(int) {
     relsim::sweep::request_stop();
     std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
@@ -102,12 +91,12 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
     for (const auto& r : cfg.resolved) {
         fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", r.key, r.value, r.unit,
-                   origin_name(r.origin), r.source);
+                   relsim::model::origin_name(r.origin), r.source);
     }
     for (std::size_t s = 0; s < model.species().size(); ++s) {
         const auto& sp = model.species()[s];
         fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{}.kBT_s", s),
-                   sp.kBT_s, "s^-1", origin_name(sp.kBT_origin),
+                   sp.kBT_s, "s^-1", relsim::model::origin_name(sp.kBT_origin),
                    sp.kBT_origin == relsim::model::Origin::detailed_balance
                        ? (cfg.model.physics.degeneracy
                               ? "kTET (N_L/N_s) (3 g_0/g_a) exp(-(E_T - E_a)/k_B T), [physics] degeneracy"

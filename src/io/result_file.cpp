@@ -49,17 +49,6 @@ std::vector<std::uint64_t> chunk_for(const std::vector<std::uint64_t>& shape, st
     return c;
 }
 
-const char* origin_text(model::Origin o) {
-    switch (o) {
-        case model::Origin::config: return "config";
-        case model::Origin::ion_file: return "ion file";
-        case model::Origin::default_value: return "default";
-        case model::Origin::detailed_balance: return "detailed balance";
-        case model::Origin::derived: return "derived";
-    }
-    return "?";
-}
-
 //! What a rerun needs besides the config text: every ion file's text and the resolved
 //! parameter table (as `relsim check` prints it).
 void write_rerun_record(H5File& f, const RunIdentity& id) {
@@ -84,7 +73,7 @@ void write_rerun_record(H5File& f, const RunIdentity& id) {
             keys.push_back(r.key);
             values.push_back(r.value);
             units.push_back(r.unit.empty() ? "1" : r.unit);
-            origins.push_back(origin_text(r.origin));
+            origins.push_back(relsim::model::origin_name(r.origin));
             sources.push_back(r.source);
         }
         f.write_strings("/config/resolved/key", keys);

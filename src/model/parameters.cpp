@@ -10,6 +10,18 @@
 #include <vector>
 
 namespace relsim::model {
+
+const char* origin_name(Origin o) {
+    switch (o) {
+        case Origin::config: return "config";
+        case Origin::ion_file: return "ion file";
+        case Origin::default_value: return "default";
+        case Origin::detailed_balance: return "detailed balance";
+        case Origin::derived: return "derived";
+    }
+    return "?";
+}
+
 namespace {
 
 std::vector<std::string_view> split_path(std::string_view path) {

@@ -36,17 +36,6 @@ struct ConfigHandle {
     std::shared_ptr<const RunConfig> cfg;
 };
 
-const char* origin_name(relsim::model::Origin o) {
-    switch (o) {
-        case relsim::model::Origin::config: return "config";
-        case relsim::model::Origin::ion_file: return "ion file";
-        case relsim::model::Origin::default_value: return "default";
-        case relsim::model::Origin::detailed_balance: return "detailed balance";
-        case relsim::model::Origin::derived: return "derived";
-    }
-    return "?";
-}
-
 ConfigHandle make(RunConfig&& c) { return {std::make_shared<const RunConfig>(std::move(c))}; }
 
 //! Runs the sweep runner into `output_path`. mode: "as_is" (what the config asks), "point"
@@ -178,7 +167,7 @@ PYBIND11_MODULE(_relsim, m) {
                                    py::list out;
                                    for (const auto& r : c.cfg->resolved) {
                                        out.append(py::make_tuple(r.key, r.value, r.unit,
-                                                                 origin_name(r.origin), r.source));
+                                                                 relsim::model::origin_name(r.origin), r.source));
                                    }
                                    return out;
                                })

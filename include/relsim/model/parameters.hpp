@@ -14,6 +14,9 @@ namespace relsim::model {
 //! Where a resolved parameter value came from (reported by `relsim check`).
 enum class Origin { config, ion_file, default_value, detailed_balance, derived };
 
+//! "config", "ion file", "default", "detailed balance" or "derived" (as `relsim check` prints it).
+[[nodiscard]] const char* origin_name(Origin o);
+
 //! One excited level of an ion's level scheme.
 struct Level {
     std::string name;          //!< spectroscopic label, e.g. "5D4"
