@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../io/detail/splitmix64.hpp"
+
 namespace relsim::nanocrystal::detail {
 
 //! One SplitMix64 output step applied to x (a strong 64-bit mixer).
@@ -18,18 +20,11 @@ inline std::uint64_t mix64(std::uint64_t x) noexcept {
     return x ^ (x >> 31);
 }
 
-class Stream {
+//! The sweep engine's SplitMix64 (src/io/detail/splitmix64.hpp: next(), uniform() in [0, 1)
+//! from the top 53 bits) with the draws the KMC and the geometry need on top.
+class Stream : public io::detail::SplitMix64 {
 public:
-    explicit Stream(std::uint64_t seed) noexcept : state_(seed) {}
-    std::uint64_t next() noexcept {
-        state_ += 0x9E3779B97F4A7C15ULL;
-        std::uint64_t z = state_;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    //! Uniform in [0, 1): top 53 bits.
-    double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+    using SplitMix64::SplitMix64;
     //! Uniform in (0, 1]: never 0, for -log(u).
     double uniform_open0() noexcept { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
     //! Exponential waiting time of total rate `rate` (> 0).
@@ -39,9 +34,6 @@ public:
         const auto k = static_cast<std::uint64_t>(uniform() * static_cast<double>(n));
         return k < n ? k : n - 1;
     }
-
-private:
-    std::uint64_t state_;
 };
 
 //! Sub-stream tags, so that geometry and dynamics of one NC draw from separate streams and a
