@@ -30,6 +30,7 @@
 #include "cmd_init.hpp"
 #include "cmd_ions.hpp"
 #include "run_output.hpp"
+#include "relsim/lifetime/lifetime_run.hpp"
 
 #ifdef RELSIM_HAVE_MPI
 #include <mpi.h>
@@ -134,6 +135,7 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
                    cfg.transient->off_s, cfg.transient->points);
     }
     if (cfg.nanocrystal) relsim::app::print_nanocrystal_check(cfg);
+    fmt::print("{}", relsim::lifetime::Stage(cfg).describe());  // [lifetime], inventory
     return exit_ok;
 }
 
@@ -240,6 +242,7 @@ int run_command(const std::string& path, std::string output, bool resume, int th
                 std::uint64_t block_points, const std::vector<std::string>& sets, bool force) {
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     if (MpiSession::rank() == 0) print_warnings(cfg);
+    const relsim::lifetime::Stage lifetime_stage(cfg);  // [lifetime], [inventory]: checked before anything is written
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
     relsim::app::OutputClaim claim;  // checked and claimed before anything is computed
     if (MpiSession::rank() == 0) {
@@ -278,6 +281,7 @@ int run_command(const std::string& path, std::string output, bool resume, int th
         return exit_run_failure;
     }
     print_summary(cfg, s);
+    lifetime_stage.run(output, threads, false);  // inventory of every run; lifetime with [lifetime]
     return exit_ok;
 }
 

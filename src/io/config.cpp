@@ -388,7 +388,8 @@ public:
     RunConfig read() {
         const toml::table root = parse_toml(cfg_.text, src_.file());
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
-                                   "transient", "sweep", "nanocrystal", "optics", "bands", "physics"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics
+                                   "transient", "sweep", "nanocrystal", "optics", "bands", "physics",
+                                   "lifetime", "inventory"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
         cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
         read_device(root);
@@ -426,7 +427,8 @@ private:
         const toml::table& t = src_.table(n, "device");
         src_.check_keys(t, "device",
                         {"current_density_mA_cm2", "recombination_zone_nm", "charge_balance",
-                         "singlet_fraction", "outcoupling", "temperature_K", "langevin_cm3_s"});
+                         "singlet_fraction", "outcoupling", "temperature_K", "langevin_cm3_s",
+                         "eml_thickness_nm"});  // eml_thickness_nm: read by src/lifetime
         // A microscopic PL decay ([nanocrystal.excitation]) runs without current: J may be left
         // out or 0 there (the default stands in; src/nanocrystal ignores it).
         const toml::node* nc = root.get("nanocrystal");

@@ -1,0 +1,29 @@
+//! @file lifetime_config.hpp
+//! Reader of the [lifetime] and [inventory] tables and of `device.eml_thickness_nm`
+//! (shared/spec/lifetime-inventory.md sections 2 and 4). Errors are relsim::InputError naming
+//! file, line, column, key and allowed range (exit 2 in the CLI, nothing written).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "relsim/lifetime/lifetime.hpp"
+
+namespace relsim::lifetime {
+
+struct LifetimeConfig {
+    std::optional<LifetimeSettings> lifetime;  //!< present when the config has [lifetime]
+    std::map<std::string, double> prices_usd_per_kg;  //!< [inventory] price_usd_per_kg
+    double eml_thickness_nm = 0.0;                    //!< emitting-layer thickness d
+    std::string eml_thickness_origin;                 //!< where d came from (for `relsim check`)
+};
+
+//! Reads the tables from the config text. `recombination_zone_nm` is the default of d.
+//! Refuses (InputError) [lifetime] together with [nanocrystal] or [optics] (not supported in
+//! this version: say which), a `device.eml_thickness_nm` that disagrees with the [optics]
+//! emitting layer, and any value out of range.
+[[nodiscard]] LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
+                                                  double recombination_zone_nm);
+
+}  // namespace relsim::lifetime

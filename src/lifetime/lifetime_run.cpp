@@ -1,0 +1,354 @@
+//! @file lifetime_run.cpp
+//! The lifetime/inventory stage of `relsim run` (lifetime_run.hpp).
+#include "relsim/lifetime/lifetime_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "relsim/core/build_info.hpp"
+#include "relsim/core/error.hpp"
+#include "relsim/io/hdf5_file.hpp"
+#include "relsim/lifetime/inventory.hpp"
+#include "relsim/lifetime/mean_field_point.hpp"
+#include "relsim/model/photometry.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace relsim::lifetime {
+namespace {
+
+using io::ElementType;
+using io::H5File;
+
+std::string cie_path() {
+    if (const char* dir = std::getenv("RELSIM_DATA_DIR")) return std::string(dir) + "/cie1931_2deg_1nm.csv";
+    return std::string(build_info::source_dir) + "/data/cie1931_2deg_1nm.csv";
+}
+
+std::vector<std::uint64_t> sweep_dims(const io::RunConfig& cfg) {
+    std::vector<std::uint64_t> d;
+    if (cfg.sweep) {
+        for (const io::SweepAxis& ax : cfg.sweep->axes) d.push_back(ax.size());
+    }
+    return d;
+}
+
+std::uint64_t num_points(const io::RunConfig& cfg) { return cfg.sweep ? cfg.sweep->num_points() : 1; }
+
+//! The model parameters of flat sweep point `index` (row-major over the axes).
+model::ModelParams params_at(const io::RunConfig& cfg, std::uint64_t index) {
+    model::ModelParams p = cfg.model;
+    if (!cfg.sweep) return p;
+    const auto& axes = cfg.sweep->axes;
+    std::uint64_t stride = 1;
+    std::vector<std::uint64_t> strides(axes.size());
+    for (std::size_t a = axes.size(); a-- > 0;) {
+        strides[a] = stride;
+        stride *= axes[a].size();
+    }
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+        const std::uint64_t i = (index / strides[a]) % axes[a].size();
+        for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
+            if (double* slot = model::find_parameter(p, axes[a].keys[k])) *slot = axes[a].values[k][i];
+        }
+    }
+    return p;
+}
+
+void put(H5File& f, const std::string& path, const std::vector<std::uint64_t>& dims,
+         const std::vector<double>& v, const std::string& units) {
+    if (!f.exists(path)) {
+        f.create_chunked(path, ElementType::float64, dims, std::vector<std::uint64_t>(dims.size(), 0), units, 0.0);
+    }
+    f.write_flat_range(path, ElementType::float64, 0, v.size(), v.data());
+}
+
+void put_ints(H5File& f, const std::string& path, const std::vector<std::uint64_t>& dims,
+              const std::vector<std::int32_t>& v) {
+    if (!f.exists(path)) {
+        f.create_chunked(path, ElementType::int32, dims, std::vector<std::uint64_t>(dims.size(), 0), "1", 0.0);
+    }
+    f.write_flat_range(path, ElementType::int32, 0, v.size(), v.data());
+}
+
+//! Index of the sweep axis that moves device.current_density_mA_cm2 when it is the only axis.
+bool is_current_sweep(const io::RunConfig& cfg) {
+    if (!cfg.sweep || cfg.sweep->axes.size() != 1) return false;
+    const auto& keys = cfg.sweep->axes[0].keys;
+    return std::find(keys.begin(), keys.end(), "device.current_density_mA_cm2") != keys.end();
+}
+
+std::string hours_text(double h) { return fmt::format("{:.4g} h", h); }
+
+}  // namespace
+
+Stage::Stage(const io::RunConfig& cfg)
+    : cfg_(cfg), lc_(read_lifetime_config(cfg.text, cfg.path, cfg.model.device.recombination_zone_nm)) {}
+
+std::string Stage::describe() const {
+    std::string s;
+    if (cfg_.nanocrystal) {
+        s += "inventory: not computed for the microscopic model in this version (ions per NC from "
+             "the lattice are not yet counted)\n";
+    } else {
+        s += fmt::format("inventory: emitting layer {:g} nm ({}); per ion: mg m^-2 = N_s d M / N_A "
+                         "(IUPAC 2021 atomic weights), mg per klm (pi L / 1000), mg per optical W, "
+                         "photons per ion per s\n",
+                         lc_.eml_thickness_nm, lc_.eml_thickness_origin);
+        for (const model::DopantParams& d : cfg_.model.dopants) {
+            const auto M = atomic_weight_g_mol(d.ion);
+            s += fmt::format("  {}: M = {} g mol^-1, {:.6g} mg m^-2 at N = {:g} cm^-3{}\n", d.ion,
+                             M ? fmt::format("{:.6g}", *M) : std::string("unknown"),
+                             M ? mass_mg_m2(d.density_cm3, lc_.eml_thickness_nm, *M) : 0.0, d.density_cm3,
+                             lc_.prices_usd_per_kg.count(d.ion)
+                                 ? fmt::format(", price {:g} USD kg^-1", lc_.prices_usd_per_kg.at(d.ion))
+                                 : std::string());
+        }
+        if (lc_.prices_usd_per_kg.empty()) s += "  no [inventory] prices: no cost output\n";
+    }
+    if (lc_.lifetime) {
+        const LifetimeSettings& l = *lc_.lifetime;
+        const DegradationRates& r = l.rates;
+        s += fmt::format(
+            "lifetime: constant current, defects Q: dQ/dt = {:g} T n_p + {:g} S n_p + {:g} T + {:g} S; "
+            "quenching kQ_T {:g}, kQ_S {:g}, kQ_Ln {:g} cm^3 s^-1\n"
+            "  quasi-steady point solves, Q(t) by Dormand-Prince 5(4) with dense output (rel. tol {:g}); "
+            "stop at L/L0 = {:g} or {:g} h; {} output times; LT95/90/70/50\n",
+            r.kX_TP_cm3_s, r.kX_SP_cm3_s, r.kX_T_s, r.kX_S_s, r.kQ_T_cm3_s, r.kQ_S_cm3_s, r.kQ_Ln_cm3_s,
+            l.relative_tolerance, l.stop_fraction, l.max_hours, l.time_points);
+        if (!r.forms_defects()) s += "  every formation rate is 0: L/L0 stays 1 up to max_hours\n";
+        if (is_current_sweep(cfg_)) s += "  current sweep: acceleration exponent n of LT50 = C L0^-n in the summary\n";
+    }
+    return s;
+}
+
+void Stage::run(const std::string& output_path, int threads, bool quiet) const {
+    if (cfg_.nanocrystal && !lc_.lifetime) {
+        if (!quiet) fmt::print("  inventory: not computed for the microscopic model in this version\n");
+        return;
+    }
+    const std::uint64_t N = num_points(cfg_);
+    const std::vector<std::uint64_t> dims = sweep_dims(cfg_);
+    H5File f(output_path, H5File::Mode::read_write);
+    for (const char* need : {"/results/status", "/results/eqe", "/results/luminance_cd_m2"}) {
+        if (!f.exists(need)) {
+            if (!quiet) fmt::print("  inventory: not computed ({} is not in the result file)\n", need);
+            return;
+        }
+    }
+    const std::vector<double> status = f.read_doubles("/results/status");
+    const std::vector<double> eqe = f.read_doubles("/results/eqe");
+    const std::vector<double> lum = f.read_doubles("/results/luminance_cd_m2");
+    const std::vector<double> rad = f.exists("/results/radiance_W_sr_m2") ? f.read_doubles("/results/radiance_W_sr_m2")
+                                                                          : std::vector<double>(N, 0.0);
+    const std::vector<double> pvalid = f.exists("/results/photometry_valid")
+                                           ? f.read_doubles("/results/photometry_valid")
+                                           : std::vector<double>(N, 1.0);
+    std::uint64_t best = 0;
+    double best_eqe = -1.0;
+    for (std::uint64_t i = 0; i < N; ++i) {
+        if (status[i] == 0.0 && eqe[i] > best_eqe) {
+            best_eqe = eqe[i];
+            best = i;
+        }
+    }
+
+    // ---- inventory ----------------------------------------------------------------------------
+    const std::size_t ns = cfg_.model.dopants.size();
+    std::vector<std::vector<double>> species_rate(ns);
+    for (std::size_t s = 0; s < ns; ++s) {
+        const std::string p = "/results/photon_rate/" + cfg_.model.dopants[s].ion;
+        species_rate[s] = f.exists(p) ? f.read_doubles(p) : std::vector<double>(N, 0.0);
+    }
+    bool photometric = true;
+    for (std::uint64_t i = 0; i < N; ++i) photometric = photometric && (status[i] != 0.0 || pvalid[i] != 0.0);
+    std::vector<Inventory> inv(N);
+    for (std::uint64_t i = 0; i < N; ++i) {
+        InventoryPoint ip;
+        const bool ok = status[i] == 0.0;
+        ip.luminance_cd_m2 = ok ? lum[i] : 0.0;
+        ip.radiance_W_sr_m2 = ok ? rad[i] : 0.0;
+        ip.photometry_meaningful = photometric;
+        for (std::size_t s = 0; s < ns; ++s) ip.species_photon_rate_cm3_s.push_back(ok ? species_rate[s][i] : 0.0);
+        inv[i] = compute_inventory(params_at(cfg_, i), lc_.eml_thickness_nm, ip, lc_.prices_usd_per_kg);
+    }
+    for (std::size_t s = 0; s < ns; ++s) {
+        const std::string ion = cfg_.model.dopants[s].ion;
+        std::vector<double> v(N);
+        auto field = [&](double SpeciesInventory::*m, const std::string& path, const std::string& units) {
+            for (std::uint64_t i = 0; i < N; ++i) v[i] = inv[i].species[s].*m;
+            put(f, path, dims, v, units);
+        };
+        field(&SpeciesInventory::mg_m2, "/results/inventory/" + ion + "_mg_m2", "mg m^-2");
+        if (photometric) field(&SpeciesInventory::mg_per_klm, "/results/inventory/" + ion + "_mg_per_klm", "mg klm^-1");
+        field(&SpeciesInventory::mg_per_W, "/results/inventory/" + ion + "_mg_per_W", "mg W^-1");
+        field(&SpeciesInventory::turnover_per_s, "/results/inventory/ion_turnover_per_s/" + ion, "s^-1");
+        field(&SpeciesInventory::radiative_ceiling_s, "/results/inventory/ion_radiative_ceiling_s/" + ion, "s^-1");
+    }
+    const bool has_cost = N > 0 && inv[0].has_cost;
+    if (has_cost) {
+        std::vector<double> c(N), ck(N);
+        for (std::uint64_t i = 0; i < N; ++i) {
+            c[i] = inv[i].cost_usd_m2;
+            ck[i] = inv[i].cost_usd_per_klm;
+        }
+        put(f, "/results/inventory/cost_usd_m2", dims, c, "USD m^-2");
+        if (photometric) put(f, "/results/inventory/cost_usd_per_klm", dims, ck, "USD klm^-1");
+    }
+    f.set_attribute("/results/inventory", "eml_thickness_nm", lc_.eml_thickness_nm);
+    f.set_attribute("/results/inventory", "eml_thickness_origin", lc_.eml_thickness_origin);
+    f.set_attribute("/results/inventory", "atomic_weights", std::string("IUPAC/CIAAW 2021 standard atomic weights"));
+    if (!quiet && ns > 0) {
+        const Inventory& b = inv[best];
+        std::string line = fmt::format("  inventory (EML {:g} nm):", lc_.eml_thickness_nm);
+        for (const SpeciesInventory& si : b.species) {
+            line += fmt::format(" {} {:.4g} mg m^-2", si.ion, si.mg_m2);
+            if (photometric) line += fmt::format(" ({:.4g} mg klm^-1)", si.mg_per_klm);
+            else line += fmt::format(" ({:.4g} mg W^-1)", si.mg_per_W);
+            line += fmt::format(", turnover {:.4g} s^-1 of <= {:.4g};", si.turnover_per_s, si.radiative_ceiling_s);
+        }
+        if (has_cost) line += fmt::format(" cost {:.4g} USD m^-2", b.cost_usd_m2);
+        fmt::print("{}\n", line);
+    }
+
+    // ---- lifetime -----------------------------------------------------------------------------
+    if (!lc_.lifetime) return;
+    const LifetimeSettings settings = *lc_.lifetime;
+    const auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_path()));
+    std::vector<LifetimeResult> res(N);
+    std::vector<std::string> fate_names;
+    bool photometric_life = true;
+    {
+        MeanFieldPoint probe(params_at(cfg_, 0), settings.rates, observer);
+        fate_names = probe.fate_names();
+        photometric_life = probe.photometric();
+    }
+#ifdef _OPENMP
+    const int nt = threads > 0 ? threads : omp_get_max_threads();
+#else
+    const int nt = 1;
+    (void)threads;
+#endif
+#pragma omp parallel for schedule(dynamic) num_threads(nt)
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(N); ++i) {
+        try {
+            MeanFieldPoint point(params_at(cfg_, static_cast<std::uint64_t>(i)), settings.rates, observer);
+            res[static_cast<std::size_t>(i)] = run_lifetime(point, settings, true);
+        } catch (const std::exception&) {  // a point that cannot be built: status 3, zeros
+            LifetimeResult r;
+            r.status = 3;
+            res[static_cast<std::size_t>(i)] = r;
+        }
+    }
+    const std::size_t P = static_cast<std::size_t>(settings.time_points);
+    std::vector<std::uint64_t> tdims = dims;
+    tdims.push_back(P);
+    auto series = [&](std::vector<double> LifetimeResult::*m, const std::string& name, const std::string& units) {
+        std::vector<double> v(N * P, 0.0);
+        for (std::uint64_t i = 0; i < N; ++i) {
+            if ((res[i].*m).size() == P) std::copy((res[i].*m).begin(), (res[i].*m).end(), v.begin() + static_cast<long>(i * P));
+        }
+        put(f, "/lifetime/" + name, tdims, v, units);
+    };
+    series(&LifetimeResult::time_h, "time_h", "h");
+    series(&LifetimeResult::luminance_rel, "luminance_rel", "1");
+    series(&LifetimeResult::eqe, "eqe", "1");
+    series(&LifetimeResult::cie_x, "cie_x", "1");
+    series(&LifetimeResult::cie_y, "cie_y", "1");
+    series(&LifetimeResult::quencher_cm3, "quencher_cm3", "cm^-3");
+    for (std::size_t c = 0; c < fate_names.size(); ++c) {
+        std::vector<double> v(N * P, 0.0);
+        for (std::uint64_t i = 0; i < N; ++i) {
+            if (res[i].fates.size() != P) continue;
+            for (std::size_t t = 0; t < P; ++t) v[i * P + t] = res[i].fates[t][c];
+        }
+        put(f, "/lifetime/fates/" + fate_names[c], tdims, v, "1");
+    }
+    f.set_attribute("/lifetime", "brightness", std::string(photometric_life ? "luminance_cd_m2" : "radiance_W_sr_m2"));
+    for (std::size_t k = 0; k < lt_levels().size(); ++k) {
+        std::vector<double> v(N);
+        std::vector<std::int32_t> reached(N);
+        for (std::uint64_t i = 0; i < N; ++i) {
+            v[i] = res[i].lt_h.size() > k ? res[i].lt_h[k] : 0.0;
+            reached[i] = res[i].lt_reached.size() > k ? res[i].lt_reached[k] : 0;
+        }
+        put(f, "/results/lifetime/" + lt_name(lt_levels()[k]) + "_h", dims, v, "h");
+        put_ints(f, "/results/lifetime/" + lt_name(lt_levels()[k]) + "_reached", dims, reached);
+    }
+    std::vector<double> duv(N), L0(N), stop(N), lt50(N);
+    std::vector<std::int32_t> st(N), r50(N);
+    for (std::uint64_t i = 0; i < N; ++i) {
+        duv[i] = res[i].colour_shift_duv_at_stop;
+        L0[i] = res[i].brightness0;
+        stop[i] = res[i].stop_h;
+        st[i] = res[i].status;
+        lt50[i] = res[i].lt_h.size() == 4 ? res[i].lt_h[3] : 0.0;
+        r50[i] = res[i].lt_reached.size() == 4 ? res[i].lt_reached[3] : 0;
+    }
+    put(f, "/results/lifetime/colour_shift_duv_at_stop", dims, duv, "1");
+    put(f, "/results/lifetime/L0", dims, L0, photometric_life ? "cd m^-2" : "W sr^-1 m^-2");
+    put(f, "/results/lifetime/stop_h", dims, stop, "h");
+    put_ints(f, "/results/lifetime/status", dims, st);
+    std::string exponent_line;
+    if (is_current_sweep(cfg_)) {
+        std::vector<int> reached(r50.begin(), r50.end());
+        for (std::uint64_t i = 0; i < N; ++i) reached[i] = reached[i] && st[i] == 0;
+        int used = 0;
+        const double n_exp = acceleration_exponent(L0, lt50, reached, &used);
+        put(f, "/summary/lifetime_acceleration_exponent", {}, {n_exp}, "1");
+        f.set_attribute("/summary/lifetime_acceleration_exponent", "points_used", static_cast<std::int64_t>(used));
+        exponent_line = used >= 2 ? fmt::format("  lifetime acceleration: LT50 = C L0^-n, n = {:.4f} ({} points reached LT50)\n", n_exp, used)
+                                  : fmt::format("  lifetime acceleration: fewer than 2 points reached LT50 (n = 0 stored)\n");
+    }
+    f.flush();
+    f.close();
+    if (quiet) return;
+    const LifetimeResult& b = res[best];
+    if (b.status != 0) {
+        fmt::print("  lifetime: the point solve failed (status {})\n", b.status);
+    } else {
+        std::string lts;
+        for (std::size_t k = 0; k < lt_levels().size(); ++k) {
+            lts += fmt::format(" {} {}", lt_name(lt_levels()[k]), b.lt_reached[k] ? hours_text(b.lt_h[k]) : std::string("not reached"));
+        }
+        fmt::print("  lifetime ({} L0 {:.4g} {}):{}; stop at {} ({}), L/L0 {:.4g}, EQE {:.4g} % -> {:.4g} %, Delta u'v' {:.3g}\n",
+                   photometric_life ? "luminance" : "radiance (NIR)", b.brightness0,
+                   photometric_life ? "cd m^-2" : "W sr^-1 m^-2", lts, hours_text(b.stop_h),
+                   b.stopped_at_fraction ? "stop_fraction" : "max_hours", b.luminance_rel.back(),
+                   100 * b.eqe.front(), 100 * b.eqe.back(), b.colour_shift_duv_at_stop);
+    }
+    fmt::print("{}", exponent_line);
+}
+
+void write_time_series_csv(const std::string& h5_path, const std::string& csv_path) {
+    const H5File f(h5_path, H5File::Mode::read_only);
+    if (!f.exists("/lifetime/time_h")) {
+        throw InputError(h5_path, 0, 0, "", "no /lifetime group (the run had no [lifetime] table)", "");
+    }
+    const auto dims = f.dims("/lifetime/time_h");
+    const std::uint64_t P = dims.back();
+    const char* names[] = {"time_h", "luminance_rel", "eqe", "cie_x", "cie_y", "quencher_cm3"};
+    const char* units[] = {"h", "1", "1", "1", "1", "cm^-3"};
+    std::vector<std::vector<double>> cols;
+    for (const char* n : names) cols.push_back(f.read_doubles(std::string("/lifetime/") + n));
+    std::ofstream out(csv_path);
+    if (!out) throw RunError(csv_path + ": cannot open for writing");
+    out << "point";
+    for (std::size_t c = 0; c < cols.size(); ++c) out << ',' << names[c] << " [" << units[c] << ']';
+    out << '\n';
+    for (std::uint64_t k = 0; k < cols[0].size(); ++k) {
+        out << k / P;
+        for (const auto& c : cols) out << ',' << fmt::format("{:.17g}", c[k]);
+        out << '\n';
+    }
+    if (!out) throw RunError(csv_path + ": write failed");
+}
+
+}  // namespace relsim::lifetime
