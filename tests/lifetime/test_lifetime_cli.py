@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""[lifetime]/[inventory] on the command line (shared/spec/lifetime-inventory.md): bad input
+exits with 2, names the file, the line and the key, and writes nothing; a good lifetime run
+writes the /lifetime and /results/{lifetime,inventory} names and prints the summary lines;
+`relsim check` describes both."""
+import argparse, pathlib, shutil, subprocess, sys
+
+GOOD = """title = "lifetime cli test"
+[device]
+current_density_mA_cm2 = 1.0
+recombination_zone_nm = 20.0
+[ligand]
+density_cm3 = 2.6e20
+triplet_energy_eV = 2.9
+[[dopant]]
+ion = "Tb"
+density_cm3 = 1.6e21
+accepting_level = "5D4"
+kTET_s = 2.0e9
+quench_s = { "5D4" = 430.0 }
+ground = ["7F6", "7F5"]
+levels = [ { name = "5D4", energy_cm1 = 20500.0 } ]
+lines = [ { from = "5D4", to = "7F5", rate_s = 180.0, wavelength_nm = 544.0, fwhm_nm = 8.0 } ]
+[lifetime]
+kX_TP_cm3_s = 1.0e-22
+kQ_T_cm3_s = 1.0e-12
+kQ_Ln_cm3_s = 1.0e-12
+time_points = 20
+[inventory]
+price_usd_per_kg = { Tb = 1500.0 }
+"""
+
+# (name, text, text of the offending line, key fragment)
+CASES = [
+    ("negative_rate", GOOD.replace("kX_TP_cm3_s = 1.0e-22", "kX_TP_cm3_s = -1.0e-22"),
+     "kX_TP_cm3_s = -1.0e-22", "lifetime.kX_TP_cm3_s"),
+    ("stop_fraction_one", GOOD.replace("time_points = 20", "stop_fraction = 1.0"),
+     "stop_fraction = 1.0", "lifetime.stop_fraction"),
+    ("max_hours_zero", GOOD.replace("time_points = 20", "max_hours = 0.0"),
+     "max_hours = 0.0", "lifetime.max_hours"),
+    ("unknown_key", GOOD.replace("time_points = 20", "lt_hours = 3"), "lt_hours = 3", "lifetime.lt_hours"),
+    ("negative_price", GOOD.replace("Tb = 1500.0", "Tb = -1.0"), "price_usd_per_kg", "inventory.price_usd_per_kg.Tb"),
+    ("bad_thickness", GOOD.replace("recombination_zone_nm = 20.0", "recombination_zone_nm = 20.0\neml_thickness_nm = -3.0"),
+     "eml_thickness_nm = -3.0", "device.eml_thickness_nm"),
+]
+
+
+def line_of(text, fragment):
+    for i, line in enumerate(text.splitlines(), 1):
+        if fragment in line:
+            return i
+    raise AssertionError(fragment)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--relsim", required=True)
+    ap.add_argument("--workdir", required=True)
+    a = ap.parse_args()
+    work = pathlib.Path(a.workdir)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    failures = []
+    for name, text, fragment, key in CASES:
+        cfg = work / f"{name}.toml"
+        cfg.write_text(text)
+        out = work / f"{name}.h5"
+        r = subprocess.run([a.relsim, "run", str(cfg), "-o", str(out), "-q"], capture_output=True, text=True)
+        msg = r.stderr
+        where = f"{cfg}:{line_of(text, fragment)}:"
+        if r.returncode != 2: failures.append(f"{name}: exit {r.returncode}, expected 2 ({msg.strip()})")
+        if where not in msg: failures.append(f"{name}: message does not point at {where}: {msg.strip()}")
+        if key not in msg: failures.append(f"{name}: message does not name {key}: {msg.strip()}")
+        if out.exists() or pathlib.Path(str(out) + ".partial").exists():
+            failures.append(f"{name}: an output file was written")
+    # A good run: names of the contract and the summary lines.
+    cfg = work / "good.toml"
+    cfg.write_text(GOOD)
+    r = subprocess.run([a.relsim, "run", str(cfg), "-o", str(work / "good.h5"), "-q"], capture_output=True, text=True)
+    if r.returncode != 0: failures.append(f"good: exit {r.returncode}: {r.stderr}")
+    for needle in ("inventory (EML 20 nm): Tb 8.445 mg m^-2", "lifetime (luminance", "LT50", "Delta u'v'"):
+        if needle not in r.stdout: failures.append(f"good: summary lacks '{needle}':\n{r.stdout}")
+    try:
+        import h5py
+        with h5py.File(work / "good.h5") as f:
+            for p in ["lifetime/time_h", "lifetime/luminance_rel", "lifetime/eqe", "lifetime/cie_x",
+                      "lifetime/cie_y", "lifetime/quencher_cm3", "results/lifetime/LT95_h",
+                      "results/lifetime/LT50_h", "results/lifetime/LT50_reached",
+                      "results/lifetime/colour_shift_duv_at_stop", "results/inventory/Tb_mg_m2",
+                      "results/inventory/Tb_mg_per_klm", "results/inventory/Tb_mg_per_W",
+                      "results/inventory/ion_turnover_per_s/Tb", "results/inventory/cost_usd_m2",
+                      "results/inventory/cost_usd_per_klm", "lifetime/fates/defect_quenching_Tb"]:
+                if p not in f: failures.append(f"good: {p} missing")
+            if f["lifetime/time_h"].shape != (20,): failures.append(f"good: time_h shape {f['lifetime/time_h'].shape}")
+    except ImportError:
+        pass
+    v = subprocess.run([a.relsim, "verify", str(work / "good.h5")], capture_output=True, text=True)
+    if v.returncode != 0: failures.append(f"verify: {v.stdout} {v.stderr}")
+    c = subprocess.run([a.relsim, "check", str(cfg)], capture_output=True, text=True)
+    for needle in ("inventory: emitting layer 20 nm", "lifetime: constant current"):
+        if needle not in c.stdout: failures.append(f"check lacks '{needle}'")
+    for f in failures: print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
