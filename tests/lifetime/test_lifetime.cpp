@@ -339,3 +339,25 @@ points = 5
     CHECK(fs::file_size(dir / "series.csv") > 100);
     fs::remove_all(dir);
 }
+
+TEST_CASE("paper Tb device: LT50 converged to 1e-6 in the integration tolerance", "[lifetime]") {
+    // No closed form here (ion excitation and Tb* defect quenching): the tolerance study is the
+    // check. LT50 at rel. tol 1e-10 (the default) against 1e-12 must agree to < 1e-6.
+    io::RunConfig cfg = io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/lifetime/tb_lifetime.toml");
+    const lifetime::LifetimeConfig lc = lifetime::read_lifetime_config(cfg.text, cfg.path, 20.0);
+    REQUIRE(lc.lifetime);
+    cfg.model.device.current_density_mA_cm2 = 5.0172;  // L0 = 1000 cd m^-2
+    std::vector<double> lt;
+    for (double tol : {1e-10, 1e-12}) {
+        LifetimeSettings s = *lc.lifetime;
+        s.relative_tolerance = tol;
+        s.time_points = 5;
+        lifetime::MeanFieldPoint point(cfg.model, s.rates, observer());
+        const lifetime::LifetimeResult r = lifetime::run_lifetime(point, s);
+        REQUIRE(r.status == 0);
+        REQUIRE(r.lt_reached[3] == 1);
+        CHECK(std::abs(r.brightness0 / 1000.0 - 1.0) < 1e-4);  // the config's J gives L0 = 1000
+        lt.push_back(r.lt_h[3]);
+    }
+    CHECK(std::abs(lt[0] / lt[1] - 1.0) < 1e-6);
+}
