@@ -72,6 +72,7 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
     if (optics_d && *optics_d > 0.0) {
         out.eml_thickness_nm = *optics_d;
         out.eml_thickness_origin = "[optics] emitting layer";
+        out.eml_thickness_is_zone = false;
     }
     if (const toml::node* dev = root.get("device"); dev && dev->as_table()) {
         if (const toml::node* n = dev->as_table()->get("eml_thickness_nm")) {
@@ -83,6 +84,7 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
             }
             out.eml_thickness_nm = d;
             out.eml_thickness_origin = "config";
+            out.eml_thickness_is_zone = false;
         }
     }
 

@@ -170,6 +170,7 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
     bool photometric = true;
     for (std::uint64_t i = 0; i < N; ++i) photometric = photometric && (status[i] != 0.0 || pvalid[i] != 0.0);
     std::vector<Inventory> inv(N);
+    std::vector<double> thickness(N);
     for (std::uint64_t i = 0; i < N; ++i) {
         InventoryPoint ip;
         const bool ok = status[i] == 0.0;
@@ -177,7 +178,10 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
         ip.radiance_W_sr_m2 = ok ? rad[i] : 0.0;
         ip.photometry_meaningful = photometric;
         for (std::size_t s = 0; s < ns; ++s) ip.species_photon_rate_cm3_s.push_back(ok ? species_rate[s][i] : 0.0);
-        inv[i] = compute_inventory(params_at(cfg_, i), lc_.eml_thickness_nm, ip, lc_.prices_usd_per_kg);
+        const model::ModelParams p = params_at(cfg_, i);
+        const double d_nm = lc_.eml_thickness_is_zone ? p.device.recombination_zone_nm : lc_.eml_thickness_nm;
+        inv[i] = compute_inventory(p, d_nm, ip, lc_.prices_usd_per_kg);
+        thickness[i] = d_nm;
     }
     for (std::size_t s = 0; s < ns; ++s) {
         const std::string ion = cfg_.model.dopants[s].ion;
@@ -202,12 +206,12 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
         put(f, "/results/inventory/cost_usd_m2", dims, c, "USD m^-2");
         if (photometric) put(f, "/results/inventory/cost_usd_per_klm", dims, ck, "USD klm^-1");
     }
-    f.set_attribute("/results/inventory", "eml_thickness_nm", lc_.eml_thickness_nm);
+    put(f, "/results/inventory/eml_thickness_nm", dims, thickness, "nm");
     f.set_attribute("/results/inventory", "eml_thickness_origin", lc_.eml_thickness_origin);
     f.set_attribute("/results/inventory", "atomic_weights", std::string("IUPAC/CIAAW 2021 standard atomic weights"));
     if (!quiet && ns > 0) {
         const Inventory& b = inv[best];
-        std::string line = fmt::format("  inventory (EML {:g} nm):", lc_.eml_thickness_nm);
+        std::string line = fmt::format("  inventory (EML {:g} nm):", thickness[best]);
         for (const SpeciesInventory& si : b.species) {
             line += fmt::format(" {} {:.4g} mg m^-2", si.ion, si.mg_m2);
             if (photometric) line += fmt::format(" ({:.4g} mg klm^-1)", si.mg_per_klm);

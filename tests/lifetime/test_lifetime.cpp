@@ -361,3 +361,36 @@ TEST_CASE("paper Tb device: LT50 converged to 1e-6 in the integration tolerance"
     }
     CHECK(std::abs(lt[0] / lt[1] - 1.0) < 1e-6);
 }
+
+TEST_CASE("inventory thickness follows a swept recombination zone unless eml_thickness_nm is set", "[lifetime][inventory]") {
+    const fs::path dir = fs::temp_directory_path() / ("relsim_test_inventory_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string sweep = R"(
+[sweep]
+[[sweep.axis]]
+key = "device.recombination_zone_nm"
+values = [10.0, 20.0]
+)";
+    for (const bool fixed : {false, true}) {
+        std::string text = closed_form_config(1e-4, 0.0);
+        if (fixed) text.replace(text.find("recombination_zone_nm = 20.0"), 28, "recombination_zone_nm = 20.0\neml_thickness_nm = 30.0");
+        const io::RunConfig cfg = io::load_config_text(text + sweep, (dir / "inv.toml").string());
+        const lifetime::Stage stage(cfg);
+        sweep::RunOptions opt;
+        opt.output_path = (dir / (fixed ? "fixed.h5" : "zone.h5")).string();
+        opt.quiet = true;
+        (void)sweep::run(cfg, opt);
+        stage.run(opt.output_path, 1, true);
+        const io::H5File f(opt.output_path, io::H5File::Mode::read_only);
+        const auto mg = f.read_doubles("/results/inventory/Tb_mg_m2");
+        const auto d = f.read_doubles("/results/inventory/eml_thickness_nm");
+        // N = 1e22 cm^-3: 1e22 x d[cm] x 1e4 / N_A x 158.925354 g/mol x 1e3 mg/g
+        for (std::size_t i = 0; i < 2; ++i) {
+            const double d_nm = fixed ? 30.0 : 10.0 * static_cast<double>(i + 1);
+            CHECK(d[i] == d_nm);
+            CHECK(std::abs(mg[i] / (1e22 * d_nm * 1e-7 * 1e4 / 6.02214076e23 * 158.925354 * 1e3) - 1.0) < 1e-12);
+        }
+    }
+    fs::remove_all(dir);
+}

@@ -17,6 +17,9 @@ struct LifetimeConfig {
     std::map<std::string, double> prices_usd_per_kg;  //!< [inventory] price_usd_per_kg
     double eml_thickness_nm = 0.0;                    //!< emitting-layer thickness d
     std::string eml_thickness_origin;                 //!< where d came from (for `relsim check`)
+    //! d is the default, the recombination-zone width: it follows device.recombination_zone_nm
+    //! at every sweep point (eml_thickness_nm holds the config's base value).
+    bool eml_thickness_is_zone = true;
 };
 
 //! Reads the tables from the config text. `recombination_zone_nm` is the default of d.
