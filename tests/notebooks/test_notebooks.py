@@ -43,6 +43,10 @@ RUNS = {
     "micro_eu_decay.h5": "small_micro_eu_decay.toml",
     "micro_inert_shell.h5": "small_micro_inert_shell.toml",
     "micro_active_shell.h5": "small_micro_active_shell.toml",
+    "lifetime_tb.h5": "../../configs/lifetime/tb_lifetime.toml",  # notebook 10
+    "lifetime_tbeu.h5": "../../configs/lifetime/tb_eu_lifetime.toml",
+    "lifetime_jsweep.h5": "small_lifetime_jsweep.toml",
+    "inventory_tb_fraction.h5": "small_inventory_tb_fraction.toml",
 }
 
 # output file (in the data folder) <- fit file run with `relsim fit` (path from the source tree)
@@ -78,6 +82,9 @@ FIGURES = {
     "05_eqe_colour_vs_eu.png": "05_microscopic.ipynb",
     "05_shell_series.png": "05_microscopic.ipynb",
     "05_decays.png": "05_microscopic.ipynb",
+    "10_luminance_colour_vs_time.png": "10_lifetime_inventory.ipynb",
+    "10_lt50_vs_l0.png": "10_lifetime_inventory.ipynb",
+    "10_tb_mg_per_klm.png": "10_lifetime_inventory.ipynb",
 }
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
