@@ -216,9 +216,10 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
             line += fmt::format(" {} {:.4g} mg m^-2", si.ion, si.mg_m2);
             if (photometric) line += fmt::format(" ({:.4g} mg klm^-1)", si.mg_per_klm);
             else line += fmt::format(" ({:.4g} mg W^-1)", si.mg_per_W);
-            line += fmt::format(", turnover {:.4g} s^-1 of <= {:.4g};", si.turnover_per_s, si.radiative_ceiling_s);
+            line += fmt::format(", turnover {:.4g} s^-1 of <= {:.4g}{}", si.turnover_per_s, si.radiative_ceiling_s,
+                                &si == &b.species.back() ? "" : ";");
         }
-        if (has_cost) line += fmt::format(" cost {:.4g} USD m^-2", b.cost_usd_m2);
+        if (has_cost) line += fmt::format("; cost {:.4g} USD m^-2", b.cost_usd_m2);
         fmt::print("{}\n", line);
     }
 
