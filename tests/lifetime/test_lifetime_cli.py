@@ -92,6 +92,12 @@ def main():
                       "results/inventory/cost_usd_per_klm", "lifetime/fates/defect_quenching_Tb"]:
                 if p not in f: failures.append(f"good: {p} missing")
             if f["lifetime/time_h"].shape != (20,): failures.append(f"good: time_h shape {f['lifetime/time_h'].shape}")
+            # /results is the t = 0 state (spec section 1): the lifetime series starts there.
+            e0, e = float(f["lifetime/eqe"][0]), float(f["results/eqe"][()])
+            if abs(e0 - e) > 1e-12 * e: failures.append(f"good: lifetime eqe[0] {e0!r} != results/eqe {e!r}")
+            if float(f["lifetime/luminance_rel"][0]) != 1.0: failures.append("good: luminance_rel[0] != 1")
+            L0, L = float(f["results/lifetime/L0"][()]), float(f["results/luminance_cd_m2"][()])
+            if abs(L0 - L) > 1e-12 * L: failures.append(f"good: L0 {L0!r} != results/luminance_cd_m2 {L!r}")
     except ImportError:
         pass
     v = subprocess.run([a.relsim, "verify", str(work / "good.h5")], capture_output=True, text=True)
