@@ -1,6 +1,8 @@
 //! @file inventory.cpp
 #include "relsim/lifetime/inventory.hpp"
 
+#include "relsim/nanocrystal/engine.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -73,6 +75,19 @@ Inventory compute_inventory(const model::ModelParams& params, double eml_thickne
     if (!inv.has_cost) inv.cost_usd_m2 = 0.0;
     inv.cost_usd_per_klm = inv.has_cost && inv.photometric && klm_m2 > 0.0 ? inv.cost_usd_m2 / klm_m2 : 0.0;
     return inv;
+}
+
+std::vector<double> mean_ions_per_nc(const nanocrystal::NanocrystalSpec& spec, std::size_t num_species) {
+    std::vector<double> counts(num_species, 0.0);
+    const std::size_t n = static_cast<std::size_t>(std::max(spec.count, 1));
+    for (std::size_t nc = 0; nc < n; ++nc) {
+        const nanocrystal::Geometry g = nanocrystal::build_geometry(spec, nc);
+        for (const nanocrystal::Ion& ion : g.ions) {
+            if (ion.species >= 0 && static_cast<std::size_t>(ion.species) < num_species) counts[static_cast<std::size_t>(ion.species)] += 1.0;
+        }
+    }
+    for (double& c : counts) c /= static_cast<double>(n);
+    return counts;
 }
 
 }  // namespace relsim::lifetime

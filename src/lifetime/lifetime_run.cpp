@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include "relsim/lifetime/inventory.hpp"
 #include "relsim/lifetime/mean_field_point.hpp"
 #include "relsim/model/photometry.hpp"
+#include "relsim/nanocrystal/config.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -94,16 +96,21 @@ Stage::Stage(const io::RunConfig& cfg)
 
 std::string Stage::describe() const {
     std::string s;
-    if (cfg_.nanocrystal) {
-        s += "inventory: not computed for the microscopic model in this version (ions per NC from "
-             "the lattice are not yet counted)\n";
-    } else {
+    {
         s += fmt::format("inventory: emitting layer {:g} nm ({}); per ion: mg m^-2 = N_s d M / N_A "
                          "(IUPAC 2021 atomic weights), mg per klm (pi L / 1000), mg per optical W, "
-                         "photons per ion per s\n",
-                         lc_.eml_thickness_nm, lc_.eml_thickness_origin);
+                         "photons per ion per s{}\n",
+                         lc_.eml_thickness_nm, lc_.eml_thickness_origin,
+                         cfg_.nanocrystal ? "; microscopic model: N_s = mean ions per NC on the lattice x "
+                                            "nc_density_cm3 (the [[dopant]] densities below are not used)"
+                                          : "");
         for (const model::DopantParams& d : cfg_.model.dopants) {
             const auto M = atomic_weight_g_mol(d.ion);
+            if (cfg_.nanocrystal) {
+                s += fmt::format("  {}: M = {} g mol^-1, ions counted on the NC lattices at run time\n", d.ion,
+                                 M ? fmt::format("{:.6g}", *M) : std::string("unknown"));
+                continue;
+            }
             s += fmt::format("  {}: M = {} g mol^-1, {:.6g} mg m^-2 at N = {:g} cm^-3{}\n", d.ion,
                              M ? fmt::format("{:.6g}", *M) : std::string("unknown"),
                              M ? mass_mg_m2(d.density_cm3, lc_.eml_thickness_nm, *M) : 0.0, d.density_cm3,
@@ -130,10 +137,6 @@ std::string Stage::describe() const {
 }
 
 void Stage::run(const std::string& output_path, int threads, bool quiet) const {
-    if (cfg_.nanocrystal && !lc_.lifetime) {
-        if (!quiet) fmt::print("  inventory: not computed for the microscopic model in this version\n");
-        return;
-    }
     const std::uint64_t N = num_points(cfg_);
     const std::vector<std::uint64_t> dims = sweep_dims(cfg_);
     H5File f(output_path, H5File::Mode::read_write);
@@ -171,6 +174,19 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
     for (std::uint64_t i = 0; i < N; ++i) photometric = photometric && (status[i] != 0.0 || pvalid[i] != 0.0);
     std::vector<Inventory> inv(N);
     std::vector<double> thickness(N);
+    // Microscopic model: ion densities counted on the lattice (mean ions per NC x NC density),
+    // recounted only at points where a nanocrystal.* key moves.
+    std::optional<nanocrystal::NanocrystalConfig> nc;
+    std::vector<double> nc_ions;
+    bool nc_keys_swept = false;
+    if (cfg_.nanocrystal) {
+        nc = nanocrystal::read_config(cfg_);
+        if (cfg_.sweep) {
+            for (const io::SweepAxis& ax : cfg_.sweep->axes) {
+                for (const std::string& k : ax.keys) nc_keys_swept = nc_keys_swept || k.rfind("nanocrystal.", 0) == 0;
+            }
+        }
+    }
     for (std::uint64_t i = 0; i < N; ++i) {
         InventoryPoint ip;
         const bool ok = status[i] == 0.0;
@@ -178,7 +194,27 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
         ip.radiance_W_sr_m2 = ok ? rad[i] : 0.0;
         ip.photometry_meaningful = photometric;
         for (std::size_t s = 0; s < ns; ++s) ip.species_photon_rate_cm3_s.push_back(ok ? species_rate[s][i] : 0.0);
-        const model::ModelParams p = params_at(cfg_, i);
+        model::ModelParams p = params_at(cfg_, i);
+        if (nc) {
+            nanocrystal::NanocrystalSpec spec = nc->spec;
+            if (nc_keys_swept) {
+                const auto& axes = cfg_.sweep->axes;
+                std::uint64_t stride = 1;
+                std::vector<std::uint64_t> strides(axes.size());
+                for (std::size_t a = axes.size(); a-- > 0;) {
+                    strides[a] = stride;
+                    stride *= axes[a].size();
+                }
+                for (std::size_t a = 0; a < axes.size(); ++a) {
+                    for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
+                        (void)nanocrystal::set_parameter(spec, nc->species, axes[a].keys[k],
+                                                         axes[a].values[k][(i / strides[a]) % axes[a].size()]);
+                    }
+                }
+            }
+            if (nc_keys_swept || nc_ions.empty()) nc_ions = mean_ions_per_nc(spec, ns);
+            for (std::size_t s = 0; s < ns; ++s) p.dopants[s].density_cm3 = nc_ions[s] * spec.nc_density_cm3;
+        }
         const double d_nm = lc_.eml_thickness_is_zone ? p.device.recombination_zone_nm : lc_.eml_thickness_nm;
         inv[i] = compute_inventory(p, d_nm, ip, lc_.prices_usd_per_kg);
         thickness[i] = d_nm;
@@ -211,7 +247,8 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
     f.set_attribute("/results/inventory", "atomic_weights", std::string("IUPAC/CIAAW 2021 standard atomic weights"));
     if (!quiet && ns > 0) {
         const Inventory& b = inv[best];
-        std::string line = fmt::format("  inventory (EML {:g} nm):", thickness[best]);
+        std::string line = fmt::format("  inventory (EML {:g} nm{}):", thickness[best],
+                                       nc ? ", ions counted on the NC lattices" : "");
         for (const SpeciesInventory& si : b.species) {
             line += fmt::format(" {} {:.4g} mg m^-2", si.ion, si.mg_m2);
             if (photometric) line += fmt::format(" ({:.4g} mg klm^-1)", si.mg_per_klm);

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <map>
 
+#include "relsim/io/config.hpp"
 #include "relsim/lifetime/inventory.hpp"
+#include "relsim/nanocrystal/config.hpp"
 
 using namespace relsim;
 
@@ -70,4 +72,58 @@ TEST_CASE("inventory: mass per area, per klm, turnover and cost by hand", "[life
     CHECK_FALSE(nir.has_cost);
     CHECK(lifetime::atomic_weight_g_mol("Yb").value() == 173.045);
     CHECK_FALSE(lifetime::atomic_weight_g_mol("Zz"));
+}
+
+TEST_CASE("inventory of the microscopic model: ions counted on a small NC by hand", "[lifetime][inventory]") {
+    // Simple cubic lattice a = 0.4 nm, sphere R = 0.45 nm: the centre site and its 6 nearest
+    // neighbours at 0.4 nm lie inside, the 12 next at 0.566 nm do not: 7 sites per NC. With
+    // Tb = 1.0 every site is Tb: 7 Tb per NC. At nc_density 1e18 cm^-3 and d = 20 nm:
+    //   N = 7e18 cm^-3 -> 7e18 x 2e-6 cm x 1e4 / N_A x 158.925354 x 1e3 = 0.0369462 mg m^-2.
+    // Tb = 0.5, Eu = 0.5: random occupation, but every site is doped, so Tb + Eu = 7 per NC.
+    // A periodic box of 2 x 2 x 2 simple cubic cells holds 8 sites.
+    const std::string base = R"(title = "nc inventory"
+[device]
+current_density_mA_cm2 = 10.0
+[ligand]
+density_cm3 = 2.6e20
+triplet_energy_eV = 2.9
+[[dopant]]
+ion = "Tb"
+density_cm3 = 1.0e21
+accepting_level = "5D4"
+kTET_s = 2.0e9
+ground = ["7F6", "7F5"]
+levels = [ { name = "5D4", energy_cm1 = 20500.0 } ]
+lines = [ { from = "5D4", to = "7F5", rate_s = 180.0, wavelength_nm = 544.0, fwhm_nm = 8.0 } ]
+[[dopant]]
+ion = "Eu"
+density_cm3 = 1.0e20
+accepting_level = "5D0"
+kTET_s = 0.0
+ground = ["7F1", "7F2"]
+levels = [ { name = "5D0", energy_cm1 = 17300.0 } ]
+lines = [ { from = "5D0", to = "7F2", rate_s = 100.0, wavelength_nm = 615.0, fwhm_nm = 5.0 } ]
+[nanocrystal]
+lattice = "simple_cubic"
+a_nm = 0.4
+count = 10
+nc_density_cm3 = 1.0e18
+)";
+    auto spec_of = [&](const std::string& tail) {
+        const io::RunConfig cfg = io::load_config_text(
+            base + tail + "[nanocrystal.excitation]\ntarget = \"Tb:5D4\"\n", "nc.toml");
+        return nanocrystal::read_config(cfg).spec;
+    };
+    const nanocrystal::NanocrystalSpec pure = spec_of("shape = \"sphere\"\nradius_nm = 0.45\ncomposition = { Tb = 1.0 }\n");
+    const std::vector<double> n1 = lifetime::mean_ions_per_nc(pure, 2);
+    CHECK(n1[0] == 7.0);
+    CHECK(n1[1] == 0.0);
+    CHECK(std::abs(lifetime::mass_mg_m2(n1[0] * pure.nc_density_cm3, 20.0, 158.925354) / 0.036946246271400675 - 1.0) < 1e-12);
+    const nanocrystal::NanocrystalSpec mixed = spec_of("shape = \"sphere\"\nradius_nm = 0.45\ncomposition = { Tb = 0.5, Eu = 0.5 }\n");
+    const std::vector<double> n2 = lifetime::mean_ions_per_nc(mixed, 2);
+    CHECK(n2[0] + n2[1] == 7.0);
+    CHECK(n2[0] > 0.0);
+    CHECK(n2[1] > 0.0);
+    const nanocrystal::NanocrystalSpec box = spec_of("shape = \"periodic_box\"\ncells = [2, 2, 2]\ncomposition = { Tb = 1.0 }\n");
+    CHECK(lifetime::mean_ions_per_nc(box, 2)[0] == 8.0);
 }

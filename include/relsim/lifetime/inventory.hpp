@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "relsim/model/parameters.hpp"
+#include "relsim/nanocrystal/spec.hpp"
 
 namespace relsim::lifetime {
 
@@ -56,5 +57,12 @@ struct InventoryPoint {
 [[nodiscard]] Inventory compute_inventory(const model::ModelParams& params, double eml_thickness_nm,
                                           const InventoryPoint& point,
                                           const std::map<std::string, double>& prices);
+
+//! Microscopic model: the mean number of ions of each species per NC, counted on the lattice
+//! of every NC of the ensemble (nanocrystal::build_geometry of NCs 0 .. spec.count - 1, the
+//! NCs the engines simulate). `num_species` entries. The layer density of species s is then
+//! mean_ions[s] x spec.nc_density_cm3, and <Ion>_mg_m2 follows from mass_mg_m2 with it.
+[[nodiscard]] std::vector<double> mean_ions_per_nc(const nanocrystal::NanocrystalSpec& spec,
+                                                   std::size_t num_species);
 
 }  // namespace relsim::lifetime
