@@ -9,10 +9,12 @@
 //!                      L0, stop_h, status}
 //!   /results/inventory/{<Ion>_mg_m2, <Ion>_mg_per_klm (visible), <Ion>_mg_per_W,
 //!                       ion_turnover_per_s/<Ion>, ion_radiative_ceiling_s/<Ion>,
-//!                       cost_usd_m2, cost_usd_per_klm (with prices)}
+//!                       eml_thickness_nm, cost_usd_m2, cost_usd_per_klm (with prices)}
 //!   /summary/lifetime_acceleration_exponent       (a sweep over device.current_density_mA_cm2)
-//!   /lifetime/lifetime_series.csv is NOT written: `relsim export` gives lifetime__*.csv, and
-//!   write_time_series_csv() below writes one tidy table.
+//! The inventory is computed for every run (microscopic: ions counted on the NC lattices);
+//! the lifetime loop only with [lifetime] (mean-field; refused with [nanocrystal] or [optics]).
+//! `relsim export` writes the series as lifetime_<name>.csv; write_time_series_csv() below
+//! writes one tidy table.
 #pragma once
 
 #include <memory>
