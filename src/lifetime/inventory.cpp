@@ -57,13 +57,21 @@ Inventory compute_inventory(const model::ModelParams& params, double eml_thickne
         si.mg_per_W = optical_W_m2 > 0.0 ? si.mg_m2 / optical_W_m2 : 0.0;
         const double rate = s < point.species_photon_rate_cm3_s.size() ? point.species_photon_rate_cm3_s[s] : 0.0;
         si.turnover_per_s = d.density_cm3 > 0.0 ? rate / d.density_cm3 : 0.0;
-        for (const model::Level& lv : d.scheme.levels) {
+        const std::vector<double>* pop = s < point.level_population_cm3.size() ? &point.level_population_cm3[s] : nullptr;
+        double best_flux = 0.0, max_a = 0.0, flux_a = 0.0;
+        for (std::size_t j = 0; j < d.scheme.levels.size(); ++j) {
             double a = 0.0;
             for (const model::EmissionLine& ln : d.scheme.lines) {
-                if (ln.from == lv.name) a += ln.rate_s;
+                if (ln.from == d.scheme.levels[j].name) a += ln.rate_s;
             }
-            si.radiative_ceiling_s = std::max(si.radiative_ceiling_s, a);
+            max_a = std::max(max_a, a);
+            const double flux = pop && j < pop->size() ? a * (*pop)[j] : 0.0;
+            if (flux > best_flux) {
+                best_flux = flux;
+                flux_a = a;
+            }
         }
+        si.radiative_ceiling_s = best_flux > 0.0 ? flux_a : max_a;
         if (const auto it = prices.find(d.ion); it != prices.end()) {
             si.price_usd_per_kg = it->second;
             inv.cost_usd_m2 += si.mg_m2 * kg_per_mg * it->second;

@@ -170,6 +170,17 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
         const std::string p = "/results/photon_rate/" + cfg_.model.dopants[s].ion;
         species_rate[s] = f.exists(p) ? f.read_doubles(p) : std::vector<double>(N, 0.0);
     }
+    // Level populations (mean-field /results/populations/<Ion>_<level>) pick each ion's emitting
+    // level for the turnover ceiling; absent (microscopic runs): the largest radiative rate.
+    std::vector<std::vector<std::vector<double>>> pops(ns);  // [species][level][point]
+    for (std::size_t s = 0; s < ns; ++s) {
+        for (const model::Level& lv : cfg_.model.dopants[s].scheme.levels) {
+            std::string name = cfg_.model.dopants[s].ion + "_" + lv.name;
+            std::replace(name.begin(), name.end(), '/', '_');
+            const std::string p = "/results/populations/" + name;
+            pops[s].push_back(f.exists(p) ? f.read_doubles(p) : std::vector<double>(N, 0.0));
+        }
+    }
     bool photometric = true;
     for (std::uint64_t i = 0; i < N; ++i) photometric = photometric && (status[i] != 0.0 || pvalid[i] != 0.0);
     std::vector<Inventory> inv(N);
@@ -193,7 +204,11 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
         ip.luminance_cd_m2 = ok ? lum[i] : 0.0;
         ip.radiance_W_sr_m2 = ok ? rad[i] : 0.0;
         ip.photometry_meaningful = photometric;
-        for (std::size_t s = 0; s < ns; ++s) ip.species_photon_rate_cm3_s.push_back(ok ? species_rate[s][i] : 0.0);
+        for (std::size_t s = 0; s < ns; ++s) {
+            ip.species_photon_rate_cm3_s.push_back(ok ? species_rate[s][i] : 0.0);
+            ip.level_population_cm3.emplace_back();
+            for (const auto& level : pops[s]) ip.level_population_cm3.back().push_back(ok ? level[i] : 0.0);
+        }
         model::ModelParams p = params_at(cfg_, i);
         if (nc) {
             nanocrystal::NanocrystalSpec spec = nc->spec;

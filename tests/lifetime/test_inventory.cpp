@@ -47,7 +47,12 @@ TEST_CASE("inventory: mass per area, per klm, turnover and cost by hand", "[life
     CHECK(std::abs(tb.mg_per_klm / 2.688081244701223 - 1.0) < 1e-12);
     CHECK(std::abs(tb.mg_per_W / (8.444856290605868 / (M_PI * 2.0)) - 1.0) < 1e-12);
     CHECK(tb.turnover_per_s == 10.0);
-    CHECK(tb.radiative_ceiling_s == 180.0);  // 5D4: 100 + 80 (5D3: 50)
+    CHECK(tb.radiative_ceiling_s == 180.0);  // no populations: the largest, 5D4: 100 + 80 (5D3: 50)
+    ip.level_population_cm3 = {{1e10, 1e12}, {}};  // 5D3 emits most (50 x 1e12 > 180 x 1e10)
+    CHECK(lifetime::compute_inventory(p, 20.0, ip, prices).species[0].radiative_ceiling_s == 50.0);
+    ip.level_population_cm3 = {{1e12, 1e10}, {}};  // 5D4 emits most
+    CHECK(lifetime::compute_inventory(p, 20.0, ip, prices).species[0].radiative_ceiling_s == 180.0);
+    ip.level_population_cm3.clear();
     CHECK(inv.species[1].mg_m2 == 0.0);
     CHECK(inv.has_cost);  // Eu has N = 0: no price needed
     CHECK(std::abs(inv.cost_usd_m2 / (8.444856290605868e-6 * 1500.0) - 1.0) < 1e-12);

@@ -31,7 +31,10 @@ struct SpeciesInventory {
     double mg_per_klm = 0.0;      //!< 0 (and not published) when photometry is not meaningful
     double mg_per_W = 0.0;        //!< per watt of optical output (pi * radiance); always
     double turnover_per_s = 0.0;  //!< photons emitted inside the device per ion per second
-    double radiative_ceiling_s = 0.0;  //!< largest total radiative rate of one of its levels
+    //! The radiative rate of its emitting level (the ceiling of the turnover: photons per ion per
+    //! second at full inversion): the level that emits most photons at this point (largest
+    //! A_j N_j) when populations are given, else the largest total radiative rate of any level.
+    double radiative_ceiling_s = 0.0;
     double price_usd_per_kg = -1.0;    //!< < 0: no price given
 };
 
@@ -49,6 +52,8 @@ struct InventoryPoint {
     double radiance_W_sr_m2 = 0.0;
     bool photometry_meaningful = true;
     std::vector<double> species_photon_rate_cm3_s;  //!< per dopant, inside the device
+    //! Optional: [dopant][level of its scheme] populations [cm^-3] (picks the emitting level).
+    std::vector<std::vector<double>> level_population_cm3;
 };
 
 //! The inventory of one point. `prices` by ion symbol [USD kg^-1] (empty: no cost).
