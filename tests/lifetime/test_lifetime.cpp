@@ -408,3 +408,59 @@ values = [10.0, 20.0]
     }
     fs::remove_all(dir);
 }
+
+namespace {
+
+//! Two emitter slices, each the closed form of spec section 3 with its own drive: slice i has
+//! T_i = g_i / (k0 + kQ Q_i), dQ_i/dt = c_i T_i, brightness w_i T_i. Each Q_i(t) then follows
+//! k0 Q + kQ Q^2/2 = c_i g_i t on its own (per-slice degradation with its own densities).
+class TwoSlices final : public lifetime::DegradationPoint {
+public:
+    static constexpr double k0 = 1e7, kQ = 1e-11;
+    double g[2] = {3e17, 1e17}, c[2] = {1e-13 * 5e13, 1e-13 * 2e13}, w[2] = {1.0, 2.0};
+    [[nodiscard]] std::size_t num_slices() const override { return 2; }
+    [[nodiscard]] bool photometric() const override { return true; }
+    [[nodiscard]] std::vector<std::string> fate_names() const override { return {}; }
+    void solve(const double* Q, bool, lifetime::PointSample& out) override {
+        out.formation_cm3_s.resize(2);
+        out.brightness = 0.0;
+        for (int i = 0; i < 2; ++i) {
+            const double T = g[i] / (k0 + kQ * Q[i]);
+            out.formation_cm3_s[static_cast<std::size_t>(i)] = c[i] * T;
+            out.brightness += w[i] * T;
+        }
+        out.eqe = out.brightness * 1e-20;
+        out.cie_x = 0.3;
+        out.cie_y = 0.6;
+        out.ok = true;
+    }
+    [[nodiscard]] double Q_of_t(int i, double t_h) const {
+        const double C = c[i] * g[i] * 3600.0;
+        return (-k0 + std::sqrt(k0 * k0 + 2.0 * kQ * C * t_h)) / kQ;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("several emitter slices degrade each with its own densities", "[lifetime]") {
+    TwoSlices point;
+    LifetimeSettings s;
+    s.time_points = 30;
+    const lifetime::LifetimeResult r = lifetime::run_lifetime(point, s);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.stopped_at_fraction);
+    double worst = 0.0;
+    for (std::size_t i = 1; i < r.time_h.size(); ++i) {
+        const double mean = 0.5 * (point.Q_of_t(0, r.time_h[i]) + point.Q_of_t(1, r.time_h[i]));
+        worst = std::max(worst, std::abs(r.quencher_cm3[i] / mean - 1.0));
+    }
+    CHECK(worst < 1e-6);
+    // At LT50 the slices' own Q give L/L0 = 1/2.
+    auto L = [&](double t) {
+        double sum = 0.0;
+        for (int i = 0; i < 2; ++i) sum += point.w[i] * point.g[i] / (TwoSlices::k0 + TwoSlices::kQ * point.Q_of_t(i, t));
+        return sum;
+    };
+    CHECK(std::abs(L(r.lt_h[3]) / L(0.0) - 0.5) < 1e-7);
+    CHECK(std::abs(L(r.lt_h[1]) / L(0.0) - 0.9) < 1e-7);
+}
