@@ -278,6 +278,19 @@ TEST_CASE("[lifetime] bad input: located errors", "[lifetime][config]") {
     fails("[lifetime]\n[nanocrystal]\nx = 1\n", "nanocrystal");
     fails("[inventory]\nprice_usd_per_kg = { Tb = -5.0 }\n", "inventory.price_usd_per_kg.Tb");
     fails("[inventory]\nprice_usd_per_kg = { Xx = 5.0 }\n", "inventory.price_usd_per_kg.Xx");
+    // device.eml_thickness_nm must agree with the [optics] emitting layer; without it d is that layer.
+    const std::string optics = "[optics]\nemitting_layer = \"EML\"\n[[optics.layer]]\nname = \"EML\"\nthickness_nm = 30.0\n";
+    std::string mismatch = base + optics;
+    mismatch.replace(mismatch.find("recombination_zone_nm = 20.0"), 28, "recombination_zone_nm = 20.0\neml_thickness_nm = 25.0");
+    try {
+        (void)lifetime::read_lifetime_config(mismatch, "bad.toml", 20.0);
+        FAIL("no error for an EML thickness that disagrees with [optics]");
+    } catch (const InputError& e) {
+        CHECK(std::string(e.what()).find("device.eml_thickness_nm") != std::string::npos);
+        CHECK(std::string(e.what()).find("30 nm") != std::string::npos);
+    }
+    CHECK(lifetime::read_lifetime_config(base + optics, "ok.toml", 20.0).eml_thickness_nm == 30.0);
+    CHECK_FALSE(lifetime::read_lifetime_config(base + optics, "ok.toml", 20.0).eml_thickness_is_zone);
     // The main loader accepts the tables (src/io/config.cpp) ...
     const io::RunConfig cfg = io::load_config_text(base + "[lifetime]\nkX_TP_cm3_s = 1e-20\n", "ok.toml");
     // ... and the defaults of the spec hold.
