@@ -734,6 +734,7 @@ private:
         if (model::find_parameter(probe, kp)) return;
         if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
         if (kp.rfind("optics.", 0) == 0 && detail::find_rule(kp)) return;  // checked by src/optics
+        if (kp.rfind("lifetime.", 0) == 0) return;  // checked (key and values) by src/lifetime
         const std::string allowed =
             "the key path of a numeric model parameter of this config: device.<key>, ligand.<key>, "
             "dopant.<i>.<key>, dopant.<i>.quench_s.<level>, dopant.<i>.levels.<j>.energy_cm1, "
@@ -768,6 +769,7 @@ private:
     void check_sweep_values(const toml::table& axis, std::size_t a, const std::string& kp,
                             const std::vector<double>& values) {
         if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
+        if (kp.rfind("lifetime.", 0) == 0) return;  // checked by src/lifetime
         for (std::size_t i = 0; i < values.size(); ++i) {
             std::string allowed;
             const std::string p = check_parameter_value(kp, values[i], allowed);

@@ -2,6 +2,7 @@
 //! [lifetime], [inventory] and device.eml_thickness_nm with the shared typed TOML accessors
 //! (src/io/detail/toml_reader.hpp, the one include of it in this module: switching to the
 //! public accessor header is a change of this file only).
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -32,6 +33,36 @@ constexpr ParamRule kMaxHoursRule = rule::positive("lifetime.max_hours", "h", fa
 constexpr ParamRule kTimePointsRule = rule::count("lifetime.time_points", 2.0, 100000.0);
 constexpr ParamRule kThicknessRule = rule::positive("device.eml_thickness_nm", "nm", false);
 constexpr ParamRule kPriceRule = rule::nonneg("inventory.price_usd_per_kg", "USD kg^-1", false);
+
+//! The member of `s` a swept key "lifetime.<name>" sets, with its rule; nullptr: not sweepable.
+double* swept_member(LifetimeSettings& s, const std::string& key, const ParamRule** rule) {
+    static const char* names[] = {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s", "kX_S_s",
+                                  "kQ_T_cm3_s",  "kQ_S_cm3_s",  "kQ_Ln_cm3_s"};
+    double* members[] = {&s.rates.kX_TP_cm3_s, &s.rates.kX_SP_cm3_s, &s.rates.kX_T_s, &s.rates.kX_S_s,
+                         &s.rates.kQ_T_cm3_s,  &s.rates.kQ_S_cm3_s,  &s.rates.kQ_Ln_cm3_s};
+    for (std::size_t i = 0; i < std::size(names); ++i) {
+        if (key == std::string("lifetime.") + names[i]) {
+            *rule = &kRateRules[i];
+            return members[i];
+        }
+    }
+    if (key == "lifetime.stop_fraction") {
+        *rule = &kStopRule;
+        return &s.stop_fraction;
+    }
+    if (key == "lifetime.max_hours") {
+        *rule = &kMaxHoursRule;
+        return &s.max_hours;
+    }
+    return nullptr;
+}
+
+//! 1-based line of the first occurrence of `needle` in `text` (0 when absent).
+int line_of(const std::string& text, const std::string& needle) {
+    const std::size_t at = text.find(needle);
+    if (at == std::string::npos) return 0;
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+}
 
 double* rate_member(DegradationRates& r, std::size_t i) {
     double* m[] = {&r.kX_TP_cm3_s, &r.kX_SP_cm3_s, &r.kX_T_s, &r.kX_S_s,
@@ -135,6 +166,53 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
     }
     out.lifetime = s;
     return out;
+}
+
+LifetimeConfig read_lifetime_config(const io::RunConfig& cfg) {
+    LifetimeConfig lc = read_lifetime_config(cfg.text, cfg.path, cfg.model.device.recombination_zone_nm);
+    if (!cfg.sweep) return lc;
+    for (const io::SweepAxis& ax : cfg.sweep->axes) {
+        for (std::size_t k = 0; k < ax.keys.size(); ++k) {
+            const std::string& key = ax.keys[k];
+            if (key.rfind("lifetime.", 0) != 0) continue;
+            const int line = line_of(cfg.text, "\"" + key + "\"");
+            const std::string allowed =
+                "lifetime.kX_TP_cm3_s, kX_SP_cm3_s, kX_T_s, kX_S_s, kQ_T_cm3_s, kQ_S_cm3_s, kQ_Ln_cm3_s, "
+                "stop_fraction, max_hours (time_points sets the output shape and is not sweepable), "
+                "with a [lifetime] table";
+            if (!lc.lifetime) throw InputError(cfg.path, line, 0, key, "a lifetime key is swept but the config has no [lifetime] table", allowed);
+            LifetimeSettings probe = *lc.lifetime;
+            const ParamRule* rule = nullptr;
+            if (!swept_member(probe, key, &rule)) throw InputError(cfg.path, line, 0, key, "'" + key + "' is not a sweepable [lifetime] key", allowed);
+            for (std::size_t i = 0; i < ax.values[k].size(); ++i) {
+                const std::string problem = io::detail::check_rule(*rule, ax.values[k][i]);
+                if (!problem.empty()) {
+                    throw InputError(cfg.path, line, 0, key, fmt::format("sweep value {}: {}", i, problem),
+                                     io::detail::range_text(*rule));
+                }
+            }
+        }
+    }
+    return lc;
+}
+
+LifetimeSettings settings_at(const io::RunConfig& cfg, const LifetimeSettings& base, std::uint64_t index) {
+    LifetimeSettings s = base;
+    if (!cfg.sweep) return s;
+    const auto& axes = cfg.sweep->axes;
+    std::uint64_t stride = 1;
+    std::vector<std::uint64_t> strides(axes.size());
+    for (std::size_t a = axes.size(); a-- > 0;) {
+        strides[a] = stride;
+        stride *= axes[a].size();
+    }
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+        for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
+            const ParamRule* rule = nullptr;
+            if (double* m = swept_member(s, axes[a].keys[k], &rule)) *m = axes[a].values[k][(index / strides[a]) % axes[a].size()];
+        }
+    }
+    return s;
 }
 
 }  // namespace relsim::lifetime

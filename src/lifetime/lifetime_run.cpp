@@ -92,7 +92,7 @@ std::string hours_text(double h) { return fmt::format("{:.4g} h", h); }
 }  // namespace
 
 Stage::Stage(const io::RunConfig& cfg)
-    : cfg_(cfg), lc_(read_lifetime_config(cfg.text, cfg.path, cfg.model.device.recombination_zone_nm)) {}
+    : cfg_(cfg), lc_(read_lifetime_config(cfg)) {}
 
 std::string Stage::describe() const {
     std::string s;
@@ -283,7 +283,7 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
     std::vector<std::string> fate_names;
     bool photometric_life = true;
     {
-        MeanFieldPoint probe(params_at(cfg_, 0), settings.rates, observer);
+        MeanFieldPoint probe(params_at(cfg_, 0), settings_at(cfg_, settings, 0).rates, observer);
         fate_names = probe.fate_names();
         photometric_life = probe.photometric();
     }
@@ -296,8 +296,9 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
 #pragma omp parallel for schedule(dynamic) num_threads(nt)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(N); ++i) {
         try {
-            MeanFieldPoint point(params_at(cfg_, static_cast<std::uint64_t>(i)), settings.rates, observer);
-            res[static_cast<std::size_t>(i)] = run_lifetime(point, settings, true);
+            MeanFieldPoint point(params_at(cfg_, static_cast<std::uint64_t>(i)),
+                                 settings_at(cfg_, settings, static_cast<std::uint64_t>(i)).rates, observer);
+            res[static_cast<std::size_t>(i)] = run_lifetime(point, settings_at(cfg_, settings, static_cast<std::uint64_t>(i)), true);
         } catch (const std::exception&) {  // a point that cannot be built: status 3, zeros
             LifetimeResult r;
             r.status = 3;

@@ -221,7 +221,7 @@ void PointEvaluator::set_point(std::uint64_t index) {
     for (std::size_t a = 0; a < axis_slots_.size(); ++a) {
         const std::uint64_t i = (index / strides_[a]) % layout_.shape[a];
         for (std::size_t k = 0; k < axis_slots_[a].size(); ++k) {
-            *axis_slots_[a][k] = layout_.axes[a].values[k][i];
+            if (axis_slots_[a][k]) *axis_slots_[a][k] = layout_.axes[a].values[k][i];  // null: a lifetime.* key (src/lifetime)
         }
     }
 }

@@ -477,3 +477,48 @@ TEST_CASE("several emitter slices degrade each with its own densities", "[lifeti
     CHECK(std::abs(L(r.lt_h[3]) / L(0.0) - 0.5) < 1e-7);
     CHECK(std::abs(L(r.lt_h[1]) / L(0.0) - 0.9) < 1e-7);
 }
+
+TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP; bad swept values are located", "[lifetime][config]") {
+    const fs::path dir = fs::temp_directory_path() / ("relsim_test_lifetime_sweep_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string table = "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3_s = 1.0e-11\ntime_points = 5\n";
+    auto axis = [](const std::string& key, const std::string& values) {
+        return "[sweep]\n[[sweep.axis]]\nkey = \"" + key + "\"\nvalues = " + values + "\n";
+    };
+    const io::RunConfig cfg = io::load_config_text(
+        closed_form_config(1e-4, 0.0) + table + axis("lifetime.kX_TP_cm3_s", "[1.0e-13, 2.0e-13]"),
+        (dir / "sw.toml").string());
+    const lifetime::Stage stage(cfg);
+    sweep::RunOptions opt;
+    opt.output_path = (dir / "sw.h5").string();
+    opt.quiet = true;
+    (void)sweep::run(cfg, opt);
+    stage.run(opt.output_path, 1, true);
+    {
+        const io::H5File f(opt.output_path, io::H5File::Mode::read_only);
+        const auto lt = f.read_doubles("/results/lifetime/LT50_h");
+        REQUIRE(lt.size() == 2);
+        // t_f = (k0 Q_f + kQ Q_f^2/2) / (kX_TP n_p G_T): doubling kX_TP halves every LT.
+        CHECK(std::abs(lt[1] / lt[0] - 0.5) < 1e-6);
+        const auto eqe = f.read_doubles("/results/eqe");
+        CHECK(eqe[0] == eqe[1]);  // the kinetic sweep itself ignores the lifetime key
+    }
+    auto fails = [&](const std::string& text, const std::string& needle) {
+        const io::RunConfig bad = io::load_config_text(text, "bad.toml");
+        try {
+            const lifetime::Stage s(bad);
+            FAIL("no error for " << needle);
+        } catch (const InputError& e) {
+            INFO(e.what());
+            CHECK(std::string(e.what()).find(needle) != std::string::npos);
+            CHECK(std::string(e.what()).find("bad.toml:") != std::string::npos);
+        }
+    };
+    const std::string base = closed_form_config(1e-4, 0.0);
+    fails(base + table + axis("lifetime.kX_TP_cm3_s", "[1.0e-13, -2.0e-13]"), "sweep value 1");
+    fails(base + table + axis("lifetime.stop_fraction", "[0.5, 1.5]"), "lifetime.stop_fraction");
+    fails(base + table + axis("lifetime.time_points", "[5, 10]"), "not a sweepable");
+    fails(base + axis("lifetime.kX_TP_cm3_s", "[1.0e-13]"), "no [lifetime] table");
+    fs::remove_all(dir);
+}

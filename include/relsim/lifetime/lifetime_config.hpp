@@ -4,10 +4,12 @@
 //! file, line, column, key and allowed range (exit 2 in the CLI, nothing written).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 
+#include "relsim/io/config.hpp"
 #include "relsim/lifetime/lifetime.hpp"
 
 namespace relsim::lifetime {
@@ -28,5 +30,15 @@ struct LifetimeConfig {
 //! emitting layer, and any value out of range.
 [[nodiscard]] LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
                                                   double recombination_zone_nm);
+
+//! As above for a loaded config, and checks its sweep keys `lifetime.<key>` (every [lifetime]
+//! key but time_points, which sets the output shape): the table must exist and every swept value
+//! must be in the key's range (InputError naming the line of the key in the file).
+[[nodiscard]] LifetimeConfig read_lifetime_config(const io::RunConfig& cfg);
+
+//! The settings of `base` with the `lifetime.<key>` values of flat sweep point `index` (row-major
+//! over cfg.sweep's axes) applied.
+[[nodiscard]] LifetimeSettings settings_at(const io::RunConfig& cfg, const LifetimeSettings& base,
+                                           std::uint64_t index);
 
 }  // namespace relsim::lifetime
