@@ -329,6 +329,16 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
         }
         put(f, "/lifetime/fates/" + fate_names[c], tdims, v, "1");
     }
+    // The common time axis of every point relative to its own stop: t / t_stop = 0, then
+    // log-spaced 1e-4 .. 1 (a coordinate of the series: relsim.open names the time dimension by it).
+    {
+        std::vector<double> rel(P, 0.0);
+        for (std::size_t t = 1; t < P; ++t) {
+            rel[t] = t + 1 == P ? 1.0 : std::pow(10.0, P > 2 ? -4.0 + 4.0 * static_cast<double>(t - 1) / static_cast<double>(P - 2) : 0.0);
+        }
+        put(f, "/lifetime/time_over_stop", {P}, rel, "1");
+        f.set_attribute("/lifetime/time_over_stop", "coordinate", static_cast<std::int64_t>(1));
+    }
     f.set_attribute("/lifetime", "brightness", std::string(photometric_life ? "luminance_cd_m2" : "radiance_W_sr_m2"));
     for (std::size_t k = 0; k < lt_levels().size(); ++k) {
         std::vector<double> v(N);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "relsim/lifetime/lifetime_run.hpp"
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/io/config.hpp"
@@ -59,6 +60,7 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
     } else if (mode != "as_is") {
         throw std::invalid_argument("mode must be as_is, point or transient");
     }
+    const relsim::lifetime::Stage lifetime_stage(c);  // [lifetime]/[inventory], checked before the run
     relsim::sweep::RunOptions opt;
     opt.output_path = output_path;
     opt.threads = threads;
@@ -85,6 +87,10 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
     if (interrupted) {
         PyErr_SetNone(PyExc_KeyboardInterrupt);
         throw py::error_already_set();
+    }
+    {
+        py::gil_scoped_release release;
+        lifetime_stage.run(output_path, threads, true);  // inventory; lifetime with [lifetime] (as relsim run)
     }
     py::dict d;
     d["points"] = s.points;

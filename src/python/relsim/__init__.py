@@ -305,6 +305,7 @@ class SolveResult:
     fates                                   {channel: fraction of excitons}, sums to 1
     populations                             {state: density, cm^-3}
     photon_rate                             {"total" | "ligand_singlet" | "<Ion>": cm^-3 s^-1}
+    inventory                               {"<Ion>_mg_m2" | "<Ion>_mg_per_klm" | "ion_turnover_per_s/<Ion>" | ...}
     line_photon_rate                        {line label: cm^-3 s^-1}
     wavelength_nm, spectrum                 numpy arrays: nm and W m^-2 nm^-1 (outcoupled
                                             spectral exitance)
@@ -328,6 +329,7 @@ class SolveResult:
         self.fates = group("fates/")
         self.populations = group("populations/")
         self.photon_rate = group("photon_rate/")
+        self.inventory = group("inventory/")  # <Ion>_mg_m2, ..._mg_per_klm, cost_usd_m2 (docs/lifetime.md)
         labels = data.get("line")
         rates = data.get("line_photon_rate")
         self.line_photon_rate = ({str(lab): float(r) for lab, r in zip(labels, rates)}
