@@ -146,12 +146,6 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
                  "microscopic model has no quasi-steady degradation loop yet)",
                  "either [lifetime] (mean-field) or [nanocrystal]");
     }
-    if (const toml::node* op = root.get("optics")) {
-        src.fail(op->source(), "optics",
-                 "[lifetime] together with [optics] is not supported in this version (per-slice "
-                 "degradation needs the device pipeline)",
-                 "either [lifetime] or [optics]");
-    }
     src.check_keys(t, "lifetime", {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s", "kX_S_s", "kQ_T_cm3_s",
                                    "kQ_S_cm3_s", "kQ_Ln_cm3_s", "stop_fraction", "max_hours", "time_points"});
     LifetimeSettings s;

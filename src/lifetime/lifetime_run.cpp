@@ -18,6 +18,7 @@
 #include "relsim/lifetime/mean_field_point.hpp"
 #include "relsim/model/photometry.hpp"
 #include "relsim/nanocrystal/config.hpp"
+#include "relsim/optics/device_optics.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -88,6 +89,68 @@ bool is_current_sweep(const io::RunConfig& cfg) {
 }
 
 std::string hours_text(double h) { return fmt::format("{:.4g} h", h); }
+
+//! The [optics] table of the config (nullopt without one), read with the wavelengths and zone
+//! widths the lifetime points use (the kinetic run has checked the table already).
+std::optional<optics::OpticsSpec> optics_spec(const io::RunConfig& cfg) {
+    optics::OpticsChecks checks;
+    for (const model::BandShape& b : band_list(cfg.model)) checks.wavelengths_nm.push_back(b.centre_nm);
+    checks.recombination_zone_nm = {cfg.model.device.recombination_zone_nm};
+    if (cfg.sweep) {
+        for (const io::SweepAxis& ax : cfg.sweep->axes) {
+            for (std::size_t k = 0; k < ax.keys.size(); ++k) {
+                checks.swept.emplace_back(ax.keys[k], ax.values[k]);
+                const std::string& key = ax.keys[k];
+                if (key == "device.recombination_zone_nm") {
+                    checks.recombination_zone_nm.insert(checks.recombination_zone_nm.end(), ax.values[k].begin(), ax.values[k].end());
+                }
+                if (key.find("wavelength_nm") != std::string::npos || key.find("band_nm") != std::string::npos) {
+                    checks.wavelengths_nm.insert(checks.wavelengths_nm.end(), ax.values[k].begin(), ax.values[k].end());
+                }
+            }
+        }
+    }
+    return optics::read_optics_config(cfg.text, cfg.path, checks);
+}
+
+//! Purcell factors and outcoupling of every emitter slice of sweep point `index` (the optics.*
+//! keys of the point applied), in the band order of band_list().
+SliceOptics slice_optics(const io::RunConfig& cfg, const optics::OpticsSpec& spec,
+                         const model::ModelParams& p, std::uint64_t index) {
+    optics::DeviceOptics dev(spec);
+    if (cfg.sweep) {
+        const auto& axes = cfg.sweep->axes;
+        std::uint64_t stride = 1;
+        std::vector<std::uint64_t> strides(axes.size());
+        for (std::size_t a = axes.size(); a-- > 0;) {
+            strides[a] = stride;
+            stride *= axes[a].size();
+        }
+        for (std::size_t a = 0; a < axes.size(); ++a) {
+            for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
+                if (double* slot = dev.find_parameter(axes[a].keys[k])) *slot = axes[a].values[k][(index / strides[a]) % axes[a].size()];
+            }
+        }
+    }
+    std::vector<double> wl;
+    std::vector<bool> md{false, false};
+    for (const model::BandShape& b : band_list(p)) wl.push_back(b.centre_nm);
+    for (const model::DopantParams& d : p.dopants) {
+        for (const model::EmissionLine& ln : d.scheme.lines) md.push_back(ln.magnetic_dipole);
+    }
+    const auto powers = dev.powers(wl, p.device.recombination_zone_nm);  // [band][slice]
+    const std::size_t ns = static_cast<std::size_t>(spec.emitter_slices);
+    SliceOptics so;
+    so.line_purcell.assign(ns, std::vector<double>(wl.size() - 2, 1.0));
+    so.band_eta.assign(ns, std::vector<double>(wl.size(), 0.0));
+    for (std::size_t b = 0; b < wl.size(); ++b) {
+        for (std::size_t sl = 0; sl < ns; ++sl) {
+            so.band_eta[sl][b] = powers[b][sl].eta_air(md[b]);
+            if (b >= 2) so.line_purcell[sl][b - 2] = powers[b][sl].purcell(md[b]);
+        }
+    }
+    return so;
+}
 
 }  // namespace
 
@@ -282,8 +345,14 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
     std::vector<LifetimeResult> res(N);
     std::vector<std::string> fate_names;
     bool photometric_life = true;
+    const std::optional<optics::OpticsSpec> ospec = optics_spec(cfg_);
+    auto point_optics = [&](const model::ModelParams& p, std::uint64_t i) {
+        return ospec ? std::optional<SliceOptics>(slice_optics(cfg_, *ospec, p, i)) : std::nullopt;
+    };
     {
-        MeanFieldPoint probe(params_at(cfg_, 0), settings_at(cfg_, settings, 0).rates, observer);
+        const model::ModelParams p0 = params_at(cfg_, 0);
+        const std::optional<SliceOptics> so = point_optics(p0, 0);
+        MeanFieldPoint probe(p0, settings_at(cfg_, settings, 0).rates, observer, so ? &*so : nullptr);
         fate_names = probe.fate_names();
         photometric_life = probe.photometric();
     }
@@ -296,8 +365,10 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
 #pragma omp parallel for schedule(dynamic) num_threads(nt)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(N); ++i) {
         try {
-            MeanFieldPoint point(params_at(cfg_, static_cast<std::uint64_t>(i)),
-                                 settings_at(cfg_, settings, static_cast<std::uint64_t>(i)).rates, observer);
+            const auto idx = static_cast<std::uint64_t>(i);
+            const model::ModelParams p = params_at(cfg_, idx);
+            const std::optional<SliceOptics> so = point_optics(p, idx);
+            MeanFieldPoint point(p, settings_at(cfg_, settings, idx).rates, observer, so ? &*so : nullptr);
             res[static_cast<std::size_t>(i)] = run_lifetime(point, settings_at(cfg_, settings, static_cast<std::uint64_t>(i)), true);
         } catch (const std::exception&) {  // a point that cannot be built: status 3, zeros
             LifetimeResult r;

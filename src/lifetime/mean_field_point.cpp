@@ -35,13 +35,17 @@ std::vector<model::BandShape> band_list(const model::ModelParams& params) {
 }
 
 MeanFieldPoint::MeanFieldPoint(const model::ModelParams& params, const DegradationRates& rates,
-                               std::shared_ptr<const model::CieObserver> observer)
+                               std::shared_ptr<const model::CieObserver> observer, const SliceOptics* optics)
     : base_(with_all_quench_entries(params)),
       params_(base_),
       rates_(rates),
       photometry_(*observer, band_list(params)),
       radiometry_(band_list(params), {}) {
     model_.emplace(params_);
+    if (optics) {
+        optics_ = *optics;
+        slice_prev_y_.assign(optics_->band_eta.size(), {});
+    }
     for (const model::CompiledLine& l : model_->lines()) cascade_ = cascade_ || !l.to_ground;
     fate_names_ = model::fate_names(*model_);
     fate_names_.emplace_back("defect_quenching_singlet");
@@ -49,15 +53,107 @@ MeanFieldPoint::MeanFieldPoint(const model::ModelParams& params, const Degradati
     for (const model::CompiledSpecies& sp : model_->species()) fate_names_.push_back("defect_quenching_" + sp.ion);
     // Brightness measure from the initial state (fixed for the whole run).
     PointSample s;
-    const double q0 = 0.0;
-    solve(&q0, false, s);
+    const std::vector<double> q0(num_slices(), 0.0);
+    solve(q0.data(), false, s);
     photometric_ = radiometry_out_.photometry_meaningful || !s.ok;
     have_prev_ = false;
+    for (auto& v : slice_prev_y_) v.clear();
 }
 
 MeanFieldPoint::~MeanFieldPoint() = default;
 
+void MeanFieldPoint::split_fates(const model::RateModel& m, const model::Drive& drive, double Q,
+                                 const double* d, std::vector<double>& fates) const {
+    const double inv_G = drive.generation_cm3_s > 0.0 ? 1.0 / drive.generation_cm3_s : 0.0;
+    fates = obs_.fates;
+    const double ds = rates_.kQ_S_cm3_s * Q * d[0] * inv_G;
+    const double dt = rates_.kQ_T_cm3_s * Q * d[1] * inv_G;
+    fates[1] -= ds;
+    fates[3] -= dt;
+    fates.push_back(ds);
+    fates.push_back(dt);
+    const auto& species = m.species();
+    for (std::size_t s = 0; s < species.size(); ++s) {
+        double excited = 0.0;
+        for (std::size_t j = 0; j < species[s].num_levels; ++j) excited += d[species[s].first_state + j];
+        const double dl = m.is_inert(s) ? 0.0 : rates_.kQ_Ln_cm3_s * Q * excited * inv_G;
+        fates[kLigandFates + kSpeciesFates * s + 2] -= dl;
+        fates.push_back(dl);
+    }
+}
+
+void MeanFieldPoint::solve_slices(const double* Q_cm3, bool with_fates, PointSample& out) {
+    const std::size_t ns = num_slices();
+    const double wgt = 1.0 / static_cast<double>(ns);
+    const double w_cm = base_.device.recombination_zone_nm * nm_in_cm;
+    out.formation_cm3_s.assign(ns, 0.0);
+    out.fates.assign(with_fates ? fate_names_.size() : 0, 0.0);
+    double outcoupled_cm3_s = 0.0, photons_cm3_s = 0.0, G = 0.0, gamma = 1.0;
+    std::fill(flux_.begin(), flux_.end(), 0.0);
+    for (std::size_t sl = 0; sl < ns; ++sl) {
+        const double Q = Q_cm3[sl];
+        model::copy_numbers(base_, params_);
+        std::size_t l = 0;
+        for (model::DopantParams& d : params_.dopants) {
+            for (model::EmissionLine& ln : d.scheme.lines) ln.rate_s *= optics_->line_purcell[sl][l++];
+        }
+        params_.ligand.kT_nr_s += rates_.kQ_T_cm3_s * Q;
+        params_.ligand.kS_nr_s += rates_.kQ_S_cm3_s * Q;
+        for (model::DopantParams& d : params_.dopants) {
+            for (auto& entry : d.quench_s) entry.second += rates_.kQ_Ln_cm3_s * Q;
+        }
+        model_->refresh(params_);
+        const model::RateModel& m = *model_;
+        const model::Drive drive = m.nominal_drive();
+        std::vector<double>& prev = slice_prev_y_[sl];
+        y_.resize(m.num_states());
+        const solver::SteadyStateReport rep =
+            solver_.solve(m, drive, prev.size() == y_.size() ? prev.data() : nullptr, y_.data());
+        if (rep.status != solver::SolveStatus::converged) {
+            for (auto& v : slice_prev_y_) v.clear();
+            out.ok = false;
+            out.brightness = out.eqe = out.cie_x = out.cie_y = 0.0;
+            out.fates.assign(fate_names_.size(), 0.0);
+            return;
+        }
+        prev = y_;
+        model::evaluate_observables(m, drive, y_.data(), obs_);
+        G = drive.generation_cm3_s;
+        gamma = params_.device.charge_balance;
+        out.formation_cm3_s[sl] = rates_.kX_TP_cm3_s * y_[1] * drive.polaron_density_cm3 +
+                                  rates_.kX_SP_cm3_s * y_[0] * drive.polaron_density_cm3 +
+                                  rates_.kX_T_s * y_[1] + rates_.kX_S_s * y_[0];
+        const std::vector<double>& eta = optics_->band_eta[sl];
+        flux_.resize(2 + obs_.line_photon_rate_cm3_s.size(), 0.0);
+        auto add_band = [&](std::size_t b, double rate_cm3_s) {
+            const double o = rate_cm3_s * eta[b];
+            outcoupled_cm3_s += wgt * o;
+            flux_[b] += wgt * w_cm * o;
+        };
+        add_band(0, obs_.ligand_singlet_photon_rate_cm3_s);
+        add_band(1, obs_.ligand_triplet_photon_rate_cm3_s);
+        for (std::size_t b = 0; b < obs_.line_photon_rate_cm3_s.size(); ++b) add_band(2 + b, obs_.line_photon_rate_cm3_s[b]);
+        photons_cm3_s += wgt * obs_.photon_rate_cm3_s;
+        if (with_fates) {
+            split_fates(m, drive, Q, cascade_ ? obs_.dark_cm3.data() : y_.data(), slice_fates_);
+            for (std::size_t c = 0; c < slice_fates_.size(); ++c) out.fates[c] += wgt * slice_fates_[c];
+        }
+    }
+    const double electrons_cm3_s = G / gamma;
+    colour_ = photometry_.evaluate(flux_.data());
+    radiometry_out_ = radiometry_.evaluate(flux_.data());
+    out.brightness = photometric_ ? colour_.luminance_cd_m2 : radiometry_out_.radiance_W_sr_m2;
+    out.eqe = electrons_cm3_s > 0.0 ? outcoupled_cm3_s / electrons_cm3_s : 0.0;
+    out.cie_x = colour_.cie_x;
+    out.cie_y = colour_.cie_y;
+    out.ok = std::isfinite(out.brightness) && std::isfinite(out.eqe) && std::isfinite(photons_cm3_s);
+}
+
 void MeanFieldPoint::solve(const double* Q_cm3, bool with_fates, PointSample& out) {
+    if (optics_) {
+        solve_slices(Q_cm3, with_fates, out);
+        return;
+    }
     const double Q = Q_cm3[0];
     model::copy_numbers(base_, params_);
     params_.ligand.kT_nr_s += rates_.kQ_T_cm3_s * Q;
@@ -102,23 +198,7 @@ void MeanFieldPoint::solve(const double* Q_cm3, bool with_fates, PointSample& ou
     out.ok = std::isfinite(out.brightness) && std::isfinite(out.eqe);
     if (!with_fates) return;
     // Fate split: the augmented channels back into the contract's and the defect channels.
-    const double inv_G = drive.generation_cm3_s > 0.0 ? 1.0 / drive.generation_cm3_s : 0.0;
-    const double* d = cascade_ ? obs_.dark_cm3.data() : y_.data();
-    out.fates = obs_.fates;
-    const double ds = rates_.kQ_S_cm3_s * Q * d[0] * inv_G;
-    const double dt = rates_.kQ_T_cm3_s * Q * d[1] * inv_G;
-    out.fates[1] -= ds;
-    out.fates[3] -= dt;
-    out.fates.push_back(ds);
-    out.fates.push_back(dt);
-    const auto& species = m.species();
-    for (std::size_t s = 0; s < species.size(); ++s) {
-        double excited = 0.0;
-        for (std::size_t j = 0; j < species[s].num_levels; ++j) excited += d[species[s].first_state + j];
-        const double dl = m.is_inert(s) ? 0.0 : rates_.kQ_Ln_cm3_s * Q * excited * inv_G;
-        out.fates[kLigandFates + kSpeciesFates * s + 2] -= dl;
-        out.fates.push_back(dl);
-    }
+    split_fates(m, drive, Q, cascade_ ? obs_.dark_cm3.data() : y_.data(), out.fates);
 }
 
 }  // namespace relsim::lifetime

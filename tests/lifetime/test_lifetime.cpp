@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 
@@ -520,5 +522,43 @@ TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP; bad swept values are l
     fails(base + table + axis("lifetime.stop_fraction", "[0.5, 1.5]"), "lifetime.stop_fraction");
     fails(base + table + axis("lifetime.time_points", "[5, 10]"), "not a sweepable");
     fails(base + axis("lifetime.kX_TP_cm3_s", "[1.0e-13]"), "no [lifetime] table");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q; t = 0 is /results", "[lifetime][optics]") {
+    const fs::path dir = fs::temp_directory_path() / ("relsim_test_lifetime_optics_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string src = std::string(RELSIM_SOURCE_DIR) + "/configs/optics/paper_device.toml";
+    std::ifstream in(src);
+    std::stringstream text;
+    text << in.rdbuf();
+    // The config's own directory, so that its ion files resolve as for the shipped file.
+    const io::RunConfig cfg = io::load_config_text(
+        text.str() + "\n[lifetime]\nkX_TP_cm3_s = 1.0e-22\nkQ_T_cm3_s = 1.0e-12\nkQ_Ln_cm3_s = 1.0e-12\n"
+                     "max_hours = 1.0e7\ntime_points = 6\n",
+        std::string(RELSIM_SOURCE_DIR) + "/configs/optics/paper_device_lifetime_test.toml");
+    const lifetime::Stage stage(cfg);
+    sweep::RunOptions opt;
+    opt.output_path = (dir / "opt.h5").string();
+    opt.quiet = true;
+    (void)sweep::run(cfg, opt);
+    stage.run(opt.output_path, 1, true);
+    const io::H5File f(opt.output_path, io::H5File::Mode::read_only);
+    const double eqe = f.read_doubles("/results/eqe").at(0);
+    const auto series = f.read_doubles("/lifetime/eqe");
+    CHECK(std::abs(series.at(0) / eqe - 1.0) < 1e-12);  // the sweep's own [optics] point
+    CHECK(std::abs(f.read_doubles("/results/lifetime/L0").at(0) / f.read_doubles("/results/luminance_cd_m2").at(0) - 1.0) < 1e-12);
+    CHECK(f.read_ints("/results/lifetime/LT50_reached").at(0) == 1);
+    CHECK(series.back() < 0.6 * series.front());
+    // Fates (slice means) still sum to 1 at every time.
+    std::vector<double> sum(6, 0.0);
+    for (const auto& d : f.datasets()) {
+        if (d.path.rfind("/lifetime/fates/", 0) != 0) continue;
+        const auto v = f.read_doubles(d.path);
+        for (std::size_t t = 0; t < 6; ++t) sum[t] += v[t];
+    }
+    for (double s : sum) CHECK(std::abs(s - 1.0) < 1e-9);
+    CHECK(f.read_doubles("/results/inventory/eml_thickness_nm").at(0) == 30.0);  // the [optics] emitting layer
     fs::remove_all(dir);
 }

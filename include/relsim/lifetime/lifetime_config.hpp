@@ -25,8 +25,7 @@ struct LifetimeConfig {
 };
 
 //! Reads the tables from the config text. `recombination_zone_nm` is the default of d.
-//! Refuses (InputError) [lifetime] together with [nanocrystal] or [optics] (not supported in
-//! this version: say which), a `device.eml_thickness_nm` that disagrees with the [optics]
+//! Refuses (InputError) [lifetime] together with [nanocrystal] (not supported in this version), a `device.eml_thickness_nm` that disagrees with the [optics]
 //! emitting layer, and any value out of range.
 [[nodiscard]] LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
                                                   double recombination_zone_nm);

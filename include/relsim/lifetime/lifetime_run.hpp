@@ -12,7 +12,8 @@
 //!                       eml_thickness_nm, cost_usd_m2, cost_usd_per_klm (with prices)}
 //!   /summary/lifetime_acceleration_exponent       (a sweep over device.current_density_mA_cm2)
 //! The inventory is computed for every run (microscopic: ions counted on the NC lattices);
-//! the lifetime loop only with [lifetime] (mean-field; refused with [nanocrystal] or [optics]).
+//! the lifetime loop only with [lifetime] (mean-field, with [optics] per emitter slice; refused
+//! with [nanocrystal]).
 //! `relsim export` writes the series as lifetime_<name>.csv; write_time_series_csv() below
 //! writes one tidy table.
 #pragma once

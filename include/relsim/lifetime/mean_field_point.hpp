@@ -28,15 +28,28 @@ namespace relsim::lifetime {
 //! Bands in the order of the sweep's spectrum: ligand singlet, ligand triplet, every Ln line.
 [[nodiscard]] std::vector<model::BandShape> band_list(const model::ModelParams& params);
 
+//! Emitter slices of an [optics] stack (shared/spec/optics.md): per slice, the Purcell factor of
+//! every line (RateModel::lines() order; radiative rates become F A) and the outcoupling into
+//! air of every band (ligand singlet, ligand triplet, then the lines). Each slice is an emitter
+//! population with the same generation density; observables are slice means, as the sweep's
+//! [optics] point computes them.
+struct SliceOptics {
+    std::vector<std::vector<double>> line_purcell;  //!< [slice][line]
+    std::vector<std::vector<double>> band_eta;      //!< [slice][band]
+};
+
 class MeanFieldPoint final : public DegradationPoint {
 public:
     //! `observer`: the CIE table (model::load_cie_observer). Photometric brightness when >= 50 %
     //! of the initial (Q = 0) radiant power is visible, else radiance (model/radiometry.hpp).
+    //! `optics`: emitter slices of an [optics] stack (null: one slice, device.outcoupling); each
+    //! slice then degrades with its own Q.
     MeanFieldPoint(const model::ModelParams& params, const DegradationRates& rates,
-                   std::shared_ptr<const model::CieObserver> observer);
+                   std::shared_ptr<const model::CieObserver> observer,
+                   const SliceOptics* optics = nullptr);
     ~MeanFieldPoint() override;
 
-    [[nodiscard]] std::size_t num_slices() const override { return 1; }
+    [[nodiscard]] std::size_t num_slices() const override { return optics_ ? optics_->band_eta.size() : 1; }
     [[nodiscard]] bool photometric() const override { return photometric_; }
     [[nodiscard]] std::vector<std::string> fate_names() const override { return fate_names_; }
     void solve(const double* Q_cm3, bool with_fates, PointSample& out) override;
@@ -49,6 +62,14 @@ public:
     [[nodiscard]] const model::Colour& colour() const { return colour_; }
 
 private:
+    void solve_slices(const double* Q_cm3, bool with_fates, PointSample& out);
+    //! Fates of the last solve (obs_, populations d) with the defect channels split off at Q.
+    void split_fates(const model::RateModel& m, const model::Drive& drive, double Q, const double* d,
+                     std::vector<double>& fates) const;
+
+    std::optional<SliceOptics> optics_;
+    std::vector<std::vector<double>> slice_prev_y_;
+    std::vector<double> slice_fates_;
     model::ModelParams base_, params_;
     DegradationRates rates_;
     std::optional<model::RateModel> model_;
