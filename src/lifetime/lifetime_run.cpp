@@ -346,8 +346,23 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
     std::vector<std::string> fate_names;
     bool photometric_life = true;
     const std::optional<optics::OpticsSpec> ospec = optics_spec(cfg_);
+    // The factors depend on the stack, the zone and the band wavelengths only: computed once
+    // unless a sweep key moves one of them.
+    bool optics_vary = false;
+    if (ospec && cfg_.sweep) {
+        for (const io::SweepAxis& ax : cfg_.sweep->axes) {
+            for (const std::string& k : ax.keys) {
+                optics_vary = optics_vary || k.rfind("optics.", 0) == 0 || k == "device.recombination_zone_nm" ||
+                              k.find("wavelength_nm") != std::string::npos || k.find("band_nm") != std::string::npos;
+            }
+        }
+    }
+    std::optional<SliceOptics> fixed_optics;
+    if (ospec && !optics_vary) fixed_optics = slice_optics(cfg_, *ospec, params_at(cfg_, 0), 0);
     auto point_optics = [&](const model::ModelParams& p, std::uint64_t i) {
-        return ospec ? std::optional<SliceOptics>(slice_optics(cfg_, *ospec, p, i)) : std::nullopt;
+        if (!ospec) return std::optional<SliceOptics>();
+        if (fixed_optics) return fixed_optics;
+        return std::optional<SliceOptics>(slice_optics(cfg_, *ospec, p, i));
     };
     {
         const model::ModelParams p0 = params_at(cfg_, 0);
