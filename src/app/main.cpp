@@ -87,6 +87,7 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     print_warnings(cfg);
     const std::string optics = relsim::sweep::describe_optics(cfg);  // [optics], checked as by run
+    const relsim::lifetime::Stage lifetime(cfg);  // [lifetime], [inventory], checked as by run
     const relsim::model::RateModel model(cfg.model);
     fmt::print("{}: valid ({})\n", path, cfg.title.empty() ? "untitled" : cfg.title);
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
@@ -135,7 +136,7 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
                    cfg.transient->off_s, cfg.transient->points);
     }
     if (cfg.nanocrystal) relsim::app::print_nanocrystal_check(cfg);
-    fmt::print("{}", relsim::lifetime::Stage(cfg).describe());  // [lifetime], inventory
+    fmt::print("{}", lifetime.describe());
     return exit_ok;
 }
 
