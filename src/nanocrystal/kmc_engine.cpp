@@ -29,7 +29,10 @@
 //! measurement window (or warm-up), handed on with the energy; a cross-relaxation that makes two
 //! excitations out of one gives the new acceptor excitation weight 0 (its photons count, its
 //! fate does not), so the fates of the generated excitons sum to 1 apart from the weight in
-//! flight at the window's edges.
+//! flight at the window's edges. A photon is a fate too (first-photon bookkeeping, as the
+//! mean-field model, docs/nir.md): a line into an excited level books the exciton's radiative
+//! fate and hands on an excitation of weight 0, whose later photons count but whose later
+//! losses do not.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -542,7 +545,9 @@ private:
             if (u < c.rate_s) {
                 if (c.line >= 0) photon_line(c.line, s);
                 if (c.fate >= 0) fate(c.fate, w);
-                change(e, c.to_level, w, now_);
+                // First-photon bookkeeping (docs/nir.md): a photon is the exciton's fate, so a
+                // line into an excited level hands on an excitation without fate weight.
+                change(e, c.to_level, c.line >= 0 ? 0.0 : w, now_);
                 return;
             }
             u -= c.rate_s;
@@ -719,25 +724,24 @@ public:
 }  // namespace
 
 NcSteady kmc_steady(const Model& model, const NcSystem& sys, const NanocrystalSpec& spec,
-                    std::size_t nc_index, const RadialBins& bins, bool plain_loop) {
+                    std::size_t nc_index, const RadialBins& bins, double warmup_s, bool plain_loop) {
     if (sys.num_ligands() == 0) throw std::invalid_argument("kmc EL steady state: the NC has no ligands");
     Kmc k(model, sys, random_stream_seed(spec.seed, nc_index));
     k.set_plain_loop(plain_loop);
-    const double t0 = spec.warmup_s, t1 = spec.warmup_s + spec.measure_s;
+    const double t0 = warmup_s, t1 = warmup_s + spec.measure_s;
     k.set_window(t0, t1);
     k.run(t1);
     k.flush();
     NcSteady out;
     fill_geometry_summary(model, sys, bins, spec.radius_nm, out);
+    // Totals over the window; the ensemble divides sums over NCs by the sum of `generated`.
     const Counters& c = k.counters();
-    const double inv_gen = c.generated > 0.0 ? 1.0 / c.generated : 0.0;
-    out.lines.resize(c.lines.size());
-    for (std::size_t l = 0; l < c.lines.size(); ++l) out.lines[l] = c.lines[l] * inv_gen;
-    out.fates.resize(c.fates.size());
-    for (std::size_t f = 0; f < c.fates.size(); ++f) out.fates[f] = c.fates[f] * inv_gen;
-    out.ligand_singlet_photons = c.lig_S * inv_gen;
-    out.ligand_triplet_photons = c.lig_T * inv_gen;
-    out.transfer = (c.forward - c.back) * inv_gen;
+    out.generated = c.generated;
+    out.lines = c.lines;
+    out.fates = c.fates;
+    out.ligand_singlet_photons = c.lig_S;
+    out.ligand_triplet_photons = c.lig_T;
+    out.transfer = c.forward - c.back;
     const LevelIndex li(model);
     out.excited.assign(static_cast<std::size_t>(li.total), 0.0);
     out.radial_excited.assign(static_cast<std::size_t>(li.total * bins.count), 0.0);
@@ -754,6 +758,8 @@ NcSteady kmc_steady(const Model& model, const NcSystem& sys, const NanocrystalSp
     }
     out.singlets = k.time_singlet() * inv_T;
     out.triplets = k.time_triplet() * inv_T;
+    out.in_flight = out.singlets + out.triplets;
+    for (double v : out.excited) out.in_flight += v;
     out.events = k.events();
     out.dropped = sys.max_dropped_fraction;
     return out;

@@ -198,8 +198,10 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
         for (const model::EmissionLine& ln : d.scheme.lines) {
             const int from = excited_index(d.scheme, ln.from);
             const int to = excited_index(d.scheme, ln.to);
+            // Every line is the radiative fate of the exciton that emits its first photon
+            // (a cascade line into an excited level too: first-photon bookkeeping, docs/nir.md).
             t.channels[static_cast<std::size_t>(from)].push_back(
-                {ln.rate_s, to, to < 0 ? species_fate(si, sf_radiative) : -1, line++});
+                {ln.rate_s, to, species_fate(si, sf_radiative), line++});
         }
         for (const model::Relaxation& r : d.scheme.relaxations) {
             const int from = excited_index(d.scheme, r.from);

@@ -94,6 +94,7 @@ std::string serialise_params(const io::RunConfig& c) {
 const char* failure_kind(std::int32_t status) {
     if (status == status_error) return "error";
     if (status == status_fate_budget) return "fates do not sum to 1";
+    if (status == nanocrystal::status_insufficient_statistics) return "too little statistics";
     return solver::to_string(static_cast<solver::SolveStatus>(status));
 }
 
