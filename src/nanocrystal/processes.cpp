@@ -224,13 +224,22 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
             for (const IntrinsicChannel& c : ch) sum += c.rate_s;
             t.level_rate_s.push_back(sum);
         }
+        // Ligand -> ion pair rates with the [physics] options (energy-gap law, degeneracy): the
+        // mean-field model's function (model::ligand_ion_factors), applied to every pair. The
+        // triplet prefactor carries the gap factor; back-transfer is the pair's triplet rate x
+        // back / forward (pairwise detailed balance). Singlet transfer keeps kSET0 (as kSET in
+        // the mean-field model).
+        const double Ea = d.scheme.levels[static_cast<std::size_t>(t.accepting_level)].energy_cm1;
+        const bool physics = params.physics.energy_gap_law || params.physics.degeneracy;
+        const model::LigandIonFactors tf =
+            physics ? model::ligand_ion_factors(params.physics, d, ET_cm1, Ea, params.device.temperature_K)
+                    : model::LigandIonFactors{};
         if (spec.ligand) {
-            if (s < spec.ligand->kTET0_s.size()) t.kTET0_s = spec.ligand->kTET0_s[s];
+            if (s < spec.ligand->kTET0_s.size()) t.kTET0_s = spec.ligand->kTET0_s[s] * tf.forward;
             if (s < spec.ligand->kSET0_s.size()) t.kSET0_s = spec.ligand->kSET0_s[s];
         }
-        // Pairwise detailed balance between one ligand triplet and one accepting level.
-        const double Ea = d.scheme.levels[static_cast<std::size_t>(t.accepting_level)].energy_cm1;
-        t.back_factor = std::exp(-(ET_cm1 - Ea) / kT_cm1);
+        // Without [physics] options: exp(-(E_T - E_a) / k_B T), the contract's pairwise balance.
+        t.back_factor = !physics ? std::exp(-(ET_cm1 - Ea) / kT_cm1) : tf.forward > 0.0 ? tf.back / tf.forward : 0.0;
         for (const char* f : {"radiative", "nonradiative", "quenching", "surface_quenching",
                               "polaron_quenching", "etu"}) {
             m.fate_names.push_back(d.ion + "_" + f);
