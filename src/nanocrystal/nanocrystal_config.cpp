@@ -15,6 +15,7 @@
 #include "nanocrystal_rules.hpp"
 #include "nanocrystal_sweep.hpp"
 #include "relsim/nanocrystal/config.hpp"
+#include "relsim/nanocrystal/engine.hpp"
 
 namespace relsim::nanocrystal {
 namespace {
@@ -71,6 +72,9 @@ public:
         check_run_kind(t);
         if (const KeyProblem p = geometry_problem_at(sp, &out_.species); !p.problem.empty()) {
             fail_at(p.key, p.problem, "a consistent geometry (configs/README.md)");
+        }
+        if (const CostProblem p = cost_problem(sp, cfg_.model); !p.problem.empty()) {
+            fail_at(p.key, p.problem, "a run that fits in memory and finishes (docs/microscopic.md, \"Size and time guards\")");
         }
         check_sweep_keys(src_, root, cfg_, out_);
         fill_resolved();

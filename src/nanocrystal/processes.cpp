@@ -24,20 +24,6 @@ int excited_index(const model::LevelScheme& scheme, const std::string& name) {
     return -1;
 }
 
-//! Largest distance at which `law` reaches `floor_s` (inf when unbounded).
-double law_reach_nm(const PairLaw& law, double floor_s) {
-    double r = inf;
-    if (floor_s > 0.0) {
-        if (law.exchange) {
-            r = law.W0_s > floor_s ? law.r0_nm + 0.5 * law.L_nm * std::log(law.W0_s / floor_s) : 0.0;
-        } else {
-            r = std::pow(law.C_nm_s / floor_s, 1.0 / law.multipolarity);
-        }
-    }
-    if (law.cutoff_nm) r = std::min(r, *law.cutoff_nm);
-    return r;
-}
-
 struct Point {
     double p[3];
 };
@@ -154,6 +140,19 @@ Csr transpose(const Csr& fwd, std::size_t rows_out, Factor&& factor) {
 }
 
 }  // namespace
+
+double law_reach_nm(const PairLaw& law, double floor_s) {
+    double r = inf;
+    if (floor_s > 0.0) {
+        if (law.exchange) {
+            r = law.W0_s > floor_s ? law.r0_nm + 0.5 * law.L_nm * std::log(law.W0_s / floor_s) : 0.0;
+        } else {
+            r = std::pow(law.C_nm_s / floor_s, 1.0 / law.multipolarity);
+        }
+    }
+    if (law.cutoff_nm) r = std::min(r, *law.cutoff_nm);
+    return r;
+}
 
 Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& params,
                     double current_density_mA_cm2) {

@@ -158,6 +158,10 @@ struct NcSystem {
     [[nodiscard]] std::size_t bytes() const;
 };
 
+//! Largest distance at which `law` reaches `floor_s` [nm] (inf when unbounded; the cutoff
+//! when it is shorter).
+double law_reach_nm(const PairLaw& law, double floor_s);
+
 //! Pair-rate floor of a donor with own decay rate `decay_s`.
 inline double rate_floor(double fraction, double decay_s) { return fraction * decay_s; }
 

@@ -225,3 +225,44 @@ TEST_CASE("cascade photons are radiative fates (first-photon bookkeeping) in bot
     }
     CHECK(std::abs(z_paired(kmc.photons_per_exciton, lin40.photons_per_exciton)) < 4.0);
 }
+
+TEST_CASE("size and time guards: the estimates match a built NC and refuse what cannot run", "[nanocrystal][geometry]") {
+    model::ModelParams p = test::example_params();
+    NanocrystalSpec s;
+    s.radius_nm = 3.0;
+    s.composition = {0.4};
+    LigandShellSpec lig;
+    lig.kTET0_s = {1.0e10};
+    s.ligand = lig;
+    // Sites: the beta-NaREF4 density (1.5 sites per 0.113 nm^3 cell) x the sphere volume; a
+    // built NC holds the same within the surface roughness (a few %).
+    const CostEstimate e = estimate_cost(s, p);
+    const Geometry g = build_geometry(s, 0);
+    INFO("estimated sites " << e.sites_per_nc << ", built " << g.re_sites);
+    CHECK(std::abs(e.sites_per_nc / static_cast<double>(g.re_sites) - 1.0) < 0.05);
+    CHECK(cost_problem(s, p).problem.empty());
+    s.radius_nm = 1.0e4;
+    CHECK(cost_problem(s, p).key == "nanocrystal.radius_nm");
+    s.radius_nm = 1.0e300;
+    CHECK_THAT(cost_problem(s, p).problem, Catch::Contains("too large to build") && Catch::Contains("estimate"));
+    s.radius_nm = 3.0;
+    s.count = 10000000;
+    CHECK(cost_problem(s, p).key == "nanocrystal.count");
+    s.count = 100;
+    s.engine = Engine::kmc;
+    s.measure_s = 1.0e9;
+    CHECK(cost_problem(s, p).key == "nanocrystal.measure_s");
+    // Long-range transfer without a cutoff in a large NC: every Tb pair is a table entry.
+    s.measure_s = 2.0e-2;
+    s.radius_nm = 12.0;
+    TransferSpec mig;
+    mig.donor = {0, 0};
+    mig.donor_to = {0, -1};
+    mig.acceptor = {0, 0};
+    mig.law = test::multipolar(33.4);
+    s.transfers = {mig};
+    CHECK_THAT(cost_problem(s, p).problem, Catch::Contains("pair tables would not fit"));
+    mig.law.cutoff_nm = 1.2;
+    s.transfers = {mig};
+    CHECK(cost_problem(s, p).problem.empty());
+}

@@ -252,6 +252,33 @@ struct PulseResult {
                                              const model::ModelParams& params,
                                              const EnsembleOptions& options = {});
 
+//! Up-front size and time estimates of a run (src/nanocrystal/cost.cpp says how each is made).
+struct CostEstimate {
+    double sites_per_nc = 0.0;         //!< RE lattice sites
+    double pair_entries_per_nc = 0.0;  //!< entries of the pair tables (all channels, Dexter)
+    double table_bytes_per_nc = 0.0;   //!< memory of one NC's tables (one NC per thread)
+    double summary_bytes = 0.0;        //!< what the ensemble keeps for its `count` NCs
+    double events = 0.0;               //!< kmc events (a lower bound; 0 for the linear engine)
+};
+[[nodiscard]] CostEstimate estimate_cost(const NanocrystalSpec& spec, const model::ModelParams& params,
+                                         const EnsembleOptions& options = {});
+
+//! Limits of cost_problem: 1e8 RE sites per NC (a sphere of R ~ 12 nm of NaGdF4 holds 1e5),
+//! 4 GiB of pair tables per NC, 4 GiB of per-NC summaries, 1e11 kmc events.
+inline constexpr double kMaxSitesPerNc = 1.0e8;
+inline constexpr double kMaxTableBytesPerNc = 4.0 * 1024.0 * 1024.0 * 1024.0;
+inline constexpr double kMaxSummaryBytes = 4.0 * 1024.0 * 1024.0 * 1024.0;
+inline constexpr double kMaxKmcEvents = 1.0e11;
+
+//! The key to blame and the problem ("" when none) when a run of `spec` cannot be built, fit
+//! in memory or finish (the limits above); the message states the estimate. The config reader
+//! refuses such a config (and every such sweep point) with exit 2 before anything is written.
+struct CostProblem {
+    std::string key;
+    std::string problem;
+};
+[[nodiscard]] CostProblem cost_problem(const NanocrystalSpec& spec, const model::ModelParams& params);
+
 //! G_NC = gamma J / (q w) / n_NC [s^-1] at the config's current density.
 [[nodiscard]] double generation_per_nc_s(const NanocrystalSpec& spec,
                                          const model::ModelParams& params);
