@@ -102,7 +102,7 @@ struct PairChannel {
     int donor_species = 0, donor_level = 0, donor_to = -1;
     int acceptor_species = 0, acceptor_level = -1;  //!< acceptor (ground) -> acceptor_level
     //! donor_to and acceptor_level both excited: one excitation becomes two (the acceptor's
-    //! carries no fate weight, see kmc_engine.cpp).
+    //! carries no fate weight, see kmc_machine.cpp).
     bool splits = false;
     int fate = -1;     //!< when the donor's excitation ends here (both ground): its fate index
     Csr forward;       //!< rows: donor ions; partners: acceptor ions
