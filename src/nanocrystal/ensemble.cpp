@@ -359,6 +359,12 @@ PulseResult solve_el_pulse(const NanocrystalSpec& spec, const model::ModelParams
     if (pulse.points < 1) throw std::invalid_argument("pulse points must be >= 1");
     const Model on = compile_model(spec, params, pulse.pulse_current_density_mA_cm2);
     const Model off = compile_model(spec, params, 0.0);
+    if (spec.engine == Engine::linear && on.polaron_decay_rate_s > 0.0) {
+        throw InputError("", 0, 0, "nanocrystal.engine",
+                         "[physics] polaron_decay after a pulse needs time-dependent rates, which the linear "
+                         "engine does not have",
+                         "engine = \"kmc\"");
+    }
     // Output times: `points` equal intervals per phase, t = 0 and the pulse end included.
     std::vector<double> times;
     const auto np = static_cast<std::size_t>(pulse.points);

@@ -201,6 +201,7 @@ void Kmc::execute_event(std::size_t leaf) {
     // Intrinsic channels.
     for (const IntrinsicChannel& c : t.channels[static_cast<std::size_t>(j)]) {
         if (u < c.rate_s) {
+            if (c.fate == species_fate(s, sf_polaron_quenching) && !polaron_event_happens()) return;
             if (c.line >= 0) photon_line(c.line, s);
             if (c.fate >= 0) fate(c.fate, w);
             // First-photon bookkeeping (docs/nir.md): a photon is the exciton's fate, so a
@@ -292,6 +293,7 @@ void Kmc::ligand_event(std::uint32_t e, int j, double u, double w) {
     };
     for (const Channel& c : table) {
         if (u < c.rate) {
+            if (c.fate == fate_tpq && !polaron_event_happens()) return;
             if (c.photon >= 0) {
                 if (in_window()) (c.photon == 0 ? counters_.lig_S : counters_.lig_T) += 1.0;
                 ++photons_all_;

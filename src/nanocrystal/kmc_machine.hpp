@@ -103,6 +103,16 @@ public:
         change(static_cast<std::uint32_t>(n_ions_ + l), state, w, now_);
     }
 
+    //! [physics] polaron_decay after a pulse: from time t0 the polaron channels (kLP n_p of
+    //! the ions, kTP n_p of the ligand triplets) of the current model scale with
+    //! n_p(t) / n_p0 = 1 / (1 + rate (t - t0)). Exact by thinning (P. A. W. Lewis, G. S.
+    //! Shedler, Nav. Res. Logist. Q. 26, 403 (1979)): the model's rates (at n_p0) bound them, and
+    //! a selected polaron event happens with probability n_p(t) / n_p0, else nothing happens.
+    void set_polaron_decay(double t0, double rate_s) {
+        polaron_t0_ = t0;
+        polaron_rate_ = rate_s;
+    }
+
     //! The plain-loop Gillespie method instead of the tree (benchmark baseline).
     void set_plain_loop(bool on) { plain_loop_ = on; }
 
@@ -331,6 +341,12 @@ private:
 
     void generate();
 
+    //! Thinning of a selected polaron event (set_polaron_decay): false when it does not happen.
+    bool polaron_event_happens() {
+        if (!(polaron_rate_ > 0.0)) return true;
+        return rng_.uniform() * (1.0 + polaron_rate_ * std::max(now_ - polaron_t0_, 0.0)) < 1.0;
+    }
+
     const Model* m_;
     const NcSystem& sys_;
     Stream rng_;
@@ -361,6 +377,7 @@ private:
     bool generation_on_ = true;
     bool plain_loop_ = false;
     std::uint64_t events_ = 0;
+    double polaron_t0_ = 0.0, polaron_rate_ = 0.0;
 
 public:
     std::uint64_t photons_all_ = 0;

@@ -140,7 +140,12 @@ NcPulse kmc_pulse(const Model& on, const Model& off, const NcSystem& sys, const 
         }
     };
     k.run(pulse.pulse_on_s, close_bins);
-    k.set_model(off);
+    if (on.polaron_decay_rate_s > 0.0) {
+        // [physics] polaron_decay: the pulse's model, its polaron channels thinned as n_p decays.
+        k.set_polaron_decay(pulse.pulse_on_s, on.polaron_decay_rate_s);
+    } else {
+        k.set_model(off);
+    }
     k.set_generation(false);
     k.run(times.back() * (1.0 + 1e-12), close_bins);
     out.events = k.events();

@@ -495,6 +495,12 @@ private:
     //! EL needs ligands to generate on; a periodic box runs only a direct excitation.
     void check_run_kind(const toml::table& t) {
         const NanocrystalSpec& sp = out_.spec;
+        if (cfg_.transient && cfg_.model.physics.polaron_decay && sp.engine == Engine::linear) {
+            fail_at("nanocrystal.engine",
+                    "[physics] polaron_decay with [transient] needs time-dependent rates after the pulse, "
+                    "which the linear engine's matrix exponentials do not have",
+                    "engine = \"kmc\" (exact, by thinning), or polaron_decay = false");
+        }
         if (sp.excitation) {
             if (cfg_.transient) {
                 fail_at("nanocrystal.excitation",

@@ -172,6 +172,7 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
     m.charge_balance = params.device.charge_balance;
     m.outcoupling = params.device.outcoupling;
     m.generation_nc_s = drive.generation_cm3_s / spec.nc_density_cm3;
+    if (params.physics.polaron_decay) m.polaron_decay_rate_s = params.device.langevin_cm3_s * drive.polaron_density_cm3;
     if (spec.ligand) {
         m.ligand_r0_nm = spec.ligand->r0_nm;
         m.ligand_L_nm = spec.ligand->L_nm;

@@ -69,6 +69,9 @@ struct Model {
     double kS_rad = 0, kS_nr = 0, k_isc = 0, kT_rad = 0, kT_nr = 0, k_tpq = 0;
     double chi = 0.25;
     double generation_nc_s = 0.0;  //!< G_NC
+    //! k_L n_p at this drive when [physics] polaron_decay is on (else 0): after a pulse the
+    //! polaron density decays as n_p / (1 + k_L n_p t) (model::polaron_density_after_pulse).
+    double polaron_decay_rate_s = 0.0;
     double charge_balance = 1.0, outcoupling = 1.0;
     double ligand_r0_nm = 0.5, ligand_L_nm = 0.15;
     [[nodiscard]] double kS_total() const { return kS_rad + kS_nr + k_isc; }
