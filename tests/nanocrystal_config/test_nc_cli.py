@@ -276,6 +276,9 @@ BAD = [
     ("count 1e7 (10 GiB of summaries)", "small_el_sweep.toml", "count = 3", "count = 10000000", "nanocrystal.count"),
     ("kmc measure_s 1e9", "small_el_sweep.toml", 'engine = "linear"', 'engine = "kmc"\nmeasure_s = 1.0e9',
      "nanocrystal.measure_s"),
+    ("polaron_decay after a pulse with the linear engine", "small_el_sweep.toml", "[nanocrystal]\n",
+     "[physics]\npolaron_decay = true\n[transient]\npulse_current_density_mA_cm2 = 1.0\npulse_on_s = 1e-3\noff_s = 1e-3\n[nanocrystal]\n",
+     "nanocrystal.engine"),
     ("a sweep point of radius 1e4 nm", "small_el_sweep.toml", "values = [1.6, 2.2]", "values = [1.6, 1.0e4]",
      "nanocrystal.radius_nm"),
 ]
