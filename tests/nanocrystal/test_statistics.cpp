@@ -245,6 +245,7 @@ TEST_CASE("size and time guards: the estimates match a built NC and refuse what 
     CHECK(cost_problem(s, p).key == "nanocrystal.radius_nm");
     s.radius_nm = 1.0e300;
     CHECK_THAT(cost_problem(s, p).problem, Catch::Contains("too large to build") && Catch::Contains("estimate"));
+    CHECK_THROWS_AS(build_geometry(s, 0), std::invalid_argument);  // no double-to-int overflow
     s.radius_nm = 3.0;
     s.count = 10000000;
     CHECK(cost_problem(s, p).key == "nanocrystal.count");
