@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include "relsim/core/constants.hpp"
 #include "relsim/model/rate_model.hpp"
 #include "relsim/nanocrystal/config.hpp"
 
@@ -30,6 +31,21 @@ void print_nanocrystal_check(const io::RunConfig& config) {
                sp.shape == nanocrystal::Shape::sphere ? "sphere" : "periodic box");
     fmt::print("  the [[dopant]] density_cm3 and kTET_s above are unused here: the lattice, the shell\n"
                "  compositions and the Dexter law replace them\n");
+    if (mp.physics.energy_gap_law || mp.physics.degeneracy) {
+        // [physics] acts on every ligand-ion pair (model::ligand_ion_factors, docs/nir.md).
+        const double ET = mp.ligand.triplet_energy_eV * constants::eV_in_cm1;
+        for (const model::DopantParams& d : mp.dopants) {
+            double Ea = 0.0;
+            for (const model::Level& l : d.scheme.levels) {
+                if (l.name == d.accepting_level) Ea = l.energy_cm1;
+            }
+            const model::LigandIonFactors f = model::ligand_ion_factors(mp.physics, d, ET, Ea, mp.device.temperature_K);
+            fmt::print("  [physics] {} pairs: kTET0_s x {:.6g} (energy-gap law), back-transfer = pair rate x {:.6g} "
+                       "(detailed balance{})\n",
+                       d.ion, f.forward, f.forward > 0.0 ? f.back / f.forward : 0.0,
+                       mp.physics.degeneracy ? ", with g_T Z_ground / g_a" : "");
+        }
+    }
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
     for (const auto& r : nc.resolved) {
         fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", r.key, r.value, r.unit, relsim::model::origin_name(r.origin), r.source);

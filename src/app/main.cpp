@@ -101,13 +101,13 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
                    sp.kBT_s, "s^-1", relsim::model::origin_name(sp.kBT_origin),
                    sp.kBT_origin == relsim::model::Origin::detailed_balance
                        ? (cfg.model.physics.degeneracy
-                              ? "kTET (N_L/N_s) (3 g_0/g_a) exp(-(E_T - E_a)/k_B T), [physics] degeneracy"
+                              ? "kTET (N_L/N_s) (3 Z_ground(T)/g_a) exp(-(E_T - E_a)/k_B T), [physics] degeneracy"
                               : "kTET (N_L/N_s) exp(-(E_T - E_a)/k_B T), spec section 3")
                        : "config");
         if (cfg.model.physics.energy_gap_law) {
             fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{} kTET (energy-gap law)", s),
                        sp.kTET_s, "s^-1", "derived",
-                       "kTET_s exp(-(E_T - E_a)^2 / (2 sigma^2)), [physics] energy_gap_law");
+                       "kTET_s exp(-(E_T - E_a - lambda)^2 / (4 lambda k_B T)), [physics] energy_gap_law");
         }
     }
     if (cfg.model.physics.polaron_decay) {

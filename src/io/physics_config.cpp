@@ -3,9 +3,11 @@
 //! `lifetime_s` (a measured lifetime that sets the level's quenching).
 //!
 //!   [physics]
-//!   energy_gap_law = true          # kTET_eff = kTET_s exp(-(E_T - E_a)^2 / (2 sigma^2))
+//!   energy_gap_law = true          # kTET_eff = kTET_s exp(-(E_T - E_a - lambda)^2 / (4 lambda kT))
 //!   tet_overlap_fwhm_eV = 0.30     # FWHM of the ligand phosphorescence band in energy, (0, 5] eV
-//!   degeneracy = true              # g_T g_0 / g_a in detailed balance
+//!   degeneracy = true              # g_T Z_ground(T) / g_a in detailed balance
+//! The factors are model::ligand_ion_factors (rate_model.hpp), applied by the mean-field model
+//! (RateModel) and by the microscopic model to every ligand-ion pair (nanocrystal compile_model).
 //!   polaron_decay = true           # n_p(t) = n_p0 / (1 + k_L n_p0 t) after a pulse
 #include <fmt/format.h>
 

@@ -39,15 +39,37 @@ long target_state(const LevelScheme& scheme, std::size_t first_state, const std:
 
 }  // namespace
 
-double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1,
-                      double accepting_cm1) {
-    if (!physics.energy_gap_law) return 1.0;  // the contract: a constant kTET
+double tet_reorganisation_eV(const PhysicsOptions& physics, double temperature_K) {
     const double sigma_eV = physics.tet_overlap_fwhm_eV / (2.0 * std::sqrt(2.0 * std::log(2.0)));
-    const double gap_eV = (triplet_energy_cm1 - accepting_cm1) / constants::eV_in_cm1;
-    return std::exp(-gap_eV * gap_eV / (2.0 * sigma_eV * sigma_eV));
+    return sigma_eV * sigma_eV / (2.0 * constants::boltzmann_eV_K * temperature_K);
 }
 
-double degeneracy_factor(const DopantParams& d) {
+double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1, double accepting_cm1,
+                      double temperature_K) {
+    if (!physics.energy_gap_law) return 1.0;  // the contract: a constant kTET
+    const double lambda_eV = tet_reorganisation_eV(physics, temperature_K);
+    const double kT_eV = constants::boltzmann_eV_K * temperature_K;
+    const double gap_eV = (triplet_energy_cm1 - accepting_cm1) / constants::eV_in_cm1;
+    const double x = gap_eV - lambda_eV;
+    return std::exp(-x * x / (4.0 * lambda_eV * kT_eV));
+}
+
+double ground_partition_function(const LevelScheme& scheme, double temperature_K) {
+    if (scheme.ground.empty()) return 0.0;
+    const double kT_cm1 = constants::boltzmann_eV_K * temperature_K * constants::eV_in_cm1;
+    const double e0 = !scheme.ground_energy_cm1.empty() && std::isfinite(scheme.ground_energy_cm1[0])
+                          ? scheme.ground_energy_cm1[0]
+                          : 0.0;
+    double z = level_degeneracy(scheme.ground.front());
+    for (std::size_t k = 1; k < scheme.ground.size() && k < scheme.ground_energy_cm1.size(); ++k) {
+        const double e = scheme.ground_energy_cm1[k];
+        const double g = level_degeneracy(scheme.ground[k]);
+        if (std::isfinite(e) && g > 0.0) z += g * std::exp(-(e - e0) / kT_cm1);
+    }
+    return z;
+}
+
+double degeneracy_factor(const DopantParams& d, double temperature_K) {
     constexpr double triplet_degeneracy = 3.0;
     const double g0 = d.scheme.ground.empty() ? 0.0 : level_degeneracy(d.scheme.ground.front());
     const double ga = level_degeneracy(d.accepting_level);
@@ -55,7 +77,28 @@ double degeneracy_factor(const DopantParams& d) {
         throw std::invalid_argument("ion " + d.ion + ": degeneracy needs J in the names of the "
                                     "accepting level and the first ground member");
     }
-    return triplet_degeneracy * g0 / ga;
+    return triplet_degeneracy * ground_partition_function(d.scheme, temperature_K) / ga;
+}
+
+LigandIonFactors ligand_ion_factors(const PhysicsOptions& physics, const DopantParams& d,
+                                    double triplet_energy_cm1, double accepting_cm1,
+                                    double temperature_K) {
+    LigandIonFactors f;
+    const double kT_eV = constants::boltzmann_eV_K * temperature_K;
+    const double gap_eV = (triplet_energy_cm1 - accepting_cm1) / constants::eV_in_cm1;
+    const double g = physics.degeneracy ? degeneracy_factor(d, temperature_K) : 1.0;
+    f.forward = tet_gap_factor(physics, triplet_energy_cm1, accepting_cm1, temperature_K);
+    if (physics.energy_gap_law) {
+        // The ion's emission (a line at E_a) on the ligand's T1 <- S0 absorption band, the
+        // mirror image of its phosphorescence about E_T: exp(-(gap + lambda)^2 / (4 lambda kT)),
+        // which equals forward x exp(-gap / kT) (no overflow for a large uphill gap).
+        const double lambda_eV = tet_reorganisation_eV(physics, temperature_K);
+        const double x = gap_eV + lambda_eV;
+        f.back = g * std::exp(-x * x / (4.0 * lambda_eV * kT_eV));
+    } else {
+        f.back = g * std::exp(-gap_eV / kT_eV);
+    }
+    return f;
 }
 
 double polaron_density_after_pulse(double n0_cm3, double langevin_cm3_s, double t_s) {
@@ -169,7 +212,6 @@ void RateModel::assign_rates() {
     const DeviceParams& dev = params_.device;
     kS_total_s_ = lig.kS_rad_s + lig.kS_nr_s + lig.k_isc_s;
     kT_total_s_ = lig.kT_rad_s + lig.kT_nr_s;
-    const double kT_eV = constants::boltzmann_eV_K * dev.temperature_K;
     const double triplet_energy_cm1 = lig.triplet_energy_eV * constants::eV_in_cm1;
     std::size_t f = 0;  // flows_ are in the order: per dopant lines, relaxations, quenching
     std::size_t line_index = 0;
@@ -184,7 +226,7 @@ void RateModel::assign_rates() {
         sp.density_cm3 = d.density_cm3;
         sp.inv_density_cm3 = d.density_cm3 > 0.0 ? 1.0 / d.density_cm3 : 0.0;
         const double accepting_cm1 = d.scheme.levels[sp.accepting_state - sp.first_state].energy_cm1;
-        sp.kTET_s = d.kTET_s * tet_gap_factor(params_.physics, triplet_energy_cm1, accepting_cm1);
+        sp.kTET_s = d.kTET_s * tet_gap_factor(params_.physics, triplet_energy_cm1, accepting_cm1, dev.temperature_K);
         sp.kSET_s = d.kSET_s;
         sp.kETU_s = d.kETU_s;
         sp.kLP_cm3_s = d.kLP_cm3_s;
@@ -193,10 +235,11 @@ void RateModel::assign_rates() {
             sp.kBT_origin = Origin::config;
         } else if (d.density_cm3 > 0.0) {
             // Detailed balance between the ligand triplet manifold (N_L sites) and the accepting
-            // level (N_s sites), spec section 3.
-            const double gap_eV = (triplet_energy_cm1 - accepting_cm1) / constants::eV_in_cm1;
-            sp.kBT_s = sp.kTET_s * (lig.density_cm3 / d.density_cm3) * std::exp(-gap_eV / kT_eV);
-            if (params_.physics.degeneracy) sp.kBT_s *= degeneracy_factor(d);
+            // level (N_s sites), spec section 3, with the [physics] factors of every ligand-ion
+            // pair (ligand_ion_factors: the same function the microscopic model uses).
+            const LigandIonFactors tf =
+                ligand_ion_factors(params_.physics, d, triplet_energy_cm1, accepting_cm1, dev.temperature_K);
+            sp.kBT_s = d.kTET_s * (lig.density_cm3 / d.density_cm3) * tf.back;
             sp.kBT_origin = Origin::detailed_balance;
         } else {
             sp.kBT_s = 0.0;  // inert species: nothing to transfer back

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -20,6 +23,8 @@ namespace relsim::nanocrystal {
 namespace {
 
 using namespace detail;
+
+constexpr double inf_s = std::numeric_limits<double>::infinity();
 
 //! Mean and standard error (sample sd / sqrt(n)) of values[k] over k, summed in k order.
 template <class Get>
@@ -110,27 +115,31 @@ SteadyStateResult reduce_steady(const Model& model, const NanocrystalSpec& spec,
     const std::size_t n = r.size();
     out.nc_count = n;
     out.line_labels = model.line_labels;
+    // Per-exciton quantities: ratio estimators sum over NCs / sum of generated excitons, with
+    // delta-method standard errors (for the linear engine generated = 1 per NC, and this is the
+    // plain mean and standard error over NCs, bit for bit).
+    auto gen = [&](std::size_t k) { return r[k].generated; };
     for (std::size_t l = 0; l < model.line_labels.size(); ++l) {
-        out.line_photons_per_exciton.push_back(estimate(n, [&](std::size_t k) { return r[k].lines[l]; }));
+        out.line_photons_per_exciton.push_back(ratio(n, [&](std::size_t k) { return r[k].lines[l]; }, gen));
     }
-    out.ligand_singlet_photons_per_exciton = estimate(n, [&](std::size_t k) { return r[k].ligand_singlet_photons; });
-    out.ligand_triplet_photons_per_exciton = estimate(n, [&](std::size_t k) { return r[k].ligand_triplet_photons; });
+    out.ligand_singlet_photons_per_exciton = ratio(n, [&](std::size_t k) { return r[k].ligand_singlet_photons; }, gen);
+    out.ligand_triplet_photons_per_exciton = ratio(n, [&](std::size_t k) { return r[k].ligand_triplet_photons; }, gen);
     auto photons = [&](std::size_t k) {
         double p = r[k].ligand_singlet_photons + r[k].ligand_triplet_photons;
         for (double v : r[k].lines) p += v;
         return p;
     };
-    out.photons_per_exciton = estimate(n, photons);
-    out.iqe = estimate(n, [&](std::size_t k) { return model.charge_balance * photons(k); });
-    out.eqe = estimate(n, [&](std::size_t k) { return model.outcoupling * model.charge_balance * photons(k); });
-    out.transfer_efficiency = estimate(n, [&](std::size_t k) { return r[k].transfer; });
+    out.photons_per_exciton = ratio(n, photons, gen);
+    out.iqe = ratio(n, [&](std::size_t k) { return model.charge_balance * photons(k); }, gen);
+    out.eqe = ratio(n, [&](std::size_t k) { return model.outcoupling * model.charge_balance * photons(k); }, gen);
+    out.transfer_efficiency = ratio(n, [&](std::size_t k) { return r[k].transfer; }, gen);
     for (std::size_t f = 0; f < model.fate_names.size(); ++f) {
-        out.fates.push_back({model.fate_names[f], estimate(n, [&](std::size_t k) { return r[k].fates[f]; })});
+        out.fates.push_back({model.fate_names[f], ratio(n, [&](std::size_t k) { return r[k].fates[f]; }, gen)});
     }
     for (std::size_t k = 0; k < n; ++k) {
         double s = 0.0;
         for (double v : r[k].fates) s += v;
-        out.fate_sum_per_nc.push_back(s);
+        out.fate_sum_per_nc.push_back(r[k].generated > 0.0 ? s / r[k].generated : 0.0);
     }
     const LevelIndex li(model);
     out.excited_per_nc.resize(model.species.size());
@@ -220,16 +229,77 @@ double generation_per_nc_s(const NanocrystalSpec& spec, const model::ModelParams
     return rm.nominal_drive().generation_cm3_s / spec.nc_density_cm3;
 }
 
+namespace {
+
+double warmup_of(const NanocrystalSpec& spec, const Model& m) {
+    double tau = (m.kS_total() > 0.0 ? 1.0 / m.kS_total() : inf_s) + (m.kT_total() > 0.0 ? 1.0 / m.kT_total() : inf_s);
+    double ion = 0.0;
+    for (const SpeciesTable& t : m.species) {
+        double cascade = 0.0;
+        for (double k : t.level_rate_s) cascade += k > 0.0 ? 1.0 / k : inf_s;
+        ion = std::max(ion, cascade);
+    }
+    tau += ion;
+    if (!std::isfinite(tau) || !(spec.measure_s > 0.0)) return spec.warmup_s;
+    const double need = tau * std::min(30.0, std::max(0.0, std::log(tau / (1.0e-3 * spec.measure_s))));
+    return std::max(spec.warmup_s, need);
+}
+
+//! The kmc statistics checks (SteadyStateResult::statistics_failure).
+void check_statistics(const NanocrystalSpec& spec, const std::vector<NcSteady>& r, SteadyStateResult& out) {
+    const std::size_t n = r.size();
+    double generated = 0.0, flight = 0.0;
+    for (const NcSteady& s : r) {
+        generated += s.generated;
+        flight += s.in_flight;
+    }
+    if (!(generated > 0.0)) {
+        out.statistics_failure = fmt::format(
+            "no exciton was generated in the measurement window of any of the {} NCs (G_NC = {:.4g} s^-1, "
+            "measure_s = {:.4g} s: {:.3g} expected in all); raise nanocrystal.measure_s or count",
+            n, out.generation_per_nc_s, spec.measure_s, out.generation_per_nc_s * spec.measure_s * static_cast<double>(n));
+        return;
+    }
+    out.fate_sum = ratio(n, [&](std::size_t k) {
+        double v = 0.0;
+        for (double f : r[k].fates) v += f;
+        return v;
+    }, [&](std::size_t k) { return r[k].generated; });
+    // The fates counted in the window differ from the excitons generated there by the weight in
+    // flight at its start minus that at its end: variance ~ 2 x (excitations in flight). The
+    // larger of this counting error and the ensemble's delta-method error is the yardstick.
+    const double counting = std::sqrt(2.0 * flight) / generated;
+    out.fate_sum.standard_error = std::max(out.fate_sum.standard_error, counting);
+    const double dev = std::abs(out.fate_sum.mean - 1.0);
+    if (dev > 4.0 * out.fate_sum.standard_error + 1.0e-9) {
+        out.statistics_failure = fmt::format(
+            "the fates sum to {:.6g} +- {:.2g} (ensemble standard error), not 1 within 4 standard errors "
+            "({:.4g} excitons generated in the window over {} NCs, warm-up {:.4g} s); raise nanocrystal.measure_s, "
+            "warmup_s or count",
+            out.fate_sum.mean, out.fate_sum.standard_error, generated, n, out.warmup_used_s);
+    }
+}
+
+}  // namespace
+
+double kmc_warmup_s(const NanocrystalSpec& spec, const model::ModelParams& params) {
+    return warmup_of(spec, compile_model(spec, params, params.device.current_density_mA_cm2));
+}
+
 SteadyStateResult solve_el_steady_state_kmc(const NanocrystalSpec& spec, const model::ModelParams& params,
                                             const EnsembleOptions& options) {
     require_el(spec);
     const Model model = compile_model(spec, params, params.device.current_density_mA_cm2);
     const RadialBins bins(spec.radius_nm, options.radial_bin_nm, spec.shape == Shape::periodic_box);
+    const double warmup_s = warmup_of(spec, model);
     auto r = run_ensemble<NcSteady>(spec, options, [&](std::size_t nc) {
         const NcSystem sys = build_system(spec, model, nc, options);
-        return kmc_steady(model, sys, spec, nc, bins, options.kmc_plain_loop_baseline);
+        return kmc_steady(model, sys, spec, nc, bins, warmup_s, options.kmc_plain_loop_baseline);
     });
-    return reduce_steady(model, spec, bins, r);
+    SteadyStateResult out = reduce_steady(model, spec, bins, r);
+    out.warmup_used_s = warmup_s;
+    check_statistics(spec, r, out);
+    return out;
 }
 
 SteadyStateResult solve_el_steady_state_linear(const NanocrystalSpec& spec, const model::ModelParams& params,
@@ -246,8 +316,10 @@ SteadyStateResult solve_el_steady_state_linear(const NanocrystalSpec& spec, cons
 
 SteadyStateResult solve_el_steady_state(const NanocrystalSpec& spec, const model::ModelParams& params,
                                         const EnsembleOptions& options) {
-    return spec.engine == Engine::kmc ? solve_el_steady_state_kmc(spec, params, options)
-                                      : solve_el_steady_state_linear(spec, params, options);
+    if (spec.engine != Engine::kmc) return solve_el_steady_state_linear(spec, params, options);
+    SteadyStateResult r = solve_el_steady_state_kmc(spec, params, options);
+    if (!r.statistics_failure.empty()) throw InsufficientStatistics("too little statistics: " + r.statistics_failure);
+    return r;
 }
 
 DecayResult solve_decay_kmc(const NanocrystalSpec& spec, const model::ModelParams& params,
@@ -287,6 +359,12 @@ PulseResult solve_el_pulse(const NanocrystalSpec& spec, const model::ModelParams
     if (pulse.points < 1) throw std::invalid_argument("pulse points must be >= 1");
     const Model on = compile_model(spec, params, pulse.pulse_current_density_mA_cm2);
     const Model off = compile_model(spec, params, 0.0);
+    if (spec.engine == Engine::linear && on.polaron_decay_rate_s > 0.0) {
+        throw InputError("", 0, 0, "nanocrystal.engine",
+                         "[physics] polaron_decay after a pulse needs time-dependent rates, which the linear "
+                         "engine does not have",
+                         "engine = \"kmc\"");
+    }
     // Output times: `points` equal intervals per phase, t = 0 and the pulse end included.
     std::vector<double> times;
     const auto np = static_cast<std::size_t>(pulse.points);

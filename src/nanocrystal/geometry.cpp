@@ -64,6 +64,18 @@ std::uint64_t random_stream_seed(std::uint64_t seed, std::size_t nc_index) {
 }
 
 Geometry build_geometry(const NanocrystalSpec& spec, std::size_t nc_index) {
+    // The reader refuses such sizes with the estimate (cost.cpp); a direct caller gets an error
+    // here instead of a double-to-int overflow in the lattice loop bounds.
+    {
+        double cells = 1.0;
+        for (int c : spec.cells) cells *= c;
+        const double extent = spec.shape == Shape::sphere ? spec.radius_nm / std::min(spec.a_nm, spec.c_nm > 0.0 ? spec.c_nm : spec.a_nm)
+                                                          : std::cbrt(cells);
+        if (!(extent < 1.0e5)) {
+            throw std::invalid_argument("build_geometry: the NC spans more than 1e5 lattice cells per direction "
+                                        "(nanocrystal::cost_problem refuses it with its estimate)");
+        }
+    }
     detail::Stream rng(detail::stream_seed(spec.seed, nc_index, detail::StreamTag::geometry));
     const LatticeBasis lb = lattice_basis(spec);
     Geometry g;

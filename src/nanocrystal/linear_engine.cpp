@@ -13,7 +13,9 @@
 //! linear limit: the expected numbers still obey a linear equation (the donor's column then
 //! sums to +k instead of 0). Photons come from that equation; fates from the companion one in
 //! which the acceptor's new excitation carries no fate weight (as in the kmc engine), so the
-//! fates still sum to 1.
+//! fates still sum to 1. A line into an excited level (a cascade photon) is the exciton's
+//! radiative fate (first-photon bookkeeping, docs/nir.md): in the fate system its flow stops
+//! there, in the photon system it goes on.
 //!
 //! Decays: on the states reachable from the initial ones, E = exp(h M) by scaling and squaring
 //! with a Pade approximant (N. J. Higham, SIAM J. Matrix Anal. Appl. 26, 1179 (2005); Eigen's
@@ -50,8 +52,8 @@ struct Functional {  //!< sum of coef * x[state]
 struct Generator {
     std::size_t n = 0;
     std::vector<Triplet> M;    //!< expected numbers (photons, populations)
-    std::vector<Triplet> MW;   //!< fate weights (differs only when a transfer splits)
-    bool has_split = false;
+    std::vector<Triplet> MW;   //!< fate weights (differs when a transfer splits or a cascade line emits)
+    bool has_split = false;   //!< MW differs from M
     std::vector<Functional> lines, fates;
     Functional lig_S, lig_T, transfer;
     std::size_t ion_base = 0;
@@ -108,7 +110,15 @@ Generator build_generator(const Model& model, const NcSystem& sys) {
         for (int j = 0; j < t.num_levels; ++j) {
             const std::size_t x = ion_state(i, j);
             for (const IntrinsicChannel& c : t.channels[static_cast<std::size_t>(j)]) {
-                flow(x, c.to_level >= 0 ? static_cast<long>(ion_state(i, c.to_level)) : -1, c.rate_s);
+                if (c.line >= 0 && c.to_level >= 0 && c.rate_s != 0.0) {
+                    // A cascade photon: the excitation goes on (photons, populations) but its
+                    // fate is booked here (first-photon bookkeeping): no fate weight goes on.
+                    g.has_split = true;
+                    diag[x] -= c.rate_s;
+                    g.M.emplace_back(static_cast<int>(ion_state(i, c.to_level)), static_cast<int>(x), c.rate_s);
+                } else {
+                    flow(x, c.to_level >= 0 ? static_cast<long>(ion_state(i, c.to_level)) : -1, c.rate_s);
+                }
                 fate(x, c.fate, c.rate_s);
                 if (c.line >= 0) g.lines[static_cast<std::size_t>(c.line)].terms.push_back({x, c.rate_s});
             }

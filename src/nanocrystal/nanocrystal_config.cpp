@@ -15,6 +15,7 @@
 #include "nanocrystal_rules.hpp"
 #include "nanocrystal_sweep.hpp"
 #include "relsim/nanocrystal/config.hpp"
+#include "relsim/nanocrystal/engine.hpp"
 
 namespace relsim::nanocrystal {
 namespace {
@@ -71,6 +72,9 @@ public:
         check_run_kind(t);
         if (const KeyProblem p = geometry_problem_at(sp, &out_.species); !p.problem.empty()) {
             fail_at(p.key, p.problem, "a consistent geometry (configs/README.md)");
+        }
+        if (const CostProblem p = cost_problem(sp, cfg_.model); !p.problem.empty()) {
+            fail_at(p.key, p.problem, "a run that fits in memory and finishes (docs/microscopic.md, \"Size and time guards\")");
         }
         check_sweep_keys(src_, root, cfg_, out_);
         fill_resolved();
@@ -491,6 +495,12 @@ private:
     //! EL needs ligands to generate on; a periodic box runs only a direct excitation.
     void check_run_kind(const toml::table& t) {
         const NanocrystalSpec& sp = out_.spec;
+        if (cfg_.transient && cfg_.model.physics.polaron_decay && sp.engine == Engine::linear) {
+            fail_at("nanocrystal.engine",
+                    "[physics] polaron_decay with [transient] needs time-dependent rates after the pulse, "
+                    "which the linear engine's matrix exponentials do not have",
+                    "engine = \"kmc\" (exact, by thinning), or polaron_decay = false");
+        }
         if (sp.excitation) {
             if (cfg_.transient) {
                 fail_at("nanocrystal.excitation",

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "nanocrystal_rules.hpp"
+#include "relsim/nanocrystal/engine.hpp"
 
 namespace relsim::nanocrystal {
 
@@ -99,6 +100,14 @@ void check_sweep_keys(const io::detail::Src& src_, const toml::table& root, cons
                       fmt::format("sweep ({}): {}", at, p.problem),
                       "sweep values that keep the geometry consistent (zip keys that must move "
                       "together, e.g. radius_nm with the last shell)");
+        }
+        if (const CostProblem p = cost_problem(point, cfg_.model); !p.problem.empty()) {
+            std::string at;
+            for (std::size_t j = 0; j < nc_axes.size(); ++j) {
+                at += fmt::format("{}axis {} point {}", j ? ", " : "", nc_axes[j], idx[j]);
+            }
+            src_.fail(axis_source(random ? 0 : nc_axes.front()), p.key, fmt::format("sweep ({}): {}", at, p.problem),
+                      "sweep values whose runs fit in memory and finish (docs/microscopic.md)");
         }
         std::size_t j = nc_axes.size();
         while (j-- > 0) {

@@ -24,20 +24,6 @@ int excited_index(const model::LevelScheme& scheme, const std::string& name) {
     return -1;
 }
 
-//! Largest distance at which `law` reaches `floor_s` (inf when unbounded).
-double law_reach_nm(const PairLaw& law, double floor_s) {
-    double r = inf;
-    if (floor_s > 0.0) {
-        if (law.exchange) {
-            r = law.W0_s > floor_s ? law.r0_nm + 0.5 * law.L_nm * std::log(law.W0_s / floor_s) : 0.0;
-        } else {
-            r = std::pow(law.C_nm_s / floor_s, 1.0 / law.multipolarity);
-        }
-    }
-    if (law.cutoff_nm) r = std::min(r, *law.cutoff_nm);
-    return r;
-}
-
 struct Point {
     double p[3];
 };
@@ -155,6 +141,19 @@ Csr transpose(const Csr& fwd, std::size_t rows_out, Factor&& factor) {
 
 }  // namespace
 
+double law_reach_nm(const PairLaw& law, double floor_s) {
+    double r = inf;
+    if (floor_s > 0.0) {
+        if (law.exchange) {
+            r = law.W0_s > floor_s ? law.r0_nm + 0.5 * law.L_nm * std::log(law.W0_s / floor_s) : 0.0;
+        } else {
+            r = std::pow(law.C_nm_s / floor_s, 1.0 / law.multipolarity);
+        }
+    }
+    if (law.cutoff_nm) r = std::min(r, *law.cutoff_nm);
+    return r;
+}
+
 Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& params,
                     double current_density_mA_cm2) {
     const model::RateModel rm(params);  // validates level names, gives lines and the drive
@@ -173,6 +172,7 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
     m.charge_balance = params.device.charge_balance;
     m.outcoupling = params.device.outcoupling;
     m.generation_nc_s = drive.generation_cm3_s / spec.nc_density_cm3;
+    if (params.physics.polaron_decay) m.polaron_decay_rate_s = params.device.langevin_cm3_s * drive.polaron_density_cm3;
     if (spec.ligand) {
         m.ligand_r0_nm = spec.ligand->r0_nm;
         m.ligand_L_nm = spec.ligand->L_nm;
@@ -198,8 +198,10 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
         for (const model::EmissionLine& ln : d.scheme.lines) {
             const int from = excited_index(d.scheme, ln.from);
             const int to = excited_index(d.scheme, ln.to);
+            // Every line is the radiative fate of the exciton that emits its first photon
+            // (a cascade line into an excited level too: first-photon bookkeeping, docs/nir.md).
             t.channels[static_cast<std::size_t>(from)].push_back(
-                {ln.rate_s, to, to < 0 ? species_fate(si, sf_radiative) : -1, line++});
+                {ln.rate_s, to, species_fate(si, sf_radiative), line++});
         }
         for (const model::Relaxation& r : d.scheme.relaxations) {
             const int from = excited_index(d.scheme, r.from);
@@ -222,13 +224,22 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
             for (const IntrinsicChannel& c : ch) sum += c.rate_s;
             t.level_rate_s.push_back(sum);
         }
+        // Ligand -> ion pair rates with the [physics] options (energy-gap law, degeneracy): the
+        // mean-field model's function (model::ligand_ion_factors), applied to every pair. The
+        // triplet prefactor carries the gap factor; back-transfer is the pair's triplet rate x
+        // back / forward (pairwise detailed balance). Singlet transfer keeps kSET0 (as kSET in
+        // the mean-field model).
+        const double Ea = d.scheme.levels[static_cast<std::size_t>(t.accepting_level)].energy_cm1;
+        const bool physics = params.physics.energy_gap_law || params.physics.degeneracy;
+        const model::LigandIonFactors tf =
+            physics ? model::ligand_ion_factors(params.physics, d, ET_cm1, Ea, params.device.temperature_K)
+                    : model::LigandIonFactors{};
         if (spec.ligand) {
-            if (s < spec.ligand->kTET0_s.size()) t.kTET0_s = spec.ligand->kTET0_s[s];
+            if (s < spec.ligand->kTET0_s.size()) t.kTET0_s = spec.ligand->kTET0_s[s] * tf.forward;
             if (s < spec.ligand->kSET0_s.size()) t.kSET0_s = spec.ligand->kSET0_s[s];
         }
-        // Pairwise detailed balance between one ligand triplet and one accepting level.
-        const double Ea = d.scheme.levels[static_cast<std::size_t>(t.accepting_level)].energy_cm1;
-        t.back_factor = std::exp(-(ET_cm1 - Ea) / kT_cm1);
+        // Without [physics] options: exp(-(E_T - E_a) / k_B T), the contract's pairwise balance.
+        t.back_factor = !physics ? std::exp(-(ET_cm1 - Ea) / kT_cm1) : tf.forward > 0.0 ? tf.back / tf.forward : 0.0;
         for (const char* f : {"radiative", "nonradiative", "quenching", "surface_quenching",
                               "polaron_quenching", "etu"}) {
             m.fate_names.push_back(d.ion + "_" + f);

@@ -36,11 +36,20 @@ struct RadialBins {
     }
 };
 
+//! Per-exciton quantities (lines, ligand photons, transfer, fates) are stored as totals over
+//! `generated` excitons: the kmc engine counts photons, fates and transfers in its window and
+//! `generated` is the number of excitons generated there; the linear engine stores the exact
+//! per-exciton yields with generated = 1. The ensemble reduces them with ratio estimators
+//! (sum over NCs / sum of `generated`), so an NC that saw few excitons weighs little.
 struct NcSteady {
-    std::vector<double> lines;   //!< photons per generated exciton, per line
+    std::vector<double> lines;   //!< photons per line (over `generated` excitons)
     double ligand_singlet_photons = 0.0, ligand_triplet_photons = 0.0;
-    double transfer = 0.0;       //!< net ligand -> ion transfers per exciton
-    std::vector<double> fates;   //!< per exciton
+    double transfer = 0.0;       //!< net ligand -> ion transfers (over `generated` excitons)
+    std::vector<double> fates;   //!< fate weights (over `generated` excitons)
+    double generated = 1.0;      //!< the denominator of the above
+    //! kmc: mean number of excitations in flight (ligand excitons + excited ions) in the window;
+    //! the fate-sum check's counting error (0 for the linear engine).
+    double in_flight = 0.0;
     std::vector<double> excited; //!< mean number per NC, per flat (species, level)
     double singlets = 0.0, triplets = 0.0;
     std::vector<double> radial_excited;  //!< [flat level][bin], mean number excited
@@ -71,8 +80,10 @@ void fill_geometry_summary(const Model& model, const NcSystem& sys, const Radial
                            double radius_nm, NcSteady& out);
 
 // Engines, one NC each.
+//! kmc EL steady state of one NC: warm-up `warmup_s` (the ensemble's effective warm-up, see
+//! kmc_warmup_s), then the window spec.measure_s.
 NcSteady kmc_steady(const Model& model, const NcSystem& sys, const NanocrystalSpec& spec,
-                    std::size_t nc_index, const RadialBins& bins, bool plain_loop = false);
+                    std::size_t nc_index, const RadialBins& bins, double warmup_s, bool plain_loop = false);
 NcDecay kmc_decay(const Model& model, const NcSystem& sys, const NanocrystalSpec& spec,
                   std::size_t nc_index, const std::vector<double>& times);
 NcPulse kmc_pulse(const Model& on, const Model& off, const NcSystem& sys, const NanocrystalSpec& spec,

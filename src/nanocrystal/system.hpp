@@ -69,6 +69,9 @@ struct Model {
     double kS_rad = 0, kS_nr = 0, k_isc = 0, kT_rad = 0, kT_nr = 0, k_tpq = 0;
     double chi = 0.25;
     double generation_nc_s = 0.0;  //!< G_NC
+    //! k_L n_p at this drive when [physics] polaron_decay is on (else 0): after a pulse the
+    //! polaron density decays as n_p / (1 + k_L n_p t) (model::polaron_density_after_pulse).
+    double polaron_decay_rate_s = 0.0;
     double charge_balance = 1.0, outcoupling = 1.0;
     double ligand_r0_nm = 0.5, ligand_L_nm = 0.15;
     [[nodiscard]] double kS_total() const { return kS_rad + kS_nr + k_isc; }
@@ -102,7 +105,7 @@ struct PairChannel {
     int donor_species = 0, donor_level = 0, donor_to = -1;
     int acceptor_species = 0, acceptor_level = -1;  //!< acceptor (ground) -> acceptor_level
     //! donor_to and acceptor_level both excited: one excitation becomes two (the acceptor's
-    //! carries no fate weight, see kmc_engine.cpp).
+    //! carries no fate weight, see kmc_machine.cpp).
     bool splits = false;
     int fate = -1;     //!< when the donor's excitation ends here (both ground): its fate index
     Csr forward;       //!< rows: donor ions; partners: acceptor ions
@@ -157,6 +160,10 @@ struct NcSystem {
     }
     [[nodiscard]] std::size_t bytes() const;
 };
+
+//! Largest distance at which `law` reaches `floor_s` [nm] (inf when unbounded; the cutoff
+//! when it is shorter).
+double law_reach_nm(const PairLaw& law, double floor_s);
 
 //! Pair-rate floor of a donor with own decay rate `decay_s`.
 inline double rate_floor(double fraction, double decay_s) { return fraction * decay_s; }

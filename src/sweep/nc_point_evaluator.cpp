@@ -249,6 +249,12 @@ void NcPointEvaluator::evaluate(std::uint64_t index, io::ResultBlock& block, std
             failure_kind = solver::to_string(solver::SolveStatus::non_finite);
             zero_slot();
         }
+    } catch (const nanocrystal::InsufficientStatistics& e) {
+        fmt::print(stderr, "relsim: point {} of the microscopic run failed: {}\n", index, e.what());
+        block.status[slot] = nanocrystal::status_insufficient_statistics;
+        block.method[slot] = -1;
+        failure_kind = "too little statistics";
+        zero_slot();
     } catch (const std::exception& e) {
         fmt::print(stderr, "relsim: point {} of the microscopic run failed: {}\n", index, e.what());
         block.status[slot] = status_error;

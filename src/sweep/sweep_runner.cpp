@@ -94,6 +94,7 @@ std::string serialise_params(const io::RunConfig& c) {
 const char* failure_kind(std::int32_t status) {
     if (status == status_error) return "error";
     if (status == status_fate_budget) return "fates do not sum to 1";
+    if (status == nanocrystal::status_insufficient_statistics) return "too little statistics";
     return solver::to_string(static_cast<solver::SolveStatus>(status));
 }
 
@@ -233,7 +234,9 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     id.fingerprint = io::fnv1a_hex(serialise_params(config));
 
     // Blocks: runs of whole work units, the same on every rank whatever the thread count.
-    const UnitCutter cutter(total, layout.shape.empty() ? 1 : layout.shape.back());
+    // A microscopic point is its own unit (no warm start between points), so that every point
+    // is its own block and a kill loses only the point in progress (docs/microscopic.md).
+    const UnitCutter cutter(total, nc || layout.shape.empty() ? 1 : layout.shape.back());
     const std::uint64_t block_target =
         options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : 16384);
     std::vector<std::uint64_t> block_start{0};

@@ -426,3 +426,57 @@ TEST_CASE("kmc at high excitation: one ligand and one ion follow the exact 4-sta
     CHECK(std::abs(z_pop) < 4.0);
     CHECK(photons < 0.8 * K / (K + kT));  // the test is in the saturated regime
 }
+
+TEST_CASE("dilute limit with many ligands: transfer = mean over ligands of K/(K + k), not K/(K + k) of the mean K",
+          "[nanocrystal][steady]") {
+    // Issue 21 item 8: the one-ligand dilute test equates the two models by construction. With
+    // many ligands per NC each exciton meets the Dexter sum K_l of the ligand it is born on, so
+    // the microscopic transfer efficiency is the mean over ligands (and NCs) of K_l / (K_l + k),
+    // while a mean-field kTET equal to the mean K gives mean(K) / (mean(K) + k), larger by
+    // Jensen's inequality (K / (K + k) is concave). Triplets only, no back-transfer.
+    model::ModelParams p = test::base_params();
+    p.device.current_density_mA_cm2 = 1.0e-11;
+    p.device.singlet_fraction = 0.0;
+    p.ligand.kTP_cm3_s = 0.0;
+    p.dopants = {test::one_level_ion("Tb", 20500.0, 500.0)};
+    NanocrystalSpec s;
+    s.lattice = Lattice::simple_cubic;
+    s.a_nm = 0.4;
+    s.radius_nm = 2.0;
+    s.composition = {0.05};
+    LigandShellSpec lig;
+    lig.surface_density_nm2 = 1.0;
+    lig.kTET0_s = {2.0e6};
+    lig.kSET0_s = {0.0};
+    s.ligand = lig;
+    s.count = 8;
+    EnsembleOptions o;
+    o.negligible_rate_fraction = 0.0;
+    const double k = p.ligand.kT_rad_s + p.ligand.kT_nr_s;
+    double mean_ratio = 0.0, mean_K = 0.0;
+    std::size_t n_lig = 0;
+    for (std::size_t nc = 0; nc < 8; ++nc) {
+        const Geometry g = build_geometry(s, nc);
+        REQUIRE(g.ligands.size() > 20);
+        double nc_ratio = 0.0;
+        for (const LigandSite& l : g.ligands) {
+            const double pl[3] = {l.x_nm, l.y_nm, l.z_nm};
+            double K = 0.0;
+            for (const Ion& ion : g.ions) {
+                const double pi[3] = {ion.x_nm, ion.y_nm, ion.z_nm};
+                K += dexter_rate_s(2.0e6, 0.5, 0.15, distance_nm(g, pl, pi));
+            }
+            nc_ratio += K / (K + k);
+            mean_K += K;
+            ++n_lig;
+        }
+        mean_ratio += nc_ratio / static_cast<double>(g.ligands.size()) / 8.0;  // each NC weighs G_NC
+    }
+    mean_K /= static_cast<double>(n_lig);
+    const SteadyStateResult r = solve_el_steady_state_linear(s, p, o);
+    const double of_mean = mean_K / (mean_K + k);
+    std::printf("many ligands: transfer %.6f = mean of K/(K+k) %.6f; K/(K+k) of the mean K %.6f (+%.1f %%)\n",
+                r.transfer_efficiency.mean, mean_ratio, of_mean, 100.0 * (of_mean / mean_ratio - 1.0));
+    CHECK(r.transfer_efficiency.mean == Approx(mean_ratio).epsilon(1e-9));
+    CHECK(of_mean > 1.2 * mean_ratio);  // the mean-field shortcut overstates the transfer here
+}

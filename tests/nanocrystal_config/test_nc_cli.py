@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -135,14 +136,59 @@ def resume(relsim: str, work: Path, reference: Path) -> None:
         print("note: the run finished before it could be killed; resume not exercised")
         check(proc.returncode == 0, "uninterrupted run (resume skipped)")
         return
-    r = run(relsim, "run", str(cfg), "-o", str(out), "-t", "2", "-q", "--resume")
+    r = run(relsim, "run", str(cfg), "-o", str(out), "-t", "2", "--resume")
     check(r.returncode == 0 and out.exists(), f"--resume after kill -9 at {killed_with}/4 points ({r.stderr[-200:]})")
     if r.returncode:
         return
+    # Every point finished before the kill is kept, not recomputed (issue 21, item 21: a row of
+    # the last axis used to be one block, so a kill lost the whole row).
+    m = re.search(r"\((\d+) computed, (\d+) resumed\)", r.stdout + r.stderr)
+    check(m is not None and int(m.group(2)) >= killed_with,
+          f"--resume keeps the {killed_with} finished point(s): {m.group(0) if m else r.stdout[-200:]}")
     with h5py.File(out) as f, h5py.File(reference) as g:
         a, b = datasets(f), datasets(g)
         same = sorted(a) == sorted(b) and all(np.array_equal(a[k][...], b[k][...]) for k in a)
         check(same, "killed + resumed file equals the uninterrupted run (every dataset)")
+
+
+def resume_row(relsim: str, work: Path) -> None:
+    """A one-axis sweep of 6 points (~0.1 s each): every finished point reaches the file on its
+    own, so a kill -9 after the first keeps it and --resume does not recompute it. (A whole row
+    of the last axis used to be one block: nothing was on disk before the row ended, and --resume
+    recomputed all of it; issue 21, item 21.)"""
+    import os
+    import signal
+    import time
+
+    text = (HERE / "data" / "small_el_sweep.toml").read_text().split("[sweep]")[0].replace("count = 3", "count = 12")
+    cfg = work / "row.toml"
+    cfg.write_text(text + '\n[sweep]\n[[sweep.axis]]\nkey = "nanocrystal.composition.Eu"\n'
+                   "values = [0.0, 0.02, 0.04, 0.06, 0.08, 0.10]\n")
+    out = work / "row.h5"
+    partial = Path(str(out) + ".partial")
+    proc = subprocess.Popen([relsim, "run", str(cfg), "-o", str(out), "-t", "1", "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed_with = None
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with h5py.File(partial, "r", locking=False) as f:
+                done = int(f["sweep/done"][...].sum())
+            if 1 <= done < 6:
+                proc.send_signal(signal.SIGKILL)
+                killed_with = done
+                break
+        except Exception:
+            pass
+        time.sleep(0.005)
+    proc.wait()
+    check(killed_with is not None, "a finished point of the row was on disk before the row ended")
+    if killed_with is None:
+        return
+    r = run(relsim, "run", str(cfg), "-o", str(out), "-t", "1", "--resume")
+    m = re.search(r"\((\d+) computed, (\d+) resumed\)", r.stdout + r.stderr)
+    check(r.returncode == 0 and m is not None and int(m.group(2)) >= killed_with,
+          f"--resume of the row keeps the {killed_with} finished point(s): {m.group(0) if m else r.stdout[-200:]}")
 
 
 def pulse(relsim: str, work: Path) -> None:
@@ -186,6 +232,21 @@ def decay(relsim: str, work: Path) -> None:
         check(abs(y - np.trapz(rate, t)) < 1e-12, "pl_yield is the trapezoid integral of the photon rate")
 
 
+def too_little_statistics(relsim: str, work: Path) -> None:
+    """A kmc point whose window sees no exciton (measure_s = 1e-300) is a failed point with its own
+    status 7 and a message, not EQE 0 +- 0 with status 0 (issue 21, item 2)."""
+    text = (HERE / "data" / "small_el_sweep.toml").read_text().split("[sweep]")[0]
+    cfg = work / "stat.toml"
+    cfg.write_text(text.replace('engine = "linear"', 'engine = "kmc"\nmeasure_s = 1.0e-300'))
+    r = run(relsim, "run", str(cfg), "-o", str(work / "stat.h5"))
+    check(r.returncode == 0 and "too little statistics" in r.stdout + r.stderr and "measure_s" in r.stderr,
+          f"kmc without statistics: a failed point with a message ({r.stdout[-200:]} {r.stderr[-200:]})")
+    if r.returncode:
+        return
+    with h5py.File(work / "stat.h5") as f:
+        check(int(f["results/status"][...]) == 7, "its status is 7 (too little statistics)")
+
+
 BAD = [
     # (label, config file, old text, new text, key in the message)
     ("count = 0", "small_el_sweep.toml", "count = 3", "count = 0", "nanocrystal.count"),
@@ -208,6 +269,18 @@ BAD = [
     ("sweep value out of range", "small_el_sweep.toml", "[0.0, 0.10]]", "[0.0, 1.5]]",
      "nanocrystal.composition.Eu"),
     ("a type error", "small_el_sweep.toml", "radius_nm = 1.6", 'radius_nm = "big"', "nanocrystal.radius_nm"),
+    # Size and time guards (issue 21 item 12): refused up front with the estimate, not run.
+    ("radius 1e4 nm (5.6e13 sites)", "small_el_sweep.toml", "radius_nm = 1.6", "radius_nm = 1.0e4",
+     "nanocrystal.radius_nm"),
+    ("radius 1e300 nm", "small_el_sweep.toml", "radius_nm = 1.6", "radius_nm = 1.0e300", "nanocrystal.radius_nm"),
+    ("count 1e7 (10 GiB of summaries)", "small_el_sweep.toml", "count = 3", "count = 10000000", "nanocrystal.count"),
+    ("kmc measure_s 1e9", "small_el_sweep.toml", 'engine = "linear"', 'engine = "kmc"\nmeasure_s = 1.0e9',
+     "nanocrystal.measure_s"),
+    ("polaron_decay after a pulse with the linear engine", "small_el_sweep.toml", "[nanocrystal]\n",
+     "[physics]\npolaron_decay = true\n[transient]\npulse_current_density_mA_cm2 = 1.0\npulse_on_s = 1e-3\noff_s = 1e-3\n[nanocrystal]\n",
+     "nanocrystal.engine"),
+    ("a sweep point of radius 1e4 nm", "small_el_sweep.toml", "values = [1.6, 2.2]", "values = [1.6, 1.0e4]",
+     "nanocrystal.radius_nm"),
 ]
 
 
@@ -220,7 +293,8 @@ def bad_input(relsim: str, work: Path) -> None:
         out = work / f"bad{i}.h5"
         r = run(relsim, "run", str(cfg), "-o", str(out), "-q")
         written = out.exists() or Path(str(out) + ".partial").exists()
-        check(r.returncode == 2 and key in r.stderr and f"{cfg}:" in r.stderr and not written,
+        estimate = "estimate" in r.stderr if "(" in label else True
+        check(r.returncode == 2 and key in r.stderr and f"{cfg}:" in r.stderr and not written and estimate,
               f"bad input '{label}': exit {r.returncode}, names {key}: {r.stderr.strip()[:160]}; written: {written}")
 
 
@@ -234,8 +308,10 @@ def main() -> int:
     work.mkdir(parents=True)
     el_sweep(a.relsim, work)
     resume(a.relsim, work, work / "el1.h5")
+    resume_row(a.relsim, work)
     pulse(a.relsim, work)
     decay(a.relsim, work)
+    too_little_statistics(a.relsim, work)
     bad_input(a.relsim, work)
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0

@@ -45,24 +45,60 @@ TEST_CASE("Physics options are off by default: kTET and kBT are the contract's, 
     CHECK(plain.kBT_s == Approx(2.0e9 * (7.5e20 / 2.8e21) * std::exp(-gap / kT)).epsilon(1e-13));
 }
 
-TEST_CASE("Energy-gap law: kTET = kTET_s exp(-(E_T - E_a)^2 / (2 sigma^2)), detailed balance follows",
+TEST_CASE("Energy-gap law obeys detailed balance uphill and downhill; both directions stay below the prefactor",
           "[nir][physics]") {
-    const auto plain = species_of(tb_config(""));
-    const auto gl = species_of(tb_config("[physics]\nenergy_gap_law = true\ntet_overlap_fwhm_eV = 0.25\n"));
-    const double gap_eV = 2.9 - 20500.0 / relsim::constants::eV_in_cm1;  // 0.358 eV
-    const double sigma = 0.25 / (2.0 * std::sqrt(2.0 * std::log(2.0)));
-    const double factor = std::exp(-gap_eV * gap_eV / (2.0 * sigma * sigma));
-    CHECK(gl.kTET_s == Approx(2.0e9 * factor).epsilon(1e-13));
-    CHECK(gl.kBT_s / gl.kTET_s == Approx(plain.kBT_s / plain.kTET_s).epsilon(1e-13));
-    // at resonance the factor is 1; a larger gap transfers more slowly (no more "higher is better")
+    // Issue 21 item 4: the old symmetric Gaussian gave uphill transfer the downhill rate, and
+    // its back-transfer (by detailed balance) exceeded the prefactor by e^(gap/kT). The
+    // Marcus-Hush line shape (phosphorescence Stokes-shifted by lambda, width sigma^2 =
+    // 2 lambda kT) fixes both. Numbers: FWHM 0.30 eV at 300 K gives sigma = 0.12740 eV and
+    // lambda = sigma^2 / (2 kT) = 0.31391 eV (hand calculation, kT = 0.025852 eV).
     rm::PhysicsOptions on;
     on.energy_gap_law = true;
-    CHECK(rm::tet_gap_factor(on, 20000.0, 20000.0) == 1.0);
-    CHECK(rm::tet_gap_factor(on, 24000.0, 20000.0) < rm::tet_gap_factor(on, 22000.0, 20000.0));
-    CHECK(rm::tet_gap_factor(rm::PhysicsOptions{}, 24000.0, 20000.0) == 1.0);
+    on.tet_overlap_fwhm_eV = 0.30;
+    CHECK(rm::tet_reorganisation_eV(on, 300.0) == Approx(0.31391).epsilon(1e-4));
+    const double kT_eV = 8.617333262e-5 * 300.0;  // CODATA 2018 k_B
+    const double cm1_per_eV = relsim::constants::eV_in_cm1;  // 8065.544 cm^-1 per eV (CODATA 2018)
+    rm::DopantParams tb;
+    tb.ion = "Tb";
+    tb.accepting_level = "5D4";
+    tb.scheme.ground = {"7F6"};
+    tb.scheme.ground_energy_cm1 = {0.0};
+    const double Ea = 20500.0;
+    double best = 0.0, best_gap = 0.0;
+    for (double gap_eV : {-0.5, -0.2, -0.05, 0.0, 0.1, 0.2, 0.3, 0.31391, 0.33, 0.5, 0.8, 1.2}) {
+        const double ET = Ea + gap_eV * cm1_per_eV;
+        const rm::LigandIonFactors f = rm::ligand_ion_factors(on, tb, ET, Ea, 300.0);
+        INFO("gap " << gap_eV << " eV: forward " << f.forward << " back " << f.back);
+        // Detailed balance of one pair: forward / back = exp(+gap / kT) (no degeneracy).
+        CHECK(f.back / f.forward == Approx(std::exp(-gap_eV / kT_eV)).epsilon(1e-9));
+        CHECK(f.forward <= 1.0);
+        CHECK(f.back <= 1.0);
+        if (f.forward > best) {
+            best = f.forward;
+            best_gap = gap_eV;
+        }
+    }
+    // Activationless maximum at gap = lambda; uphill is slower than the same gap downhill.
+    CHECK(best_gap == 0.31391);
+    CHECK(best == Approx(1.0).epsilon(1e-8));
+    CHECK(rm::tet_gap_factor(on, Ea - 0.2 * cm1_per_eV, Ea, 300.0) < 1e-3 * rm::tet_gap_factor(on, Ea + 0.2 * cm1_per_eV, Ea, 300.0));
+    CHECK(rm::tet_gap_factor(rm::PhysicsOptions{}, 24000.0, 20000.0, 300.0) == 1.0);
+
+    // In the mean-field model: kTET carries the factor, kBT / kTET the detailed balance of the
+    // contract (N_L/N_s) exp(-(E_T - E_a)/kT).
+    const auto plain = species_of(tb_config(""));
+    const auto gl = species_of(tb_config("[physics]\nenergy_gap_law = true\ntet_overlap_fwhm_eV = 0.25\n"));
+    CHECK(gl.kTET_s < plain.kTET_s);
+    CHECK(gl.kTET_s == Approx(2.0e9 * rm::tet_gap_factor([] {
+                                  rm::PhysicsOptions o;
+                                  o.energy_gap_law = true;
+                                  o.tet_overlap_fwhm_eV = 0.25;
+                                  return o;
+                              }(), 2.9 * relsim::constants::eV_in_cm1, 20500.0, 300.0)).epsilon(1e-13));
+    CHECK(gl.kBT_s / gl.kTET_s == Approx(plain.kBT_s / plain.kTET_s).epsilon(1e-12));
 }
 
-TEST_CASE("Degeneracy: kBT gains g_T g_0 / g_a = 3 x 13 / 9 for Tb (7F6 ground, 5D4 accepting)",
+TEST_CASE("Degeneracy: g_T Z_ground(T) / g_a with the thermal population of the ground multiplet",
           "[nir][physics]") {
     CHECK(rm::level_degeneracy("5D4") == 9.0);
     CHECK(rm::level_degeneracy("7F6") == 13.0);
@@ -70,9 +106,21 @@ TEST_CASE("Degeneracy: kBT gains g_T g_0 / g_a = 3 x 13 / 9 for Tb (7F6 ground, 
     CHECK(rm::level_degeneracy("2F7/2") == 8.0);
     CHECK(rm::level_degeneracy("U") == 0.0);
     CHECK(rm::level_degeneracy("4F3/4") == 0.0);
+    // Eu: 7F0 (J = 0) lies 372 cm^-1 below 7F1 (J = 1, g = 3) [B15 energies of configs/ions/Eu.toml]:
+    // hand sum at 300 K (kT = 208.510 cm^-1) over 7F0..7F6 at 0, 372, 1026, 1866, 2823, 3849,
+    // 4907 cm^-1: 1 + 0.5035 + 0.0365 + 0.0009 + ... = 1.5412, not the 1 of the lowest member.
+    rm::LevelScheme eu;
+    eu.ground = {"7F0", "7F1", "7F2", "7F3", "7F4", "7F5", "7F6"};
+    eu.ground_energy_cm1 = {0.0, 372.0, 1026.0, 1866.0, 2823.0, 3849.0, 4907.0};
+    CHECK(rm::ground_partition_function(eu, 300.0) == Approx(1.54125).epsilon(2e-5));
+    CHECK(rm::ground_partition_function(eu, 1.0) == Approx(1.0).epsilon(1e-12));  // only 7F0 at 1 K
+    // Members without an energy are left out (stated in docs/nir.md).
+    eu.ground_energy_cm1 = {0.0, NAN, NAN, NAN, NAN, NAN, NAN};
+    CHECK(rm::ground_partition_function(eu, 300.0) == 1.0);
+    // Tb: 7F6 (g = 13) with 7F5 2100 cm^-1 above: Z = 13 + 11 e^-10.07 = 13.0005.
     const auto plain = species_of(tb_config(""));
     const auto deg = species_of(tb_config("[physics]\ndegeneracy = true\n"));
-    CHECK(deg.kBT_s == Approx(plain.kBT_s * 3.0 * 13.0 / 9.0).epsilon(1e-13));
+    CHECK(deg.kBT_s == Approx(plain.kBT_s * 3.0 * 13.0005 / 9.0).epsilon(1e-5));
     CHECK(deg.kTET_s == plain.kTET_s);
 }
 

@@ -337,19 +337,36 @@ class Model:
                 out = sum(A for (i, _, A, _, _) in sp.lines if i == j) + sum(R for (i, _, R) in sp.relax if i == j)
                 sp.Q[j] = 1.0 / float(tau) - out
             E_a = sp.energies[sp.accept] / CM1_PER_EV
-            # [physics] energy_gap_law: kTET x overlap of a Gaussian phosphorescence band
-            # (maximum at E_T, FWHM tet_overlap_fwhm_eV, in energy) with a line at E_a
-            if physics.get("energy_gap_law", False):
+            # [physics] energy_gap_law (docs/nir.md): Marcus-Hush line shapes. The ligand's
+            # phosphorescence is a Gaussian of variance sigma^2 = 2 lambda kT centred at
+            # E_T - lambda, its T1 <- S0 absorption the mirror image at E_T + lambda; the ion's
+            # accepting level is a line at E_a. Forward = phosphorescence at E_a, back = absorption
+            # at E_a (each relative to its maximum).
+            kT = K_B_EV * self.T_K
+            gl = physics.get("energy_gap_law", False)
+            if gl:
                 sig = float(physics.get("tet_overlap_fwhm_eV", 0.30)) / (2.0 * math.sqrt(2.0 * math.log(2.0)))
-                sp.kTET *= math.exp(-((self.E_T - E_a) ** 2) / (2.0 * sig * sig))
+                lam = sig * sig / (2.0 * kT)
+                kTET0 = sp.kTET
+                sp.kTET = kTET0 * math.exp(-((self.E_T - E_a - lam) ** 2) / (4.0 * lam * kT))
             # Back-transfer (section 3): explicit override or detailed balance.
             if "kBT_s" in dop:
                 sp.kBT = float(dop["kBT_s"])
             elif sp.active:
-                sp.kBT = sp.kTET * (self.N_L / sp.density) * math.exp(-(self.E_T - E_a) / (K_B_EV * self.T_K))
+                if gl:
+                    sp.kBT = kTET0 * (self.N_L / sp.density) * math.exp(-((self.E_T - E_a + lam) ** 2) / (4.0 * lam * kT))
+                else:
+                    sp.kBT = sp.kTET * (self.N_L / sp.density) * math.exp(-(self.E_T - E_a) / kT)
                 if physics.get("degeneracy", False):
-                    # [physics] degeneracy: x g_T g_0 / g_a, g_T = 3, g = 2J + 1 from the names
-                    sp.kBT *= 3.0 * degeneracy_2j1(ground[0]) / degeneracy_2j1(dop["accepting_level"])
+                    # [physics] degeneracy: x g_T Z / g_a, g_T = 3, Z the thermal partition
+                    # function of the ground multiplet over the members with a known energy.
+                    z = 0.0
+                    for k, g in enumerate(dop["ground"]):
+                        if isinstance(g, dict) and "energy_cm1" in g:
+                            z += degeneracy_2j1(g["name"]) * math.exp(-float(g["energy_cm1"]) / (kT * CM1_PER_EV))
+                        elif k == 0:
+                            z += degeneracy_2j1(ground[0])
+                    sp.kBT *= 3.0 * z / degeneracy_2j1(dop["accepting_level"])
             self.species.append(sp)
 
         def find_level(spec: str):

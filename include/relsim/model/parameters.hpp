@@ -113,17 +113,21 @@ struct IonTransferParams {
 //! [physics] table: physics beyond the contract, each switched on by its own key (all off by
 //! default, so that a config without [physics] gives exactly the contract's equations).
 struct PhysicsOptions {
-    //! Ligand -> ion transfer with an energy-gap dependence: the spectral overlap of the ligand's
-    //! phosphorescence band, a Gaussian in energy with its maximum at E_T and FWHM
-    //! `tet_overlap_fwhm_eV`, with the accepting level (a line at E_a):
-    //!     kTET_eff = kTET_s exp(-(E_T - E_a)^2 / (2 sigma^2)),  sigma = FWHM / (2 sqrt(2 ln 2)),
-    //! so kTET_s is the rate at resonance; kSET is left as it is. Detailed balance uses kTET_eff.
+    //! Ligand -> ion transfer with an energy-gap dependence (model::ligand_ion_factors): the
+    //! overlap of the ligand's phosphorescence, a Gaussian of variance sigma^2 = 2 lambda k_B T
+    //! Stokes-shifted to E_T - lambda (Marcus-Hush, high-temperature limit), with the accepting
+    //! level (a line at E_a):
+    //!     kTET_eff = kTET_s exp(-(E_T - E_a - lambda)^2 / (4 lambda k_B T)),
+    //! sigma = FWHM / (2 sqrt(2 ln 2)), lambda = sigma^2 / (2 k_B T); kTET_s is the activationless
+    //! maximum. The back-transfer is the mirror image (detailed balance uphill and downhill);
+    //! kSET is left as it is.
     bool energy_gap_law = false;
     double tet_overlap_fwhm_eV = 0.30;  //!< [eV]
     //! Degeneracy factors in detailed balance:
-    //!     kBT = kTET (N_L/N_s) (g_T g_0 / g_a) exp(-(E_T - E_a)/k_B T)
-    //! with g_T = 3 (triplet), g_0 = 2J+1 of the first ground-multiplet member, g_a = 2J+1 of the
-    //! accepting level (J read from the level names, e.g. 5D4 -> 9, 4F3/2 -> 4).
+    //!     kBT = kTET (N_L/N_s) (g_T Z_ground / g_a) exp(-(E_T - E_a)/k_B T)
+    //! with g_T = 3 (triplet), g_a = 2J+1 of the accepting level and Z_ground the thermal
+    //! partition function of the ground multiplet (model::ground_partition_function; J read from
+    //! the level names, e.g. 5D4 -> 9, 4F3/2 -> 4).
     bool degeneracy = false;
     //! After a pulse, the polarons recombine bimolecularly (n = p, Langevin):
     //!     n_p(t) = n_p0 / (1 + k_L n_p0 t),  t from the end of the pulse,

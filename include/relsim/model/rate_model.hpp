@@ -52,13 +52,44 @@ struct CompiledSpecies {
     double kLP_cm3_s = 0.0;
 };
 
+//! Reorganisation energy lambda [eV] of the energy-gap law (PhysicsOptions::energy_gap_law):
+//! the ligand phosphorescence band of FWHM tet_overlap_fwhm_eV is a Gaussian of variance
+//! sigma^2 = 2 lambda k_B T (the high-temperature, Marcus-Hush line shape), so
+//! lambda = sigma^2 / (2 k_B T), sigma = FWHM / (2 sqrt(2 ln 2)).
+[[nodiscard]] double tet_reorganisation_eV(const PhysicsOptions& physics, double temperature_K);
 //! Energy-gap factor of ligand -> ion transfer, kTET_eff / kTET_s (PhysicsOptions::
-//! energy_gap_law): exp(-(E_T - E_a)^2 / (2 sigma^2)); exactly 1 when the option is off.
+//! energy_gap_law): the overlap of the ligand's phosphorescence, a Gaussian centred at
+//! E_T - lambda (Stokes-shifted from the 0-0 energy E_T), with the ion's absorption line at E_a:
+//!     exp(-(E_T - E_a - lambda)^2 / (4 lambda k_B T)),
+//! 1 at its maximum (E_a = E_T - lambda, activationless), smaller for uphill transfer and for
+//! large downhill gaps (the inverted region). Exactly 1 when the option is off.
 [[nodiscard]] double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1,
-                                    double accepting_cm1);
-//! Degeneracy factor of detailed balance g_T g_0 / g_a (PhysicsOptions::degeneracy), g_T = 3.
-//! @throws std::invalid_argument when a level name carries no J.
-[[nodiscard]] double degeneracy_factor(const DopantParams& d);
+                                    double accepting_cm1, double temperature_K);
+//! Partition function of an ion's ground multiplet relative to its first member,
+//! Z = sum_k (2J_k + 1) exp(-(E_k - E_0) / k_B T) over the members whose energy (ion file
+//! `ground` table) and J (the name) are known; the first member always counts, with its 2J+1.
+[[nodiscard]] double ground_partition_function(const LevelScheme& scheme, double temperature_K);
+//! Degeneracy factor of detailed balance g_T Z_ground(T) / g_a (PhysicsOptions::degeneracy),
+//! g_T = 3, g_a = 2J+1 of the accepting level, Z_ground the thermal partition function above.
+//! @throws std::invalid_argument when the accepting level or first ground member carries no J.
+[[nodiscard]] double degeneracy_factor(const DopantParams& d, double temperature_K);
+
+//! Ligand-ion transfer of one ligand-ion pair relative to its prefactor (kTET_s in the
+//! mean-field model, the pair's Dexter rate in the microscopic model), with every [physics]
+//! option: forward = tet_gap_factor; back = k_back / prefactor, so that
+//!     back / forward = (g_T Z_ground / g_a if degeneracy, else 1) exp(-(E_T - E_a) / k_B T)
+//! (pairwise detailed balance). With the gap law, back is the ion's emission line on the
+//! ligand's T1 <- S0 absorption, the mirror image of its phosphorescence about E_T:
+//! exp(-(E_T - E_a + lambda)^2 / (4 lambda k_B T)), so both directions stay below the prefactor.
+//! Only the named accepting level receives the ligand's energy (other levels of the ion do not).
+//! The mean-field kBT is kTET_s x back x N_L / N_s (spec kinetic-model.md section 3).
+struct LigandIonFactors {
+    double forward = 1.0;
+    double back = 0.0;
+};
+[[nodiscard]] LigandIonFactors ligand_ion_factors(const PhysicsOptions& physics, const DopantParams& d,
+                                                  double triplet_energy_cm1, double accepting_cm1,
+                                                  double temperature_K);
 //! Polaron density a time t_s after the end of a pulse under bimolecular recombination of
 //! n = p with the Langevin constant k_L: dn/dt = -k_L n^2  =>  n(t) = n0 / (1 + k_L n0 t).
 [[nodiscard]] double polaron_density_after_pulse(double n0_cm3, double langevin_cm3_s, double t_s);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -150,7 +151,35 @@ struct SteadyStateResult {
     std::uint64_t events = 0;          //!< kmc: events simulated (warm-up included); linear: 0
     double max_dropped_rate_fraction = 0.0;  //!< see EnsembleOptions::negligible_rate_fraction
     std::size_t max_states_per_nc = 0;       //!< linear: size of the largest generator
+    //! kmc: the warm-up simulated before the window (>= spec.warmup_s, see kmc_warmup_s); 0 for
+    //! the linear engine.
+    double warmup_used_s = 0.0;
+    //! kmc: sum of the fates (ratio estimate over the ensemble) and its standard error.
+    Estimate fate_sum{1.0, 0.0};
+    //! kmc: why the point has too little statistics to publish ("" when it has enough): no
+    //! exciton generated in any NC's window, or fates that do not sum to 1 within 4 standard
+    //! errors. solve_el_steady_state() throws InsufficientStatistics with this text.
+    std::string statistics_failure;
 };
+
+//! Status code of a sweep point whose kmc ensemble saw too little (written to /results/status
+//! by the sweep driver, beside the solver's codes 0-4 and status_error 5, status_fate_budget 6).
+inline constexpr std::int32_t status_insufficient_statistics = 7;
+
+//! Thrown by solve_el_steady_state() for a kmc point with too little statistics (see
+//! SteadyStateResult::statistics_failure): a failed point, not a result.
+class InsufficientStatistics : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+//! kmc EL warm-up [s]: spec.warmup_s, extended where needed so that the transient of the empty
+//! start (all NCs start with no excitation) biases the window by less than 1e-3 relative:
+//! w >= tau ln(tau / (1e-3 measure_s)), capped at 30 tau, with tau = 1/kS + 1/kT (the bare
+//! ligand) + the largest sum over a species' levels of 1/(level decay rate) (a cascade through
+//! every level, surface quenching left out: it only shortens). Unchanged when a lifetime is
+//! infinite (then the fate-sum check catches what the warm-up misses).
+[[nodiscard]] double kmc_warmup_s(const NanocrystalSpec& spec, const model::ModelParams& params);
 
 //! Direct-excitation (PL) decay. Target "ligand": the ligand singlet is excited. kmc: round(
 //! fraction x N_target) distinct target sites (at least one) per NC; its photon_rate_s[k] is
@@ -198,7 +227,9 @@ struct PulseResult {
 
 //! EL steady state at params.device.current_density_mA_cm2, dispatching on spec.engine.
 //! Requires a sphere with a ligand shell. Throws relsim::InputError on input the engines
-//! cannot run (no ligands, decay size limits), std::invalid_argument on inconsistent indices.
+//! cannot run (no ligands, decay size limits), std::invalid_argument on inconsistent indices,
+//! InsufficientStatistics for a kmc ensemble with too little statistics (the lower-level
+//! solve_el_steady_state_kmc returns it in statistics_failure instead).
 [[nodiscard]] SteadyStateResult solve_el_steady_state(const NanocrystalSpec& spec,
                                                       const model::ModelParams& params,
                                                       const EnsembleOptions& options = {});
@@ -220,6 +251,33 @@ struct PulseResult {
 [[nodiscard]] DecayResult solve_decay_linear(const NanocrystalSpec& spec,
                                              const model::ModelParams& params,
                                              const EnsembleOptions& options = {});
+
+//! Up-front size and time estimates of a run (src/nanocrystal/cost.cpp says how each is made).
+struct CostEstimate {
+    double sites_per_nc = 0.0;         //!< RE lattice sites
+    double pair_entries_per_nc = 0.0;  //!< entries of the pair tables (all channels, Dexter)
+    double table_bytes_per_nc = 0.0;   //!< memory of one NC's tables (one NC per thread)
+    double summary_bytes = 0.0;        //!< what the ensemble keeps for its `count` NCs
+    double events = 0.0;               //!< kmc events (a lower bound; 0 for the linear engine)
+};
+[[nodiscard]] CostEstimate estimate_cost(const NanocrystalSpec& spec, const model::ModelParams& params,
+                                         const EnsembleOptions& options = {});
+
+//! Limits of cost_problem: 1e8 RE sites per NC (a sphere of R ~ 12 nm of NaGdF4 holds 1e5),
+//! 4 GiB of pair tables per NC, 4 GiB of per-NC summaries, 1e11 kmc events.
+inline constexpr double kMaxSitesPerNc = 1.0e8;
+inline constexpr double kMaxTableBytesPerNc = 4.0 * 1024.0 * 1024.0 * 1024.0;
+inline constexpr double kMaxSummaryBytes = 4.0 * 1024.0 * 1024.0 * 1024.0;
+inline constexpr double kMaxKmcEvents = 1.0e11;
+
+//! The key to blame and the problem ("" when none) when a run of `spec` cannot be built, fit
+//! in memory or finish (the limits above); the message states the estimate. The config reader
+//! refuses such a config (and every such sweep point) with exit 2 before anything is written.
+struct CostProblem {
+    std::string key;
+    std::string problem;
+};
+[[nodiscard]] CostProblem cost_problem(const NanocrystalSpec& spec, const model::ModelParams& params);
 
 //! G_NC = gamma J / (q w) / n_NC [s^-1] at the config's current density.
 [[nodiscard]] double generation_per_nc_s(const NanocrystalSpec& spec,
