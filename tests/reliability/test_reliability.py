@@ -497,6 +497,18 @@ points = 13
     for out in (wide, narrow_out, uout):
         r = c.relsim("verify", out)
         c.check(r.returncode == 0, f"relsim verify {out.name}: no NaN/inf, fates closed", r.stdout)
+    # Issue 21 item 17: a microscopic EL file carries fates/*_stderr beside the fates; verify
+    # must sum the fates only (it added the standard errors and failed every such file).
+    micro_cfg = SOURCE / "tests/nanocrystal_config/data/small_el_sweep.toml"
+    micro = c.work / "micro.h5"
+    r = c.relsim("run", micro_cfg, "-o", micro, "-t", "1", "-q", timeout=300)
+    if c.check(r.returncode == 0, "microscopic EL sweep runs", r.stderr):
+        with h5py.File(micro, "r") as f:
+            names = list(f["results/fates"])
+        c.check(any(n.endswith("_stderr") for n in names), "the microscopic file has fates/*_stderr datasets")
+        r = c.relsim("verify", micro)
+        c.check(r.returncode == 0 and "fates sum to 1" in r.stdout,
+                "relsim verify of a microscopic EL file: fates (without their _stderr) sum to 1", r.stdout + r.stderr)
     # (6) a pulse whose time axis would be infinite: refused before computing.
     tr = TB_DEVICE + "[transient]\npulse_current_density_mA_cm2 = 10.0\npulse_on_s = 1.5e308\noff_s = 1.5e308\npoints = 10\n"
     cfg = c.write("tinf.toml", tr)
