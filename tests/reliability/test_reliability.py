@@ -451,6 +451,19 @@ def hostile_input(c):
         with h5py.File(out, "r") as f:
             axes.append(f["axes/0"][()])
     c.check(not np.array_equal(axes[0], axes[1]), "seeds 2^53 and 2^53 + 1 give different samples")
+    # Issue 21 item 15: `init ''` and `init DIR/` would write a hidden '.toml'; `init` through a
+    # dangling link would create the link's target.
+    initdir = c.work / "init"
+    initdir.mkdir()
+    r = subprocess.run([c.a.relsim, "init", ""], cwd=initdir, capture_output=True, text=True, timeout=60)
+    c.check(r.returncode == 2 and not (initdir / ".toml").exists(), "init '': exit 2, no hidden .toml", r.stderr)
+    r = c.relsim("init", f"{initdir}/")
+    c.check(r.returncode == 2 and not (initdir / ".toml").exists(), "init DIR/: exit 2, no hidden .toml", r.stderr)
+    (initdir / "dangling.toml").symlink_to(initdir / "elsewhere.toml")
+    for force in ([], ["--force"]):
+        r = c.relsim("init", initdir / "dangling", *force)
+        c.check(r.returncode == 2 and "link" in r.stderr and not (initdir / "elsewhere.toml").exists(),
+                f"init onto a dangling link {' '.join(force)}: exit 2, the link's target not created", r.stderr)
 
 
 def nonfinite_and_fates(c):
