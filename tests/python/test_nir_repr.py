@@ -23,3 +23,14 @@ def test_visible_repr_keeps_luminance():
     r = relsim.solve(cfg)
     assert r.values.get("photometry_valid", 1.0) == 1.0
     assert "cd m^-2>" in repr(r) and "omitted" not in repr(r)
+
+
+def test_negative_threads_refused():
+    # Issue 21 item 15: threads=-3 was accepted by relsim.sweep and relsim.fit.
+    import pytest
+    cfg = relsim.load(SOURCE / "configs/tb_device.toml")
+    for bad in (-3, 1.5, True):
+        with pytest.raises(ValueError, match="threads"):
+            relsim.sweep(cfg, threads=bad)
+        with pytest.raises(ValueError, match="threads"):
+            relsim.fit(SOURCE / "configs/fit/tb_fit.toml", threads=bad)

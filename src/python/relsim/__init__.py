@@ -263,11 +263,21 @@ def _hdf5_lock():
         yield
 
 
+def _check_threads(threads):
+    """threads: None or 0 (OpenMP's default, all cores) or a positive int; anything else is
+    refused before computing (issue 21 item 15: threads=-3 was accepted)."""
+    if threads is None:
+        return 0
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise ValueError(f"threads = {threads!r}: allowed None, 0 (all cores) or a positive integer")
+    return threads
+
+
 class _Run:
     """Runs the sweep runner into a temporary file that is removed on exit."""
 
     def __init__(self, cfg: Config, mode: str, threads: int, progress: bool):
-        self.cfg, self.mode, self.threads, self.progress = cfg, mode, threads, progress
+        self.cfg, self.mode, self.threads, self.progress = cfg, mode, _check_threads(threads), progress
 
     def __enter__(self):
         # One point (solve, transient): a RAM file system when there is one, as the file is
