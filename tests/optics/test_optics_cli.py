@@ -58,6 +58,8 @@ CASES = [
      'material = "ITO"', "optics.layer.0.material"),
     ("negative_thickness", GOOD.replace("thickness_nm = 40.0", "thickness_nm = -40.0"),
      "thickness_nm = -40.0", "optics.layer.2.thickness_nm"),
+    ("huge_thickness", GOOD.replace("thickness_nm = 30.0", "thickness_nm = 1e12"),
+     "thickness_nm = 1e12", "optics.layer.1.thickness_nm"),
     ("negative_thickness_in_sweep", GOOD + SWEEP, "[[sweep.axis]]", "optics.layer.2.thickness_nm"),
     ("absorbing_emitting_layer", GOOD.replace("n = 1.70", "n = 1.70\nk = 0.05"),
      'emitting_layer = "EML"', "optics.emitting_layer"),
