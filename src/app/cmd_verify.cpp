@@ -85,7 +85,10 @@ int verify_command(const std::string& path) {
             points = elements(f.dims("/sweep/done"));
             std::vector<std::string> fates;
             for (const auto& d : sets) {
-                if (d.path.rfind("/results/fates/", 0) == 0) fates.push_back(d.path);
+                // The fate fractions only: their `_stderr` companions (microscopic runs) are
+                // standard errors, not fates (issue 21 item 17).
+                if (d.path.rfind("/results/fates/", 0) == 0 && d.path.find("_stderr") == std::string::npos)
+                    fates.push_back(d.path);
             }
             try {
                 std::vector<double> marks, status, sum, part;

@@ -30,6 +30,16 @@ Covariance covariance_from_jacobian(const std::vector<double>& jac, std::size_t 
         keep.push_back(static_cast<Eigen::Index>(c));
     }
     const Eigen::Index k = static_cast<Eigen::Index>(keep.size());
+    if (k == 0) {
+        // Every free parameter is on a bound or has a zero (or non-finite) Jacobian column and
+        // no nuisance column is left: there is no matrix to invert (an eigen-solver on a 0 x 0
+        // matrix crashed, issue 21 item 10). Every parameter keeps its flag, its covariance
+        // stays not-determined, and the condition number of an empty matrix is reported as
+        // infinite (nothing is determined by the data).
+        out.condition_number = std::numeric_limits<double>::infinity();
+        out.flags = std::move(flags);
+        return out;
+    }
     Eigen::MatrixXd Jk(J.rows(), k);
     for (Eigen::Index i = 0; i < k; ++i) Jk.col(i) = J.col(keep[static_cast<std::size_t>(i)]);
     const Eigen::MatrixXd M = Jk.transpose() * Jk;

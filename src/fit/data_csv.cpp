@@ -79,6 +79,9 @@ std::vector<Cell> split_cells(const std::string& line) {
 
 bool parse_number(const std::string& s, double& v) {
     if (s.empty()) return false;
+    // Decimal numbers only (docs/fitting.md): strtod would also take hex floats (0x1p-3),
+    // "inf"/"nan" spellings and locale forms (issue 21 item 11).
+    if (s.find_first_not_of("0123456789+-.eE") != std::string::npos) return false;
     char* end = nullptr;
     v = std::strtod(s.c_str(), &end);
     return end == s.c_str() + s.size() && std::isfinite(v);
@@ -100,6 +103,9 @@ DataSet read_data_csv(const std::string& path, DataKind kind) {
     std::size_t num_cols = 0;
     bool have_header = false;
     std::size_t pos = 0;
+    // A UTF-8 byte-order mark (spreadsheet exports) before the header is not part of the first
+    // column's name (issue 21 item 11).
+    if (text->compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
     int line_no = 0;
     while (pos < text->size()) {
         std::size_t nl = text->find('\n', pos);

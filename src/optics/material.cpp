@@ -44,7 +44,20 @@ bool valid_material_name(const std::string& s) {
 
 bool load_material(const std::string& name, MaterialTable& out) {
     const std::string path = materials_dir() + "/" + name + ".csv";
-    if (!std::filesystem::exists(path)) return false;
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);  // follows links
+    if (!std::filesystem::exists(st)) return false;
+    // A table is a plain file of modest size: a link to /dev/zero or a FIFO would be read forever
+    // (issue 21 item 13).
+    if (!std::filesystem::is_regular_file(st)) {
+        throw InputError(path, 0, 0, "", "the material table is not a regular file (a device, FIFO or folder)",
+                         "a CSV file wavelength_nm,n,k");
+    }
+    constexpr std::uintmax_t kMaxTableBytes = 16u << 20;
+    if (std::filesystem::file_size(path, ec) > kMaxTableBytes) {
+        throw InputError(path, 0, 0, "", "the material table is larger than 16 MiB",
+                         "a CSV file wavelength_nm,n,k of at most 16 MiB");
+    }
     std::ifstream in(path);
     if (!in) throw InputError(path, 0, 0, "", "cannot open the material table");
     MaterialTable t;
@@ -64,6 +77,10 @@ bool load_material(const std::string& name, MaterialTable& out) {
             }
             header = true;
             continue;
+        }
+        if (std::count(line.begin(), line.end(), ',') != 2) {
+            throw InputError(path, no, 1, "", "a row must hold three comma-separated cells",
+                             "wavelength_nm, n, k");
         }
         std::replace(line.begin(), line.end(), ',', ' ');
         std::istringstream ss(line);

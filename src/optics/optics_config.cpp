@@ -106,6 +106,14 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
         if (!l.semi_infinite) {
             const toml::node& tn = src.require(e, key, "thickness_nm", Src::range_of("optics.layer.*.thickness_nm"));
             l.thickness_nm = src.number(tn, join(key, "thickness_nm"), "optics.layer.*.thickness_nm");
+            // 1 m: far beyond any coherent film; larger values only overflow the phase terms of
+            // the transfer matrices (issue 21 item 13).
+            constexpr double kMaxThickness_nm = 1.0e9;
+            if (l.thickness_nm > kMaxThickness_nm) {
+                src.fail(tn.source(), join(key, "thickness_nm"),
+                         fmt::format("thickness {:g} nm is larger than 1e9 nm", l.thickness_nm),
+                         "0 < thickness_nm <= 1e9");
+            }
         }
         const toml::node* mat = e.get("material");
         const toml::node* nn = e.get("n");

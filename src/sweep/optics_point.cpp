@@ -1,5 +1,6 @@
 //! @file optics_point.cpp
 #include "optics_point.hpp"
+#include "point_evaluator.hpp"  // hdf5_name
 
 #include <cmath>
 
@@ -110,8 +111,18 @@ void OpticsPoint::add_layout(const io::RunConfig& config, io::ResultLayout& L) {
     // Per-point factors of every line (slice means), e.g. for lifetime-vs-distance sweeps.
     for (const char* what : {"optics/purcell/", "optics/eta_air/"}) {
         for (const model::DopantParams& d : config.model.dopants) {
-            for (const model::EmissionLine& ln : d.scheme.lines) {
-                L.scalar_names.push_back(what + d.ion + "_" + ln.from + "_" + ln.to);
+            for (std::size_t li = 0; li < d.scheme.lines.size(); ++li) {
+                const model::EmissionLine& ln = d.scheme.lines[li];
+                // The line's label as in /results/line_labels (a second line of the same pair is
+                // "<label>.2", model::RateModel), with '/' of level names such as Yb 2F5/2
+                // escaped: it is an HDF5 path separator (issue 21 item 16).
+                std::size_t same = 1;
+                for (std::size_t pj = 0; pj < li; ++pj) {
+                    same += d.scheme.lines[pj].from == ln.from && d.scheme.lines[pj].to == ln.to ? 1 : 0;
+                }
+                std::string label = d.ion + "_" + ln.from + "_" + ln.to;
+                if (same > 1) label += "." + std::to_string(same);
+                L.scalar_names.push_back(what + hdf5_name(label));
                 L.scalar_units.push_back("1");
             }
         }

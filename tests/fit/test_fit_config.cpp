@@ -44,6 +44,21 @@ TEST_CASE("Data CSV: columns in any order, comments, optional sigma", "[fit][con
     }
 }
 
+TEST_CASE("Data CSV: a UTF-8 BOM before the header is skipped, hex floats are refused (issue 21 item 11)",
+          "[fit][config]") {
+    const auto b = write_temp("bom.csv", "\xEF\xBB\xBFtime_s,intensity\n0.1,5\n");
+    const auto d = relsim::fit::read_data_csv(b, DataKind::decay);
+    CHECK(d.x == std::vector<double>{0.1});
+    CHECK(d.y == std::vector<double>{5.0});
+    try {
+        (void)relsim::fit::read_data_csv(write_temp("hex.csv", "time_s,intensity\n0.1,0x1p3\n"), DataKind::decay);
+        FAIL("a hex float was accepted");
+    } catch (const relsim::InputError& e) {
+        CHECK(e.line() == 2);
+        CHECK(e.problem().find("'0x1p3' is not a finite number") != std::string::npos);
+    }
+}
+
 TEST_CASE("The example fit file reads and its data lie inside the model's range", "[fit][config]") {
     const auto cfg = relsim::fit::load_fit_config(source_path("configs/fit/tb_fit.toml"));
     REQUIRE(cfg.models.size() == 1);

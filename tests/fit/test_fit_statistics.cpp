@@ -300,3 +300,22 @@ TEST_CASE("Luminance-J and spectrum data are fitted: outcoupling and quenching, 
         CHECK(res.reduced_chi2 < 1.5);
     }
 }
+
+TEST_CASE("Every free parameter ending on a bound gives flags, not a crash (issue 21 item 10)",
+          "[fit][identifiability]") {
+    // Truth outcoupling 0.20 with bounds [0.5, 0.6]: the optimum is the lower bound, the only
+    // free column is dropped and the covariance has no column left. Before the fix the
+    // eigen-solver ran on a 0 x 0 matrix (SIGSEGV, exit 139).
+    const auto J = logspace(-2, 3, 12);
+    const auto truth = model_curve(tb_config(), DataKind::eqe_vs_current, J);
+    Gaussian g(7);
+    auto c = one_model(tb_config({{"device.outcoupling", 0.55}}));
+    c.data = {noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.02, 0.0, g)};
+    c.free = {free_param("device.outcoupling", 0.5, 0.6, false, 0.55)};
+    c.options.multistart = 1;
+    const FitResult res = fit_one(c);
+    REQUIRE(res.flags.size() == 1);
+    CHECK(res.flags[0] == relsim::fit::Flag::at_lower_bound);
+    CHECK(res.values[0] == Approx(0.5));
+    CHECK(res.identifiable[0] == 0);
+}

@@ -58,6 +58,8 @@ CASES = [
      'material = "ITO"', "optics.layer.0.material"),
     ("negative_thickness", GOOD.replace("thickness_nm = 40.0", "thickness_nm = -40.0"),
      "thickness_nm = -40.0", "optics.layer.2.thickness_nm"),
+    ("huge_thickness", GOOD.replace("thickness_nm = 30.0", "thickness_nm = 1e12"),
+     "thickness_nm = 1e12", "optics.layer.1.thickness_nm"),
     ("negative_thickness_in_sweep", GOOD + SWEEP, "[[sweep.axis]]", "optics.layer.2.thickness_nm"),
     ("absorbing_emitting_layer", GOOD.replace("n = 1.70", "n = 1.70\nk = 0.05"),
      'emitting_layer = "EML"', "optics.emitting_layer"),
@@ -71,6 +73,46 @@ CASES = [
      'thickness_nm = 100.0\nmaterial = "Al"', "optics.layer.3.thickness_nm"),
     ("bad_dipole", GOOD.replace('dipole = "MD"', 'dipole = "XD"'), 'dipole = "XD"', "lines.0.dipole"),
 ]
+
+
+YB_OPTICS = """title = "Yb above silver"
+[device]
+current_density_mA_cm2 = 0.01
+recombination_zone_nm = 1.0
+outcoupling = 0.20
+[ligand]
+density_cm3 = 2.6e20
+triplet_energy_eV = 2.90
+[[dopant]]
+ion = "Yb"
+density_cm3 = 2.0e20
+accepting_level = "2F5/2"
+kTET_s = 1.0e9
+[spectrum]
+from_nm = 900.0
+to_nm = 1000.0
+step_nm = 1.0
+[optics]
+substrate = "none"
+emitting_layer = "EML"
+zone_offset_nm = 0.5
+emitter_slices = 1
+[[optics.layer]]
+name = "silver"
+n = 0.22
+k = 6.43
+[[optics.layer]]
+name = "spacer"
+thickness_nm = 20.0
+n = 1.5
+[[optics.layer]]
+name = "EML"
+thickness_nm = 2.0
+n = 1.5
+[[optics.layer]]
+name = "air"
+n = 1.0
+"""
 
 
 def line_of(text, fragment):
@@ -118,6 +160,24 @@ def main():
         failures += 1
     else:
         print("good config ok (exit 0, file written, summary says device.outcoupling is ignored)")
+    # Issue 21 item 16: a Yb device (level names 2F5/2, 2F7/2 carry '/') with [optics] runs; the
+    # per-line factors are published under escaped names (Yb_2F5_2_2F7_2). A constant-index
+    # mirror (n 0.22, k 6.43, Ag near 1000 nm [Rakic 1998]) as the shipped tables end at ~1000 nm.
+    yb = work / "yb.toml"
+    yb.write_text(YB_OPTICS)
+    out = work / "yb.h5"
+    r = subprocess.run([a.relsim, "run", str(yb), "-o", str(out), "--quiet"], capture_output=True, text=True)
+    import h5py
+    ok = r.returncode == 0 and out.exists()
+    if ok:
+        with h5py.File(out, "r") as f:
+            names = list(f["results/optics/purcell"]) if "results/optics/purcell" in f else []
+            ok = "Yb_2F5_2_2F7_2" in names and all(float(f["results/optics/purcell"][n][()]) > 0 for n in names)
+    if not ok:
+        print("Yb device with [optics] FAILED:", r.returncode, r.stdout, r.stderr)
+        failures += 1
+    else:
+        print("Yb device with [optics] ok (exit 0, results/optics/purcell/Yb_2F5_2_2F7_2 > 0)")
     return 1 if failures else 0
 
 

@@ -2,6 +2,10 @@
 //! line by test_optics_cli.py).
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include "relsim/core/error.hpp"
 #include "relsim/optics/device_optics.hpp"
 
@@ -29,6 +33,31 @@ TEST_CASE("material tables: sources, range and linear interpolation", "[optics]"
     CHECK_THROWS_AS(ag.at(5000.0), std::out_of_range);
     MaterialTable none;
     CHECK_FALSE(load_material("NoSuchMaterial", none));
+}
+
+TEST_CASE("material tables: a link to /dev/zero and a wrong cell count are refused (issue 21 item 13)",
+          "[optics]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "relsim_test_materials_item13";
+    fs::remove_all(dir);
+    fs::create_directories(dir / "materials");
+    fs::create_symlink("/dev/zero", dir / "materials" / "Zero.csv");
+    std::ofstream(dir / "materials" / "Cells.csv") << "wavelength_nm,n,k\n400,1.5,0\n500,1.5,,0\n";
+    std::ofstream(dir / "materials" / "Good.csv") << "wavelength_nm,n,k\n400,1.5,0\n500,1.5,0\n";
+    const char* old_env = std::getenv("RELSIM_DATA_DIR");
+    const std::string saved = old_env ? old_env : "";
+    setenv("RELSIM_DATA_DIR", dir.c_str(), 1);
+    MaterialTable t;
+    std::string zero, cells;
+    bool good = false;
+    try { (void)load_material("Zero", t); } catch (const relsim::InputError& e) { zero = e.problem(); }
+    try { (void)load_material("Cells", t); } catch (const relsim::InputError& e) { cells = e.problem(); }
+    try { good = load_material("Good", t); } catch (...) {}
+    if (old_env) setenv("RELSIM_DATA_DIR", saved.c_str(), 1); else unsetenv("RELSIM_DATA_DIR");
+    fs::remove_all(dir);
+    CHECK(zero.find("not a regular file") != std::string::npos);
+    CHECK(cells.find("three comma-separated cells") != std::string::npos);
+    CHECK(good);
 }
 
 TEST_CASE("[optics] reader: absent table, defaults, sweepable numbers", "[optics]") {

@@ -451,6 +451,19 @@ def hostile_input(c):
         with h5py.File(out, "r") as f:
             axes.append(f["axes/0"][()])
     c.check(not np.array_equal(axes[0], axes[1]), "seeds 2^53 and 2^53 + 1 give different samples")
+    # Issue 21 item 15: `init ''` and `init DIR/` would write a hidden '.toml'; `init` through a
+    # dangling link would create the link's target.
+    initdir = c.work / "init"
+    initdir.mkdir()
+    r = subprocess.run([c.a.relsim, "init", ""], cwd=initdir, capture_output=True, text=True, timeout=60)
+    c.check(r.returncode == 2 and not (initdir / ".toml").exists(), "init '': exit 2, no hidden .toml", r.stderr)
+    r = c.relsim("init", f"{initdir}/")
+    c.check(r.returncode == 2 and not (initdir / ".toml").exists(), "init DIR/: exit 2, no hidden .toml", r.stderr)
+    (initdir / "dangling.toml").symlink_to(initdir / "elsewhere.toml")
+    for force in ([], ["--force"]):
+        r = c.relsim("init", initdir / "dangling", *force)
+        c.check(r.returncode == 2 and "link" in r.stderr and not (initdir / "elsewhere.toml").exists(),
+                f"init onto a dangling link {' '.join(force)}: exit 2, the link's target not created", r.stderr)
 
 
 def nonfinite_and_fates(c):
@@ -497,6 +510,18 @@ points = 13
     for out in (wide, narrow_out, uout):
         r = c.relsim("verify", out)
         c.check(r.returncode == 0, f"relsim verify {out.name}: no NaN/inf, fates closed", r.stdout)
+    # Issue 21 item 17: a microscopic EL file carries fates/*_stderr beside the fates; verify
+    # must sum the fates only (it added the standard errors and failed every such file).
+    micro_cfg = SOURCE / "tests/nanocrystal_config/data/small_el_sweep.toml"
+    micro = c.work / "micro.h5"
+    r = c.relsim("run", micro_cfg, "-o", micro, "-t", "1", "-q", timeout=300)
+    if c.check(r.returncode == 0, "microscopic EL sweep runs", r.stderr):
+        with h5py.File(micro, "r") as f:
+            names = list(f["results/fates"])
+        c.check(any(n.endswith("_stderr") for n in names), "the microscopic file has fates/*_stderr datasets")
+        r = c.relsim("verify", micro)
+        c.check(r.returncode == 0 and "fates sum to 1" in r.stdout,
+                "relsim verify of a microscopic EL file: fates (without their _stderr) sum to 1", r.stdout + r.stderr)
     # (6) a pulse whose time axis would be infinite: refused before computing.
     tr = TB_DEVICE + "[transient]\npulse_current_density_mA_cm2 = 10.0\npulse_on_s = 1.5e308\noff_s = 1.5e308\npoints = 10\n"
     cfg = c.write("tinf.toml", tr)

@@ -263,11 +263,21 @@ def _hdf5_lock():
         yield
 
 
+def _check_threads(threads):
+    """threads: None or 0 (OpenMP's default, all cores) or a positive int; anything else is
+    refused before computing (issue 21 item 15: threads=-3 was accepted)."""
+    if threads is None:
+        return 0
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise ValueError(f"threads = {threads!r}: allowed None, 0 (all cores) or a positive integer")
+    return threads
+
+
 class _Run:
     """Runs the sweep runner into a temporary file that is removed on exit."""
 
     def __init__(self, cfg: Config, mode: str, threads: int, progress: bool):
-        self.cfg, self.mode, self.threads, self.progress = cfg, mode, threads, progress
+        self.cfg, self.mode, self.threads, self.progress = cfg, mode, _check_threads(threads), progress
 
     def __enter__(self):
         # One point (solve, transient): a RAM file system when there is one, as the file is
@@ -338,9 +348,16 @@ class SolveResult:
         self.spectrum = data.get("spectrum/power")
 
     def __repr__(self) -> str:
-        return (f"<relsim.SolveResult status={self.status} EQE={100 * self.eqe:.4g} % "
-                f"IQE={100 * self.iqe:.4g} % CIE=({self.cie_x:.4f}, {self.cie_y:.4f}) "
-                f"L={self.luminance_cd_m2:.4g} cd m^-2>")
+        head = (f"<relsim.SolveResult status={self.status} EQE={100 * self.eqe:.4g} % "
+                f"IQE={100 * self.iqe:.4g} % ")
+        if self.values.get("photometry_valid", 1.0) == 0.0:
+            # Mostly infrared emission: luminance and CIE mean little (issue 21 item 18); show
+            # the radiometric figures and say why cd m^-2 is left out.
+            return head + (f"radiance={self.values.get('radiance_W_sr_m2', 0.0):.4g} W sr^-1 m^-2 "
+                           f"photon flux={self.values.get('photon_flux_m2_s', 0.0):.4g} m^-2 s^-1 "
+                           "(photometry not valid: cd m^-2 and CIE omitted)>")
+        return head + (f"CIE=({self.cie_x:.4f}, {self.cie_y:.4f}) "
+                       f"L={self.luminance_cd_m2:.4g} cd m^-2>")
 
 
 def solve(cfg) -> SolveResult:

@@ -76,6 +76,8 @@ def fit(fit_file, threads: int = 0, base_dir: str | None = None) -> FitResult:
     Bad input raises relsim.InputError (a ValueError) with .file, .line, .key, exactly as the
     CLI reports it. Units: every value in the unit of its key (e.g. s^-1 for quench_s).
     """
+    from . import _check_threads
+    threads = _check_threads(threads)
     text_given = "\n" in str(fit_file)
     with _tempfile.TemporaryDirectory(prefix="relsim-fit-") as tmp:
         out = _os.path.join(tmp, "fit.h5")
