@@ -29,7 +29,7 @@ struct StackSpec {
   std::string emissive_layer;  // empty: no slices
   double nc_diameter_nm = 10.0;
   int eml_slices = 0;          // 0: round(thickness / nc_diameter), at least 1
-  int cells_per_layer = 160;   // mesh: cosine-graded cells per layer (or per EML slice share)
+  int cells_per_layer = 400;   // mesh: cosine-graded cells per layer (shared by the EML slices)
 };
 
 // The mesh and material data, built once (validated: throws std::invalid_argument).
