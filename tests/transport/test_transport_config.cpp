@@ -78,3 +78,15 @@ TEST_CASE("[transport] bad input names file, line, key and range", "[transport][
   CHECK(key_of(replace(kGood, "eps_r = 3.0", "eps_r = 3.0\nN0_cm3 = 0")) == "transport.layer.0.N0_cm3");
   CHECK(key_of(replace(kGood, "emissive_layer", "bogus = 1\nemissive_layer")) == "transport.bogus");
 }
+
+#include "relsim/io/config.hpp"
+
+TEST_CASE("relsim run refuses [transport] (located) until it drives it", "[transport][config]") {
+  try {
+    (void)relsim::io::load_config_text(kGood, "t.toml");
+    FAIL("accepted");
+  } catch (const relsim::InputError& e) {
+    CHECK(e.key() == "transport");
+    CHECK(e.line() == 5);
+  }
+}
