@@ -242,6 +242,8 @@ struct Solver::Impl {
     return u;
   }
 
+  double max_step = 0.5;
+
   bool solve_at(double V, std::vector<double>& u, int& its) {
     if (history == 0) {
       // start from equilibrium
@@ -258,7 +260,7 @@ struct Solver::Impl {
     while (true) {
       const double remaining = V - v0;
       if (std::abs(remaining) < 1e-15) break;
-      if (step == 0.0) step = std::min(std::abs(remaining), 0.25);
+      if (step == 0.0) step = std::min(std::abs(remaining), 0.5 * max_step);
       const double vt = std::abs(remaining) <= step ? V : v0 + std::copysign(step, remaining);
       std::vector<double> trial = base;
       if (history >= 2 && std::abs(v_prev - v_prev2) > 0) {  // linear predictor
@@ -279,7 +281,7 @@ struct Solver::Impl {
       history = 2;
       base = trial;
       v0 = vt;
-      step = std::min(step * 2.0, 0.5);
+      step = std::min(step * 2.0, max_step);
     }
     u = u_prev;
     return true;
@@ -399,6 +401,7 @@ Solution Solver::solve_voltage(double voltage_V) {
   if (!std::isfinite(voltage_V)) throw std::invalid_argument("transport: voltage not finite");
   std::vector<double> u;
   int its = 0;
+  impl_->max_step = max_step_V > 0 ? max_step_V : 0.5;
   if (!impl_->solve_at(voltage_V, u, its))
     throw std::runtime_error("transport: Newton continuation stalled");
   Solution s = impl_->post(u, voltage_V);

@@ -101,7 +101,7 @@ class Solver {
   // Current drive: the voltage with J(V) = J (bracketing + secant/bisection on log J, 1e-10 V).
   Solution solve_current(double current_density_A_m2);
 
-  double max_step_V = 0.25;
+  double max_step_V = 0.5;  // continuation: first step half of this, doubled after successes up to it
 
  private:
   struct Impl;
