@@ -389,7 +389,14 @@ public:
         const toml::table root = parse_toml(cfg_.text, src_.file());
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
                                    "transient", "sweep", "nanocrystal", "optics", "bands", "physics",
-                                   "lifetime", "inventory"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
+                                   "lifetime", "inventory", "transport"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
+        // [transport] is read by src/transport (read_transport_config); until relsim run drives
+        // it, a run refuses it (located, exit 2) rather than ignoring it.
+        if (const toml::node* n = root.get("transport")) {
+            src_.fail(n->source(), "transport",
+                      "[transport] (drift-diffusion model, src/transport) is not yet driven by relsim run",
+                      "no [transport] table in a run config for now");
+        }
         cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
         read_device(root);

@@ -1,0 +1,92 @@
+// [transport] reader: good input and the bad inputs of spec section 3 (located errors).
+#include "relsim/transport/transport_config.hpp"
+#include "relsim/core/error.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace relsim::transport;
+
+namespace {
+const std::string kGood = R"([device]
+voltage_V = 6.0
+temperature_K = 300.0
+
+[transport]
+anode_work_function_eV = 5.0
+cathode_work_function_eV = 3.1
+emissive_layer = "EML"
+
+[[transport.layer]]
+name = "HTL"
+thickness_nm = 40.0
+eps_r = 3.0
+HOMO_eV = -5.5
+LUMO_eV = -2.0
+mu_n_cm2_Vs = 1e-6
+mu_p_cm2_Vs = 1e-4
+
+[[transport.layer]]
+name = "EML"
+thickness_nm = 20.0
+eps_r = 3.0
+HOMO_eV = -5.7
+LUMO_eV = -2.6
+mu_n_cm2_Vs = 1e-5
+mu_p_cm2_Vs = 1e-5
+)";
+
+std::string key_of(const std::string& text) {
+  try {
+    read_transport_config(text, "t.toml");
+  } catch (const relsim::InputError& e) {
+    CHECK(e.file() == "t.toml");
+    CHECK(e.line() > 0);
+    CHECK(!e.allowed().empty());
+    return e.key();
+  }
+  return "<accepted>";
+}
+std::string replace(std::string s, const std::string& a, const std::string& b) {
+  const auto p = s.find(a);
+  REQUIRE(p != std::string::npos);
+  return s.replace(p, a.size(), b);
+}
+}  // namespace
+
+TEST_CASE("[transport] good input builds a stack", "[transport][config]") {
+  const auto c = read_transport_config(kGood, "t.toml");
+  REQUIRE(c);
+  REQUIRE(c->stack.layers.size() == 2);
+  CHECK(c->stack.layers[1].lumo_eV == -2.6);
+  CHECK(c->stack.emissive_layer == "EML");
+  Stack st(c->stack);
+  CHECK(st.slice_count() == 2);  // 20 nm / 10 nm NC diameter
+  CHECK(!read_transport_config("[device]\nvoltage_V = 1.0\n", "t.toml"));
+}
+
+TEST_CASE("[transport] bad input names file, line, key and range", "[transport][config]") {
+  CHECK(key_of(replace(kGood, "thickness_nm = 40.0", "thickness_nm = 0.0")) == "transport.layer.0.thickness_nm");
+  CHECK(key_of(replace(kGood, "mu_p_cm2_Vs = 1e-4", "mu_p_cm2_Vs = -1e-4")) == "transport.layer.0.mu_p_cm2_Vs");
+  CHECK(key_of(replace(kGood, "eps_r = 3.0", "eps_r = 0")) == "transport.layer.0.eps_r");
+  CHECK(key_of(replace(kGood, "LUMO_eV = -2.0", "LUMO_eV = -6.0")) == "transport.layer.0.LUMO_eV");
+  CHECK(key_of(replace(kGood, "emissive_layer = \"EML\"", "emissive_layer = \"X\"")) == "transport.emissive_layer");
+  CHECK(key_of(replace(kGood, "voltage_V = 6.0", "voltage_V = 6.0\ncurrent_density_mA_cm2 = 1.0")) == "device.voltage_V");
+  CHECK(key_of(replace(kGood, "voltage_V = 6.0", "")) == "device.voltage_V");
+  CHECK(key_of(replace(kGood, "voltage_V = 6.0", "voltage_V = 6.0\nrecombination_zone_nm = 5.0")) == "device.recombination_zone_nm");
+  CHECK(key_of(replace(kGood, "voltage_V = 6.0", "voltage_V = 6.0\ncharge_balance = 1.0")) == "device.charge_balance");
+  CHECK(key_of(replace(kGood, "voltage_V = 6.0", "voltage_V = 6.0\nlangevin_cm3_s = 1e-10")) == "device.langevin_cm3_s");
+  CHECK(key_of(replace(kGood, "eps_r = 3.0", "eps_r = 3.0\nN0_cm3 = 0")) == "transport.layer.0.N0_cm3");
+  CHECK(key_of(replace(kGood, "emissive_layer", "bogus = 1\nemissive_layer")) == "transport.bogus");
+}
+
+#include "relsim/io/config.hpp"
+
+TEST_CASE("relsim run refuses [transport] (located) until it drives it", "[transport][config]") {
+  try {
+    (void)relsim::io::load_config_text(kGood, "t.toml");
+    FAIL("accepted");
+  } catch (const relsim::InputError& e) {
+    CHECK(e.key() == "transport");
+    CHECK(e.line() == 5);
+  }
+}
