@@ -1,9 +1,10 @@
 //! @file pipeline.hpp
 //! One device pipeline (issue 18): the seam every capability plugs into.
 //!
-//! STATUS: interface only (declarations); no implementation is linked yet and the run/fit/Python
-//! paths are not yet routed through it. Do not call the non-virtual members before src/pipeline
-//! lands; implementing the stage interfaces (pure virtual) is safe today.
+//! STATUS: the builder, PointContext::solve (the generic slice composition) and the uniform
+//! profile are implemented and tested (tests/pipeline); the mean-field / microscopic emitter
+//! stages and the constant / [optics] optics stages are not yet written, and run/fit/Python
+//! are not yet routed through the pipeline.
 //!
 //! Design (Ceres Problem/Solve, OpenMM System/Context): a `DeviceProblem` is built ONCE from a
 //! validated config (the [optics] stack parsed once, the ion schemes compiled once) and is
