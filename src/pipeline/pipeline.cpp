@@ -44,7 +44,24 @@ public:
     }
 };
 
+class ConstantOutcoupling final : public OpticsStage {
+public:
+    std::string table() const override { return "device"; }
+    void slice_optics(const Slice&, const model::ModelParams& params,
+                      SliceOptics& out) const override {
+        std::size_t lines = 0;
+        for (const model::DopantParams& d : params.dopants) lines += d.scheme.lines.size();
+        out.line_purcell.assign(lines, 1.0);
+        out.line_eta_air.assign(lines, params.device.outcoupling);
+        out.ligand_eta_air = params.device.outcoupling;
+    }
+};
+
 }  // namespace
+
+std::shared_ptr<const OpticsStage> make_constant_outcoupling() {
+    return std::make_shared<ConstantOutcoupling>();
+}
 
 std::shared_ptr<const ProfileStage> make_uniform_profile() {
     return std::make_shared<UniformProfile>();

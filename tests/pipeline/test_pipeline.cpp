@@ -92,3 +92,23 @@ TEST_CASE("context composes profile, Purcell-scaled emitter and per-line extract
     // The caller's parameters are untouched (Purcell factors act on the slice-local copy).
     CHECK(p.dopants[0].scheme.lines[0].rate_s == 1.0e3);
 }
+
+TEST_CASE("constant outcoupling: eqe = outcoupling x iqe, rates untouched", "[pipeline]") {
+    model::ModelParams p = two_line_params();
+    p.device.charge_balance = 0.7;
+    p.device.outcoupling = 0.23;
+    auto problem = pipeline::DeviceProblemBuilder(p)
+                       .set_emitter(std::make_shared<BranchingEmitter>())
+                       .set_optics(pipeline::make_constant_outcoupling())
+                       .build();
+    pipeline::PointContext ctx(problem);
+    pipeline::PointResult r;
+    ctx.solve({pipeline::DriveKind::current, 3.0, 0.0}, p, r);
+    CHECK(r.iqe == Approx(0.7).epsilon(1e-12));  // one photon per recombining exciton
+    CHECK(r.outcoupling == Approx(0.23).epsilon(1e-12));
+    CHECK(r.eqe == Approx(0.23 * 0.7).epsilon(1e-12));
+    // Unscaled branching 1:4 reaches the emitter (Purcell 1).
+    REQUIRE(r.slices.size() == 1);
+    CHECK(r.slices[0].line_photon_rate_cm3_s[1] ==
+          Approx(4.0 * r.slices[0].line_photon_rate_cm3_s[0]).epsilon(1e-12));
+}

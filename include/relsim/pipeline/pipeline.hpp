@@ -3,7 +3,7 @@
 //!
 //! STATUS: the builder, PointContext::solve (the generic slice composition) and the uniform
 //! profile are implemented and tested (tests/pipeline); the mean-field / microscopic emitter
-//! stages and the constant / [optics] optics stages are not yet written, and run/fit/Python
+//! stages and the [optics] optics stage is not yet written (the constant outcoupling is), and run/fit/Python
 //! are not yet routed through the pipeline.
 //!
 //! Design (Ceres Problem/Solve, OpenMM System/Context): a `DeviceProblem` is built ONCE from a
@@ -193,5 +193,10 @@ private:
 //! Today's profile: one uniform slice over the recombination zone (G = J / (q d), the
 //! contract's n_p), nothing outside the emitter. Table "device".
 [[nodiscard]] std::shared_ptr<const ProfileStage> make_uniform_profile();
+
+//! Optics without a stack: Purcell factor 1 and extraction `device.outcoupling` for every line
+//! and the ligand bands (of the point's parameters, so that a sweep or fit of
+//! device.outcoupling acts). Table "device".
+[[nodiscard]] std::shared_ptr<const OpticsStage> make_constant_outcoupling();
 
 }  // namespace relsim::pipeline
