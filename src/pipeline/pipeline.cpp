@@ -103,6 +103,7 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
 
     const double electrons_cm2_s = electrons_per_cm2_s(out.profile.current_density_mA_cm2);
     double photons_cm2_s = 0.0, air_cm2_s = 0.0, generated_cm2_s = 0.0;
+    out.converged = true;
     out.fates.clear();
     out.line_photon_flux_air.clear();
     for (std::size_t k = 0; k < n; ++k) {
@@ -120,6 +121,10 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
         }
         SliceEmission& em = out.slices[k];
         p.emitter_stage().solve(slice, slice_params_, *states_[k], em);
+        if (!em.converged) {
+            out.converged = false;
+            continue;
+        }
         const double w_cm = slice.width_nm * nm_in_cm;
         photons_cm2_s += w_cm * em.photon_rate_cm3_s;
         air_cm2_s += w_cm * opt.ligand_eta_air *
@@ -136,6 +141,11 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
         generated_cm2_s += g_cm2_s;
         if (out.fates.size() < em.fates.size()) out.fates.resize(em.fates.size(), 0.0);
         for (std::size_t f = 0; f < em.fates.size(); ++f) out.fates[f] += g_cm2_s * em.fates[f];
+    }
+    if (!out.converged) {  // no partial sums published as a result
+        out.iqe = out.eqe = out.outcoupling = 0.0;
+        out.fates.assign(out.fates.size(), 0.0);
+        return;
     }
     for (double& f : out.fates) f = generated_cm2_s > 0.0 ? f / generated_cm2_s : 0.0;
     out.iqe = electrons_cm2_s > 0.0 ? photons_cm2_s / electrons_cm2_s : 0.0;

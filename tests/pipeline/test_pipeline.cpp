@@ -3,7 +3,10 @@
 
 #include <numeric>
 
+#include "relsim/io/config.hpp"
+#include "relsim/model/observables.hpp"
 #include "relsim/model/rate_model.hpp"
+#include "relsim/solver/steady_state.hpp"
 #include "relsim/pipeline/pipeline.hpp"
 
 using namespace relsim;
@@ -111,4 +114,34 @@ TEST_CASE("constant outcoupling: eqe = outcoupling x iqe, rates untouched", "[pi
     REQUIRE(r.slices.size() == 1);
     CHECK(r.slices[0].line_photon_rate_cm3_s[1] ==
           Approx(4.0 * r.slices[0].line_photon_rate_cm3_s[0]).epsilon(1e-12));
+}
+
+TEST_CASE("mean-field emitter through the pipeline equals the direct solve (tb_device)",
+          "[pipeline]") {
+    const io::RunConfig cfg = io::load_config(RELSIM_SOURCE_DIR "/configs/tb_device.toml");
+    const model::ModelParams& p = cfg.model;
+    model::RateModel rm(p);
+    solver::SteadyStateSolver direct;
+    std::vector<double> y(rm.num_states());
+    REQUIRE(direct.solve(rm, rm.nominal_drive(), nullptr, y.data()).status ==
+            solver::SolveStatus::converged);
+    model::Observables obs;
+    model::evaluate_observables(rm, rm.nominal_drive(), y.data(), obs);
+
+    auto problem = pipeline::DeviceProblemBuilder(p)
+                       .set_emitter(pipeline::make_mean_field_emitter(p))
+                       .set_optics(pipeline::make_constant_outcoupling())
+                       .build();
+    pipeline::PointContext ctx(problem);
+    pipeline::PointResult r;
+    for (int pass = 0; pass < 2; ++pass) {  // cold start, then warm start from the first solve
+        ctx.solve({pipeline::DriveKind::current, p.device.current_density_mA_cm2, 0.0}, p, r);
+        REQUIRE(r.converged);
+        // Solver tolerance 1e-10 relative (SteadyStateOptions), so agree to 1e-9.
+        CHECK(r.iqe == Approx(obs.iqe).epsilon(1e-9));
+        CHECK(r.eqe == Approx(obs.eqe).epsilon(1e-9));
+        REQUIRE(r.fates.size() == obs.fates.size());
+        for (std::size_t f = 0; f < obs.fates.size(); ++f)
+            CHECK(r.fates[f] == Approx(obs.fates[f]).epsilon(1e-9).margin(1e-15));
+    }
 }

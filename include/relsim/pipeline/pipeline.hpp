@@ -3,7 +3,8 @@
 //!
 //! STATUS: the builder, PointContext::solve (the generic slice composition) and the uniform
 //! profile are implemented and tested (tests/pipeline); the mean-field / microscopic emitter
-//! stages and the [optics] optics stage is not yet written (the constant outcoupling is), and run/fit/Python
+//! stages and the [optics] optics stage and the microscopic emitter are not yet written (the constant
+//! outcoupling and the mean-field emitter are), and run/fit/Python
 //! are not yet routed through the pipeline.
 //!
 //! Design (Ceres Problem/Solve, OpenMM System/Context): a `DeviceProblem` is built ONCE from a
@@ -112,6 +113,7 @@ struct SliceEmission {
     std::vector<double> fates;                   //!< per fate name, each / G_k; sum = 1
     double ligand_singlet_photon_rate_cm3_s = 0.0;
     double ligand_triplet_photon_rate_cm3_s = 0.0;
+    bool converged = true;  //!< false: the numbers are not a result (never published as good)
 };
 
 //! Per-thread, per-slice mutable state of an emitter (warm start, engine scratch, RNG stream).
@@ -144,6 +146,7 @@ struct PointResult {
     double outcoupling = 0.0;                  //!< eqe / iqe
     std::vector<double> fates;                 //!< width- and G-weighted, sum = 1
     std::vector<double> line_photon_flux_air;  //!< per line, photons / (cm^2 s) into air
+    bool converged = true;  //!< every slice converged (otherwise iqe, eqe, fates are 0)
 };
 
 //! Built once from the config; immutable; shared by all threads.
@@ -193,6 +196,12 @@ private:
 //! Today's profile: one uniform slice over the recombination zone (G = J / (q d), the
 //! contract's n_p), nothing outside the emitter. Table "device".
 [[nodiscard]] std::shared_ptr<const ProfileStage> make_uniform_profile();
+
+//! The mean-field emitter (model::RateModel + solver::SteadyStateSolver, every [physics] option
+//! of the model): per-slice state holds the compiled model (refreshed, not rebuilt, per point)
+//! and warm-starts each slice from its previous solution. Table "ligand"/"dopant".
+[[nodiscard]] std::shared_ptr<const EmitterStage> make_mean_field_emitter(
+    const model::ModelParams& structure);
 
 //! Optics without a stack: Purcell factor 1 and extraction `device.outcoupling` for every line
 //! and the ligand bands (of the point's parameters, so that a sweep or fit of
