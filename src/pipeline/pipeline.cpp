@@ -1,0 +1,156 @@
+//! @file pipeline.cpp
+//! The generic composition of the device-point pipeline (pipeline.hpp): profile -> optics per
+//! slice -> emitter per slice (Purcell-scaled line rates) -> observables summed over slices.
+#include "relsim/pipeline/pipeline.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+#include "relsim/core/constants.hpp"
+
+namespace relsim::pipeline {
+namespace {
+
+constexpr double nm_in_cm = 1.0e-7;
+constexpr double mA_in_A = 1.0e-3;
+
+double electrons_per_cm2_s(double current_density_mA_cm2) {
+    return current_density_mA_cm2 * mA_in_A / constants::elementary_charge_C;
+}
+
+//! One uniform slice over the recombination zone (as model::RateModel's drive, spec section 2).
+class UniformProfile final : public ProfileStage {
+public:
+    std::string table() const override { return "device"; }
+    bool accepts(DriveKind kind) const override { return kind == DriveKind::current; }
+    void profile(const DrivePoint& drive, const model::ModelParams& params,
+                 Profile& out) const override {
+        if (drive.kind != DriveKind::current)
+            throw std::invalid_argument("the uniform recombination zone takes a current drive");
+        const model::DeviceParams& dev = params.device;
+        // Same expression order as model::RateModel::drive_at (bit-identical G and n_p).
+        const double w_cm = dev.recombination_zone_nm * nm_in_cm;
+        const double electrons_cm3_s = drive.current_density_mA_cm2 * mA_in_A /
+                                       (constants::elementary_charge_C * w_cm);
+        out.slices.resize(1);
+        Slice& s = out.slices[0];
+        s.position_nm = 0.5 * dev.recombination_zone_nm;
+        s.width_nm = dev.recombination_zone_nm;
+        s.generation_cm3_s = dev.charge_balance * electrons_cm3_s;
+        s.polaron_density_cm3 = std::sqrt(electrons_cm3_s / dev.langevin_cm3_s);
+        out.current_density_mA_cm2 = drive.current_density_mA_cm2;
+        out.outside_fraction = 0.0;
+    }
+};
+
+class ConstantOutcoupling final : public OpticsStage {
+public:
+    std::string table() const override { return "device"; }
+    void slice_optics(const Slice&, const model::ModelParams& params,
+                      SliceOptics& out) const override {
+        std::size_t lines = 0;
+        for (const model::DopantParams& d : params.dopants) lines += d.scheme.lines.size();
+        out.line_purcell.assign(lines, 1.0);
+        out.line_eta_air.assign(lines, params.device.outcoupling);
+        out.ligand_eta_air = params.device.outcoupling;
+    }
+};
+
+}  // namespace
+
+std::shared_ptr<const OpticsStage> make_constant_outcoupling() {
+    return std::make_shared<ConstantOutcoupling>();
+}
+
+std::shared_ptr<const ProfileStage> make_uniform_profile() {
+    return std::make_shared<UniformProfile>();
+}
+
+DeviceProblemBuilder::DeviceProblemBuilder(model::ModelParams base) {
+    problem_.base_ = std::move(base);
+}
+DeviceProblemBuilder& DeviceProblemBuilder::set_profile(std::shared_ptr<const ProfileStage> s) {
+    problem_.profile_ = std::move(s);
+    return *this;
+}
+DeviceProblemBuilder& DeviceProblemBuilder::set_emitter(std::shared_ptr<const EmitterStage> s) {
+    problem_.emitter_ = std::move(s);
+    return *this;
+}
+DeviceProblemBuilder& DeviceProblemBuilder::set_optics(std::shared_ptr<const OpticsStage> s) {
+    problem_.optics_ = std::move(s);
+    return *this;
+}
+std::shared_ptr<const DeviceProblem> DeviceProblemBuilder::build() {
+    if (!problem_.profile_) problem_.profile_ = make_uniform_profile();
+    if (!problem_.emitter_ || !problem_.optics_)
+        throw std::logic_error("DeviceProblemBuilder: an emitter and an optics stage are required");
+    return std::make_shared<const DeviceProblem>(std::move(problem_));
+}
+
+PointContext::PointContext(std::shared_ptr<const DeviceProblem> problem)
+    : problem_(std::move(problem)), slice_params_(problem_->base_params()) {}
+
+void PointContext::solve(const DrivePoint& drive, const model::ModelParams& params,
+                         PointResult& out) {
+    const DeviceProblem& p = *problem_;
+    p.profile_stage().profile(drive, params, out.profile);
+    const std::size_t n = out.profile.slices.size();
+    out.slice_optics.resize(n);
+    out.slices.resize(n);
+    while (states_.size() < n) states_.push_back(p.emitter_stage().make_state());
+
+    const double electrons_cm2_s = electrons_per_cm2_s(out.profile.current_density_mA_cm2);
+    double photons_cm2_s = 0.0, air_cm2_s = 0.0, generated_cm2_s = 0.0;
+    out.converged = true;
+    out.fates.clear();
+    out.line_photon_flux_air.clear();
+    for (std::size_t k = 0; k < n; ++k) {
+        const Slice& slice = out.profile.slices[k];
+        SliceOptics& opt = out.slice_optics[k];
+        p.optics_stage().slice_optics(slice, params, opt);
+        // Slice-local parameters: every line's radiative rate carries the slice's Purcell factor.
+        slice_params_ = params;
+        std::size_t line = 0;
+        for (model::DopantParams& d : slice_params_.dopants) {
+            for (model::EmissionLine& l : d.scheme.lines) {
+                if (line < opt.line_purcell.size()) l.rate_s *= opt.line_purcell[line];
+                ++line;
+            }
+        }
+        SliceEmission& em = out.slices[k];
+        p.emitter_stage().solve(slice, slice_params_, *states_[k], em);
+        if (!em.converged) {
+            out.converged = false;
+            continue;
+        }
+        const double w_cm = slice.width_nm * nm_in_cm;
+        photons_cm2_s += w_cm * em.photon_rate_cm3_s;
+        air_cm2_s += w_cm * opt.ligand_eta_air *
+                     (em.ligand_singlet_photon_rate_cm3_s + em.ligand_triplet_photon_rate_cm3_s);
+        if (out.line_photon_flux_air.size() < em.line_photon_rate_cm3_s.size())
+            out.line_photon_flux_air.resize(em.line_photon_rate_cm3_s.size(), 0.0);
+        for (std::size_t l = 0; l < em.line_photon_rate_cm3_s.size(); ++l) {
+            const double eta = l < opt.line_eta_air.size() ? opt.line_eta_air[l] : 0.0;
+            const double flux = w_cm * eta * em.line_photon_rate_cm3_s[l];
+            out.line_photon_flux_air[l] += flux;
+            air_cm2_s += flux;
+        }
+        const double g_cm2_s = w_cm * slice.generation_cm3_s;
+        generated_cm2_s += g_cm2_s;
+        if (out.fates.size() < em.fates.size()) out.fates.resize(em.fates.size(), 0.0);
+        for (std::size_t f = 0; f < em.fates.size(); ++f) out.fates[f] += g_cm2_s * em.fates[f];
+    }
+    if (!out.converged) {  // no partial sums published as a result
+        out.iqe = out.eqe = out.outcoupling = 0.0;
+        out.fates.assign(out.fates.size(), 0.0);
+        return;
+    }
+    for (double& f : out.fates) f = generated_cm2_s > 0.0 ? f / generated_cm2_s : 0.0;
+    out.iqe = electrons_cm2_s > 0.0 ? photons_cm2_s / electrons_cm2_s : 0.0;
+    out.eqe = electrons_cm2_s > 0.0 ? air_cm2_s / electrons_cm2_s : 0.0;
+    out.outcoupling = photons_cm2_s > 0.0 ? air_cm2_s / photons_cm2_s : 0.0;
+}
+
+}  // namespace relsim::pipeline
