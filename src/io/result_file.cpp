@@ -417,13 +417,15 @@ void ResultFile::set_attribute(const std::string& path, const std::string& name,
     file_->flush();
 }
 
-void ResultFile::finish(std::uint64_t failed_points, double wall_time_s) {
+void ResultFile::finish(std::uint64_t failed_points, double wall_time_s,
+                        const std::function<void(const std::string&)>& before_publish) {
     H5File& f = *file_;
     f.set_attribute("/", "complete", std::int64_t{1});
     f.set_attribute("/", "failed_points", static_cast<std::int64_t>(failed_points));
     f.set_attribute("/", "finished_utc", utc_now_iso8601());
     f.set_attribute("/", "wall_time_s", wall_time_s);
     f.close();
+    if (before_publish) before_publish(partial_path_);
     publish_file(partial_path_, final_path_);
 }
 

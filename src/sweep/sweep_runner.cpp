@@ -408,7 +408,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         summary.decay_time_s = file->read_double("/transient/decay_time_s", best);
     }
     if (nc) nc->finish(*file);
-    file->finish(summary.failed, summary.wall_time_s);
+    file->finish(summary.failed, summary.wall_time_s, options.before_publish);
     return summary;
 }
 }  // namespace

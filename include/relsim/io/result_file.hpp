@@ -8,6 +8,8 @@
 //! whose mark is set has its data on disk whatever happens to the process afterwards.
 #pragma once
 
+#include <functional>
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -129,7 +131,11 @@ public:
     //! Sets a string attribute on any object ("/" for the root); call before finish().
     void set_attribute(const std::string& path, const std::string& name, const std::string& value);
     //! Writes the run summary attributes, closes and renames onto the final name.
-    void finish(std::uint64_t failed_points, double wall_time_s);
+    //! `before_publish`, if set, is called with the closed, complete `.partial` path before the
+    //! rename (stages that add datasets to the result write them there, so a published file is
+    //! never edited afterwards; a kill inside it leaves a `.partial` that --resume completes).
+    void finish(std::uint64_t failed_points, double wall_time_s,
+                const std::function<void(const std::string&)>& before_publish = {});
 
     [[nodiscard]] const std::string& partial_path() const noexcept { return partial_path_; }
 

@@ -9,6 +9,8 @@
 //! bits.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -25,6 +27,9 @@ struct RunOptions {
     int threads = 0;             //!< 0: OpenMP's default
     bool quiet = false;          //!< no progress output
     std::uint64_t block_points = 0;  //!< points per written block; 0 chooses
+    //! Called with the complete `.partial` before it is published (rank 0): later stages
+    //! (the inventory and lifetime of src/lifetime) write their datasets there.
+    std::function<void(const std::string&)> before_publish;
 };
 
 //! Observables of one point, for the terminal summary.
