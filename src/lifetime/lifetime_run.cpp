@@ -374,7 +374,6 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
 #ifdef _OPENMP
     const int nt = threads > 0 ? threads : omp_get_max_threads();
 #else
-    const int nt = 1;
     (void)threads;
 #endif
 #pragma omp parallel for schedule(dynamic) num_threads(nt)
