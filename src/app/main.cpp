@@ -270,7 +270,8 @@ int run_command(const std::string& path, std::string output, bool resume, int th
     opt.block_points = block_points;
     // Inventory of every run, lifetime with [lifetime]: written into the complete .partial
     // before it is published, so a finished file is never edited afterwards.
-    opt.before_publish = [&](const std::string& partial) { lifetime_stage.run(partial, threads, false); };
+    std::string product_lines;  // printed after the run summary
+    opt.before_publish = [&](const std::string& partial) { product_lines = lifetime_stage.run(partial, threads, false); };
     if (MpiSession::size() == 1) {  // under MPI the launcher ends the job; --resume continues it
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
@@ -285,6 +286,7 @@ int run_command(const std::string& path, std::string output, bool resume, int th
         return exit_run_failure;
     }
     print_summary(cfg, s);
+    fmt::print("{}", product_lines);
     return exit_ok;
 }
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -1111,9 +1112,31 @@ std::string check_parameter_value(const std::string& key_path, double value, std
     return detail::check_rule(*r, value);
 }
 
+namespace {
+std::mutex& unit_lookup_mutex() {
+    static std::mutex m;
+    return m;
+}
+std::vector<UnitLookup>& unit_lookups() {
+    static std::vector<UnitLookup> v;
+    return v;
+}
+}  // namespace
+
+void register_unit_lookup(UnitLookup lookup) {
+    const std::lock_guard<std::mutex> lock(unit_lookup_mutex());
+    auto& v = unit_lookups();
+    if (std::find(v.begin(), v.end(), lookup) == v.end()) v.push_back(lookup);
+}
+
 std::string parameter_unit(const std::string& key_path) {
-    const ParamRule* r = detail::find_rule(key_path);
-    return r ? std::string(r->unit) : std::string();
+    if (const ParamRule* r = detail::find_rule(key_path)) return std::string(r->unit);
+    const std::lock_guard<std::mutex> lock(unit_lookup_mutex());
+    for (const UnitLookup lookup : unit_lookups()) {
+        std::string u = lookup(key_path);
+        if (!u.empty()) return u;
+    }
+    return {};
 }
 
 }  // namespace relsim::io

@@ -190,22 +190,19 @@ LifetimeConfig read_lifetime_config(const io::RunConfig& cfg) {
     return lc;
 }
 
+std::string parameter_unit(const std::string& key_path) {
+    LifetimeSettings probe;
+    const ParamRule* rule = nullptr;
+    return swept_member(probe, key_path, &rule) && rule ? std::string(rule->unit) : std::string();
+}
+
 LifetimeSettings settings_at(const io::RunConfig& cfg, const LifetimeSettings& base, std::uint64_t index) {
     LifetimeSettings s = base;
     if (!cfg.sweep) return s;
-    const auto& axes = cfg.sweep->axes;
-    std::uint64_t stride = 1;
-    std::vector<std::uint64_t> strides(axes.size());
-    for (std::size_t a = axes.size(); a-- > 0;) {
-        strides[a] = stride;
-        stride *= axes[a].size();
-    }
-    for (std::size_t a = 0; a < axes.size(); ++a) {
-        for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
-            const ParamRule* rule = nullptr;
-            if (double* m = swept_member(s, axes[a].keys[k], &rule)) *m = axes[a].values[k][(index / strides[a]) % axes[a].size()];
-        }
-    }
+    cfg.sweep->for_each_value(index, [&](const std::string& key, double v) {
+        const ParamRule* rule = nullptr;
+        if (double* m = swept_member(s, key, &rule)) *m = v;
+    });
     return s;
 }
 

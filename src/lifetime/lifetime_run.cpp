@@ -49,19 +49,9 @@ std::uint64_t num_points(const io::RunConfig& cfg) { return cfg.sweep ? cfg.swee
 model::ModelParams params_at(const io::RunConfig& cfg, std::uint64_t index) {
     model::ModelParams p = cfg.model;
     if (!cfg.sweep) return p;
-    const auto& axes = cfg.sweep->axes;
-    std::uint64_t stride = 1;
-    std::vector<std::uint64_t> strides(axes.size());
-    for (std::size_t a = axes.size(); a-- > 0;) {
-        strides[a] = stride;
-        stride *= axes[a].size();
-    }
-    for (std::size_t a = 0; a < axes.size(); ++a) {
-        const std::uint64_t i = (index / strides[a]) % axes[a].size();
-        for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
-            if (double* slot = model::find_parameter(p, axes[a].keys[k])) *slot = axes[a].values[k][i];
-        }
-    }
+    cfg.sweep->for_each_value(index, [&](const std::string& key, double v) {
+        if (double* slot = model::find_parameter(p, key)) *slot = v;
+    });
     return p;
 }
 
@@ -119,18 +109,9 @@ SliceOptics slice_optics(const io::RunConfig& cfg, const optics::OpticsSpec& spe
                          const model::ModelParams& p, std::uint64_t index) {
     optics::DeviceOptics dev(spec);
     if (cfg.sweep) {
-        const auto& axes = cfg.sweep->axes;
-        std::uint64_t stride = 1;
-        std::vector<std::uint64_t> strides(axes.size());
-        for (std::size_t a = axes.size(); a-- > 0;) {
-            strides[a] = stride;
-            stride *= axes[a].size();
-        }
-        for (std::size_t a = 0; a < axes.size(); ++a) {
-            for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
-                if (double* slot = dev.find_parameter(axes[a].keys[k])) *slot = axes[a].values[k][(index / strides[a]) % axes[a].size()];
-            }
-        }
+        cfg.sweep->for_each_value(index, [&](const std::string& key, double v) {
+            if (double* slot = dev.find_parameter(key)) *slot = v;
+        });
     }
     std::vector<double> wl;
     std::vector<bool> md{false, false};
@@ -155,7 +136,9 @@ SliceOptics slice_optics(const io::RunConfig& cfg, const optics::OpticsSpec& spe
 }  // namespace
 
 Stage::Stage(const io::RunConfig& cfg)
-    : cfg_(cfg), lc_(read_lifetime_config(cfg)) {}
+    : cfg_(cfg), lc_(read_lifetime_config(cfg)) {
+    io::register_unit_lookup(&lifetime::parameter_unit);  // units of swept lifetime.* keys in /axes
+}
 
 std::string Stage::describe() const {
     std::string s;
@@ -199,14 +182,15 @@ std::string Stage::describe() const {
     return s;
 }
 
-void Stage::run(const std::string& output_path, int threads, bool quiet) const {
+std::string Stage::run(const std::string& output_path, int threads, bool quiet) const {
+    std::string report;
     const std::uint64_t N = num_points(cfg_);
     const std::vector<std::uint64_t> dims = sweep_dims(cfg_);
     H5File f(output_path, H5File::Mode::read_write);
     for (const char* need : {"/results/status", "/results/eqe", "/results/luminance_cd_m2"}) {
         if (!f.exists(need)) {
-            if (!quiet) fmt::print("  inventory: not computed ({} is not in the result file)\n", need);
-            return;
+            if (!quiet) report += fmt::format("  inventory: not computed ({} is not in the result file)\n", need);
+            return report;
         }
     }
     const std::vector<double> status = f.read_doubles("/results/status");
@@ -276,19 +260,9 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
         if (nc) {
             nanocrystal::NanocrystalSpec spec = nc->spec;
             if (nc_keys_swept) {
-                const auto& axes = cfg_.sweep->axes;
-                std::uint64_t stride = 1;
-                std::vector<std::uint64_t> strides(axes.size());
-                for (std::size_t a = axes.size(); a-- > 0;) {
-                    strides[a] = stride;
-                    stride *= axes[a].size();
-                }
-                for (std::size_t a = 0; a < axes.size(); ++a) {
-                    for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
-                        (void)nanocrystal::set_parameter(spec, nc->species, axes[a].keys[k],
-                                                         axes[a].values[k][(i / strides[a]) % axes[a].size()]);
-                    }
-                }
+                cfg_.sweep->for_each_value(i, [&](const std::string& key, double v) {
+                    (void)nanocrystal::set_parameter(spec, nc->species, key, v);
+                });
             }
             if (nc_keys_swept || nc_ions.empty()) nc_ions = mean_ions_per_nc(spec, ns);
             for (std::size_t s = 0; s < ns; ++s) p.dopants[s].density_cm3 = nc_ions[s] * spec.nc_density_cm3;
@@ -335,11 +309,11 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
                                 &si == &b.species.back() ? "" : ";");
         }
         if (has_cost) line += fmt::format("; cost {:.4g} USD m^-2", b.cost_usd_m2);
-        fmt::print("{}\n", line);
+        report += line + "\n";
     }
 
     // ---- lifetime -----------------------------------------------------------------------------
-    if (!lc_.lifetime) return;
+    if (!lc_.lifetime) return report;
     const LifetimeSettings settings = *lc_.lifetime;
     const auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_path()));
     std::vector<LifetimeResult> res(N);
@@ -462,22 +436,23 @@ void Stage::run(const std::string& output_path, int threads, bool quiet) const {
     }
     f.flush();
     f.close();
-    if (quiet) return;
+    if (quiet) return report;
     const LifetimeResult& b = res[best];
     if (b.status != 0) {
-        fmt::print("  lifetime: the point solve failed (status {})\n", b.status);
+        report += fmt::format("  lifetime: the point solve failed (status {})\n", b.status);
     } else {
         std::string lts;
         for (std::size_t k = 0; k < lt_levels().size(); ++k) {
             lts += fmt::format(" {} {}", lt_name(lt_levels()[k]), b.lt_reached[k] ? hours_text(b.lt_h[k]) : std::string("not reached"));
         }
-        fmt::print("  lifetime ({} L0 {:.4g} {}):{}; stop at {} ({}), L/L0 {:.4g}, EQE {:.4g} % -> {:.4g} %, Delta u'v' {:.3g}\n",
+        report += fmt::format("  lifetime ({} L0 {:.4g} {}):{}; stop at {} ({}), L/L0 {:.4g}, EQE {:.4g} % -> {:.4g} %, Delta u'v' {:.3g}\n",
                    photometric_life ? "luminance" : "radiance (NIR)", b.brightness0,
                    photometric_life ? "cd m^-2" : "W sr^-1 m^-2", lts, hours_text(b.stop_h),
                    b.stopped_at_fraction ? "stop_fraction" : "max_hours", b.luminance_rel.back(),
                    100 * b.eqe.front(), 100 * b.eqe.back(), b.colour_shift_duv_at_stop);
     }
-    fmt::print("{}", exponent_line);
+    report += exponent_line;
+    return report;
 }
 
 void write_time_series_csv(const std::string& h5_path, const std::string& csv_path) {

@@ -90,7 +90,7 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
     }
     {
         py::gil_scoped_release release;
-        lifetime_stage.run(output_path, threads, true);  // inventory; lifetime with [lifetime] (as relsim run)
+        (void)lifetime_stage.run(output_path, threads, true);  // inventory; lifetime with [lifetime] (as relsim run)
     }
     py::dict d;
     d["points"] = s.points;

@@ -333,7 +333,7 @@ points = 5
         opt.threads = threads;
         opt.quiet = true;
         (void)sweep::run(cfg, opt);
-        stage.run(opt.output_path, threads, true);
+        (void)stage.run(opt.output_path, threads, true);
         const io::H5File f(opt.output_path, io::H5File::Mode::read_only);
         std::vector<double> all;
         for (const char* p : {"/lifetime/luminance_rel", "/lifetime/quencher_cm3", "/results/lifetime/LT50_h",

@@ -48,6 +48,19 @@ struct SweepSpec {
     std::string mode = "grid";  //!< "grid" or "random"
     std::uint64_t seed = 0;
     [[nodiscard]] std::size_t num_points() const;
+    //! Calls fn(key, value) for every key of every axis at flat point `index` (row-major over
+    //! the axes, the last axis fastest): the one place that maps a flat index to axis values.
+    template <class Fn>
+    void for_each_value(std::uint64_t index, Fn&& fn) const {
+        std::uint64_t stride = 1;
+        for (std::size_t a = axes.size(); a-- > 0;) {
+            const std::uint64_t n = axes[a].size();
+            if (n == 0) continue;
+            const std::uint64_t i = (index / stride) % n;
+            for (std::size_t k = 0; k < axes[a].keys.size(); ++k) fn(axes[a].keys[k], axes[a].values[k][i]);
+            stride *= n;
+        }
+    }
 };
 
 //! A resolved parameter, as `relsim check` prints it.
@@ -107,7 +120,13 @@ struct RunConfig {
 [[nodiscard]] std::string check_parameter_value(const std::string& key_path, double value,
                                                 std::string& allowed);
 
-//! Unit of a numeric model key path ("s^-1", "cm^-3", "1", ...), "" when unknown.
+//! Unit of a numeric sweepable key path ("s^-1", "cm^-3", "1", ...), "" when unknown: the
+//! model tables' own keys, then the keys of the modules that registered a lookup.
 [[nodiscard]] std::string parameter_unit(const std::string& key_path);
+
+//! How a module above io (lifetime, transport, ...) tells io the units of the sweepable keys of
+//! its own table: returns "" for a key it does not own. Registered once, before a run writes.
+using UnitLookup = std::string (*)(const std::string& key_path);
+void register_unit_lookup(UnitLookup lookup);
 
 }  // namespace relsim::io

@@ -40,4 +40,8 @@ struct LifetimeConfig {
 [[nodiscard]] LifetimeSettings settings_at(const io::RunConfig& cfg, const LifetimeSettings& base,
                                            std::uint64_t index);
 
+//! Unit of a sweepable `lifetime.<key>` ("cm^3 s^-1", "h", "1"), "" for any other key
+//! (registered with io::register_unit_lookup so that /axes carries it).
+[[nodiscard]] std::string parameter_unit(const std::string& key_path);
+
 }  // namespace relsim::lifetime

@@ -31,10 +31,11 @@ public:
     //! Reads [lifetime], [inventory], device.eml_thickness_nm of `cfg` (InputError on bad
     //! input: call before anything is written).
     explicit Stage(const io::RunConfig& cfg);
-    //! Computes and appends to the finished result file `output_path`; prints the summary
-    //! lines (lifetime of the point of peak EQE, acceleration exponent, inventory) unless quiet.
+    //! Computes and appends to the complete result file `output_path` (before it is published);
+    //! returns the summary lines (inventory, lifetime of the point of peak EQE, acceleration
+    //! exponent) for the caller to print after the run summary; empty when quiet.
     //! `threads` 0: OpenMP default.
-    void run(const std::string& output_path, int threads, bool quiet) const;
+    std::string run(const std::string& output_path, int threads, bool quiet) const;
     //! Text for `relsim check`.
     [[nodiscard]] std::string describe() const;
     [[nodiscard]] const LifetimeConfig& config() const { return lc_; }
