@@ -273,8 +273,4 @@ std::unique_ptr<ModelEvaluator> make_mean_field_evaluator(const io::RunConfig& c
     return std::make_unique<MeanFieldEvaluator>(config);
 }
 
-std::unique_ptr<ModelEvaluator> make_model_evaluator(const io::RunConfig& config) {
-    return make_mean_field_evaluator(config);
-}
-
 }  // namespace relsim::fit
