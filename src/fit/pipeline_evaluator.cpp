@@ -129,6 +129,10 @@ public:
     }
 
     std::string check_value(const std::string& key, double value, std::string& allowed) const override {
+        if (const std::string why = unused(key); !why.empty()) {
+            allowed = "a parameter the model of this config uses";
+            return why;
+        }
         return is_nc_key(key) ? nanocrystal::check_parameter_value(key, value, allowed)
                               : io::check_parameter_value(key, value, allowed);
     }
@@ -205,6 +209,32 @@ public:
     }
 
 private:
+    //! Why `key` is a number of the config that this model does not use ("" when it uses it):
+    //! fitting it would fit nothing (a flat direction), so the fit refuses it.
+    std::string unused(const std::string& key) const {
+        if (stack_ && key == "device.outcoupling") {
+            return "[optics] replaces device.outcoupling (each band's eta_air per emitter slice): relsim run ignores "
+                   "it for this config, so relsim fit cannot fit it";
+        }
+        if (!nc_) return "";
+        // Mean-field numbers the microscopic model does not use (nanocrystal/engine.hpp,
+        // shared/spec/microscopic-model.md section 6): the lattice and the Dexter law replace them.
+        static const std::vector<std::string> dopant = {"density_cm3", "kTET_s", "kSET_s", "kBT_s", "kETU_s"};
+        static const std::vector<std::string> ligand = {"ligand.density_cm3", "ligand.kTT_cm3_s", "ligand.kSS_cm3_s",
+                                                        "ligand.kST_cm3_s", "ligand.tta_singlet_yield"};
+        bool is_unused = key.rfind("transfer.", 0) == 0 ||
+                         std::find(ligand.begin(), ligand.end(), key) != ligand.end();
+        if (key.rfind("dopant.", 0) == 0) {
+            const std::size_t dot = key.find('.', 7);
+            is_unused = dot != std::string::npos &&
+                        std::find(dopant.begin(), dopant.end(), key.substr(dot + 1)) != dopant.end();
+        }
+        return is_unused ? "[nanocrystal] does not use " + key +
+                               " (the microscopic model replaces it by the lattice, [nanocrystal.ligand] kTET0_s / "
+                               "kSET0_s and [[nanocrystal.transfer]]): relsim run ignores it for this config"
+                         : "";
+    }
+
     struct Slot {
         std::string key;
         double* model = nullptr;  //!< into params_; null for a nanocrystal key (in spec_)

@@ -111,6 +111,17 @@ def main():
     assert r.returncode == 2, r.stderr
     assert "[nanocrystal]" in r.stderr and "relsim fit" in r.stderr and "decay" in r.stderr, r.stderr
     assert not os.path.exists(out) and not os.path.exists(out + ".partial")
+    # A number the model does not use is not fitted (issue 18: the fit used to fit
+    # device.outcoupling with [optics] and dopant.0.kTET_s with [nanocrystal], both ignored by run).
+    for model, key, needle in (("model.toml", "device.outcoupling", "[optics] replaces device.outcoupling"),
+                               ("nc.toml", "dopant.0.kTET_s", "[nanocrystal] does not use dopant.0.kTET_s"),
+                               ("nc.toml", "ligand.kTT_cm3_s", "[nanocrystal] does not use ligand.kTT_cm3_s")):
+        data = "eqe.csv" if model == "model.toml" else "nc_eqe.csv"
+        p = pc.write(w, "fit_unused.toml", fit_text(model, "eqe_vs_current", data, [(key, 1e-3, 1e10, 0.5)]))
+        out = os.path.join(w, "unused.h5")
+        r = pc.run(a.relsim, "fit", p, "-o", out)
+        assert r.returncode == 2 and needle in r.stderr and "fit_unused.toml" in r.stderr, r.stderr
+        assert not os.path.exists(out) and not os.path.exists(out + ".partial")
     print("ok")
 
 
