@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 
 namespace relsim::fit {
 namespace {

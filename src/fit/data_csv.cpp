@@ -10,7 +10,7 @@
 
 #include "relsim/core/error.hpp"
 #include "relsim/fit/fit_config.hpp"
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 
 namespace relsim::fit {
 

@@ -14,7 +14,7 @@
 #include "relsim/core/error.hpp"
 #include "relsim/fit/fit_config.hpp"
 #include "relsim/fit/model_evaluator.hpp"
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 
 namespace relsim::fit {
 namespace {

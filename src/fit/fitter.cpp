@@ -30,7 +30,7 @@
 #include "relsim/core/error.hpp"
 #include "relsim/fit/fitter.hpp"
 #include "relsim/fit/model_evaluator.hpp"
-#include "../io/detail/splitmix64.hpp"
+#include "relsim/io/detail/splitmix64.hpp"
 
 namespace relsim::fit {
 

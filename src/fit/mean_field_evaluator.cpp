@@ -17,9 +17,9 @@
 #include "relsim/model/observables.hpp"
 #include "relsim/model/photometry.hpp"
 #include "relsim/model/rate_model.hpp"
+#include "relsim/pipeline/bands.hpp"
 #include "relsim/solver/steady_state.hpp"
 #include "relsim/solver/transient.hpp"
-#include "../sweep/point_evaluator.hpp"
 
 namespace relsim::fit {
 
@@ -151,10 +151,10 @@ private:
 
     const model::Photometry& photometry() {
         if (!observer_) {
-            observer_ = std::make_shared<const model::CieObserver>(model::load_cie_observer(sweep::cie_table_path()));
+            observer_ = std::make_shared<const model::CieObserver>(model::load_cie_observer(pipeline::cie_table_path()));
         }
         if (!photometry_) {
-            photometry_ = std::make_shared<const model::Photometry>(*observer_, sweep::band_shapes(params_));
+            photometry_ = std::make_shared<const model::Photometry>(*observer_, pipeline::band_shapes(params_));
         }
         return *photometry_;
     }
@@ -201,7 +201,7 @@ private:
             if (kind == DataKind::eqe_vs_current) {
                 out[i] = obs_.eqe;
             } else {
-                sweep::band_photon_flux(params_, obs_, flux_);
+                pipeline::band_photon_flux(params_, obs_, flux_);
                 out[i] = photometry().evaluate(flux_.data()).luminance_cd_m2;
             }
             if (!std::isfinite(out[i])) {
@@ -213,7 +213,7 @@ private:
     }
 
     bool decay(const std::vector<double>& x, std::vector<double>& out, std::string& why) {
-        solver::PulseSpec pulse = sweep::pulse_of(*config_->transient);
+        solver::PulseSpec pulse = pipeline::pulse_of(*config_->transient);
         std::vector<std::size_t> order(x.size());
         std::iota(order.begin(), order.end(), std::size_t{0});
         std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
@@ -238,7 +238,7 @@ private:
         }
         c.solutions[0] = y_;
         model::evaluate_observables(*model_, model_->drive_at(J * 1e-3), y_.data(), obs_);
-        sweep::band_photon_flux(params_, obs_, flux_);
+        pipeline::band_photon_flux(params_, obs_, flux_);
         try {
             model::band_spectrum(photometry().bands(), flux_.data(), x, out.data());
         } catch (const std::exception& e) {
@@ -271,10 +271,6 @@ private:
 
 std::unique_ptr<ModelEvaluator> make_mean_field_evaluator(const io::RunConfig& config) {
     return std::make_unique<MeanFieldEvaluator>(config);
-}
-
-std::unique_ptr<ModelEvaluator> make_model_evaluator(const io::RunConfig& config) {
-    return make_mean_field_evaluator(config);
 }
 
 }  // namespace relsim::fit

@@ -1,13 +1,13 @@
 //! @file lifetime_config.cpp
 //! [lifetime], [inventory] and device.eml_thickness_nm with the shared typed TOML accessors
-//! (src/io/detail/toml_reader.hpp, the one include of it in this module: switching to the
+//! (relsim/io/detail/toml_reader.hpp, the one include of it in this module: switching to the
 //! public accessor header is a change of this file only).
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/lifetime/inventory.hpp"
 #include "relsim/lifetime/lifetime_config.hpp"

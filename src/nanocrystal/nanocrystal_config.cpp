@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 #include "nanocrystal_rules.hpp"
 #include "nanocrystal_sweep.hpp"
 #include "relsim/nanocrystal/config.hpp"

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "../io/detail/param_schema.hpp"
+#include "relsim/io/detail/param_schema.hpp"
 #include "nanocrystal_rules.hpp"
 #include "relsim/nanocrystal/config.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../io/detail/param_schema.hpp"
+#include "relsim/io/detail/param_schema.hpp"
 #include "relsim/nanocrystal/spec.hpp"
 
 namespace relsim::nanocrystal::detail {

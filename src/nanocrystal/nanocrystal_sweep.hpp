@@ -3,7 +3,7 @@
 
 #include <toml++/toml.h>
 
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 #include "relsim/nanocrystal/config.hpp"
 
 namespace relsim::nanocrystal {

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "../io/detail/splitmix64.hpp"
+#include "relsim/io/detail/splitmix64.hpp"
 
 namespace relsim::nanocrystal::detail {
 

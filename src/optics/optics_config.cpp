@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/optics/device_optics.hpp"
 

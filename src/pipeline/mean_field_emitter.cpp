@@ -44,8 +44,11 @@ public:
                                       : 0.0;
         d.generation_cm3_s = slice.generation_cm3_s;
         d.polaron_density_cm3 = slice.polaron_density_cm3;
-        const solver::SteadyStateReport rep =
+        solver::SteadyStateReport rep =
             s.solver.solve(s.model, d, s.have_guess ? s.y.data() : nullptr, s.y.data());
+        if (rep.status != solver::SolveStatus::converged && s.have_guess) {
+            rep = s.solver.solve(s.model, d, nullptr, s.y.data());  // the warm start misled it
+        }
         out.converged = rep.status == solver::SolveStatus::converged;
         s.have_guess = out.converged;
         if (!out.converged) return;

@@ -22,6 +22,7 @@ double electrons_per_cm2_s(double current_density_mA_cm2) {
 //! One uniform slice over the recombination zone (as model::RateModel's drive, spec section 2).
 class UniformProfile final : public ProfileStage {
 public:
+    explicit UniformProfile(int slices) : slices_(slices < 1 ? 1 : slices) {}
     std::string table() const override { return "device"; }
     bool accepts(DriveKind kind) const override { return kind == DriveKind::current; }
     void profile(const DrivePoint& drive, const model::ModelParams& params,
@@ -33,15 +34,22 @@ public:
         const double w_cm = dev.recombination_zone_nm * nm_in_cm;
         const double electrons_cm3_s = drive.current_density_mA_cm2 * mA_in_A /
                                        (constants::elementary_charge_C * w_cm);
-        out.slices.resize(1);
-        Slice& s = out.slices[0];
-        s.position_nm = 0.5 * dev.recombination_zone_nm;
-        s.width_nm = dev.recombination_zone_nm;
-        s.generation_cm3_s = dev.charge_balance * electrons_cm3_s;
-        s.polaron_density_cm3 = std::sqrt(electrons_cm3_s / dev.langevin_cm3_s);
+        const auto n = static_cast<std::size_t>(slices_);
+        out.slices.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            Slice& s = out.slices[i];
+            // Same expression as optics::DeviceOptics::positions_nm (bit-identical positions).
+            s.position_nm = (static_cast<int>(i) + 0.5) * dev.recombination_zone_nm / slices_;
+            s.width_nm = n == 1 ? dev.recombination_zone_nm : dev.recombination_zone_nm / slices_;
+            s.generation_cm3_s = dev.charge_balance * electrons_cm3_s;
+            s.polaron_density_cm3 = std::sqrt(electrons_cm3_s / dev.langevin_cm3_s);
+        }
         out.current_density_mA_cm2 = drive.current_density_mA_cm2;
         out.outside_fraction = 0.0;
     }
+
+private:
+    int slices_;
 };
 
 class ConstantOutcoupling final : public OpticsStage {
@@ -53,7 +61,8 @@ public:
         for (const model::DopantParams& d : params.dopants) lines += d.scheme.lines.size();
         out.line_purcell.assign(lines, 1.0);
         out.line_eta_air.assign(lines, params.device.outcoupling);
-        out.ligand_eta_air = params.device.outcoupling;
+        out.ligand_singlet_eta_air = params.device.outcoupling;
+        out.ligand_triplet_eta_air = params.device.outcoupling;
     }
 };
 
@@ -63,8 +72,8 @@ std::shared_ptr<const OpticsStage> make_constant_outcoupling() {
     return std::make_shared<ConstantOutcoupling>();
 }
 
-std::shared_ptr<const ProfileStage> make_uniform_profile() {
-    return std::make_shared<UniformProfile>();
+std::shared_ptr<const ProfileStage> make_uniform_profile(int slices) {
+    return std::make_shared<UniformProfile>(slices);
 }
 
 DeviceProblemBuilder::DeviceProblemBuilder(model::ModelParams base) {
@@ -106,6 +115,7 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
     out.converged = true;
     out.fates.clear();
     out.line_photon_flux_air.clear();
+    out.band_photon_flux_air.assign(2, 0.0);
     for (std::size_t k = 0; k < n; ++k) {
         const Slice& slice = out.profile.slices[k];
         SliceOptics& opt = out.slice_optics[k];
@@ -127,8 +137,11 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
         }
         const double w_cm = slice.width_nm * nm_in_cm;
         photons_cm2_s += w_cm * em.photon_rate_cm3_s;
-        air_cm2_s += w_cm * opt.ligand_eta_air *
-                     (em.ligand_singlet_photon_rate_cm3_s + em.ligand_triplet_photon_rate_cm3_s);
+        const double singlet_air = w_cm * opt.ligand_singlet_eta_air * em.ligand_singlet_photon_rate_cm3_s;
+        const double triplet_air = w_cm * opt.ligand_triplet_eta_air * em.ligand_triplet_photon_rate_cm3_s;
+        out.band_photon_flux_air[0] += singlet_air;
+        out.band_photon_flux_air[1] += triplet_air;
+        air_cm2_s += singlet_air + triplet_air;
         if (out.line_photon_flux_air.size() < em.line_photon_rate_cm3_s.size())
             out.line_photon_flux_air.resize(em.line_photon_rate_cm3_s.size(), 0.0);
         for (std::size_t l = 0; l < em.line_photon_rate_cm3_s.size(); ++l) {
@@ -145,8 +158,12 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
     if (!out.converged) {  // no partial sums published as a result
         out.iqe = out.eqe = out.outcoupling = 0.0;
         out.fates.assign(out.fates.size(), 0.0);
+        out.line_photon_flux_air.assign(out.line_photon_flux_air.size(), 0.0);
+        out.band_photon_flux_air.assign(2, 0.0);
         return;
     }
+    out.band_photon_flux_air.insert(out.band_photon_flux_air.end(), out.line_photon_flux_air.begin(),
+                                    out.line_photon_flux_air.end());
     for (double& f : out.fates) f = generated_cm2_s > 0.0 ? f / generated_cm2_s : 0.0;
     out.iqe = electrons_cm2_s > 0.0 ? photons_cm2_s / electrons_cm2_s : 0.0;
     out.eqe = electrons_cm2_s > 0.0 ? air_cm2_s / electrons_cm2_s : 0.0;

@@ -9,8 +9,10 @@
 #include <cmath>
 #include <exception>
 
+#include "optics_point.hpp"
 #include "point_evaluator.hpp"
 #include "relsim/core/error.hpp"
+#include "relsim/pipeline/stack_optics.hpp"
 
 namespace relsim::sweep {
 namespace {
@@ -27,6 +29,21 @@ struct ScalarSpec {
 };
 
 bool is_nc_key(const std::string& k) { return k.rfind("nanocrystal.", 0) == 0; }
+
+std::uint64_t count_of(const io::ResultBlock& b) { return b.count; }
+
+//! Line of the header [table] in a config text (0 when absent), for messages.
+int line_of_table(const std::string& text, const std::string& table) {
+    int line = 1;
+    const std::string header = "[" + table + "]";
+    for (std::size_t pos = 0; pos < text.size(); ++line) {
+        const std::size_t end = std::min(text.find('\n', pos), text.size());
+        const std::size_t b = text.find_first_not_of(" \t", pos);
+        if (b < end && text.compare(b, header.size(), header) == 0) return line;
+        pos = end + 1;
+    }
+    return 0;
+}
 
 //! Linear interpolation of (x, y) at `at`; 0 beyond the last point by more than half a bin.
 double resample(const std::vector<double>& x, const std::vector<double>& y, double at, double limit) {
@@ -57,6 +74,13 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
       params_(config.model),
       spec_(nc_.spec) {
     decay_ = nc_.spec.excitation.has_value();
+    stack_ = pipeline::read_stack(config);  // [optics]: per-slice Purcell factors and eta_air
+    if (stack_ && decay_) {
+        throw InputError(config.path, line_of_table(config.text, "nanocrystal.excitation"), 0, "nanocrystal.excitation",
+                         "[nanocrystal.excitation] (a PL decay) together with [optics] is not supported: the "
+                         "decay of a directly excited NC is computed without the stack",
+                         "either [nanocrystal.excitation] or [optics]");
+    }
     options_.threads = threads;
     options_.radial_bin_nm = radial_bin_nm;  // the engine bins are then the output grid
     const model::RateModel base(config.model);
@@ -167,6 +191,7 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
         L.transient_series = {"photon_rate", "photon_rate_stderr"};
         for (const model::DopantParams& d : config.model.dopants) L.transient_series.push_back(d.ion + "_photon_rate");
     }
+    if (stack_) OpticsPoint::add_layout(config, L);  // /results/outcoupling, /optics/*
     effective_ = effective_keys(config, nc_);
     for (const EffectiveKey& k : effective_) series("/microscopic/effective/" + k.name, k.unit, 0);
     for (const model::DopantParams& d : config.model.dopants) series("/microscopic/nc/ions_per_nc/" + d.ion, "1", 0);
@@ -234,7 +259,13 @@ void NcPointEvaluator::evaluate(std::uint64_t index, io::ResultBlock& block, std
         if (decay_) {
             fill_decay(nanocrystal::solve_decay(spec_, params_, options_), block, slot);
         } else {
-            fill_steady(nanocrystal::solve_el_steady_state(spec_, params_, options_), block, slot);
+            if (stack_) {
+                PointOptics optics;
+                const nanocrystal::SteadyStateResult r = solve_with_optics(optics);
+                fill_steady(r, block, slot, &optics);
+            } else {
+                fill_steady(nanocrystal::solve_el_steady_state(spec_, params_, options_), block, slot);
+            }
             if (config_.transient) fill_pulse(block, slot);
         }
         block.status[slot] = 0;
@@ -265,7 +296,7 @@ void NcPointEvaluator::evaluate(std::uint64_t index, io::ResultBlock& block, std
 }
 
 void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::ResultBlock& block,
-                                   std::uint64_t slot) {
+                                   std::uint64_t slot, const PointOptics* optics) {
     const model::RateModel mf(params_);
     const model::Drive drive = mf.nominal_drive();
     const double G = drive.generation_cm3_s;  // excitons per cm^3 per s (kinetic-model.md section 2)
@@ -318,6 +349,15 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
         flux_err[2 + l] = to_flux * err;
         species_rate[lines[l].species] += rate;
         species_err[lines[l].species] += err;  // bound: the lines of one NC ensemble are correlated
+    }
+    if (optics) {  // [optics]: the bands' fluxes into air, slice by slice (nc_point_evaluator_optics.cpp)
+        flux = optics->flux_cm2_s;
+        flux_err = optics->flux_err_cm2_s;
+        put(block, slot, "outcoupling", optics->outcoupling);
+        const auto it = std::find(layout_.scalar_names.begin(), layout_.scalar_names.end(), "outcoupling");
+        auto q = static_cast<std::size_t>(it - layout_.scalar_names.begin()) + 1;
+        for (double v : optics->line_purcell) block.scalars[(q++) * count_of(block) + slot] = v;
+        for (double v : optics->line_eta_air) block.scalars[(q++) * count_of(block) + slot] = v;
     }
     for (std::size_t s = 0; s < params_.dopants.size(); ++s) {
         put(block, slot, "photon_rate/" + params_.dopants[s].ion, species_rate[s]);

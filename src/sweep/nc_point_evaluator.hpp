@@ -2,7 +2,10 @@
 //! The microscopic model behind the one sweep driver: when a config has [nanocrystal], every
 //! point is solved by the nanocrystal engines (shared/spec/microscopic-model.md) instead of the
 //! mean-field rate equations, and written into the same result file layout (/results under the
-//! mean-field names with `<name>_stderr`, plus /microscopic/*).
+//! mean-field names with `<name>_stderr`, plus /microscopic/*). With [optics], an EL point is
+//! solved through the device-point pipeline (include/relsim/pipeline): one ensemble per emitter
+//! slice with its Purcell-scaled line rates, EQE and spectrum from each band's eta_air
+//! (nc_point_evaluator_optics.cpp), /results/outcoupling and /optics/* as for the mean-field model.
 //!
 //! Points run one at a time: the ensemble inside a point is already parallel over NCs
 //! (the engine's OpenMP, `--threads`), and a point costs seconds, not microseconds.
@@ -10,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,7 @@
 #include "relsim/model/rate_model.hpp"
 #include "relsim/nanocrystal/config.hpp"
 #include "relsim/nanocrystal/engine.hpp"
+#include "relsim/optics/device_optics.hpp"
 
 namespace relsim::sweep {
 
@@ -69,7 +74,17 @@ public:
 
 private:
     void set_point(std::uint64_t index);
-    void fill_steady(const nanocrystal::SteadyStateResult& r, io::ResultBlock& block, std::uint64_t slot);
+    //! What [optics] changes in an EL point: band fluxes into air (and their errors), the
+    //! effective outcoupling, slice means of each line's Purcell factor and eta_air.
+    struct PointOptics {
+        std::vector<double> flux_cm2_s, flux_err_cm2_s;
+        double outcoupling = 0.0;
+        std::vector<double> line_purcell, line_eta_air;
+    };
+    void fill_steady(const nanocrystal::SteadyStateResult& r, io::ResultBlock& block, std::uint64_t slot,
+                     const PointOptics* optics = nullptr);
+    //! [optics]: the point's ensembles per slice through the pipeline, combined into `r`.
+    nanocrystal::SteadyStateResult solve_with_optics(PointOptics& optics);
     void fill_pulse(io::ResultBlock& block, std::uint64_t slot);
     void fill_decay(const nanocrystal::DecayResult& r, io::ResultBlock& block, std::uint64_t slot);
     void put(io::ResultBlock& block, std::uint64_t slot, const std::string& name, double v);
@@ -87,6 +102,7 @@ private:
     nanocrystal::EnsembleOptions options_;
     std::vector<double> radial_r_nm_;
     std::vector<std::string> level_names_;  //!< "<Ion>_<level>" per (species, level), flat
+    std::optional<optics::DeviceOptics> stack_;  //!< [optics], parsed once; nullopt without
 };
 
 }  // namespace relsim::sweep

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "relsim/core/error.hpp"
+#include "relsim/pipeline/stack_optics.hpp"
 
 namespace relsim::sweep {
 namespace {
@@ -16,54 +17,14 @@ std::vector<double> spectrum_grid(const io::SpectrumSpec& s) {
     return w;
 }
 
-//! Band centres in output order (ligand singlet, triplet, every line) and whether each is MD.
-void band_centres(const model::ModelParams& p, std::vector<double>& wl, std::vector<bool>& md) {
-    wl = {p.ligand.singlet_band_nm, p.ligand.triplet_band_nm};
-    md = {false, false};
-    for (const model::DopantParams& d : p.dopants) {
-        for (const model::EmissionLine& ln : d.scheme.lines) {
-            wl.push_back(ln.wavelength_nm);
-            md.push_back(ln.magnetic_dipole);
-        }
-    }
-}
+using pipeline::band_centres;
 
-optics::OpticsChecks checks_of(const io::RunConfig& c) {
-    optics::OpticsChecks k;
-    k.wavelengths_nm = OpticsPoint::needed_wavelengths(c);
-    k.recombination_zone_nm = {c.model.device.recombination_zone_nm};
-    if (c.sweep) {
-        for (const io::SweepAxis& ax : c.sweep->axes) {
-            for (std::size_t i = 0; i < ax.keys.size(); ++i) {
-                k.swept.emplace_back(ax.keys[i], ax.values[i]);
-                if (ax.keys[i] == "device.recombination_zone_nm") {
-                    k.recombination_zone_nm.insert(k.recombination_zone_nm.end(), ax.values[i].begin(), ax.values[i].end());
-                }
-            }
-        }
-    }
-    return k;
-}
+optics::OpticsChecks checks_of(const io::RunConfig& c) { return pipeline::optics_checks(c); }
 
 }  // namespace
 
 std::vector<double> OpticsPoint::needed_wavelengths(const io::RunConfig& c) {
-    std::vector<double> w = spectrum_grid(c.spectrum);
-    std::vector<bool> md;
-    std::vector<double> bands;
-    band_centres(c.model, bands, md);
-    w.insert(w.end(), bands.begin(), bands.end());
-    if (c.sweep) {
-        for (const io::SweepAxis& ax : c.sweep->axes) {
-            for (std::size_t i = 0; i < ax.keys.size(); ++i) {
-                const std::string& k = ax.keys[i];
-                if (k.find("wavelength_nm") != std::string::npos || k.find("band_nm") != std::string::npos) {
-                    w.insert(w.end(), ax.values[i].begin(), ax.values[i].end());
-                }
-            }
-        }
-    }
-    return w;
+    return pipeline::optics_wavelengths(c);
 }
 
 std::unique_ptr<OpticsPoint> OpticsPoint::from_config(const io::RunConfig& c) {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "../io/detail/toml_reader.hpp"
+#include "relsim/io/detail/toml_reader.hpp"
 #include "relsim/core/error.hpp"
 
 namespace relsim::transport {

@@ -32,7 +32,7 @@ public:
                       pipeline::SliceOptics& out) const override {
         out.line_purcell = {2.0, 0.5};
         out.line_eta_air = {0.3, 0.6};
-        out.ligand_eta_air = 0.0;
+        out.ligand_singlet_eta_air = out.ligand_triplet_eta_air = 0.0;
     }
 };
 

@@ -57,9 +57,14 @@ public:
 //! The evaluator of a mean-field config (RateModel, steady-state and pulse solvers).
 [[nodiscard]] std::unique_ptr<ModelEvaluator> make_mean_field_evaluator(const io::RunConfig& config);
 
+//! The evaluator of a config with [optics] or [nanocrystal]: the device-point pipeline with
+//! the stages `relsim run` uses (src/fit/pipeline_evaluator.cpp). Throws relsim::InputError
+//! for what it cannot fit: [nanocrystal] engine = "kmc", [nanocrystal.excitation].
+[[nodiscard]] std::unique_ptr<ModelEvaluator> make_pipeline_evaluator(const io::RunConfig& config);
+
 //! The one place that picks the evaluator of a [[model]]'s config (the fit reader and the
-//! fitter both ask here). Today every config is mean-field; a config with a [nanocrystal]
-//! table will get the microscopic evaluator here.
+//! fitter both ask here): the pipeline evaluator for a config with [optics] or [nanocrystal],
+//! the mean-field evaluator otherwise.
 [[nodiscard]] std::unique_ptr<ModelEvaluator> make_model_evaluator(const io::RunConfig& config);
 
 }  // namespace relsim::fit

@@ -1,11 +1,12 @@
 //! @file pipeline.hpp
 //! One device pipeline (issue 18): the seam every capability plugs into.
 //!
-//! STATUS: the builder, PointContext::solve (the generic slice composition) and the uniform
-//! profile are implemented and tested (tests/pipeline); the mean-field / microscopic emitter
-//! stages and the [optics] optics stage and the microscopic emitter are not yet written (the constant
-//! outcoupling and the mean-field emitter are), and run/fit/Python
-//! are not yet routed through the pipeline.
+//! STATUS: the builder, PointContext::solve (the generic slice composition), the uniform
+//! profile, the constant outcoupling, the [optics] stack (stack_optics.hpp), the mean-field
+//! emitter and the microscopic emitter (nanocrystal_emitter.hpp) are implemented and tested
+//! (tests/pipeline). `relsim fit` evaluates configs with [optics] or [nanocrystal] through it
+//! (src/fit/pipeline_evaluator.cpp), and `relsim run` solves a microscopic point with [optics]
+//! through it (src/sweep/nc_point_evaluator.cpp); the mean-field sweep keeps its own loop.
 //!
 //! Design (Ceres Problem/Solve, OpenMM System/Context): a `DeviceProblem` is built ONCE from a
 //! validated config (the [optics] stack parsed once, the ion schemes compiled once) and is
@@ -93,7 +94,8 @@ public:
 struct SliceOptics {
     std::vector<double> line_purcell;  //!< per RateModel::lines(), multiplies the radiative rate
     std::vector<double> line_eta_air;  //!< per line, fraction of the emitted power reaching air
-    double ligand_eta_air = 0.0;       //!< extraction of the ligand bands
+    double ligand_singlet_eta_air = 0.0;  //!< extraction of the ligand singlet band
+    double ligand_triplet_eta_air = 0.0;  //!< extraction of the ligand triplet band
 };
 
 //! Stage 3: optics per slice. `constant outcoupling` (Purcell 1, eta = device.outcoupling) or
@@ -146,6 +148,9 @@ struct PointResult {
     double outcoupling = 0.0;                  //!< eqe / iqe
     std::vector<double> fates;                 //!< width- and G-weighted, sum = 1
     std::vector<double> line_photon_flux_air;  //!< per line, photons / (cm^2 s) into air
+    //! Photons / (cm^2 s) into air per band in output order (ligand singlet, ligand triplet,
+    //! then every line): the input of model::Photometry / model::RadiometryWeights.
+    std::vector<double> band_photon_flux_air;
     bool converged = true;  //!< every slice converged (otherwise iqe, eqe, fates are 0)
 };
 
@@ -186,6 +191,11 @@ public:
     //! Solves one point with the given parameters (same structure as base_params()).
     void solve(const DrivePoint& drive, const model::ModelParams& params, PointResult& out);
     [[nodiscard]] const DeviceProblem& problem() const { return *problem_; }
+    //! The emitter state of slice k after the last solve (nullptr before); an emitter's own
+    //! header says what its state holds (e.g. NanocrystalEmitterState: the ensemble result).
+    [[nodiscard]] const EmitterState* slice_state(std::size_t k) const {
+        return k < states_.size() ? states_[k].get() : nullptr;
+    }
 
 private:
     std::shared_ptr<const DeviceProblem> problem_;
@@ -193,9 +203,11 @@ private:
     model::ModelParams slice_params_;                    //!< scratch: Purcell-scaled params
 };
 
-//! Today's profile: one uniform slice over the recombination zone (G = J / (q d), the
-//! contract's n_p), nothing outside the emitter. Table "device".
-[[nodiscard]] std::shared_ptr<const ProfileStage> make_uniform_profile();
+//! Today's profile: the recombination zone cut into `slices` equal slices (centres at
+//! (i + 1/2) w / slices from the zone's bottom), each with G = gamma J / (q w) and the
+//! contract's n_p (kinetic-model.md section 2), nothing outside the emitter. Table "device".
+//! With [optics], slices = optics.emitter_slices (optics.md section 2: generation shared evenly).
+[[nodiscard]] std::shared_ptr<const ProfileStage> make_uniform_profile(int slices = 1);
 
 //! The mean-field emitter (model::RateModel + solver::SteadyStateSolver, every [physics] option
 //! of the model): per-slice state holds the compiled model (refreshed, not rebuilt, per point)

@@ -1,0 +1,173 @@
+//! @file stack_optics.cpp
+//! The [optics] stage: Purcell factors and extraction per slice from optics::DeviceOptics.
+#include "relsim/pipeline/stack_optics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <list>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "relsim/optics/dipole_emission.hpp"
+
+namespace relsim::pipeline {
+
+namespace {
+
+std::vector<double> spectrum_grid(const io::SpectrumSpec& s) {
+    const auto n = static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
+    std::vector<double> w(n);
+    for (std::size_t i = 0; i < n; ++i) w[i] = s.from_nm + static_cast<double>(i) * s.step_nm;
+    return w;
+}
+
+//! The factors of every slice of the zone at one set of band wavelengths.
+struct Table {
+    std::vector<double> key;      //!< band wavelengths, zone, stack numbers
+    std::vector<double> z_nm;     //!< slice positions from the zone's bottom
+    std::vector<double> purcell;  //!< [line][slice]
+    std::vector<double> eta;      //!< [band][slice]
+};
+
+class StackOptics final : public OpticsStage {
+public:
+    explicit StackOptics(optics::DeviceOptics stack) : optics_(std::move(stack)) {}
+    std::string table() const override { return "optics"; }
+
+    void slice_optics(const Slice& slice, const model::ModelParams& p,
+                      SliceOptics& out) const override {
+        std::vector<double> wl;
+        std::vector<bool> md;
+        band_centres(p, wl, md);
+        const double zone = p.device.recombination_zone_nm;
+        std::vector<double> key = wl;
+        key.push_back(zone);
+        const optics::OpticsSpec& s = optics_.spec();
+        key.push_back(s.zone_offset_nm);
+        key.push_back(s.substrate_n);
+        for (const optics::LayerSpec& l : s.layers) {
+            key.push_back(l.thickness_nm);
+            key.push_back(l.n);
+            key.push_back(l.k);
+        }
+        const std::size_t nb = wl.size();
+        out.line_purcell.resize(nb - 2);
+        out.line_eta_air.resize(nb - 2);
+        std::shared_ptr<const Table> t = table_for(key, wl, md, zone);
+        // The slice of the zone's grid at this position, else an exact computation.
+        const double tol = 1e-9 * std::max(zone, 1.0);
+        for (std::size_t i = 0; i < t->z_nm.size(); ++i) {
+            if (std::abs(t->z_nm[i] - slice.position_nm) > tol) continue;
+            const std::size_t ns = t->z_nm.size();
+            for (std::size_t l = 0; l + 2 < nb; ++l) {
+                out.line_purcell[l] = t->purcell[l * ns + i];
+                out.line_eta_air[l] = t->eta[(l + 2) * ns + i];
+            }
+            out.ligand_singlet_eta_air = t->eta[i];
+            out.ligand_triplet_eta_air = t->eta[ns + i];
+            return;
+        }
+        const std::vector<double> z{s.zone_offset_nm + slice.position_nm};
+        for (std::size_t b = 0; b < nb; ++b) {
+            const optics::EmitterPowers e = optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], z).at(0);
+            const double eta = e.eta_air(md[b]);
+            if (b == 0) out.ligand_singlet_eta_air = eta;
+            else if (b == 1) out.ligand_triplet_eta_air = eta;
+            else {
+                out.line_purcell[b - 2] = e.purcell(md[b]);
+                out.line_eta_air[b - 2] = eta;
+            }
+        }
+    }
+
+private:
+    std::shared_ptr<const Table> table_for(const std::vector<double>& key, const std::vector<double>& wl,
+                                           const std::vector<bool>& md, double zone) const {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+                if ((*it)->key == key) {
+                    cache_.splice(cache_.begin(), cache_, it);  // most recently used first
+                    return cache_.front();
+                }
+            }
+        }
+        // As sweep::OpticsPoint::update (the numbers `relsim run` uses).
+        auto t = std::make_shared<Table>();
+        t->key = key;
+        const int n = optics_.spec().emitter_slices;
+        const auto ns = static_cast<std::size_t>(n);
+        // DeviceOptics::positions_nm less the offset: the uniform profile's (i + 1/2) w / n.
+        for (int i = 0; i < n; ++i) t->z_nm.push_back((i + 0.5) * zone / n);
+        const auto powers = optics_.powers(wl, zone);
+        t->purcell.assign((wl.size() - 2) * ns, 1.0);
+        t->eta.assign(wl.size() * ns, 0.0);
+        for (std::size_t b = 0; b < wl.size(); ++b) {
+            for (std::size_t i = 0; i < ns; ++i) {
+                const optics::EmitterPowers& e = powers[b][i];
+                t->eta[b * ns + i] = e.eta_air(md[b]);
+                if (b >= 2) t->purcell[(b - 2) * ns + i] = e.purcell(md[b]);
+            }
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        cache_.push_front(t);
+        if (cache_.size() > kCacheEntries) cache_.pop_back();
+        return t;
+    }
+
+    static constexpr std::size_t kCacheEntries = 8;
+    optics::DeviceOptics optics_;
+    mutable std::mutex mutex_;
+    mutable std::list<std::shared_ptr<const Table>> cache_;
+};
+
+}  // namespace
+
+std::vector<double> optics_wavelengths(const io::RunConfig& c) {
+    std::vector<double> w = spectrum_grid(c.spectrum);
+    std::vector<bool> md;
+    std::vector<double> bands;
+    band_centres(c.model, bands, md);
+    w.insert(w.end(), bands.begin(), bands.end());
+    if (c.sweep) {
+        for (const io::SweepAxis& ax : c.sweep->axes) {
+            for (std::size_t i = 0; i < ax.keys.size(); ++i) {
+                const std::string& k = ax.keys[i];
+                if (k.find("wavelength_nm") != std::string::npos || k.find("band_nm") != std::string::npos) {
+                    w.insert(w.end(), ax.values[i].begin(), ax.values[i].end());
+                }
+            }
+        }
+    }
+    return w;
+}
+
+optics::OpticsChecks optics_checks(const io::RunConfig& c) {
+    optics::OpticsChecks k;
+    k.wavelengths_nm = optics_wavelengths(c);
+    k.recombination_zone_nm = {c.model.device.recombination_zone_nm};
+    if (c.sweep) {
+        for (const io::SweepAxis& ax : c.sweep->axes) {
+            for (std::size_t i = 0; i < ax.keys.size(); ++i) {
+                k.swept.emplace_back(ax.keys[i], ax.values[i]);
+                if (ax.keys[i] == "device.recombination_zone_nm") {
+                    k.recombination_zone_nm.insert(k.recombination_zone_nm.end(), ax.values[i].begin(), ax.values[i].end());
+                }
+            }
+        }
+    }
+    return k;
+}
+
+std::optional<optics::DeviceOptics> read_stack(const io::RunConfig& config) {
+    auto spec = optics::read_optics_config(config.text, config.path, optics_checks(config));
+    if (!spec) return std::nullopt;
+    return optics::DeviceOptics(std::move(*spec));
+}
+
+std::shared_ptr<const OpticsStage> make_stack_optics(optics::DeviceOptics stack) {
+    return std::make_shared<StackOptics>(std::move(stack));
+}
+
+}  // namespace relsim::pipeline
