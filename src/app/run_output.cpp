@@ -14,17 +14,17 @@
 
 namespace relsim::app {
 
-void check_output_path(const std::string& output, bool force, bool resume) {
+void check_output_path(const std::string& output, bool force, bool resume, const char* command) {
     std::string ext = std::filesystem::path(output).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
     constexpr std::array<const char*, 10> not_hdf5 = {".csv", ".tsv", ".txt", ".dat", ".json",
                                                       ".xlsx", ".npy", ".npz", ".toml", ".nc"};
     if (std::find(not_hdf5.begin(), not_hdf5.end(), ext) != not_hdf5.end()) {
         throw InputError("", 0, 0, "-o",
-                         fmt::format("'{}' names a {} file, but relsim run writes HDF5; nothing "
+                         fmt::format("'{}' names a {} file, but {} writes HDF5; nothing "
                                      "was run. Write OUT.h5, then `relsim export OUT.h5 --csv DIR` "
                                      "for CSV tables",
-                                     output, ext.substr(1)),
+                                     output, ext.substr(1), command),
                          "an HDF5 file name (.h5)");
     }
     if (!force && !resume && std::filesystem::exists(output)) {
