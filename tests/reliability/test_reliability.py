@@ -530,6 +530,308 @@ points = 13
             "a pulse with an infinite time axis: exit 2", r.stderr)
 
 
+# ------------------------------------------------------------------------------------------
+FIT_TOML = """[[model]]
+name = "tb"
+config = "model.toml"
+
+[[data]]
+model = "tb"
+kind = "eqe_vs_current"
+file = "eqe.csv"
+
+[[free]]
+key = "device.outcoupling"
+min = 0.05
+max = 0.6
+start = 0.3
+
+[[free]]
+key = "dopant.0.quench_s.5D4"
+min = 1.0
+max = 1.0e4
+log = true
+
+[fit]
+multistart = %d
+"""
+
+
+def fit_setup(c, multistart=3, ion_file=False):
+    """A small fit of configs/fit's EQE data (model: the example's config without the pulse)."""
+    shutil.copy(SOURCE / "configs/fit/eqe.csv", c.work / "eqe.csv")
+    text = (SOURCE / "configs/fit/tb_model.toml").read_text().split("\n[transient]")[0]
+    if ion_file:
+        shutil.copy(SOURCE / "configs/ions/Tb.toml", c.work / "MyTb.toml")
+        text = text.replace('ion = "Tb"', 'ion = "Tb"\nion_file = "MyTb.toml"', 1)
+        assert "MyTb.toml" in text
+    c.write("model.toml", text)
+    return c.write("fit.toml", FIT_TOML % multistart)
+
+
+def fit_output(c):
+    """relsim fit -o has the output protections of relsim run (issue 21 item 9)."""
+    fit = fit_setup(c, ion_file=True)
+    out = c.work / "fit.h5"
+    r = c.relsim("fit", fit, "-o", out, "-q", "-t", "2")
+    c.check(r.returncode == 0 and out.is_file(), "a fit writes its file", r.stderr)
+    c.check(leftovers(out) == [], "no .partial or lock left", str(leftovers(out)))
+    v = c.relsim("verify", out)
+    c.check(v.returncode == 0 and "ok: fit result" in v.stdout, "relsim verify knows a fit file: ok", v.stdout + v.stderr)
+    with h5py.File(out, "r") as f:
+        c.check(str(f.attrs.get("relsim_version", "")).startswith("relsim "), "the fit file carries relsim_version (item 11)")
+    before = sha(out)
+    # (a) a finished result is never replaced without --force
+    r = c.relsim("fit", fit, "-o", out, "-q")
+    c.check(r.returncode == 2 and "exists already" in r.stderr and sha(out) == before,
+            "a second fit onto a finished result: exit 2, the result untouched", r.stderr)
+    # (b) inputs, folders, devices: refused before computing, inputs unchanged
+    fifo = c.work / "pipe"
+    os.mkfifo(fifo)
+    (c.work / "adir").mkdir()
+    inputs = [fit, c.work / "model.toml", c.work / "eqe.csv", c.work / "MyTb.toml"]
+    sums = {p: sha(p) for p in inputs}
+    cases = [("the fit file", fit, "is an input of this run"),
+             ("the model config", c.work / "model.toml", "is an input of this run"),
+             ("the data CSV", c.work / "eqe.csv", "is an input of this run"),
+             ("the ion file", c.work / "MyTb.toml", "is an input of this run"),
+             ("the CIE table", SOURCE / "data/cie1931_2deg_1nm.csv", "is an input of this run"),
+             ("a folder", c.work / "adir", "is a folder"),
+             ("a folder with a trailing slash", str(c.work / "adir") + "/", "names a folder"),
+             ("a device node", "/dev/null", "is a character device"),
+             ("a FIFO", fifo, "is a FIFO"),
+             ("a file in a missing folder", c.work / "nope" / "x.h5", "does not exist"),
+             ("a CSV name", c.work / "x.csv", "relsim fit writes HDF5")]
+    for what, o, msg in cases:
+        r = c.relsim("fit", fit, "-o", o, "-q")
+        c.check(r.returncode == 2 and msg in r.stderr and "-o" in r.stderr and r.elapsed < 1.5,
+                f"-o {what}: exit 2 before computing ({r.elapsed:.2f} s)", r.stderr)
+    c.check(all(sha(p) == h for p, h in sums.items()), "the fit file, model, data and ion file are unchanged")
+    junk = [p.name for p in c.work.iterdir() if ".partial" in p.name or p.suffix == ".lock"]
+    c.check(junk == [], "no .partial or lock file left by the refusals", str(junk))
+    # (c) --force replaces a finished result, through the same .partial and rename
+    r = c.relsim("fit", fit, "-o", out, "-q", "--force")
+    c.check(r.returncode == 0 and c.relsim("verify", out).returncode == 0 and leftovers(out) == [],
+            "--force replaces the result (verifies, nothing left)", r.stderr)
+    # (d) the -o lock: held by a relsim run -> refused, nothing touched
+    held = c.work / "held.h5"
+    with open(str(held) + ".lock", "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lk.write("4242\n")
+        lk.flush()
+        r = c.relsim("fit", fit, "-o", held, "-q")
+        c.check(r.returncode == 2 and "being written by another relsim run (pid 4242)" in r.stderr,
+                "a claimed -o is refused with exit 2 and the holder's pid", r.stderr)
+    c.check(not held.exists() and not pathlib.Path(str(held) + ".partial").exists(), "no file made")
+    # (e) a fit while a run writes the same -o: refused; the run completes as if undisturbed
+    cfg, ref = c.reference(LONG, extra=("--block-points", "4000"))
+    shared = c.work / "shared.h5"
+    run = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(shared), "--quiet", "--block-points", "4000"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lock = pathlib.Path(str(shared) + ".lock")
+    t0 = time.monotonic()
+    while not (lock.exists() and lock.read_text().strip() == str(run.pid)) and time.monotonic() - t0 < 10:
+        time.sleep(0.005)
+    r = c.relsim("fit", fit, "-o", shared, "-q")
+    running = run.poll() is None
+    _, err = run.communicate(timeout=120)
+    c.check(running and r.returncode == 2 and "another relsim run" in r.stderr,
+            "a fit onto a running run's -o: exit 2 while the run runs", r.stderr)
+    c.check(run.returncode == 0, "the run completes", err)
+    n = assert_same_datasets(ref, shared, "run beside a refused fit vs reference")
+    c.check(True, f"the run's file equals an undisturbed run in all {n} datasets")
+    # (f) two fits on one -o: one writes, the other refuses; the result verifies
+    fit_slow = fit_setup(c, multistart=12)
+    two = c.work / "two.h5"
+    first = subprocess.Popen([c.a.relsim, "fit", str(fit_slow), "-o", str(two), "-q", "-t", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lock = pathlib.Path(str(two) + ".lock")
+    t0 = time.monotonic()
+    while not (lock.exists() and lock.read_text().strip() == str(first.pid)) and time.monotonic() - t0 < 10:
+        time.sleep(0.005)
+    second = c.relsim("fit", fit, "-o", two, "-q")
+    running = first.poll() is None
+    _, err = first.communicate(timeout=120)
+    c.check(running and second.returncode == 2 and "another relsim run" in second.stderr,
+            "the second fit refuses (exit 2) while the first runs", second.stderr)
+    c.check(first.returncode == 0 and c.relsim("verify", two).returncode == 0 and leftovers(two) == [],
+            "the first fit's result is complete and verifies", err)
+    # (g) an interrupted run's .partial beside -o is kept (a fit cannot resume it) ...
+    res = c.work / "res.h5"
+    rp = pathlib.Path(str(res) + ".partial")
+    p = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(res), "--quiet", "--block-points", "4000"],
+                         stdout=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    while not rp.exists() and p.poll() is None and time.monotonic() - t0 < 20:
+        time.sleep(0.002)
+    time.sleep(0.1)
+    p.kill()
+    p.wait()
+    if c.check(rp.exists(), "a killed run left a resumable .partial"):
+        before = sha(rp)
+        r = c.relsim("fit", fit, "-o", res, "-q")
+        c.check(r.returncode == 2 and "interrupted relsim run" in r.stderr and "--force" in r.stderr
+                and sha(rp) == before and not res.exists(),
+                "a fit onto it: exit 2, the .partial untouched", r.stderr)
+        r = c.relsim("run", cfg, "-o", res, "--quiet", "--resume", "--block-points", "4000")
+        c.check(r.returncode == 0, "relsim run --resume still completes it", r.stderr)
+        assert_same_datasets(ref, res, "resumed after a refused fit vs reference")
+    # ... a killed fit's .partial is replaced; a .partial that is a link: the link goes, not its target
+    stale = c.work / "stale.h5"
+    shutil.copy(out, str(stale) + ".partial")
+    r = c.relsim("fit", fit, "-o", stale, "-q")
+    c.check(r.returncode == 0 and "replaced" in r.stderr and leftovers(stale) == [],
+            "a killed fit's .partial is replaced (with a note)", r.stderr)
+    outside = c.work / "adir" / "precious.h5"
+    shutil.copy(out, outside)
+    before = sha(outside)
+    linked = c.work / "linked.h5"
+    pathlib.Path(str(linked) + ".partial").symlink_to(outside)
+    r = c.relsim("fit", fit, "-o", linked, "-q", "--force")
+    c.check(r.returncode == 0 and sha(outside) == before and linked.is_file() and not linked.is_symlink(),
+            "a .partial that is a symbolic link: the link is replaced, its target untouched", r.stderr)
+    # (h) disk full while writing the result: exit 1, the OS error, nothing left
+    full = c.work / "full.h5"
+    r = c.relsim("fit", fit, "-o", full, "-q",
+                 env={"LD_PRELOAD": c.a.inject, "RELSIM_FAULT_PATH": "full.h5.partial", "RELSIM_FAULT_AFTER_BYTES": "2048"})
+    c.check(r.returncode == 1 and "No space left on device" in r.stderr and "full.h5" in r.stderr,
+            "disk full while writing the fit result: exit 1 with the OS error", r.stderr)
+    c.check(leftovers(full) == [] and not full.exists(), "nothing is left", str(leftovers(full)))
+
+
+def h5_snapshot(path):
+    """A digest of everything h5py reads from a file (every dataset's values and every
+    attribute), or None when h5py cannot read it all. Read in a forked child: the HDF5 library
+    itself can abort on a damaged file ("free(): invalid pointer")."""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rd)
+        snap = _h5_snapshot(path)
+        os.write(wr, b"none" if snap is None else hashlib.sha256(repr(sorted(snap.items())).encode()).hexdigest().encode())
+        os._exit(0)
+    os.close(wr)
+    with os.fdopen(rd, "rb") as r:
+        got = r.read().decode()
+    os.waitpid(pid, 0)
+    return None if got in ("", "none") else got
+
+
+def _h5_snapshot(path):
+    out = {}
+    try:
+        with h5py.File(path, "r") as f:
+            def visit(name, obj):
+                for k, v in obj.attrs.items():
+                    out[name + "@" + k] = repr(v)
+                if isinstance(obj, h5py.Dataset):
+                    v = obj[()]
+                    if obj.dtype.kind == "O" or not hasattr(v, "tobytes"):  # strings: values, not pointers
+                        v = repr(v.tolist() if hasattr(v, "tolist") else v)
+                    else:
+                        v = v.tobytes()
+                    out[name] = (str(obj.dtype), obj.shape, v)
+            for k, v in f.attrs.items():
+                out["/@" + k] = repr(v)
+            f.visititems(visit)
+    except Exception:  # noqa: BLE001 -- any read failure counts as "damaged"
+        return None
+    return out
+
+
+def verify_tamper(c):
+    """relsim verify reports a changed byte in every dataset and attribute (issue 21 item 14)."""
+    cfg, ref = c.reference(TB_DEVICE + """
+[sweep]
+[[sweep.axis]]
+key = "device.current_density_mA_cm2"
+log_from = 1e-3
+to = 1e3
+points = 25
+""")
+    fit = fit_setup(c)
+    fit_out = c.work / "fit.h5"
+    r = c.relsim("fit", fit, "-o", fit_out, "-q", "-t", "2")
+    assert r.returncode == 0, r.stderr
+    for f in (ref, fit_out):
+        r = c.relsim("verify", f)
+        c.check(r.returncode == 0 and "attributes as written" in r.stdout, f"{f.name} verifies", r.stdout)
+
+    def tampered(src, name, offset, new_bytes=None):
+        data = bytearray(src.read_bytes())
+        if new_bytes is None:
+            data[offset] ^= 0x10
+        else:
+            data[offset:offset + len(new_bytes)] = new_bytes
+        p = c.work / name
+        p.write_bytes(bytes(data))
+        return p
+
+    with h5py.File(ref, "r") as f:
+        axes = f["axes/0"].id.get_offset()
+        resolved = f["config/resolved/value"].id.get_offset()
+        j1 = f["axes/0"][1]
+    raw = ref.read_bytes()
+    text_at = raw.find(b"recombination_zone_nm = 20")
+    fp_at = raw.find(h5py.File(ref, "r").attrs["config_fingerprint"].encode())
+    key_at = raw.find(b"device.recombination_zone_nm")
+    cases = [("/axes/0 (J %.4g -> changed)" % j1, tampered(ref, "t_axes.h5", axes + 8 + 5), "/axes/0"),
+             ("/config/resolved/value", tampered(ref, "t_res.h5", resolved + 8 * 3 + 6), "/config/resolved/value"),
+             ("config_toml: recombination_zone_nm 20 -> 90",
+              tampered(ref, "t_text.h5", text_at + len("recombination_zone_nm = "), b"9"), "/@config_toml"),
+             ("config_fingerprint", tampered(ref, "t_fp.h5", fp_at + 3, b"x"), "/@config_fingerprint")]
+    if key_at > 0:
+        cases.append(("a string of /config/resolved/key", tampered(ref, "t_key.h5", key_at + 3, b"X"), "/config/resolved/key"))
+    with h5py.File(fit_out, "r") as f:
+        values = f["fit/values"].id.get_offset()
+    cases.append(("/fit/values of a fit file", tampered(fit_out, "t_fit.h5", values + 4), "/fit/values"))
+    for what, p, name in cases:
+        r = c.relsim("verify", p)
+        # named as changed, or (where HDF5 checksums the metadata holding it) unreadable
+        c.check(r.returncode == 1 and ((name in r.stdout and "CHANGED" in r.stdout) or "DAMAGED" in r.stdout),
+                f"a changed byte in {what}: verify exit 1 naming {name} (or DAMAGED)", r.stdout + r.stderr)
+    # Any byte: either verify reports a problem, or every dataset and attribute reads as before.
+    rng = random.Random(21)
+    for src in (ref, fit_out):
+        original = h5_snapshot(src)
+        size = src.stat().st_size
+        silent = reported = harmless = 0
+        for i in range(30):
+            off = rng.randrange(size)
+            p = tampered(src, "rand.h5", off)
+            r = c.relsim("verify", p)
+            c.check(r.returncode in (0, 1), f"{src.name}: byte {off}: verify exits 0 or 1 (not {r.returncode})",
+                    r.stdout + r.stderr)
+            snap = h5_snapshot(p)
+            if r.returncode == 0 and snap != original:
+                silent += 1
+                c.check(False, f"{src.name}: byte {off} changed what h5py reads, verify said ok", r.stdout)
+            elif r.returncode == 0:
+                harmless += 1
+            else:
+                reported += 1
+        c.check(silent == 0, f"{src.name}: 30 random changed bytes: {reported} reported, {harmless} without "
+                             f"effect on any value or attribute, 0 silent")
+
+
+def create_error_hints(c):
+    """The hint after a failed file creation follows the OS reason (issue 21 item 16: every
+    creation error, also a bad dataset name, said "free disk space")."""
+    cfg = c.write("c.toml", MEDIUM)
+    out = c.work / "e.h5"
+    inject = {"LD_PRELOAD": c.a.inject, "RELSIM_FAULT_PATH": "e.h5.partial", "RELSIM_FAULT_AFTER_BYTES": "4096"}
+    for errno_, reason, hint in ((28, "No space left on device", "free disk space"),
+                                 (5, "Input/output error", "check the disk or file system")):
+        r = c.relsim("run", cfg, "-o", out, "--quiet", env={**inject, "RELSIM_FAULT_ERRNO": str(errno_)})
+        other = "free disk space" if errno_ != 28 else "I/O error"
+        c.check(r.returncode == 1 and reason in r.stderr and hint in r.stderr and other not in r.stderr,
+                f"{reason} while creating: exit 1, the hint '{hint}' only", r.stderr)
+        c.check(leftovers(out) == [], "nothing is left", str(leftovers(out)))
+    r = c.relsim("run", cfg, "-o", out, "--quiet", limit_bytes=8192)
+    c.check(r.returncode == 1 and "File too large" in r.stderr and "ulimit -f" in r.stderr
+            and "free disk space" not in r.stderr, "a file size limit: the hint names the limit", r.stderr)
+
+
 def fuzz_crashes_replay(c):
     files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
     for p in files:
@@ -541,7 +843,8 @@ def fuzz_crashes_replay(c):
 
 GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_inputs, file_size_limit, disk_full_then_resume,
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
-                                   hostile_input, nonfinite_and_fates)}
+                                   hostile_input, nonfinite_and_fates, fit_output, verify_tamper,
+                                   create_error_hints)}
 
 
 def main():
