@@ -449,8 +449,12 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
         if (fin.u[j] - pb.lo[j] <= tol) flags[j] = Flag::at_lower_bound;
         else if (pb.hi[j] - fin.u[j] <= tol) flags[j] = Flag::at_upper_bound;
     }
-    const detail::Covariance cv = detail::covariance_from_jacobian(J, pb.N, K, pb.P, flags, res.s2);
+    std::vector<double> range(pb.P);
+    for (std::size_t j = 0; j < pb.P; ++j) range[j] = pb.hi[j] - pb.lo[j];
+    const detail::Covariance cv = detail::covariance_from_jacobian(J, pb.N, K, pb.P, flags, res.s2, range);
     res.condition_number = cv.condition_number;
+    res.null_directions = cv.null_directions;
+    res.beyond_bounds = cv.beyond_bounds;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> D(pb.P);
     for (std::size_t j = 0; j < pb.P; ++j) {
