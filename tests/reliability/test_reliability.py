@@ -832,6 +832,23 @@ def create_error_hints(c):
             and "free disk space" not in r.stderr, "a file size limit: the hint names the limit", r.stderr)
 
 
+def fit_extreme_values(c):
+    """A fit the model cannot evaluate says where, without Ceres' glog lines (issue 21 item 11)."""
+    fit = fit_setup(c)
+    cases = [("a current density of 1e300 mA cm^-2", "current_density_mA_cm2,eqe\n1e300,0.05\n2,0.05\n3,0.05\n",
+              ["big.csv", "J = 1e+300"]),
+             ("sigma 1e-300", "current_density_mA_cm2,eqe,sigma\n1,0.05,1e-300\n2,0.05,1e-300\n3,0.05,1e-300\n",
+              ["big.csv:2", "sigma"])]
+    for what, csv, names in cases:
+        c.write("big.csv", csv)
+        f = c.write("x.toml", fit.read_text().replace("eqe.csv", "big.csv"))
+        out = c.work / "x.h5"
+        r = c.relsim("fit", f, "-o", out, "-q")
+        c.check(r.returncode == 1 and all(n in r.stderr for n in names) and "trust_region_minimizer" not in r.stderr
+                and not out.exists() and leftovers(out) == [],
+                f"{what}: exit 1 naming {names}, no glog noise, nothing written", r.stderr)
+
+
 def fuzz_crashes_replay(c):
     files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
     for p in files:
@@ -844,7 +861,7 @@ def fuzz_crashes_replay(c):
 GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_inputs, file_size_limit, disk_full_then_resume,
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
                                    hostile_input, nonfinite_and_fates, fit_output, verify_tamper,
-                                   create_error_hints)}
+                                   create_error_hints, fit_extreme_values)}
 
 
 def main():
