@@ -849,6 +849,68 @@ def fit_extreme_values(c):
                 f"{what}: exit 1 naming {names}, no glog noise, nothing written", r.stderr)
 
 
+def export_safety(c):
+    """relsim export checks every table before writing any, never writes through a link, refuses
+    an unfinished run's .partial unless asked, names the OS reason, knows fit files (issue 21
+    items 11, 15)."""
+    cfg, ref = c.reference(MEDIUM)
+    d = c.work / "csv"
+    r = c.relsim("export", ref, "--csv", d)
+    c.check(r.returncode == 0 and (d / "results.csv").is_file() and (d / "line_photon_rate.csv").is_file(),
+            "a first export writes its tables", r.stderr)
+    (d / "results.csv").unlink()
+    r = c.relsim("export", ref, "--csv", d)
+    c.check(r.returncode == 2 and "line_photon_rate.csv" in r.stderr and not (d / "results.csv").exists(),
+            "one table exists: exit 2 before any table is written (results.csv not written)", r.stderr)
+    outside = c.work / "precious.txt"
+    outside.write_text("keep me\n")
+    (d / "results.csv").symlink_to(outside)
+    r = c.relsim("export", ref, "--csv", d, "--force")
+    c.check(r.returncode == 0 and outside.read_text() == "keep me\n" and not (d / "results.csv").is_symlink()
+            and (d / "results.csv").read_text().startswith("point,"),
+            "--force over a symbolic link replaces the link, not the file it points to", r.stderr)
+    c.check(not list(d.glob("*.exporting")), "no temporary table left")
+    # an interrupted run
+    out = c.work / "inc.h5"
+    partial = pathlib.Path(str(out) + ".partial")
+    p = subprocess.Popen([c.a.relsim, "run", str(cfg), "-o", str(out), "--quiet", "--block-points", "200"],
+                         stdout=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    while not partial.exists() and p.poll() is None and time.monotonic() - t0 < 20:
+        time.sleep(0.002)
+    time.sleep(0.05)
+    p.kill()
+    p.wait()
+    if c.check(partial.exists(), "a killed run left a .partial"):
+        d2 = c.work / "csv_inc"
+        r = c.relsim("export", partial, "--csv", d2)
+        c.check(r.returncode == 2 and "incomplete" in r.stderr and "--incomplete" in r.stderr
+                and not (d2 / "results.csv").exists(),
+                "an incomplete .partial: exit 2, nothing written, how to export it anyway", r.stderr)
+        r = c.relsim("export", partial, "--csv", d2, "--incomplete")
+        ok = r.returncode == 0 and "warning" in r.stderr and "incomplete" in r.stderr
+        if ok:
+            head = (d2 / "results.csv").read_text().splitlines()
+            ok = "done [1]" in head[0].split(",") and len(head) == 20001
+        c.check(ok, "--incomplete: exit 0 with a warning and a 'done' column", r.stderr)
+    # the OS reason of a failure
+    (c.work / "afile").write_text("x")
+    r = c.relsim("export", ref, "--csv", c.work / "afile" / "sub")
+    c.check(r.returncode == 2 and "Not a directory" in r.stderr, "a folder that cannot be created: the OS reason",
+            r.stderr)
+    # a fit result
+    fit = fit_setup(c)
+    fo = c.work / "fit.h5"
+    assert c.relsim("fit", fit, "-o", fo, "-q").returncode == 0
+    d3 = c.work / "csv_fit"
+    r = c.relsim("export", fo, "--csv", d3)
+    ok = r.returncode == 0 and (d3 / "parameters.csv").is_file() and (d3 / "data_0.csv").is_file()
+    if ok:
+        rows = (d3 / "parameters.csv").read_text().splitlines()
+        ok = rows[0].startswith("key,unit,value,stderr") and rows[1].startswith("device.outcoupling,1,")
+    c.check(ok, "a fit result exports parameters.csv (keys, values, errors) and data_0.csv", r.stderr)
+
+
 def fuzz_crashes_replay(c):
     files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
     for p in files:
@@ -861,7 +923,7 @@ def fuzz_crashes_replay(c):
 GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_inputs, file_size_limit, disk_full_then_resume,
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
                                    hostile_input, nonfinite_and_fates, fit_output, verify_tamper,
-                                   create_error_hints, fit_extreme_values)}
+                                   create_error_hints, fit_extreme_values, export_safety)}
 
 
 def main():
