@@ -4,7 +4,7 @@
 One group of cases per CTest test: test_reliability.py GROUP --relsim BIN --inject SO --workdir DIR.
 Every case states what a careful user expects (exit code, message, files left) and fails
 otherwise. Random choices use fixed seeds."""
-import argparse, fcntl, hashlib, os, pathlib, random, resource, shutil, signal, stat, subprocess
+import argparse, fcntl, hashlib, os, pathlib, random, re, resource, shutil, signal, stat, subprocess
 import sys, time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sweep"))
@@ -911,6 +911,34 @@ def export_safety(c):
     c.check(ok, "a fit result exports parameters.csv (keys, values, errors) and data_0.csv", r.stderr)
 
 
+def check_and_interrupts(c):
+    """relsim check prints "valid" only when every check passed; a second Ctrl-C says what it
+    did (issue 21 items 15, 20)."""
+    src = (SOURCE / "configs/microscopic/active_shell_series.toml").read_text()
+    shutil.copytree(SOURCE / "configs/microscopic", c.work / "micro", dirs_exist_ok=True)
+    bad = c.work / "micro" / "bad_geometry.toml"
+    bad.write_text(re.sub(r"radius_nm = [0-9.eE+-]+", "radius_nm = 1e4", src))
+    r = c.relsim("check", bad)
+    c.check(r.returncode == 2 and "valid" not in r.stdout and "shell" in r.stderr,
+            "a [nanocrystal] geometry error: exit 2 and no 'valid' printed before it", r.stdout[:300] + r.stderr)
+    good = c.work / "micro" / "active_shell_series.toml"
+    r = c.relsim("check", good)
+    c.check(r.returncode == 0 and r.stdout.startswith(f"{good}: valid"), "a good config: 'valid' first", r.stdout[:200])
+    out = c.work / "m.h5"
+    partial = pathlib.Path(str(out) + ".partial")
+    p = subprocess.Popen([c.a.relsim, "run", str(good), "-o", str(out), "--quiet"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not partial.exists() and p.poll() is None and time.monotonic() - t0 < 30:
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    c.check(p.returncode == 130 and "second interrupt" in err and "--resume" in err and "m.h5.partial" in err,
+            "a second Ctrl-C: exit 130 with what was kept and how to continue", err)
+
+
 def fuzz_crashes_replay(c):
     files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
     for p in files:
@@ -923,7 +951,8 @@ def fuzz_crashes_replay(c):
 GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_inputs, file_size_limit, disk_full_then_resume,
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
                                    hostile_input, nonfinite_and_fates, fit_output, verify_tamper,
-                                   create_error_hints, fit_extreme_values, export_safety)}
+                                   create_error_hints, fit_extreme_values, export_safety,
+                                   check_and_interrupts)}
 
 
 def main():
