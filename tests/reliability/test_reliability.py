@@ -939,6 +939,81 @@ def check_and_interrupts(c):
             "a second Ctrl-C: exit 130 with what was kept and how to continue", err)
 
 
+NIR_OPTICS = """title = "Yb device on the NIR material tables"
+[device]
+current_density_mA_cm2 = 0.01
+recombination_zone_nm = 1.0
+outcoupling = 0.20
+[ligand]
+density_cm3 = 2.6e20
+triplet_energy_eV = 2.90
+[[dopant]]
+ion = "%s"
+density_cm3 = 2.0e20
+accepting_level = "%s"
+kTET_s = 1.0e9
+[spectrum]
+from_nm = 900.0
+to_nm = 1100.0
+step_nm = 1.0
+[optics]
+substrate = "none"
+emitting_layer = "EML"
+zone_offset_nm = 0.5
+emitter_slices = 1
+[[optics.layer]]
+name = "cathode"
+material = "Al"
+[[optics.layer]]
+name = "LiF"
+thickness_nm = 1.0
+material = "LiF"
+[[optics.layer]]
+name = "EML"
+thickness_nm = 20.0
+material = "%s"
+[[optics.layer]]
+name = "anode"
+thickness_nm = 110.0
+material = "%s"
+[[optics.layer]]
+name = "substrate"
+thickness_nm = 1000.0
+material = "glass"
+[[optics.layer]]
+name = "air"
+n = 1.0
+"""
+
+
+def nir_materials(c):
+    """The metal, LiF and glass tables reach the NIR (sources in their headers), ITO_Minenkov is
+    one ITO film over 191-1689 nm; a table that does not reach a line is refused naming it (issue
+    21 item 16)."""
+    cfg = c.write("yb.toml", NIR_OPTICS % ("Yb", "2F5/2", "TPBi", "ITO_Minenkov"))
+    # TPBi (assumed constant, table to 1000 nm) in the EML would be refused: a constant n instead
+    text = cfg.read_text().replace('material = "TPBi"', "n = 1.70")
+    cfg.write_text(text)
+    out = c.work / "yb.h5"
+    r = c.relsim("run", cfg, "-o", out, "--quiet")
+    ok = r.returncode == 0
+    if ok:
+        with h5py.File(out, "r") as f:
+            g = f["results/optics/purcell"]
+            vals = [float(g[n][()]) for n in g]
+            ok = len(vals) > 0 and all(np.isfinite(v) and v > 0 for v in vals)
+    c.check(ok, "a Yb device (lines ~1000 nm) on Al, LiF, ITO_Minenkov and glass tables runs, Purcell factors > 0",
+            r.stderr)
+    for what, text2, names in (
+            ("ITO (Koenig 2014, to 998 nm)", text.replace('"ITO_Minenkov"', '"ITO"'), ["'ITO'", "covers"]),
+            ("TPBi (assumed constant, to 1000 nm)", cfg.read_text().replace("n = 1.70", 'material = "TPBi"'),
+             ["'TPBi'", "covers"])):
+        bad = c.write("bad.toml", text2)
+        r = c.relsim("check", bad)
+        c.check(r.returncode == 2 and all(n in r.stderr for n in names) and "valid" not in r.stdout,
+                f"{what} under a Yb device: exit 2 naming the table and its range", r.stderr)
+
+
 def fuzz_crashes_replay(c):
     files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
     for p in files:
@@ -952,7 +1027,7 @@ GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
                                    hostile_input, nonfinite_and_fates, fit_output, verify_tamper,
                                    create_error_hints, fit_extreme_values, export_safety,
-                                   check_and_interrupts)}
+                                   check_and_interrupts, nir_materials)}
 
 
 def main():
