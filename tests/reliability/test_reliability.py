@@ -1014,6 +1014,35 @@ def nir_materials(c):
                 f"{what} under a Yb device: exit 2 naming the table and its range", r.stderr)
 
 
+def nir_rolloff(c):
+    """The roll-off summary of an infrared device quotes radiance, not cd m^-2, after saying
+    photometry is not meaningful (issue 21 item 18); a visible device keeps its cd m^-2 lines."""
+    yb = NIR_OPTICS.split("[spectrum]")[0] % ("Yb", "2F5/2") + """[sweep]
+[[sweep.axis]]
+key = "device.current_density_mA_cm2"
+log_from = 1e-3
+to = 1e3
+points = 13
+"""
+    cfg = c.write("yb.toml", yb)
+    r = c.relsim("run", cfg, "-o", c.work / "yb.h5")
+    roll = r.stdout.split("Roll-off over J", 1)[-1]
+    c.check(r.returncode == 0 and "photometry not meaningful" in r.stdout and "Roll-off over J" in r.stdout
+            and "cd m^-2 =" not in roll and "(radiance" in roll and "not given" in roll,
+            "Yb: the roll-off gives radiance and no EQE at 100/1000 cd m^-2", r.stdout[-1200:])
+    cfg2, _ = c.reference(TB_DEVICE + """
+[sweep]
+[[sweep.axis]]
+key = "device.current_density_mA_cm2"
+log_from = 1e-3
+to = 1e3
+points = 13
+""")
+    r = c.relsim("run", cfg2, "-o", c.work / "tb.h5")
+    c.check(r.returncode == 0 and "EQE at 100 cd m^-2" in r.stdout and "cd m^-2)" in r.stdout,
+            "Tb (visible): the roll-off keeps its photometric lines", r.stdout[-800:])
+
+
 def fuzz_crashes_replay(c):
     files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
     for p in files:
@@ -1027,7 +1056,7 @@ GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
                                    hostile_input, nonfinite_and_fates, fit_output, verify_tamper,
                                    create_error_hints, fit_extreme_values, export_safety,
-                                   check_and_interrupts, nir_materials)}
+                                   check_and_interrupts, nir_materials, nir_rolloff)}
 
 
 def main():
