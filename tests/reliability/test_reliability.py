@@ -1043,6 +1043,31 @@ points = 13
             "Tb (visible): the roll-off keeps its photometric lines", r.stdout[-800:])
 
 
+def md_approximation(c):
+    """The size of the ED-only treatment of the Tb 5D4 -> 7F5 line on the paper stack, as
+    docs/optics.md states it (issue 21 item 5): F_ED 1.326, F_MD 0.916, eta 0.226 / 0.064."""
+    got = {}
+    for mode in ("ED", "MD"):
+        ion = (SOURCE / "configs/ions/Tb.toml").read_text()
+        if mode == "MD":
+            ion, n = re.subn(r'(\{ from = "5D4", to = "7F5",[^}]*?)(source =)', r'\1dipole = "MD", \2', ion)
+            assert n == 1
+        c.write(f"Tb{mode}.toml", ion)
+        text = (SOURCE / "configs/optics/paper_device.toml").read_text()
+        text = re.sub(r'^ion = "Tb".*$', f'ion = "Tb"\nion_file = "Tb{mode}.toml"', text, count=1, flags=re.M)
+        cfg = c.write(f"pd_{mode}.toml", text)
+        out = c.work / f"pd_{mode}.h5"
+        r = c.relsim("run", cfg, "-o", out, "--quiet")
+        if not c.check(r.returncode == 0, f"paper device with Tb 5D4->7F5 as {mode} runs", r.stderr):
+            return
+        with h5py.File(out, "r") as f:
+            got[mode] = (float(f["results/optics/purcell/Tb_5D4_7F5"][()].ravel()[0]),
+                         float(f["results/optics/eta_air/Tb_5D4_7F5"][()].ravel()[0]))
+    ok = abs(got["ED"][0] - 1.326) < 2e-3 and abs(got["MD"][0] - 0.916) < 2e-3 \
+        and abs(got["ED"][1] - 0.226) < 2e-3 and abs(got["MD"][1] - 0.064) < 2e-3
+    c.check(ok, f"F and eta_air of Tb 5D4->7F5, ED / MD: {got} (docs/optics.md: 1.326/0.916, 0.226/0.064)")
+
+
 def fuzz_crashes_replay(c):
     files = sorted((SOURCE / "tests/fuzz/crashes").iterdir())
     for p in files:
@@ -1056,7 +1081,8 @@ GROUPS = {f.__name__: f for f in (fuzz_crashes_replay, two_writers, output_onto_
                                    kill9_random, readonly_folder, damaged_partial, verify_checksum,
                                    hostile_input, nonfinite_and_fates, fit_output, verify_tamper,
                                    create_error_hints, fit_extreme_values, export_safety,
-                                   check_and_interrupts, nir_materials, nir_rolloff)}
+                                   check_and_interrupts, nir_materials, nir_rolloff,
+                                   md_approximation)}
 
 
 def main():
