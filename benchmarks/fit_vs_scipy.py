@@ -63,7 +63,7 @@ def time_relsim_fit(relsim, problem, work, repeats):
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        subprocess.run([relsim, "fit", path, "-o", out, "-q", "--threads", "1"], check=True)
+        subprocess.run([relsim, "fit", path, "-o", out, "-q", "--threads", "1", "--force"], check=True)
         times.append(time.perf_counter() - t0)
     with h5py.File(out, "r") as f:
         return times, f["/fit/values"][...].tolist(), float(f["/fit/chi2"][()])

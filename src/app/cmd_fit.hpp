@@ -1,5 +1,5 @@
 //! @file cmd_fit.hpp
-//! `relsim fit FIT.toml -o OUT.h5 [--threads N] [--quiet]` (shared/spec/fitting.md).
+//! `relsim fit FIT.toml -o OUT.h5 [--threads N] [--quiet] [--force]` (shared/spec/fitting.md).
 #pragma once
 
 #include <string>
@@ -14,6 +14,7 @@ struct FitCommand {
     std::string output;
     int threads = 0;
     bool quiet = false;
+    bool force = false;
 };
 
 //! Adds the `fit` subcommand to `app`; its options land in `cmd`.

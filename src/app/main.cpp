@@ -9,6 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -68,9 +71,23 @@ constexpr int exit_ok = 0;
 constexpr int exit_run_failure = 1;
 constexpr int exit_bad_input = 2;
 
-void on_signal(int) {
-    relsim::sweep::request_stop();
-    std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+// What a second Ctrl-C says (set before the handlers are installed; written with write(2), which
+// is async-signal-safe). Issue 21 item 15: the process ended with 130 and no word.
+char g_first_signal_text[256] = "";
+char g_second_signal_text[2048] = "";
+volatile std::sig_atomic_t g_signals = 0;
+
+void on_signal(int sig) {
+    if (g_signals == 0) {
+        g_signals = 1;
+        relsim::sweep::request_stop();
+        (void)!::write(STDERR_FILENO, g_first_signal_text, std::strlen(g_first_signal_text));
+        return;
+    }
+    // A second Ctrl-C (or SIGTERM) ends the process at once: every point whose done mark is on
+    // disk stays in the .partial (the kill -9 guarantee), the point in progress is lost.
+    (void)!::write(STDERR_FILENO, g_second_signal_text, std::strlen(g_second_signal_text));
+    ::_exit(128 + sig);
 }
 
 void print_warnings(const relsim::io::RunConfig& cfg) {
@@ -83,13 +100,41 @@ std::vector<relsim::io::ConfigOverride> overrides_of(const std::vector<std::stri
     return out;
 }
 
+void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics,
+                       const relsim::lifetime::Stage& lifetime, const relsim::model::RateModel& model);
+
 int check_command(const std::string& path, const std::vector<std::string>& sets) {
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     print_warnings(cfg);
     const std::string optics = relsim::sweep::describe_optics(cfg);  // [optics], checked as by run
     const relsim::lifetime::Stage lifetime(cfg);  // [lifetime], [inventory], checked as by run
     const relsim::model::RateModel model(cfg.model);
+    // The table is printed into memory first: some checks run while it is printed (the
+    // [nanocrystal] geometry), and "valid" must not appear before an error (issue 21 items 15, 20).
+    std::fflush(stdout);
+    char* text = nullptr;
+    std::size_t length = 0;
+    FILE* memory = ::open_memstream(&text, &length);
+    FILE* const terminal = stdout;
+    if (memory != nullptr) stdout = memory;
+    try {
+        print_check_table(cfg, optics, lifetime, model);
+    } catch (...) {
+        stdout = terminal;
+        if (memory != nullptr) std::fclose(memory);
+        std::free(text);
+        throw;
+    }
+    stdout = terminal;
+    if (memory != nullptr) std::fclose(memory);
     fmt::print("{}: valid ({})\n", path, cfg.title.empty() ? "untitled" : cfg.title);
+    if (text != nullptr) std::fwrite(text, 1, length, stdout);
+    std::free(text);
+    return exit_ok;
+}
+
+void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics,
+                       const relsim::lifetime::Stage& lifetime, const relsim::model::RateModel& model) {
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
     for (const auto& r : cfg.resolved) {
         fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", r.key, r.value, r.unit,
@@ -137,7 +182,6 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
     }
     if (cfg.nanocrystal) relsim::app::print_nanocrystal_check(cfg);
     fmt::print("{}", lifetime.describe());
-    return exit_ok;
 }
 
 double value_of(const relsim::sweep::PointReport& p, const std::string& name) {
@@ -273,6 +317,13 @@ int run_command(const std::string& path, std::string output, bool resume, int th
     std::string product_lines;  // printed after the run summary
     opt.before_publish = [&](const std::string& partial) { product_lines = lifetime_stage.run(partial, threads, false); };
     if (MpiSession::size() == 1) {  // under MPI the launcher ends the job; --resume continues it
+        std::snprintf(g_first_signal_text, sizeof g_first_signal_text,
+                      "\nrelsim: stopping after the points in progress (interrupt again to stop at once)\n");
+        std::snprintf(g_second_signal_text, sizeof g_second_signal_text,
+                      "\nrelsim: stopped at once by a second interrupt: the points finished before are saved "
+                      "in %s.partial (the points in progress are lost); continue with\n  relsim run %s -o %s "
+                      "--resume\n",
+                      output.c_str(), path.c_str(), output.c_str());
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
     }

@@ -84,7 +84,15 @@ void OutputClaim::release() noexcept {
     fd_ = -1;
 }
 
+std::vector<std::string> input_files_of(const io::RunConfig& cfg) { return inputs_of(cfg); }
+
 OutputClaim prepare_output(const std::string& output, const io::RunConfig& cfg, bool resume) {
+    return claim_output(output, inputs_of(cfg), resume,
+                        resume ? 0.0 : static_cast<double>(sweep::estimated_output_bytes(cfg)));
+}
+
+OutputClaim claim_output(const std::string& output, const std::vector<std::string>& inputs,
+                         bool resume, double need_bytes) {
     if (output.empty()) refuse("the output file name is empty", "a file name such as out.h5");
     if (output.back() == '/') {
         refuse("'" + output + "' names a folder, not a file", "a file name such as " + output + "out.h5");
@@ -102,7 +110,7 @@ OutputClaim prepare_output(const std::string& output, const io::RunConfig& cfg, 
     }
     const std::string partial = output + ".partial";
     const std::string lock = output + ".lock";
-    for (const std::string& in : inputs_of(cfg)) {
+    for (const std::string& in : inputs) {
         for (const std::string& mine : {output, partial, partial + ".creating", lock}) {
             if (same_file(mine, in)) {
                 refuse(fmt::format("'{}' is an input of this run ({}); writing it would destroy it",
@@ -156,11 +164,11 @@ OutputClaim prepare_output(const std::string& output, const io::RunConfig& cfg, 
         // Only the message to a second run suffers; the lock itself is held.
     }
 
-    if (!resume) {
+    if (!resume && need_bytes > 0.0) {
         struct statvfs vfs {};
         if (::statvfs(out_dir.c_str(), &vfs) == 0) {
             const double free_bytes = static_cast<double>(vfs.f_bavail) * static_cast<double>(vfs.f_frsize);
-            const double need = static_cast<double>(sweep::estimated_output_bytes(cfg));
+            const double need = need_bytes;
             if (free_bytes < need) {
                 refuse(fmt::format("the output folder {} has {} free; this run's file needs "
                                    "about {}",

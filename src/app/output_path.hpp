@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "relsim/io/config.hpp"
 
@@ -40,5 +41,15 @@ private:
 //!    layout; skipped with --resume, whose file already has its space).
 [[nodiscard]] OutputClaim prepare_output(const std::string& output, const io::RunConfig& cfg,
                                          bool resume);
+
+//! The same checks and claim for any command that writes `output` (relsim fit): `inputs` are the
+//! files it reads (refused as output names), `need_bytes` the estimated file size (the free-space
+//! check; 0 skips it).
+[[nodiscard]] OutputClaim claim_output(const std::string& output,
+                                       const std::vector<std::string>& inputs, bool resume,
+                                       double need_bytes);
+
+//! The files `relsim run` of `cfg` reads: the config, its ion files, the CIE table.
+[[nodiscard]] std::vector<std::string> input_files_of(const io::RunConfig& cfg);
 
 }  // namespace relsim::app

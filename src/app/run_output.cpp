@@ -14,17 +14,17 @@
 
 namespace relsim::app {
 
-void check_output_path(const std::string& output, bool force, bool resume) {
+void check_output_path(const std::string& output, bool force, bool resume, const char* command) {
     std::string ext = std::filesystem::path(output).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
     constexpr std::array<const char*, 10> not_hdf5 = {".csv", ".tsv", ".txt", ".dat", ".json",
                                                       ".xlsx", ".npy", ".npz", ".toml", ".nc"};
     if (std::find(not_hdf5.begin(), not_hdf5.end(), ext) != not_hdf5.end()) {
         throw InputError("", 0, 0, "-o",
-                         fmt::format("'{}' names a {} file, but relsim run writes HDF5; nothing "
+                         fmt::format("'{}' names a {} file, but {} writes HDF5; nothing "
                                      "was run. Write OUT.h5, then `relsim export OUT.h5 --csv DIR` "
                                      "for CSV tables",
-                                     output, ext.substr(1)),
+                                     output, ext.substr(1), command),
                          "an HDF5 file name (.h5)");
     }
     if (!force && !resume && std::filesystem::exists(output)) {
@@ -45,9 +45,33 @@ void print_rolloff(const io::RunConfig& cfg, const std::string& result_path) {
                                   f.read_doubles("/results/luminance_cd_m2"),
                                   f.read_ints("/results/status"));
     if (!r) return;
+    // Photometry of infrared emission is not meaningful (the point summary says so): the
+    // roll-off then quotes radiance, never cd m^-2 (issue 21 item 18).
+    bool photometric = true;
+    std::vector<double> radiance;
+    if (f.exists("/results/photometry_valid")) {
+        const std::vector<double> valid = f.read_doubles("/results/photometry_valid");
+        const std::vector<std::int32_t> status = f.read_ints("/results/status");
+        photometric = false;
+        for (std::size_t i = 0; i < valid.size() && i < status.size(); ++i) {
+            if (status[i] == 0 && valid[i] != 0.0) photometric = true;
+        }
+        if (!photometric && f.exists("/results/radiance_W_sr_m2")) radiance = f.read_doubles("/results/radiance_W_sr_m2");
+    }
     fmt::print("Roll-off over J ({} points):\n", r->points_used);
-    fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2 ({:.4g} cd m^-2)\n", 100 * r->peak_eqe,
-               r->peak_J_mA_cm2, r->peak_luminance_cd_m2);
+    if (photometric) {
+        fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2 ({:.4g} cd m^-2)\n", 100 * r->peak_eqe,
+                   r->peak_J_mA_cm2, r->peak_luminance_cd_m2);
+    } else {
+        const auto at = std::find(J.begin(), J.end(), r->peak_J_mA_cm2);
+        const auto i = static_cast<std::size_t>(at - J.begin());
+        if (at != J.end() && i < radiance.size()) {
+            fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2 (radiance {:.4g} W sr^-1 m^-2)\n",
+                       100 * r->peak_eqe, r->peak_J_mA_cm2, radiance[i]);
+        } else {
+            fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2\n", 100 * r->peak_eqe, r->peak_J_mA_cm2);
+        }
+    }
     auto j_line = [&](const char* name, const std::optional<double>& v, double level) {
         if (v) {
             fmt::print("  {} (EQE = {:.0f} % of peak) = {:.4g} mA cm^-2\n", name, 100 * level, *v);
@@ -66,6 +90,11 @@ void print_rolloff(const io::RunConfig& cfg, const std::string& result_path) {
                        L, r->min_luminance_cd_m2, r->max_luminance_cd_m2);
         }
     };
+    if (!photometric) {
+        fmt::print("  EQE at 100 and 1000 cd m^-2: not given: photometry is not meaningful for this "
+                   "emission (under 50 % of the power in 380-780 nm); see radiance_W_sr_m2\n");
+        return;
+    }
     l_line(100.0, r->eqe_at_100_cd_m2);
     l_line(1000.0, r->eqe_at_1000_cd_m2);
 }

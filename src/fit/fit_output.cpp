@@ -4,7 +4,9 @@
 //! /fit/covariance, /fit/correlation) of parameters the data do not determine or that ended on
 //! a bound; every other number written is finite.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -14,13 +16,97 @@
 #include "relsim/core/error.hpp"
 #include "relsim/fit/fitter.hpp"
 #include "relsim/io/hdf5_file.hpp"
+#include "relsim/io/result_file.hpp"
 
 namespace relsim::fit {
 
+namespace {
+
+std::string utc_now() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void write_contents(io::H5File& f, const FitConfig& cfg, const FitResult& r);
+
+//! |correlation| from which two parameters count as nearly degenerate: each one's error is then
+//! >= 1/sqrt(1 - 0.99^2) = 7 times its error with the other held fixed, i.e. the data fix mainly
+//! a combination of the two (issue 21 item 19).
+constexpr double kNearDegenerateCorrelation = 0.99;
+
+std::string fitted_name(const FitConfig& cfg, std::size_t j) {
+    return cfg.free[j].log ? "log10(" + cfg.free[j].key + ")" : cfg.free[j].key;
+}
+
+//! "+1 log10(a) -0.452 b": a direction of the free parameters in the fitted scale.
+std::string combination_text(const FitConfig& cfg, const std::vector<double>& dir) {
+    std::string s;
+    for (std::size_t j = 0; j < dir.size() && j < cfg.free.size(); ++j) {
+        if (dir[j] == 0.0) continue;
+        s += fmt::format("{}{:+.3g} {}", s.empty() ? "" : " ", dir[j], fitted_name(cfg, j));
+    }
+    return s;
+}
+
+struct PairCorr {
+    double c;
+    std::size_t i, j;
+};
+
+std::vector<PairCorr> near_degenerate_pairs(const FitResult& r) {
+    std::vector<PairCorr> out;
+    const std::size_t P = r.keys.size();
+    for (std::size_t i = 0; i < P; ++i) {
+        for (std::size_t j = i + 1; j < P; ++j) {
+            const double c = r.correlation[i * P + j];
+            if (std::isfinite(c) && std::abs(c) >= kNearDegenerateCorrelation) out.push_back({c, i, j});
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 void write_fit_file(const std::string& path, const FitConfig& cfg, const FitResult& r) {
     const std::string partial = path + ".partial";
-    {
+    std::error_code ec;
+    // A stale OUT.partial (the caller has checked that it may go) is unlinked, not opened: a
+    // symbolic link there is removed instead of its target being truncated.
+    std::filesystem::remove(partial, ec);
+    try {
         io::H5File f(partial, io::H5File::Mode::create_truncate);
+        write_contents(f, cfg, r);
+        io::seal_attributes(f);  // last: the record `relsim verify` compares
+        f.close();
+    } catch (const std::exception& e) {
+        std::filesystem::remove(partial, ec);
+        throw RunError(fmt::format("cannot write the fit result {}: {}\n  no file is left; the fit "
+                                   "must be run again (free disk space or raise the file size "
+                                   "limit if that is the reason above)",
+                                   partial, e.what()));
+    }
+    io::publish_file(partial, path);
+}
+
+namespace {
+
+void write_contents(io::H5File& f, const FitConfig& cfg, const FitResult& r) {
+    {
+        // Identification, as in a run's file: `relsim verify` and `relsim export` know it.
+        std::string all_text = cfg.text;
+        for (const ModelEntry& m : cfg.models) all_text += "\n" + m.config.text;
+        f.set_attribute("/", "relsim_version", io::program_version());
+        f.set_attribute("/", "result_kind", std::string("fit"));
+        f.set_attribute("/", "spec", std::string("fitting contract, version 1"));
+        f.set_attribute("/", "config_path", cfg.path);
+        f.set_attribute("/", "config_toml", cfg.text);
+        f.set_attribute("/", "config_fingerprint", io::fnv1a_hex(all_text));
+        f.set_attribute("/", "created_utc", utc_now());
+        f.set_attribute("/", "complete", std::int64_t{1});
         const std::uint64_t P = r.keys.size();
         std::vector<std::string> units, flags;
         for (const FreeParameter& fp : cfg.free) units.push_back(fp.unit.empty() ? "1" : fp.unit);
@@ -38,6 +124,27 @@ void write_fit_file(const std::string& path, const FitConfig& cfg, const FitResu
         f.write_doubles("/fit/reduced_chi2", {}, &r.reduced_chi2, "1");
         std::vector<std::int32_t> ident(r.identifiable.begin(), r.identifiable.end());
         f.write_ints("/fit/identifiable", {P}, ident.data(), "1");
+        // Identifiability beyond the per-parameter flag (issue 21 items 6, 19).
+        std::vector<std::string> combos;
+        for (const auto& dir : r.null_directions) combos.push_back(combination_text(cfg, dir));
+        f.write_strings("/fit/unidentified_combinations", combos);
+        f.set_attribute("/fit/unidentified_combinations", "description",
+                        std::string("each a direction in the fitted parameters (log10 for log = true, "
+                                    "largest coefficient +-1) along which chi2 does not change: the "
+                                    "data do not determine it; its parameters have identifiable 0"));
+        std::vector<std::int32_t> near(P, 0), beyond(P, 0);
+        for (const PairCorr& pc : near_degenerate_pairs(r)) near[pc.i] = near[pc.j] = 1;
+        for (std::size_t j = 0; j < P && j < r.beyond_bounds.size(); ++j) beyond[j] = r.beyond_bounds[j];
+        f.write_ints("/fit/near_degenerate", {P}, near.data(), "1");
+        f.set_attribute("/fit/near_degenerate", "description",
+                        fmt::format("1 where the parameter's |correlation| with another is >= {} (the data "
+                                    "fix mainly a combination of the two)",
+                                    kNearDegenerateCorrelation));
+        f.write_ints("/fit/beyond_bounds", {P}, beyond.data(), "1");
+        f.set_attribute("/fit/beyond_bounds", "description",
+                        std::string("1 where the stderr spanned the whole bound range (zero "
+                                    "sensitivity): not determined; the others' errors are "
+                                    "conditional on it held at its value"));
         f.write_strings("/fit/flags", flags);
         std::vector<double> start_chi2 = r.start_chi2;
         std::vector<std::int32_t> start_ok;
@@ -79,12 +186,8 @@ void write_fit_file(const std::string& path, const FitConfig& cfg, const FitResu
             f.write_strings("/fit/config/" + cfg.models[m].name, {r.fitted_configs[m]});
             f.set_attribute("/fit/config/" + cfg.models[m].name, "source", cfg.models[m].config_path);
         }
-        f.close();
     }
-    io::publish_file(partial, path);
 }
-
-namespace {
 
 std::string rel_error_text(double value, double err) {
     if (!std::isfinite(err)) return "--";
@@ -118,7 +221,9 @@ std::string format_summary(const FitConfig& cfg, const FitResult& r) {
         std::string note;
         if (r.flags[j] == Flag::at_lower_bound) note = fmt::format("ON LOWER BOUND {:g}: not determined", fp.min);
         else if (r.flags[j] == Flag::at_upper_bound) note = fmt::format("ON UPPER BOUND {:g}: not determined", fp.max);
-        else if (r.flags[j] == Flag::degenerate) note = "NOT DETERMINED by the data (degenerate direction)";
+        else if (j < r.beyond_bounds.size() && r.beyond_bounds[j]) {
+            note = "NOT DETERMINED: stderr wider than its bounds (zero sensitivity); held fixed for the others' errors";
+        } else if (r.flags[j] == Flag::degenerate) note = "NOT DETERMINED by the data (degenerate direction)";
         else if (r.flags[j] == Flag::relative_error_large) note = "NOT DETERMINED (relative error >= 100 %)";
         s += fmt::format("  {:<{}}  {:>14.7g} +- {:<12.4g} {:>10}  {}{}\n", r.keys[j], w, r.values[j], r.stderr_[j],
                          rel_error_text(r.values[j], r.stderr_[j]), fp.unit == "1" ? "" : fp.unit + "  ", note);
@@ -141,6 +246,15 @@ std::string format_summary(const FitConfig& cfg, const FitResult& r) {
         for (std::size_t k = 0; k < std::min<std::size_t>(5, pairs.size()); ++k) {
             s += fmt::format("    {:+.3f}  {} ~ {}\n", pairs[k].c, r.keys[pairs[k].i], r.keys[pairs[k].j]);
         }
+    }
+    for (const auto& dir : r.null_directions) {
+        s += fmt::format("\n  NOT DETERMINED: chi2 does not change along  {}\n", combination_text(cfg, dir));
+    }
+    for (const PairCorr& pc : near_degenerate_pairs(r)) {
+        s += fmt::format("\n  NEARLY DEGENERATE: {} ~ {} (correlation {:+.3f}): the data fix mainly a "
+                         "combination of the two;\n    fix one of them, add data that separate them, or "
+                         "check a profile of chi2 along the other\n",
+                         r.keys[pc.i], r.keys[pc.j], pc.c);
     }
     const long flagged = std::count(r.identifiable.begin(), r.identifiable.end(), 0);
     if (flagged > 0) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <ceres/ceres.h>
+#include <glog/logging.h>
 #include <fmt/format.h>
 
 #ifdef _OPENMP
@@ -125,7 +126,10 @@ public:
         out.resize(pb_.cfg->data.size());
         for (std::size_t d = 0; d < pb_.cfg->data.size(); ++d) {
             const DataSet& ds = pb_.cfg->data[d];
-            if (!models_[ds.model]->evaluate(ds.kind, d, ds.x, out[d], why)) return false;
+            if (!models_[ds.model]->evaluate(ds.kind, d, ds.x, out[d], why)) {
+                why = fmt::format("data set {} ({}): {}", d, ds.file, why);
+                return false;
+            }
         }
         ++evaluations;
         return true;
@@ -312,6 +316,9 @@ std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t P, s
 
 FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     const auto t0 = std::chrono::steady_clock::now();
+    // Ceres reports a failed start through glog at ERROR level, once per start ("Terminating:
+    // Residual and Jacobian evaluation failed"): relsim says what failed itself (issue 21 item 11).
+    FLAGS_minloglevel = google::GLOG_FATAL;
     Problem pb;
     pb.cfg = &cfg;
     pb.P = cfg.free.size();
@@ -376,7 +383,40 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     };
     std::size_t best = best_of();
     if (!results[best].ok) {
-        throw RunError("relsim fit: no start could evaluate the model: " + results[best].message);
+        // Say where (issue 21 item 11: only Ceres' message was given): the model's own reason at
+        // the first start, or the first data point whose weighted residual is not finite.
+        std::string where;
+        try {
+            Worker w(pb, prototypes);
+            std::vector<std::vector<double>> raw;
+            std::string why;
+            if (!w.raw(starts[0].data(), raw, why)) {
+                where = "the model fails at the first start: " + why;
+            } else {
+                for (std::size_t d = 0; d < cfg.data.size() && where.empty(); ++d) {
+                    const DataSet& ds = cfg.data[d];
+                    Linear lin;
+                    if (!project(pb, d, raw[d], lin)) {
+                        where = fmt::format("data set {} ({}): the model's scale factor against the data is not "
+                                            "finite (values too large or too small)", d, ds.file);
+                        break;
+                    }
+                    for (std::size_t i = 0; i < ds.x.size(); ++i) {
+                        const double r = (ds.y[i] - (lin.a * raw[d][i] + lin.b)) / pb.sigma(d, i);
+                        if (!std::isfinite(r) || !std::isfinite(r * r)) {
+                            where = fmt::format("{}:{}: the weighted residual (y - model) / sigma = ({:g} - {:g}) / {:g} "
+                                                "is not finite or its square overflows",
+                                                ds.file, ds.line[i], ds.y[i], lin.a * raw[d][i] + lin.b, pb.sigma(d, i));
+                            break;
+                        }
+                    }
+                }
+            }
+        } catch (const std::exception& e) {
+            where = std::string("the model fails at the first start: ") + e.what();
+        }
+        throw RunError("relsim fit: no start could evaluate the model (" + results[best].message + ")" +
+                       (where.empty() ? std::string() : "\n  " + where));
     }
     // Data sets without sigma: one sigma each, re-estimated from the residuals of the best fit
     // (their share of the degrees of freedom) until stable, refitting from the best point.
@@ -449,8 +489,12 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
         if (fin.u[j] - pb.lo[j] <= tol) flags[j] = Flag::at_lower_bound;
         else if (pb.hi[j] - fin.u[j] <= tol) flags[j] = Flag::at_upper_bound;
     }
-    const detail::Covariance cv = detail::covariance_from_jacobian(J, pb.N, K, pb.P, flags, res.s2);
+    std::vector<double> range(pb.P);
+    for (std::size_t j = 0; j < pb.P; ++j) range[j] = pb.hi[j] - pb.lo[j];
+    const detail::Covariance cv = detail::covariance_from_jacobian(J, pb.N, K, pb.P, flags, res.s2, range);
     res.condition_number = cv.condition_number;
+    res.null_directions = cv.null_directions;
+    res.beyond_bounds = cv.beyond_bounds;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> D(pb.P);
     for (std::size_t j = 0; j < pb.P; ++j) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -99,6 +100,63 @@ std::string fnv1a_hex(const std::string& text) {
 }
 
 std::string program_version() { return std::string("relsim ") + build_info::version; }
+
+namespace {
+constexpr const char* kAttributeRecord = "attribute_checksums";
+
+std::vector<std::pair<std::string, std::string>> recorded_attributes(const H5File& f) {
+    std::vector<std::pair<std::string, std::string>> all = f.attribute_checksums();
+    const std::string self = std::string("/@") + kAttributeRecord;
+    all.erase(std::remove_if(all.begin(), all.end(), [&](const auto& a) { return a.first == self; }),
+              all.end());
+    return all;
+}
+}  // namespace
+
+void seal_attributes(H5File& f) {
+    std::string record;
+    for (const auto& [where, sum] : recorded_attributes(f)) record += where + " " + sum + "\n";
+    f.set_attribute("/", kAttributeRecord, record);
+}
+
+bool has_attribute_record(const H5File& f) { return f.has_attribute("/", kAttributeRecord); }
+
+std::vector<std::string> attribute_record_problems(const H5File& f) {
+    std::vector<std::string> problems;
+    if (!has_attribute_record(f)) return problems;
+    std::map<std::string, std::string> recorded;
+    const std::string text = f.string_attribute("/", kAttributeRecord);
+    std::size_t a = 0;
+    while (a < text.size()) {
+        std::size_t e = text.find('\n', a);
+        if (e == std::string::npos) e = text.size();
+        const std::string line = text.substr(a, e - a);
+        const std::size_t sp = line.rfind(' ');
+        if (sp == std::string::npos) {
+            problems.push_back("the attribute record " + std::string(kAttributeRecord) + " is damaged");
+            return problems;
+        }
+        recorded[line.substr(0, sp)] = line.substr(sp + 1);
+        a = e + 1;
+    }
+    for (const auto& [where, sum] : recorded_attributes(f)) {
+        const auto it = recorded.find(where);
+        if (it == recorded.end()) {
+            problems.push_back(fmt::format("attribute {}: added after the file was finished", where));
+            continue;
+        }
+        if (it->second != sum) {
+            problems.push_back(fmt::format("attribute {}: CHANGED since the file was written "
+                                           "(checksum {}, now {})",
+                                           where, it->second, sum));
+        }
+        recorded.erase(it);
+    }
+    for (const auto& [where, sum] : recorded) {
+        problems.push_back(fmt::format("attribute {}: MISSING (recorded when the file was written)", where));
+    }
+    return problems;
+}
 
 std::uint64_t ResultLayout::num_points() const {
     std::uint64_t n = 1;
@@ -254,10 +312,25 @@ ResultFile ResultFile::create(const std::string& final_path, const ResultLayout&
         rf.file_.reset();  // closes; errors ignored (the file is removed)
         std::error_code ec;
         std::filesystem::remove(creating, ec);
+        // The hint follows the OS reason: "free disk space" only where space or a size limit
+        // is the reason (issue 21 item 16: a bad dataset name was answered with it).
+        const std::string why = e.what();
+        auto says = [&](const char* t) { return why.find(t) != std::string::npos; };
+        std::string hint;
+        if (says("No space left on device") || says("Disk quota exceeded")) {
+            hint = "free disk space and run again";
+        } else if (says("File too large")) {
+            hint = "raise the file size limit (ulimit -f) and run again";
+        } else if (says("Input/output error")) {
+            hint = "the storage reported an I/O error: check the disk or file system, then run again";
+        } else if (says("Permission denied") || says("Read-only file system")) {
+            hint = "write to a folder this user can write to";
+        } else {
+            hint = "this is not a disk-space problem; please report it with the config";
+        }
         throw RunError(fmt::format("cannot create the output file {}: {}\n  nothing was "
-                                   "computed and no file is left; free disk space (or raise the "
-                                   "file size limit) and run again",
-                                   rf.partial_path_, e.what()));
+                                   "computed and no file is left; {}",
+                                   rf.partial_path_, why, hint));
     }
     std::error_code ec;
     std::filesystem::rename(creating, rf.partial_path_, ec);
@@ -426,6 +499,13 @@ void ResultFile::finish(std::uint64_t failed_points, double wall_time_s,
     f.set_attribute("/", "wall_time_s", wall_time_s);
     f.close();
     if (before_publish) before_publish(partial_path_);
+    {
+        // Last write: the record of every attribute (config text, fingerprint, summary, units,
+        // axis keys), which `relsim verify` compares (issue 21 item 14).
+        H5File g(partial_path_, H5File::Mode::read_write);
+        seal_attributes(g);
+        g.close();
+    }
     publish_file(partial_path_, final_path_);
 }
 

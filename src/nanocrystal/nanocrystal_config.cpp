@@ -564,15 +564,16 @@ private:
         if (sp.excitation) {
             for (const char* k : {"fraction", "decay_until_s", "points"}) add(join(std::string("nanocrystal.excitation"), k));
         }
+        NanocrystalSpec scratch = sp;  // one copy for every lookup (a copy per key was quadratic)
         for (const std::string& k : keys) {
-            const auto v = get_parameter(sp, out_.species, k);
+            const auto v = get_parameter_in(scratch, out_.species, k);
             if (!v) continue;  // not a key of this spec (e.g. c_nm of a cubic lattice)
             io::ResolvedParameter r;
             r.key = k;
             r.value = *v;
             r.unit = parameter_unit(k);
             if (r.unit.rfind("nm^s", 0) == 0) {
-                const auto m = get_parameter(sp, out_.species, k.substr(0, k.rfind('.')) + ".multipolarity");
+                const auto m = get_parameter_in(scratch, out_.species, k.substr(0, k.rfind('.')) + ".multipolarity");
                 r.unit = fmt::format("nm^{} s^-1", m ? static_cast<int>(*m) : 6);
             }
             if (const auto it = where_.find(k); it != where_.end()) {

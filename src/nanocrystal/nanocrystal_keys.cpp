@@ -178,7 +178,12 @@ std::optional<double> get_parameter(const NanocrystalSpec& spec,
                                     const std::vector<std::string>& species,
                                     const std::string& key_path) {
     NanocrystalSpec copy = spec;  // find_slot may grow a composition vector
-    const Slot s = find_slot(copy, species, split(key_path));
+    return get_parameter_in(copy, species, key_path);
+}
+
+std::optional<double> get_parameter_in(NanocrystalSpec& spec, const std::vector<std::string>& species,
+                                       const std::string& key_path) {
+    const Slot s = find_slot(spec, species, split(key_path));
     if (s.d) return *s.d;
     if (s.i) return static_cast<double>(*s.i);
     if (s.u) return static_cast<double>(*s.u);

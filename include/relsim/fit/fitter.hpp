@@ -57,6 +57,12 @@ struct FitResult {
     int iterations = 0;                //!< of the best start
     std::string termination;           //!< Ceres' message of the best start
     double condition_number = 0.0;     //!< of the Jacobi-scaled J^T W J (free, off-bound part)
+    //! Combinations of the free parameters (fitted scale: log10 for log = true; largest entry
+    //! +-1) along which chi2 does not change: what the data do not determine.
+    std::vector<std::vector<double>> null_directions;
+    //! 1 where the parameter's stderr spanned its whole bound range (zero sensitivity): it is
+    //! flagged and the others' errors are conditional on it held at its value.
+    std::vector<int> beyond_bounds;
     std::vector<std::string> fitted_configs;  //!< per model: config text with best values
     double wall_time_s = 0.0;
 };

@@ -24,4 +24,15 @@ namespace relsim::io {
 //! exists already and `force` is false; RunError on I/O failure.
 std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir, bool force);
 
+struct ExportOptions {
+    bool force = false;       //!< replace existing tables (a symbolic link is replaced, not its target)
+    bool incomplete = false;  //!< export an unfinished result (a warning and a 'done' column)
+};
+//! As above. Every table name is checked before the first is written; each table is written
+//! to `<name>.exporting` and renamed. An incomplete result (an interrupted run's .partial) is
+//! refused (InputError) unless `incomplete`. A fit result (relsim fit) gives parameters.csv,
+//! covariance.csv, fit_summary.csv and data_<i>.csv.
+std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir,
+                                    const ExportOptions& options);
+
 }  // namespace relsim::io

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace relsim::io {
@@ -86,6 +87,15 @@ public:
     [[nodiscard]] std::vector<std::uint8_t> read_bytes(const std::string& path) const;
     [[nodiscard]] std::vector<std::string> read_strings(const std::string& path) const;
     [[nodiscard]] std::vector<std::uint64_t> dims(const std::string& path) const;
+    //! Content checksum of a whole dataset as stored ("fnv1a64:" + 16 hex digits; numbers as
+    //! IEEE float64 bits, strings length-prefixed: content_checksum_of). write_doubles,
+    //! write_ints and write_strings store it as the dataset's `checksum` attribute, because
+    //! those datasets are contiguous and HDF5 checks nothing in them; `relsim verify`
+    //! recomputes it (chunked datasets carry Fletcher32 instead).
+    [[nodiscard]] std::string content_checksum(const std::string& path) const;
+    //! ("/object@name", content checksum) of every attribute of every group and dataset, in
+    //! name order (strings length-prefixed, numbers as float64 bits: content_checksum_of).
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> attribute_checksums() const;
 
     //! Every dataset of the file (absolute paths, in name order), with shape, element class and
     //! whether it carries the Fletcher32 checksum (every chunked dataset relsim writes does).
@@ -138,6 +148,10 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+//! The content checksums of H5File::content_checksum, from values in memory.
+[[nodiscard]] std::string content_checksum_of(const std::vector<double>& values);
+[[nodiscard]] std::string content_checksum_of(const std::vector<std::string>& values);
 
 //! Publishes a finished file: renames `partial_path` onto `final_path` atomically.
 //! (POSIX rename within one file system; any existing `final_path` is replaced.) The file must

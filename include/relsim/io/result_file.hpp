@@ -154,4 +154,12 @@ private:
 //! Program version string written to every file.
 [[nodiscard]] std::string program_version();
 
+//! Records every attribute of `f` (H5File::attribute_checksums) in the root attribute
+//! `attribute_checksums`, one line "/object@name fnv1a64:..." each: the last write before a
+//! file is published (`relsim verify` compares; HDF5 checks no attribute value itself).
+void seal_attributes(H5File& f);
+[[nodiscard]] bool has_attribute_record(const H5File& f);
+//! Attributes changed, added or missing against the record (empty: all match, or no record).
+[[nodiscard]] std::vector<std::string> attribute_record_problems(const H5File& f);
+
 }  // namespace relsim::io

@@ -42,6 +42,12 @@ struct NanocrystalConfig {
 [[nodiscard]] std::optional<double> get_parameter(const NanocrystalSpec& spec,
                                                   const std::vector<std::string>& species,
                                                   const std::string& key_path);
+//! As get_parameter, without copying `spec`: the lookup may extend its composition vectors to the
+//! species count (with zeros, which read as 0). For many lookups in one spec (the resolved table
+//! of a config with thousands of shells was quadratic, issue 21 item 13).
+[[nodiscard]] std::optional<double> get_parameter_in(NanocrystalSpec& spec,
+                                                     const std::vector<std::string>& species,
+                                                     const std::string& key_path);
 
 //! Sets the numeric key `key_path` of `spec` (as get_parameter names them); false when the path
 //! names no numeric key. The value is not range-checked here (read_config checked every sweep

@@ -24,8 +24,10 @@ from __future__ import annotations
 import contextlib as _contextlib
 import math
 import os as _os
+import signal as _signal
 import threading as _threading
 import tempfile as _tempfile
+import warnings as _warnings
 
 import numpy as _np
 
@@ -288,13 +290,33 @@ class _Run:
             where = "/dev/shm"
         self._dir = _tempfile.TemporaryDirectory(prefix="relsim-", dir=where)
         self.path = _os.path.join(self._dir.name, "run.h5")
+        # SIGTERM (a job scheduler, `kill`): by default the process ends without removing the
+        # temporary folder (issue 21 item 15: 242 MB left). While the run is in progress a
+        # handler turns it into an interrupt (the runner stops after the block in progress),
+        # the folder is removed, and the signal is then delivered with its default action.
+        terminated = []
+        old_term = None
+        if _threading.current_thread() is _threading.main_thread():
+            current = _signal.getsignal(_signal.SIGTERM)
+            if current in (_signal.SIG_DFL, None):
+                def on_term(signum, frame):
+                    terminated.append(signum)
+                    raise KeyboardInterrupt
+                old_term = current
+                _signal.signal(_signal.SIGTERM, on_term)
         try:
             with _hdf5_lock():
                 self.summary = _relsim.run_to_file(self.cfg._c, self.path, int(self.threads or 0),
                                                    self.mode, not self.progress)
         except BaseException:
             self._dir.cleanup()
+            if terminated:
+                _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
+                _os.kill(_os.getpid(), _signal.SIGTERM)
             raise
+        finally:
+            if old_term is not None and not terminated:
+                _signal.signal(_signal.SIGTERM, old_term)
         return self
 
     def __exit__(self, *exc):
@@ -430,7 +452,29 @@ def open(path, group: str | None = None):  # noqa: A001 - the contract's name
     the resolved parameter table) is read with ``group="config"``. Without xarray: a dict of
     numpy arrays.
     """
-    return _files.read(_os.fspath(path), group=group)
+    path = _os.fspath(path)
+    _warn_if_incomplete(path)
+    return _files.read(path, group=group)
+
+
+def _warn_if_incomplete(path: str) -> None:
+    """An interrupted run's .partial (issue 21 item 15: opened without a word): a warning with
+    how many points are done; the points not done hold placeholder zeros."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            complete = int(f.attrs.get("complete", 1)) == 1
+            done = f["sweep/done"][()] if "sweep/done" in f else None
+    except (OSError, KeyError, ValueError, TypeError):
+        return  # the reader itself reports an unreadable file
+    n_done = int(_np.count_nonzero(done == 1)) if done is not None else None
+    if complete and (done is None or n_done == done.size):
+        return
+    counted = f"{n_done} of {done.size} points done" if done is not None else "not finished"
+    _warnings.warn(f"{path} is an incomplete result ({counted}): points not done hold placeholder "
+                   "zeros, not results; complete it with relsim run CONFIG -o NAME --resume",
+                   RuntimeWarning, stacklevel=3)
 
 
 def export_csv(path, directory, force: bool = False) -> list:
