@@ -114,11 +114,15 @@ std::string write_transport_summary(const io::RunConfig& config, const transport
     TransportPointEvaluator ev(point, tcp, layout, observer, photometry);
 
     std::vector<std::optional<double>> value(std::size(kFigures));
+    // The first solve starts from 0 V, every later one continues from the previous voltage (a
+    // fixed order on one thread: the same bits for any thread count of the run).
+    bool warm = false;
     auto crossing = [&](double target) -> std::optional<double> {
         for (std::size_t k = 1; k < order.size(); ++k) {
             if (lum(order[k - 1]) < target && lum(order[k]) >= target) {
                 double lo = V[order[k - 1]], hi = V[order[k]];
-                ev.solve_voltage(lo, false);
+                ev.solve_voltage(lo, warm);
+                warm = true;
                 while (hi - lo > kVoltageTolerance_V) {
                     const double mid = 0.5 * (lo + hi);
                     (ev.solve_voltage(mid, true).luminance_cd_m2 >= target ? hi : lo) = mid;
@@ -132,7 +136,7 @@ std::string write_transport_summary(const io::RunConfig& config, const transport
         value[0] = crossing(1.0);
         value[1] = crossing(100.0);
         value[2] = crossing(1000.0);
-        if (value[2]) value[4] = ev.solve_voltage(*value[2], false).eqe;
+        if (value[2]) value[4] = ev.solve_voltage(*value[2], warm).eqe;
         // Peak power efficacy: golden-section search between the neighbours of the best point.
         std::size_t best = order.size();
         for (std::size_t k = 0; k < order.size(); ++k)
@@ -140,7 +144,7 @@ std::string write_transport_summary(const io::RunConfig& config, const transport
         if (best < order.size()) {
             double a = V[order[best > 0 ? best - 1 : 0]], b = V[order[std::min(best + 1, order.size() - 1)]];
             const double g = (std::sqrt(5.0) - 1.0) / 2.0;
-            ev.solve_voltage(a, false);
+            ev.solve_voltage(a, warm);
             double c = b - g * (b - a), d = a + g * (b - a);
             double fc = ev.solve_voltage(c, true).power_efficacy_lm_W, fd = ev.solve_voltage(d, true).power_efficacy_lm_W;
             while (b - a > kVoltageTolerance_V) {
