@@ -7,12 +7,10 @@
 // its neighbours: 9 residual evaluations), row-equilibrated, sparse LU of the banded matrix.
 #include "relsim/transport/drift_diffusion.hpp"
 
-#include <Eigen/Sparse>
-#include <Eigen/SparseLU>
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 namespace relsim::transport {
 namespace {
@@ -27,6 +25,59 @@ constexpr double kCm2ToM2 = 1e-4;          // cm^2/Vs -> m^2/Vs
 // The mobility factor changes by at most gamma*sqrt(E_r) = gamma * 1e-2 (< 1e-4 for gamma <
 // 1e-2 (cm/V)^0.5) at E = 0 and by gamma*E_r^2/(4 E^1.5) elsewhere.
 constexpr double kPfRegField_V_cm = 1e-4;
+
+// Banded matrix with LU factorisation by Gaussian elimination with partial pivoting (the
+// algorithm of LAPACK dgbtf2/dgbtrs). The Jacobian couples a node only to its neighbours, so with
+// the unknowns interleaved per node (psi, Efn, Efp) its bandwidth is kl = ku = 5; pivoting widens
+// U to kl + ku. Storage as LAPACK's: A(i, j) at ab[j * ld + kl + ku + i - j], ld = 2 kl + ku + 1.
+class BandLU {
+ public:
+  BandLU(int n, int kl, int ku) : n_(n), kl_(kl), ku_(ku), ld_(2 * kl + ku + 1), ab_(static_cast<std::size_t>(n) * ld_), piv_(n) {}
+  void zero() { std::fill(ab_.begin(), ab_.end(), 0.0); }
+  double& at(int i, int j) { return ab_[static_cast<std::size_t>(j) * ld_ + kl_ + ku_ + i - j]; }
+  // Rows i of columns j in the original band (|i - j| within kl, ku).
+  int row_lo(int j) const { return std::max(0, j - ku_); }
+  int row_hi(int j) const { return std::min(n_ - 1, j + kl_); }
+  bool factorize() {
+    int ju = 0;
+    for (int j = 0; j < n_; ++j) {
+      const int km = std::min(kl_, n_ - 1 - j);
+      int p = j;
+      for (int i = j + 1; i <= j + km; ++i)
+        if (std::abs(at(i, j)) > std::abs(at(p, j))) p = i;
+      piv_[j] = p;
+      const double pivot = at(p, j);
+      if (pivot == 0.0 || !std::isfinite(pivot)) return false;
+      ju = std::max(ju, std::min(p + ku_, n_ - 1));
+      if (p != j)
+        for (int c = j; c <= ju; ++c) std::swap(at(p, c), at(j, c));
+      const double inv = 1.0 / at(j, j);
+      for (int i = j + 1; i <= j + km; ++i) at(i, j) *= inv;
+      for (int c = j + 1; c <= ju; ++c) {
+        const double ujc = at(j, c);
+        if (ujc != 0.0)
+          for (int i = j + 1; i <= j + km; ++i) at(i, c) -= at(i, j) * ujc;
+      }
+    }
+    return true;
+  }
+  void solve(double* b) {
+    for (int j = 0; j < n_; ++j) {
+      std::swap(b[j], b[piv_[j]]);
+      const int km = std::min(kl_, n_ - 1 - j);
+      for (int i = j + 1; i <= j + km; ++i) b[i] -= at(i, j) * b[j];
+    }
+    for (int j = n_ - 1; j >= 0; --j) {
+      b[j] /= at(j, j);
+      for (int i = std::max(0, j - kl_ - ku_); i < j; ++i) b[i] -= at(i, j) * b[j];
+    }
+  }
+
+ private:
+  int n_, kl_, ku_, ld_;
+  std::vector<double> ab_;
+  std::vector<int> piv_;
+};
 
 double bernoulli(double x) {
   if (std::abs(x) < 1e-5) return 1.0 - x / 2.0 + x * x / 12.0;
@@ -96,8 +147,6 @@ struct Solver::Impl {
   std::vector<double> h;  // cell widths
   // per layer SI data
   std::vector<double> eps, mun0, mup0, gn, gp, N0, homo, lumo, klang;
-  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
-  bool analysed = false;
   // continuation history
   std::vector<double> u_prev, u_prev2;
   double v_prev = 0.0, v_prev2 = 0.0;
@@ -135,9 +184,14 @@ struct Solver::Impl {
     e.pL = N0[L] * std::exp((homo[L] - psiL - u[3 * c + 2]) / Vt);
     e.pR = N0[L] * std::exp((homo[L] - psiR - u[3 * c + 5]) / Vt);
     const double E_V_cm = -(psiR - psiL) / h[c] * 1e-2;
-    const double sq = std::pow(E_V_cm * E_V_cm + kPfRegField_V_cm * kPfRegField_V_cm, 0.25);
-    e.mun = mun0[L] * std::exp(gn[L] * sq);
-    e.mup = mup0[L] * std::exp(gp[L] * sq);
+    if (gn[L] == 0.0 && gp[L] == 0.0) {  // no Poole-Frenkel factor in this layer
+      e.mun = mun0[L];
+      e.mup = mup0[L];
+    } else {
+      const double sq = std::sqrt(std::sqrt(E_V_cm * E_V_cm + kPfRegField_V_cm * kPfRegField_V_cm));
+      e.mun = mun0[L] * std::exp(gn[L] * sq);
+      e.mup = mup0[L] * std::exp(gp[L] * sq);
+    }
     const double d = -(psiR - psiL) / Vt;  // (Ec_R - Ec_L)/Vt = (Ev_R - Ev_L)/Vt
     const double Bp = bernoulli(d), Bm = bernoulli(-d);
     e.Jn = kQ * e.mun * Vt / h[c] * (Bm * e.nR - Bp * e.nL);
@@ -178,14 +232,12 @@ struct Solver::Impl {
   // Newton at fixed V from u (in place). Returns iterations, or -1 on failure.
   int newton(std::vector<double>& u, double V) {
     const int n = 3 * N;
-    std::vector<double> F(n), Fp(n), up(n);
-    Eigen::SparseMatrix<double> J(n, n);
-    std::vector<Eigen::Triplet<double>> trip;
-    Eigen::VectorXd rhs(n), dx(n);
+    std::vector<double> F(n), Fp(n), up(n), dx(n), rs(n);
+    BandLU J(n, 5, 5);
     double m_prev = 1e300;
     for (int it = 1; it <= 60; ++it) {
       residual(u.data(), V, F.data());
-      trip.clear();
+      J.zero();
       for (int color = 0; color < 9; ++color) {
         const int comp = color % 3, phase = color / 3;
         up = u;
@@ -196,29 +248,23 @@ struct Solver::Impl {
           const int col = 3 * i + comp;
           for (int j = std::max(0, i - 1); j <= std::min(N - 1, i + 1); ++j)
             for (int r = 0; r < 3; ++r) {
-              const double d = (Fp[3 * j + r] - F[3 * j + r]) / del;
-              if (d != 0.0) trip.emplace_back(3 * j + r, col, d);
+              J.at(3 * j + r, col) = (Fp[3 * j + r] - F[3 * j + r]) / del;
             }
         }
       }
-      J.setFromTriplets(trip.begin(), trip.end());
       // row equilibration (the Newton step is invariant; LU pivots behave)
-      std::vector<double> rs(n, 0.0);
-      for (int k = 0; k < J.outerSize(); ++k)
-        for (Eigen::SparseMatrix<double>::InnerIterator itr(J, k); itr; ++itr)
-          rs[itr.row()] = std::max(rs[itr.row()], std::abs(itr.value()));
-      for (int k = 0; k < J.outerSize(); ++k)
-        for (Eigen::SparseMatrix<double>::InnerIterator itr(J, k); itr; ++itr)
-          itr.valueRef() /= rs[itr.row()];
-      for (int r = 0; r < n; ++r) rhs[r] = -F[r] / rs[r];
-      if (!analysed) {
-        lu.analyzePattern(J);
-        analysed = true;
-      }
-      lu.factorize(J);
-      if (lu.info() != Eigen::Success) return -1;
-      dx = lu.solve(rhs);
-      double m = dx.cwiseAbs().maxCoeff();
+      std::fill(rs.begin(), rs.end(), 0.0);
+      for (int c = 0; c < n; ++c)
+        for (int r = J.row_lo(c); r <= J.row_hi(c); ++r) rs[r] = std::max(rs[r], std::abs(J.at(r, c)));
+      for (int r = 0; r < n; ++r)
+        if (!(rs[r] > 0)) return -1;
+      for (int c = 0; c < n; ++c)
+        for (int r = J.row_lo(c); r <= J.row_hi(c); ++r) J.at(r, c) /= rs[r];
+      for (int r = 0; r < n; ++r) dx[r] = -F[r] / rs[r];
+      if (!J.factorize()) return -1;
+      J.solve(dx.data());
+      double m = 0.0;
+      for (double v : dx) m = std::max(m, std::abs(v));
       if (!std::isfinite(m)) return -1;
       // Logarithmic damping per component, on the thermal voltage: du -> sign(du) V_t ln(1 +
       // |du|/V_t). Small updates pass unchanged (quadratic convergence kept); a huge update of
