@@ -83,6 +83,13 @@ double bernoulli(double x) {
   if (std::abs(x) < 1e-5) return 1.0 - x / 2.0 + x * x / 12.0;
   return x / std::expm1(x);
 }
+// dB/dx = (expm1(x) - x e^x) / expm1(x)^2 (series -1/2 + x/6 near 0).
+double bernoulli_derivative(double x) {
+  if (std::abs(x) < 1e-4) return -0.5 + x / 6.0;
+  if (x > 700.0) return (1.0 - x) * std::exp(-x);  // expm1 overflow: B ~ x e^-x
+  const double em = std::expm1(x);
+  return (em - x * (em + 1.0)) / (em * em);
+}
 }  // namespace
 
 Stack::Stack(StackSpec spec) : spec_(std::move(spec)) {
@@ -203,6 +210,78 @@ struct Solver::Impl {
     return e;
   }
 
+  // Residual F and its analytic Jacobian (the derivatives of cell() and residual() term by term;
+  // tested against the finite-difference Jacobian in tests/transport).
+  void assemble(const double* u, double V, double* F, BandLU& J) const {
+    residual(u, V, F);
+    J.zero();
+    for (int c = 0; c + 1 < N; ++c) {
+      const int L = st.cell_layer[c];
+      const CellEval e = cell(u, c);
+      const double psiL = u[3 * c], psiR = u[3 * c + 3], hc = h[c], hh = 0.5 * hc, iv = 1.0 / Vt;
+      // mobility derivatives with respect to psi_R (those to psi_L are the negatives)
+      double dmun = 0.0, dmup = 0.0;
+      if (gn[L] != 0.0 || gp[L] != 0.0) {
+        const double E = -(psiR - psiL) / hc * 1e-2;
+        const double s2 = E * E + kPfRegField_V_cm * kPfRegField_V_cm;
+        const double sq = std::sqrt(std::sqrt(s2));
+        const double dsq_dpsiR = 0.5 * E * sq / s2 * (-1e-2 / hc);
+        dmun = e.mun * gn[L] * dsq_dpsiR;
+        dmup = e.mup * gp[L] * dsq_dpsiR;
+      }
+      const double d = -(psiR - psiL) / Vt;
+      const double Bp = bernoulli(d), Bm = bernoulli(-d);
+      const double dBp_R = -bernoulli_derivative(d) * iv, dBm_R = bernoulli_derivative(-d) * iv;  // d/dpsi_R
+      const double Cn = kQ * e.mun * Vt / hc, Cp = kQ * e.mup * Vt / hc;
+      const double gn_ = Bm * e.nR - Bp * e.nL, gp_ = Bm * e.pL - Bp * e.pR;
+      // local unknowns 0..5: psiL, fnL, fpL, psiR, fnR, fpR
+      double dJn[6] = {0}, dJp[6] = {0}, dRL[6] = {0}, dRR[6] = {0};
+      dJn[3] = kQ * Vt / hc * dmun * gn_ + Cn * (dBm_R * e.nR + Bm * e.nR * iv - dBp_R * e.nL);
+      dJn[0] = -kQ * Vt / hc * dmun * gn_ + Cn * (-dBm_R * e.nR + dBp_R * e.nL - Bp * e.nL * iv);
+      dJn[4] = Cn * Bm * e.nR * iv;
+      dJn[1] = -Cn * Bp * e.nL * iv;
+      dJp[3] = kQ * Vt / hc * dmup * gp_ + Cp * (dBm_R * e.pL - dBp_R * e.pR + Bp * e.pR * iv);
+      dJp[0] = -kQ * Vt / hc * dmup * gp_ + Cp * (-dBm_R * e.pL - Bm * e.pL * iv + dBp_R * e.pR);
+      dJp[2] = -Cp * Bm * e.pL * iv;
+      dJp[5] = Cp * Bp * e.pR * iv;
+      const double ni2 = N0[L] * N0[L] * std::exp((homo[L] - lumo[L]) / Vt);
+      const double k = klang[L] * (e.mun + e.mup), dk_R = klang[L] * (dmun + dmup);
+      dRL[3] = dk_R * (e.nL * e.pL - ni2);
+      dRL[0] = -dRL[3];
+      dRL[1] = k * e.nL * e.pL * iv;
+      dRL[2] = -dRL[1];
+      dRR[3] = dk_R * (e.nR * e.pR - ni2);
+      dRR[0] = -dRR[3];
+      dRR[4] = k * e.nR * e.pR * iv;
+      dRR[5] = -dRR[4];
+      double D[6][6] = {{0}};
+      const double ep = eps[L] / hc;
+      // Poisson rows
+      D[0][0] = -ep - kQ * hh * (e.pL + e.nL) * iv;
+      D[0][3] = ep;
+      D[0][1] = -kQ * hh * e.nL * iv;
+      D[0][2] = -kQ * hh * e.pL * iv;
+      D[3][3] = -ep - kQ * hh * (e.pR + e.nR) * iv;
+      D[3][0] = ep;
+      D[3][4] = -kQ * hh * e.nR * iv;
+      D[3][5] = -kQ * hh * e.pR * iv;
+      for (int q = 0; q < 6; ++q) {
+        D[1][q] = dJn[q] - kQ * hh * dRL[q];
+        D[2][q] = dJp[q] + kQ * hh * dRL[q];
+        D[4][q] = -dJn[q] - kQ * hh * dRR[q];
+        D[5][q] = -dJp[q] + kQ * hh * dRR[q];
+      }
+      for (int r = 0; r < 6; ++r)
+        for (int q = 0; q < 6; ++q)
+          if (D[r][q] != 0.0) J.at(3 * c + r, 3 * c + q) += D[r][q];
+    }
+    // contact rows: u - value = 0
+    for (int r : {0, 1, 2, 3 * N - 3, 3 * N - 2, 3 * N - 1}) {
+      for (int q = std::max(0, r - 5); q <= std::min(3 * N - 1, r + 5); ++q) J.at(r, q) = 0.0;
+      J.at(r, r) = 1.0;
+    }
+  }
+
   void residual(const double* u, double V, double* F) const {
     std::fill(F, F + 3 * N, 0.0);
     for (int c = 0; c + 1 < N; ++c) {
@@ -236,6 +315,9 @@ struct Solver::Impl {
     BandLU J(n, 5, 5);
     double m_prev = 1e300;
     for (int it = 1; it <= 60; ++it) {
+      if (analytic) {
+        assemble(u.data(), V, F.data(), J);
+      } else {
       residual(u.data(), V, F.data());
       J.zero();
       for (int color = 0; color < 9; ++color) {
@@ -251,6 +333,7 @@ struct Solver::Impl {
               J.at(3 * j + r, col) = (Fp[3 * j + r] - F[3 * j + r]) / del;
             }
         }
+      }
       }
       // row equilibration (the Newton step is invariant; LU pivots behave)
       std::fill(rs.begin(), rs.end(), 0.0);
@@ -293,6 +376,7 @@ struct Solver::Impl {
   }
 
   double max_step = 0.5;
+  bool analytic = true;
 
   bool solve_at(double V, std::vector<double>& u, int& its) {
     if (history == 0) {
@@ -452,6 +536,7 @@ Solution Solver::solve_voltage(double voltage_V) {
   std::vector<double> u;
   int its = 0;
   impl_->max_step = max_step_V > 0 ? max_step_V : 0.5;
+  impl_->analytic = analytic_jacobian;
   if (!impl_->solve_at(voltage_V, u, its))
     throw std::runtime_error("transport: Newton continuation stalled");
   Solution s = impl_->post(u, voltage_V);

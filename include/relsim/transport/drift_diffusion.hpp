@@ -104,6 +104,7 @@ class Solver {
   Solution solve_current(double current_density_A_m2);
 
   double max_step_V = 0.5;  // continuation: first step half of this, doubled after successes up to it
+  bool analytic_jacobian = true;  // false: coloured finite differences (9 residuals; the check)
 
  private:
   struct Impl;
