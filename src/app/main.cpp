@@ -24,6 +24,7 @@
 #include "relsim/model/observables.hpp"
 #include "relsim/model/rate_model.hpp"
 #include "relsim/sweep/optics_check.hpp"
+#include "relsim/sweep/transport_run.hpp"
 #include "relsim/sweep/sweep_runner.hpp"
 #include "cmd_verify.hpp"
 #include "output_path.hpp"
@@ -107,6 +108,7 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     print_warnings(cfg);
     const std::string optics = relsim::sweep::describe_optics(cfg);  // [optics], checked as by run
+    const std::string transport = relsim::sweep::describe_transport(cfg);  // [transport], checked as by run
     const relsim::lifetime::Stage lifetime(cfg);  // [lifetime], [inventory], checked as by run
     const relsim::model::RateModel model(cfg.model);
     // The table is printed into memory first: some checks run while it is printed (the
@@ -159,10 +161,14 @@ void print_check_table(const relsim::io::RunConfig& cfg, const std::string& opti
         fmt::print("[physics] polaron_decay: after a pulse n_p(t) = n_p0 / (1 + k_L n_p0 t)\n");
     }
     const auto& d = model.nominal_drive();
+    if (!transport.empty()) {
+        fmt::print("{}", transport);  // G and n_p per slice come from the solved stack
+    } else {
     fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "generation G", d.generation_cm3_s,
                "cm^-3 s^-1", "derived", "gamma J / (q w)");
     fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "polaron density n_p",
                d.polaron_density_cm3, "cm^-3", "derived", "sqrt(J / (q w k_L))");
+    }
     fmt::print("states: {}\n", fmt::join(model.state_names(), ", "));
     if (cfg.sweep) {
         fmt::print("sweep ({}): {} points over {} axes\n", cfg.sweep->mode, cfg.sweep->num_points(),
@@ -252,10 +258,24 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
         for (const auto& [name, v] : p.values) fmt::print("  {} {:.4g}\n", name, v);  // e.g. a PL decay
         return;
     }
-    fmt::print("  EQE {:.4g} %   IQE {:.4g} %   transfer efficiency {:.4g} %\n",
-               100 * value_of(p, "eqe"), 100 * value_of(p, "iqe"),
-               100 * value_of(p, "transfer_efficiency"));
+    const bool has_transfer = std::any_of(p.values.begin(), p.values.end(),
+                                          [](const auto& v) { return v.first == "transfer_efficiency"; });
+    fmt::print("  EQE {:.4g} %   IQE {:.4g} %{}\n", 100 * value_of(p, "eqe"), 100 * value_of(p, "iqe"),
+               has_transfer ? fmt::format("   transfer efficiency {:.4g} %", 100 * value_of(p, "transfer_efficiency"))
+                            : std::string());  // [transport] results have no transfer_efficiency
     print_optical_summary(p);
+    if (std::any_of(p.values.begin(), p.values.end(), [](const auto& v) { return v.first == "voltage_V"; })) {
+        // [transport]: the solved stack beside the EQE (spec section 4)
+        fmt::print("  transport: J {:.4g} mA cm^-2 at V {:.4g} V   charge balance {:.4g}   EML share of recombination {:.4g}\n",
+                   value_of(p, "current_density_mA_cm2"), value_of(p, "voltage_V"), value_of(p, "charge_balance"),
+                   value_of(p, "eml_recombination_fraction"));
+        fmt::print("  zone: centroid {:.3g} nm (rms {:.3g} nm, 5-95 % {:.3g}-{:.3g} nm from the EML anode side)   "
+                   "power efficacy {:.4g} lm W^-1   wall-plug {:.4g} %\n",
+                   value_of(p, "zone_centroid_nm"), value_of(p, "zone_rms_width_nm"), value_of(p, "zone_q05_nm"),
+                   value_of(p, "zone_q95_nm"), value_of(p, "power_efficacy_lm_W"),
+                   100 * value_of(p, "wall_plug_efficiency"));
+        fmt::print("{}", relsim::sweep::transport_summary_text(s.output_path));
+    }
     for (const auto& [name, v] : p.values) {
         if (name == "outcoupling") {
             fmt::print("  optics: [optics] stack, effective outcoupling {:.4g} (device.outcoupling is ignored)\n", v);
@@ -287,6 +307,7 @@ int run_command(const std::string& path, std::string output, bool resume, int th
                 std::uint64_t block_points, const std::vector<std::string>& sets, bool force) {
     const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
     if (MpiSession::rank() == 0) print_warnings(cfg);
+    (void)relsim::sweep::describe_transport(cfg);  // [transport]: checked before anything is written
     const relsim::lifetime::Stage lifetime_stage(cfg);  // [lifetime], [inventory]: checked before anything is written
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
     relsim::app::OutputClaim claim;  // checked and claimed before anything is computed

@@ -391,13 +391,9 @@ public:
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
                                    "transient", "sweep", "nanocrystal", "optics", "bands", "physics",
                                    "lifetime", "inventory", "transport"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
-        // [transport] is read by src/transport (read_transport_config); until relsim run drives
-        // it, a run refuses it (located, exit 2) rather than ignoring it.
-        if (const toml::node* n = root.get("transport")) {
-            src_.fail(n->source(), "transport",
-                      "[transport] (drift-diffusion model, src/transport) is not yet driven by relsim run",
-                      "no [transport] table in a run config for now");
-        }
+        // [transport] (and device.voltage_V, the transport.* sweep keys) is read and checked by
+        // src/transport (read_transport_config), called by the sweep and by relsim check.
+        cfg_.transport = root.get("transport") != nullptr;
         cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
         read_device(root);
@@ -436,7 +432,12 @@ private:
         src_.check_keys(t, "device",
                         {"current_density_mA_cm2", "recombination_zone_nm", "charge_balance",
                          "singlet_fraction", "outcoupling", "temperature_K", "langevin_cm3_s",
-                         "eml_thickness_nm"});  // eml_thickness_nm: read by src/lifetime
+                         "eml_thickness_nm", "voltage_V"});  // eml_thickness_nm: read by src/lifetime
+        if (const toml::node* v = t.get("voltage_V"); v && !cfg_.transport) {  // voltage_V: src/transport
+            src_.fail(v->source(), "device.voltage_V",
+                      "a voltage drive needs the stack: device.voltage_V goes with a [transport] table",
+                      "device.current_density_mA_cm2 without [transport]");
+        }
         // A microscopic PL decay ([nanocrystal.excitation]) runs without current: J may be left
         // out or 0 there (the default stands in; src/nanocrystal ignores it).
         const toml::node* nc = root.get("nanocrystal");
@@ -445,7 +446,8 @@ private:
             const bool j = std::string_view(f.name) == "current_density_mA_cm2";
             const toml::node* v = t.get(f.name);
             if (pl && j && v && v->value<double>() == 0.0) continue;
-            param(t, "device", f.name, f.required && !(pl && j), cfg_.model.device.*(f.member));
+            param(t, "device", f.name, f.required && !(pl && j) && !(cfg_.transport && j),
+                  cfg_.model.device.*(f.member));
         }
     }
 
@@ -741,6 +743,7 @@ private:
         model::ModelParams probe = cfg_.model;
         if (model::find_parameter(probe, kp)) return;
         if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
+        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V")) return;  // src/transport
         if (kp.rfind("optics.", 0) == 0 && detail::find_rule(kp)) return;  // checked by src/optics
         if (kp.rfind("lifetime.", 0) == 0) return;  // checked (key and values) by src/lifetime
         const std::string allowed =
@@ -777,6 +780,7 @@ private:
     void check_sweep_values(const toml::table& axis, std::size_t a, const std::string& kp,
                             const std::vector<double>& values) {
         if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
+        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V")) return;  // src/transport
         if (kp.rfind("lifetime.", 0) == 0) return;  // checked by src/lifetime
         for (std::size_t i = 0; i < values.size(); ++i) {
             std::string allowed;

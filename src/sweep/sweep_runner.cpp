@@ -18,6 +18,7 @@
 #include "nc_point_evaluator.hpp"
 #include "point_evaluator.hpp"
 #include "progress.hpp"
+#include "transport_point.hpp"
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
 
@@ -95,6 +96,7 @@ const char* failure_kind(std::int32_t status) {
     if (status == status_error) return "error";
     if (status == status_fate_budget) return "fates do not sum to 1";
     if (status == nanocrystal::status_insufficient_statistics) return "too little statistics";
+    if (status == transport::status_unresolved) return "current below the transport solver's resolution";
     return solver::to_string(static_cast<solver::SolveStatus>(status));
 }
 
@@ -208,7 +210,13 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // driver, one point at a time, every thread on the point's NC ensemble.
     std::optional<NcPointEvaluator> nc;
     if (config.nanocrystal) nc.emplace(config, observer, save_spectrum, options.threads);
-    io::ResultLayout layout = nc ? nc->layout() : make_layout(config, base_model, save_spectrum);
+    // A config with [transport] drives the pipeline from the drift-diffusion stack
+    // (transport_point.hpp); its table and sweep keys are checked here, before any file exists.
+    std::optional<transport::TransportConfig> tconf;
+    if (config.transport) tconf = transport::read_transport_config(config.text, config.path);
+    io::ResultLayout layout = nc      ? nc->layout()
+                              : tconf ? TransportPointEvaluator::make_layout(config, *tconf, base_model, save_spectrum)
+                                      : make_layout(config, base_model, save_spectrum);
     const std::uint64_t total = layout.num_points();
     // The coordinate datasets are written once, before any point: each must be finite (a
     // pulse of 1e308 s on and off has an infinite end time).
@@ -285,7 +293,10 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
 #endif
     std::vector<PointEvaluator> evaluators;
     evaluators.reserve(static_cast<std::size_t>(threads));
-    for (int i = 0; i < (nc ? 0 : threads); ++i) evaluators.emplace_back(config, layout, observer, photometry);
+    for (int i = 0; i < (nc || tconf ? 0 : threads); ++i) evaluators.emplace_back(config, layout, observer, photometry);
+    std::vector<TransportPointEvaluator> transport_evaluators;
+    transport_evaluators.reserve(static_cast<std::size_t>(threads));
+    for (int i = 0; i < (tconf ? threads : 0); ++i) transport_evaluators.emplace_back(config, *tconf, layout, observer, photometry);
     const bool warm_starts = !(has_sweep && config.sweep->mode == "random");
 
     RunSummary summary;
@@ -320,12 +331,15 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
-            PointEvaluator& ev = evaluators[static_cast<std::size_t>(tid)];
             const WorkUnit& unit = units[static_cast<std::size_t>(u)];
             std::string kind;
             for (std::uint64_t k = 0; k < unit.count; ++k) {
                 const std::uint64_t index = unit.first + k;
-                ev.evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                if (tconf) {  // a unit is solved in order by voltage continuation
+                    transport_evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                } else {
+                    evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                }
             }
         }
     };
@@ -408,7 +422,14 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         summary.decay_time_s = file->read_double("/transient/decay_time_s", best);
     }
     if (nc) nc->finish(*file);
-    file->finish(summary.failed, summary.wall_time_s, options.before_publish);
+    std::function<void(const std::string&)> before_publish = options.before_publish;
+    if (tconf) {  // /summary voltage figures of a voltage sweep, then the other stages
+        before_publish = [&config, &tconf, next = options.before_publish](const std::string& partial) {
+            (void)write_transport_summary(config, *tconf, partial);
+            if (next) next(partial);
+        };
+    }
+    file->finish(summary.failed, summary.wall_time_s, before_publish);
     return summary;
 }
 }  // namespace

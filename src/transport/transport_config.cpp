@@ -3,7 +3,10 @@
 #include "relsim/transport/transport_config.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -24,6 +27,111 @@ double at_least(const Src& src, const toml::node& n, const std::string& key, dou
   if (!(v >= lo)) src.fail(n.source(), key, fmt::format("value {} is below {}", v, lo), fmt::format("a finite number >= {}", lo));
   return v;
 }
+//! (key path, source region of its axis) of every swept key.
+std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(const toml::table& root) {
+  std::vector<std::pair<std::string, const toml::source_region*>> out;
+  const toml::node* sw = root.get("sweep");
+  if (!sw || !sw->as_table()) return out;
+  const toml::node* ax = sw->as_table()->get("axis");
+  if (!ax || !ax->as_array()) return out;
+  for (const toml::node& a : *ax->as_array()) {
+    const toml::table* at = a.as_table();
+    if (!at) continue;
+    if (const toml::node* k = at->get("key"); k && k->as_string()) out.emplace_back(k->as_string()->get(), &at->source());
+    if (const toml::node* ks = at->get("keys"); ks && ks->as_array())
+      for (const toml::node& k : *ks->as_array())
+        if (k.as_string()) out.emplace_back(k.as_string()->get(), &at->source());
+  }
+  return out;
+}
+
+//! Numbers of an axis for key number `which` (the general config reader checks the shapes).
+std::vector<double> axis_numbers(const toml::table& at, std::size_t which) {
+  std::vector<double> v;
+  auto add = [&](const toml::node* n) {
+    if (n) {
+      if (auto d = n->value<double>()) v.push_back(*d);
+    }
+  };
+  if (const toml::node* vals = at.get("values"); vals && vals->as_array()) {
+    const toml::array& arr = *vals->as_array();
+    if (at.get("keys")) {
+      if (which < arr.size() && arr[which].as_array())
+        for (const toml::node& x : *arr[which].as_array()) add(&x);
+    } else {
+      for (const toml::node& x : arr) add(&x);
+    }
+  }
+  add(at.get("from"));
+  add(at.get("log_from"));
+  add(at.get("to"));
+  return v;
+}
+
+std::string allowed_of(const std::string& key) {
+  for (const char* f : {"HOMO_eV", "LUMO_eV"})
+    if (key.size() >= std::strlen(f) && key.compare(key.size() - std::strlen(f), std::string::npos, f) == 0)
+      return "a finite number (eV, vacuum scale), HOMO_eV < LUMO_eV";
+  for (const char* f : {"pf_gamma_n_cm_V", "pf_gamma_p_cm_V", "langevin_prefactor"})
+    if (key.find(f) != std::string::npos) return "a finite number >= 0";
+  return "a finite number > 0";
+}
+
+//! The transport.* and device.voltage_V keys of [sweep]: names and every value.
+void check_sweep(const Src& src, const toml::table& root, const StackSpec& base) {
+  const toml::node* sw = root.get("sweep");
+  if (!sw || !sw->as_table()) return;
+  const toml::node* ax = sw->as_table()->get("axis");
+  if (!ax || !ax->as_array()) return;
+  std::vector<double> homo_max(base.layers.size()), lumo_min(base.layers.size());
+  for (std::size_t i = 0; i < base.layers.size(); ++i) homo_max[i] = base.layers[i].homo_eV, lumo_min[i] = base.layers[i].lumo_eV;
+  for (const toml::node& a : *ax->as_array()) {
+    const toml::table* at = a.as_table();
+    if (!at) continue;
+    std::vector<std::string> keys;
+    if (const toml::node* k = at->get("key"); k && k->as_string()) keys.push_back(k->as_string()->get());
+    if (const toml::node* ks = at->get("keys"); ks && ks->as_array())
+      for (const toml::node& k : *ks->as_array())
+        if (k.as_string()) keys.push_back(k.as_string()->get());
+    for (std::size_t w = 0; w < keys.size(); ++w) {
+      const std::string& key = keys[w];
+      const std::vector<double> values = axis_numbers(*at, w);
+      if (key == "device.voltage_V") {
+        for (double v : values)
+          if (!std::isfinite(v) || std::abs(v) > 1000)
+            src.fail(at->source(), key, fmt::format("voltage {} V", v), "a finite voltage in [-1000, 1000] V");
+        continue;
+      }
+      if (key.rfind("transport.", 0) != 0) continue;
+      StackSpec probe = base;
+      double* slot = find_stack_parameter(probe, key);
+      if (!slot)
+        src.fail(at->source(), key, fmt::format("'{}' names no sweepable [transport] number", key),
+                 fmt::format("transport.anode_work_function_eV, transport.cathode_work_function_eV, "
+                             "transport.langevin_prefactor, transport.nc_diameter_nm, transport.layer.<i>.<key> "
+                             "with i in [0, {}] and key thickness_nm, eps_r, HOMO_eV, LUMO_eV, mu_n_cm2_Vs, "
+                             "mu_p_cm2_Vs, pf_gamma_n_cm_V, pf_gamma_p_cm_V, N0_cm3 (eml_slices is an integer, "
+                             "not sweepable)", base.layers.size() - 1));
+      const std::string allowed = allowed_of(key);
+      const bool level = allowed.find("HOMO") != std::string::npos;
+      const bool zero_ok = allowed.find(">= 0") != std::string::npos;
+      for (double v : values) {
+        const bool ok = std::isfinite(v) && (level || (zero_ok ? v >= 0 : v > 0));
+        if (!ok) src.fail(at->source(), key, fmt::format("sweep value {} is out of range", v), allowed);
+        if (level) {
+          const std::size_t i = std::stoul(key.substr(std::strlen("transport.layer.")));
+          if (key.find("HOMO_eV") != std::string::npos) homo_max[i] = std::max(homo_max[i], v);
+          else lumo_min[i] = std::min(lumo_min[i], v);
+          if (!(homo_max[i] < lumo_min[i]))
+            src.fail(at->source(), key,
+                     fmt::format("layer {} ('{}'): a swept HOMO_eV {} is not below a LUMO_eV {} of the sweep",
+                                 i, base.layers[i].name, homo_max[i], lumo_min[i]),
+                     "every HOMO_eV value of a layer below every LUMO_eV value of it");
+        }
+      }
+    }
+  }
+}
 }  // namespace
 
 std::optional<TransportConfig> read_transport_config(const std::string& text, const std::string& path) {
@@ -33,7 +141,16 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
   if (!node) return std::nullopt;
   const toml::table& t = src.table(*node, "transport");
   src.check_keys(t, "transport", {"anode_work_function_eV", "cathode_work_function_eV", "langevin_prefactor",
-                                  "emissive_layer", "nc_diameter_nm", "eml_slices", "save_profiles", "layer"});
+                                  "emissive_layer", "nc_diameter_nm", "eml_slices", "save_profiles", "profile_points",
+                                  "layer"});
+  // Tables [transport] does not combine with yet: refused, naming both.
+  for (const char* other : {"optics", "nanocrystal", "transient", "lifetime"}) {
+    if (const toml::node* n = root.get(other))
+      src.fail(n->source(), other,
+               fmt::format("[transport] and [{}] together are not supported yet ([{}] would be "
+                           "ignored for the transport slices)", other, other),
+               fmt::format("either [transport] or [{}] in one config", other));
+  }
   TransportConfig c;
   StackSpec& s = c.stack;
   // [device] keys that are outputs (or unused) with [transport]; exactly one drive key.
@@ -45,12 +162,23 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
                  fmt::format("device.{} is computed by [transport] (an output), it cannot be given", k),
                  "remove the key when [transport] is present");
     }
-    const bool hv = d.get("voltage_V") != nullptr, hj = d.get("current_density_mA_cm2") != nullptr;
+    bool hv = d.get("voltage_V") != nullptr, hj = d.get("current_density_mA_cm2") != nullptr;
+    // A swept drive key counts as given.
+    for (const auto& [key, where] : swept_keys(root)) {
+      if (key == "device.voltage_V") hv = true;
+      if (key == "device.current_density_mA_cm2") hj = true;
+      for (const char* k : {"device.recombination_zone_nm", "device.charge_balance", "device.langevin_cm3_s"})
+        if (key == k)
+          src.fail(*where, key, fmt::format("{} is computed by [transport] (an output), it cannot be swept", k),
+                   "a [transport] key, device.voltage_V or another model key");
+    }
     if (hv == hj)
       src.fail(d.source(), "device.voltage_V",
                hv ? "both device.voltage_V and device.current_density_mA_cm2 are given"
                   : "neither device.voltage_V nor device.current_density_mA_cm2 is given",
                "exactly one of device.voltage_V and device.current_density_mA_cm2 with [transport]");
+    c.voltage_drive = hv;
+    if (const toml::node* n = d.get("voltage_V")) c.voltage_V = src.number(*n, "device.voltage_V", nullptr);
     if (const toml::node* n = d.get("temperature_K")) s.temperature_K = positive(src, *n, "device.temperature_K");
   } else {
     src.fail(t.source(), "device.voltage_V", "[transport] needs a [device] table with a drive key",
@@ -71,6 +199,12 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
     s.eml_slices = static_cast<int>(i->get());
   }
   if (const toml::node* n = t.get("save_profiles")) c.save_profiles = src.boolean(*n, "transport.save_profiles");
+  if (const toml::node* n = t.get("profile_points")) {
+    const auto* i = n->as_integer();
+    if (!i || i->get() < 2 || i->get() > 100000)
+      src.fail(n->source(), "transport.profile_points", "expected an integer in [2, 100000]", "an integer in [2, 100000]");
+    c.profile_points = static_cast<int>(i->get());
+  }
   const char* what = "an array of tables [[transport.layer]] {name, thickness_nm, eps_r, HOMO_eV, LUMO_eV, mu_n_cm2_Vs, mu_p_cm2_Vs, ...}";
   const toml::array& arr = src.array(src.require(t, "transport", "layer", what), "transport.layer", what);
   if (arr.empty()) src.fail(t.source(), "transport.layer", "no layers", what);
@@ -108,7 +242,37 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
   } else {
     src.missing(t, "transport", "emissive_layer", "the name of one [[transport.layer]]");
   }
+  check_sweep(src, root, c.stack);
   return c;
+}
+
+double* find_stack_parameter(StackSpec& s, const std::string& key) {
+  const std::string head = "transport.";
+  if (key.rfind(head, 0) != 0) return nullptr;
+  const std::string k = key.substr(head.size());
+  if (k == "anode_work_function_eV") return &s.anode_work_function_eV;
+  if (k == "cathode_work_function_eV") return &s.cathode_work_function_eV;
+  if (k == "langevin_prefactor") return &s.langevin_prefactor;
+  if (k == "nc_diameter_nm") return &s.nc_diameter_nm;
+  if (k.rfind("layer.", 0) != 0) return nullptr;
+  const std::string rest = k.substr(6);
+  const std::size_t dot = rest.find('.');
+  if (dot == std::string::npos || dot == 0) return nullptr;
+  const std::string idx = rest.substr(0, dot), field = rest.substr(dot + 1);
+  if (idx.size() > 6 || idx.find_first_not_of("0123456789") != std::string::npos) return nullptr;
+  const std::size_t i = std::stoul(idx);
+  if (i >= s.layers.size()) return nullptr;
+  Layer& l = s.layers[i];
+  if (field == "thickness_nm") return &l.thickness_nm;
+  if (field == "eps_r") return &l.eps_r;
+  if (field == "HOMO_eV") return &l.homo_eV;
+  if (field == "LUMO_eV") return &l.lumo_eV;
+  if (field == "mu_n_cm2_Vs") return &l.mu_n_cm2_Vs;
+  if (field == "mu_p_cm2_Vs") return &l.mu_p_cm2_Vs;
+  if (field == "pf_gamma_n_cm_V") return &l.pf_gamma_n_cm_V;
+  if (field == "pf_gamma_p_cm_V") return &l.pf_gamma_p_cm_V;
+  if (field == "N0_cm3") return &l.N0_cm3;
+  return nullptr;
 }
 
 }  // namespace relsim::transport

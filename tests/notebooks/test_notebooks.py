@@ -47,6 +47,9 @@ RUNS = {
     "lifetime_tbeu.h5": "../../configs/lifetime/tb_eu_lifetime.toml",
     "lifetime_jsweep.h5": "small_lifetime_jsweep.toml",
     "inventory_tb_fraction.h5": "small_inventory_tb_fraction.toml",
+    "transport_jvl.h5": "small_transport_jvl.toml",  # notebook 09
+    "transport_mobility.h5": "small_transport_mobility.toml",
+    "transport_meanfield.h5": "../../configs/tb_device.toml",
 }
 
 # output file (in the data folder) <- fit file run with `relsim fit` (path from the source tree)
@@ -82,6 +85,11 @@ FIGURES = {
     "05_eqe_colour_vs_eu.png": "05_microscopic.ipynb",
     "05_shell_series.png": "05_microscopic.ipynb",
     "05_decays.png": "05_microscopic.ipynb",
+    "09_jvl.png": "09_transport.ipynb",
+    "09_eqe_lmw.png": "09_transport.ipynb",
+    "09_zone_vs_voltage.png": "09_transport.ipynb",
+    "09_band_diagram.png": "09_transport.ipynb",
+    "09_mobility.png": "09_transport.ipynb",
     "10_luminance_colour_vs_time.png": "10_lifetime_inventory.ipynb",
     "10_lt50_vs_l0.png": "10_lifetime_inventory.ipynb",
     "10_tb_mg_per_klm.png": "10_lifetime_inventory.ipynb",

@@ -81,12 +81,43 @@ TEST_CASE("[transport] bad input names file, line, key and range", "[transport][
 
 #include "relsim/io/config.hpp"
 
-TEST_CASE("relsim run refuses [transport] (located) until it drives it", "[transport][config]") {
+// The general reader now takes [transport] (read by src/transport); device.voltage_V without a
+// stack is refused, located.
+TEST_CASE("relsim run config: [transport] accepted, voltage_V without it refused", "[transport][config]") {
+  const std::string chem = "\n[ligand]\ndensity_cm3 = 7.5e20\ntriplet_energy_eV = 2.9\nkS_rad_s = 1e8\nkS_nr_s = 1e8\n"
+                           "k_isc_s = 1e11\nkT_rad_s = 1e2\nkT_nr_s = 1e4\n";
+  const relsim::io::RunConfig c = relsim::io::load_config_text(kGood + chem, "t.toml");
+  CHECK(c.transport);
   try {
-    (void)relsim::io::load_config_text(kGood, "t.toml");
+    (void)relsim::io::load_config_text("[device]\nvoltage_V = 3.0\ncurrent_density_mA_cm2 = 1.0\n" + chem, "u.toml");
     FAIL("accepted");
   } catch (const relsim::InputError& e) {
-    CHECK(e.key() == "transport");
-    CHECK(e.line() == 5);
+    CHECK(e.key() == "device.voltage_V");
+    CHECK(e.line() == 2);
+  }
+}
+
+TEST_CASE("[transport] sweep keys and combinations: located refusals", "[transport][config]") {
+  const std::string axis = "\n[sweep]\n[[sweep.axis]]\nkey = \"{}\"\nvalues = [{}]\n";
+  auto with_axis = [&](const std::string& key, const std::string& values) {
+    std::string a = axis;
+    a.replace(a.find("{}"), 2, key);
+    a.replace(a.find("{}"), 2, values);
+    return kGood + a;
+  };
+  CHECK(key_of(with_axis("transport.layer.1.thickness_nm", "10.0, 20.0")) == "<accepted>");
+  CHECK(key_of(with_axis("device.voltage_V", "0.0, 5.0")) == "<accepted>");
+  CHECK(key_of(with_axis("transport.layer.1.thickness_nm", "10.0, 0.0")) == "transport.layer.1.thickness_nm");
+  CHECK(key_of(with_axis("transport.layer.2.thickness_nm", "10.0")) == "transport.layer.2.thickness_nm");
+  CHECK(key_of(with_axis("transport.layer.0.colour", "1.0")) == "transport.layer.0.colour");
+  CHECK(key_of(with_axis("transport.eml_slices", "1.0")) == "transport.eml_slices");
+  CHECK(key_of(with_axis("transport.layer.0.HOMO_eV", "-5.5, -1.9")) == "transport.layer.0.HOMO_eV");
+  CHECK(key_of(with_axis("transport.layer.0.pf_gamma_p_cm_V", "0.0, 1e-3")) == "<accepted>");
+  CHECK(key_of(with_axis("transport.layer.0.pf_gamma_p_cm_V", "-1e-3")) == "transport.layer.0.pf_gamma_p_cm_V");
+  CHECK(key_of(with_axis("device.current_density_mA_cm2", "1.0")) == "device.voltage_V");  // both drives
+  CHECK(key_of(with_axis("device.charge_balance", "0.5")) == "device.charge_balance");
+  for (const char* other : {"optics", "nanocrystal", "transient", "lifetime"}) {
+    const std::string t = kGood + "\n[" + other + "]\n";
+    CHECK(key_of(t) == other);
   }
 }

@@ -91,6 +91,9 @@ struct RunConfig {
     //! The config has a [nanocrystal] table (the microscopic model; read by
     //! relsim::nanocrystal::read_config, which also checks the `nanocrystal.*` sweep keys).
     bool nanocrystal = false;
+    //! The config has a [transport] table (the drift-diffusion stack; read and checked, with
+    //! device.voltage_V and the transport.* sweep keys, by relsim::transport::read_transport_config).
+    bool transport = false;
     std::vector<SourceFile> ion_files;        //!< every ion level-scheme file read, in dopant order
     //! Named wavelength windows for eqe_band/<name> ([bands], defaults visible and nir).
     std::vector<model::NamedBand> bands = model::default_named_bands();

@@ -18,6 +18,7 @@ struct Layer {
   double pf_gamma_n_cm_V = 0.0;  // Poole-Frenkel factor, (cm/V)^0.5
   double pf_gamma_p_cm_V = 0.0;
   double N0_cm3 = 1e21;
+  bool operator==(const Layer&) const = default;
 };
 
 struct StackSpec {
@@ -30,6 +31,7 @@ struct StackSpec {
   double nc_diameter_nm = 10.0;
   int eml_slices = 0;          // 0: round(thickness / nc_diameter), at least 1
   int cells_per_layer = 400;   // mesh: cosine-graded cells per layer (shared by the EML slices)
+  bool operator==(const StackSpec&) const = default;
 };
 
 // The mesh and material data, built once (validated: throws std::invalid_argument).
@@ -102,6 +104,7 @@ class Solver {
   Solution solve_current(double current_density_A_m2);
 
   double max_step_V = 0.5;  // continuation: first step half of this, doubled after successes up to it
+  bool analytic_jacobian = true;  // false: coloured finite differences (9 residuals; the check)
 
  private:
   struct Impl;

@@ -11,10 +11,21 @@ namespace relsim::transport {
 struct TransportConfig {
   StackSpec stack;            // temperature from device.temperature_K (default 300)
   bool save_profiles = false;
+  int profile_points = 400;   // positions per point of /transport/* (save_profiles)
+  bool voltage_drive = true;  // device.voltage_V given (or swept); else device.current_density_mA_cm2
+  double voltage_V = 0.0;     // device.voltage_V when given
 };
 
+// Address of the sweepable [transport] number `key` in `spec` ("transport.anode_work_function_eV",
+// "transport.layer.1.thickness_nm", ...), nullptr when the key names none.
+double* find_stack_parameter(StackSpec& spec, const std::string& key);
+
 // nullopt when the file has no [transport] table. Bad input throws relsim::InputError
-// (file, line, column, key, problem, allowed range), which the CLI turns into exit 2.
+// (file, line, column, key, problem, allowed range), which the CLI turns into exit 2: the
+// table and layers, the [device] keys that are outputs with [transport], the drive keys
+// (exactly one, given or swept), the transport.* and drive keys of [sweep] (names and every
+// value; a layer's HOMO must lie below its LUMO for every swept value), and the tables
+// [transport] does not combine with yet ([optics], [nanocrystal], [transient], [lifetime]).
 std::optional<TransportConfig> read_transport_config(const std::string& text, const std::string& path);
 
 }  // namespace relsim::transport

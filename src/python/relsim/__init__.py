@@ -53,7 +53,8 @@ RunError = _relsim.RunError
 RunError.__doc__ = """A run that could not be completed (I/O failure): a RuntimeError."""
 
 __all__ = ["__version__", "Config", "InputError", "RunError", "SolveResult", "export_csv",
-           "ions", "load", "loads", "open", "rolloff", "solve", "sweep", "template", "transient"]
+           "ions", "load", "loads", "open", "rolloff", "solve", "sweep", "template", "transient",
+           "transport_profiles"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -341,6 +342,10 @@ class SolveResult:
     line_photon_rate                        {line label: cm^-3 s^-1}
     wavelength_nm, spectrum                 numpy arrays: nm and W m^-2 nm^-1 (outcoupled
                                             spectral exitance)
+    transport                               [transport] only: {voltage_V, current_density_mA_cm2,
+                                            charge_balance, zone_*, power_efficacy_lm_W, ...}
+    profiles                                [transport] with save_profiles: xarray.Dataset of
+                                            the band diagram and densities (else None)
     units                                   {name: units} as in the result file
     values                                  {name: value} of every scalar result
     """
@@ -353,7 +358,7 @@ class SolveResult:
         self.solver_method = int(data["solver_method"])
         for k in ("eqe", "iqe", "transfer_efficiency", "cie_x", "cie_y", "luminance_cd_m2",
                   "current_efficiency_cd_A"):
-            setattr(self, k, self.values[k])
+            setattr(self, k, self.values.get(k))  # [transport]: no transfer_efficiency (None)
 
         def group(prefix):
             return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
@@ -368,6 +373,10 @@ class SolveResult:
                                  if labels is not None else {})
         self.wavelength_nm = data.get("wavelength_nm")
         self.spectrum = data.get("spectrum/power")
+        # [transport] (docs/transport.md): the solved stack's figures, and with save_profiles
+        # the band diagram and densities as an xarray.Dataset over `position`.
+        self.transport = {k: self.values[k] for k in _TRANSPORT_SCALARS if k in self.values}
+        self.profiles = transport_profiles(data) if "transport/x_nm" in data else None
 
     def __repr__(self) -> str:
         head = (f"<relsim.SolveResult status={self.status} EQE={100 * self.eqe:.4g} % "
@@ -380,6 +389,42 @@ class SolveResult:
                            "(photometry not valid: cd m^-2 and CIE omitted)>")
         return head + (f"CIE=({self.cie_x:.4f}, {self.cie_y:.4f}) "
                        f"L={self.luminance_cd_m2:.4g} cd m^-2>")
+
+
+_TRANSPORT_SCALARS = (
+    "voltage_V", "current_density_mA_cm2", "charge_balance", "eml_recombination_fraction",
+    "zone_centroid_nm", "zone_rms_width_nm", "zone_q05_nm", "zone_q50_nm", "zone_q95_nm",
+    "leakage_electron_mA_cm2", "leakage_hole_mA_cm2", "continuity_error", "power_efficacy_lm_W",
+    "wall_plug_efficiency")
+
+
+def transport_profiles(source):
+    """The [transport] profiles (``save_profiles = true``) of a result as an ``xarray.Dataset``:
+    ``x_nm``, ``psi_V``, ``Ec_eV``, ``Ev_eV``, ``Efn_eV``, ``Efp_eV``, ``n_cm3``, ``p_cm3``,
+    ``R_cm3_s``, ``field_V_cm`` over (sweep axes..., ``position``) -- x is a variable per point,
+    as layer thicknesses may be swept -- and ``layer_edges_nm`` over (sweep axes..., ``edge``).
+
+    ``source``: a result file path, a Dataset from :func:`sweep` / :func:`open`, or the dict a
+    :class:`SolveResult` is built from. Without xarray: a dict of numpy arrays.
+    """
+    if isinstance(source, (str, _os.PathLike)):
+        source = _files.read(_os.fspath(source))
+    names = [k for k in (source.data_vars if hasattr(source, "data_vars") else source)
+             if str(k).startswith("transport/")]
+    if not names:
+        raise KeyError("no /transport profiles: set save_profiles = true in [transport]")
+    if hasattr(source, "data_vars"):  # an xarray.Dataset from sweep/open
+        out = {}
+        for k in names:
+            v = source[k]
+            last = "edge" if k.endswith("layer_edges_nm") else "position"
+            out[k[len("transport/"):]] = v.rename({v.dims[-1]: last})
+        return _files.xr.Dataset(out, attrs=dict(source.attrs))
+    arrays = {k[len("transport/"):]: _np.asarray(source[k]) for k in names}
+    if _files.xr is None:
+        return arrays
+    return _files.xr.Dataset({k: (["edge" if k == "layer_edges_nm" else "position"], a, {})
+                              for k, a in arrays.items()})
 
 
 def solve(cfg) -> SolveResult:
