@@ -389,7 +389,7 @@ public:
         const toml::table root = parse_toml(cfg_.text, src_.file());
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
                                    "transient", "sweep", "nanocrystal", "optics", "bands", "physics",
-                                   "lifetime", "inventory", "transport"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
+                                   "lifetime", "inventory", "transport", "output"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
         // [transport] is read by src/transport (read_transport_config); until relsim run drives
         // it, a run refuses it (located, exit 2) rather than ignoring it.
         if (const toml::node* n = root.get("transport")) {
@@ -406,6 +406,7 @@ public:
         if (const toml::node* n = root.get("spectrum")) read_spectrum(src_.table(*n, "spectrum"));
         if (const toml::node* n = root.get("transient")) read_transient(src_.table(*n, "transient"));
         if (const toml::node* n = root.get("sweep")) read_sweep(src_.table(*n, "sweep"));
+        detail::read_output_table(src_, root, cfg_);         // output_config.cpp
         detail::read_bands_table(src_, root, cfg_.bands);    // bands_config.cpp
         detail::read_physics_table(src_, root, cfg_);        // physics_config.cpp
         fill_resolved();
