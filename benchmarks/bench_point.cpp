@@ -181,7 +181,7 @@ struct Setup {
 };
 
 Setup& setup() {
-    static std::unique_ptr<Setup> s = [] {
+    static std::unique_ptr<Setup> instance = [] {
         auto s = std::make_unique<Setup>();
         s->config = io::load_config(source_dir() + "/benchmarks/configs/tb_sweep_1e5.toml");
         s->config.model.dopants[0].quench_s[0].second = 430.0;  // the nominal device
@@ -251,7 +251,7 @@ Setup& setup() {
         s->model->refresh(p);
         return s;
     }();
-    return *s;
+    return *instance;
 }
 
 void set_per_point(benchmark::State& state, long newton) {
@@ -301,15 +301,16 @@ void BM_RelsimSolver(benchmark::State& state) {
     } catch (const std::exception& e) { state.SkipWithError(e.what()); }
 }
 
-//! relsim's point as the sweep runs it: a 1 x 250 grid (quench fixed, J on the last axis).
-void BM_RelsimPoint(benchmark::State& state) {
+//! relsim's point as the sweep runs it: a 1 x 250 grid (quench fixed, J on the last axis);
+//! `spectra`: with /spectrum/power saved on the config's 0.5 nm grid (901 wavelengths).
+void BM_RelsimPoint(benchmark::State& state, bool spectra) {
     try {
         Setup& s = setup();
         io::RunConfig cfg = s.config;
         cfg.sweep->axes.erase(cfg.sweep->axes.begin());  // J only: 250 points
         cfg.model.dopants[0].quench_s[0].second = 430.0;
         const model::RateModel base(cfg.model);
-        const io::ResultLayout layout = sweep::make_layout(cfg, base, false);
+        const io::ResultLayout layout = sweep::make_layout(cfg, base, spectra);
         auto photometry = std::make_shared<const model::Photometry>(*s.observer, sweep::band_shapes(cfg.model));
         sweep::PointEvaluator ev(cfg, layout, s.observer, photometry);
         io::ResultBlock block;
@@ -328,12 +329,37 @@ void BM_RelsimPoint(benchmark::State& state) {
     } catch (const std::exception& e) { state.SkipWithError(e.what()); }
 }
 
+//! The spectrum of one point on the 0.5 nm grid: band_spectrum (two erfc per band and bin) or
+//! the precomputed basis of fixed line shapes (what a sweep point now does).
+void BM_Spectrum(benchmark::State& state, bool basis) {
+    try {
+        Setup& s = setup();
+        const auto bands = sweep::band_shapes(s.config.model);
+        std::vector<double> grid;
+        for (int i = 0; i <= 900; ++i) grid.push_back(350.0 + 0.5 * i);
+        std::vector<double> flux(bands.size(), 1e14), out(grid.size());
+        const model::SpectrumBasis b(bands, grid);
+        for (auto _ : state) {
+            if (basis) {
+                b.evaluate(flux.data(), out.data());
+            } else {
+                model::band_spectrum(bands, flux.data(), grid, out.data());
+            }
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+        }
+    } catch (const std::exception& e) { state.SkipWithError(e.what()); }
+}
+
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
 }  // namespace
 
 BENCHMARK(BM_Handwritten)->Name("point/handwritten/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
 BENCHMARK(BM_RelsimSolver)->Name("point/relsim_solver/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK(BM_RelsimPoint)->Name("point/relsim/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, plain, false)->Name("point/relsim/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, spectra, true)->Name("point/relsim_spectra_0.5nm/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_Spectrum, erfc, false)->Name("spectrum_0.5nm/band_spectrum/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_Spectrum, basis, true)->Name("spectrum_0.5nm/basis/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
 
 BENCHMARK_MAIN();

@@ -378,7 +378,8 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
         photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(p));
     }
     if (bands_vary_ || !radiometry_) radiometry_.emplace(band_shapes(p), config_.bands);
-    const model::Radiometry rad = radiometry_->evaluate(band_flux_.data());
+    radiometry_->evaluate(band_flux_.data(), rad_);
+    const model::Radiometry& rad = rad_;
     const model::Colour c = photometry_->evaluate(band_flux_.data());
     // Current efficiency: L [cd m^-2] / J [A m^-2]; J [A cm^-2] * 1e4 = J [A m^-2].
     const double current_A_m2 = drive.current_density_A_cm2 * 1.0e4;
@@ -430,8 +431,13 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
     }
     if (!layout_.wavelength_nm.empty()) {
         const std::size_t nw = layout_.wavelength_nm.size();
-        model::band_spectrum(photometry_->bands(), band_flux_.data(), layout_.wavelength_nm,
-                             block.spectrum.data() + slot * nw);
+        if (bands_vary_) {
+            model::band_spectrum(photometry_->bands(), band_flux_.data(), layout_.wavelength_nm,
+                                 block.spectrum.data() + slot * nw);
+        } else {  // fixed line shapes: bit-identical to band_spectrum, no erfc per point
+            if (!spectrum_basis_) spectrum_basis_.emplace(photometry_->bands(), layout_.wavelength_nm);
+            spectrum_basis_->evaluate(band_flux_.data(), block.spectrum.data() + slot * nw);
+        }
     }
 }
 

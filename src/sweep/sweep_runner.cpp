@@ -266,8 +266,13 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // A microscopic point is its own unit (no warm start between points), so that every point
     // is its own block and a kill loses only the point in progress (docs/microscopic.md).
     const UnitCutter cutter(total, nc || layout.shape.empty() ? 1 : layout.shape.back());
+    // A block buffer holds at most ~16 MB (2^21 values): with spectra (900 values per point at
+    // 0.5 nm) a 16384-point block would be 118 MB per buffer, mostly page faults to fill.
+    const double values_per_point = bytes_per_point(layout) / 8.0;
+    const std::uint64_t default_block = std::clamp<std::uint64_t>(
+        static_cast<std::uint64_t>(2097152.0 / std::max(values_per_point, 1.0)), 256, 16384);
     const std::uint64_t block_target =
-        options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : 16384);
+        options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : default_block);
     std::vector<std::uint64_t> block_start{0};
     for (std::uint64_t p = 0; p < total;) {
         const std::uint64_t b0 = p;
