@@ -181,6 +181,7 @@ void print_check_table(const relsim::io::RunConfig& cfg, const std::string& opti
         }
     }
     fmt::print("{}", optics);
+    fmt::print("{}", relsim::sweep::describe_output(cfg));  // [output]: bytes per point, file size
     if (cfg.transient) {
         fmt::print("transient: {:g} mA cm^-2 for {:g} s, then {:g} s off, {} points per phase\n",
                    cfg.transient->pulse_current_density_mA_cm2, cfg.transient->pulse_on_s,
@@ -232,6 +233,18 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     fmt::print("{} point{} ({} computed, {} resumed), {} failed, {:.3g} s\n", s.points,
                s.points == 1 ? "" : "s", s.computed, s.resumed, s.failed, s.wall_time_s);
     for (const auto& [kind, n] : s.failures_by_kind) fmt::print("  failed ({}): {}\n", kind, n);
+    if (s.computed > 0 && s.wall_time_s > 0.0) {  // where the time went (benchmarks/README.md)
+        fmt::print("  writer busy {:.1f} % of the wall time ({:.3g} s, {} blocks), computation waited "
+                   "{:.3g} s for it; compute {:.4g} points/s per thread ({} thread{})\n",
+                   100.0 * s.writer_busy_s / s.wall_time_s, s.writer_busy_s, s.blocks_written,
+                   s.writer_wait_s,
+                   s.compute_s > 0.0 ? static_cast<double>(s.computed) / (s.compute_s * s.threads) : 0.0,
+                   s.threads, s.threads == 1 ? "" : "s");
+    }
+    if (!s.has_best) {
+        fmt::print("  (eqe is not among the stored outputs of [output]: no best point)\n");
+        return;
+    }
     const auto& p = s.best;
     if (cfg.sweep) {
         fmt::print("Point of peak EQE (index {}):", p.index);
@@ -252,6 +265,10 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     }
     if (p.status != 0) {
         fmt::print("  no converged point\n");
+        return;
+    }
+    if (cfg.output.results_given) {  // [output]: only the stored quantities are known here
+        for (const auto& [name, v] : p.values) fmt::print("  {} {:.6g}\n", name, v);
         return;
     }
     if (std::none_of(p.values.begin(), p.values.end(), [](const auto& v) { return v.first == "eqe"; })) {

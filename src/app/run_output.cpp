@@ -41,6 +41,7 @@ void print_rolloff(const io::RunConfig& cfg, const std::string& result_path) {
     if (it == ax.keys.end() || ax.size() < 2) return;
     const std::vector<double>& J = ax.values[static_cast<std::size_t>(it - ax.keys.begin())];
     const io::H5File f(result_path, io::H5File::Mode::read_only);
+    if (!f.exists("/results/eqe") || !f.exists("/results/luminance_cd_m2")) return;  // [output]
     const auto r = sweep::rolloff(J, f.read_doubles("/results/eqe"),
                                   f.read_doubles("/results/luminance_cd_m2"),
                                   f.read_ints("/results/status"));

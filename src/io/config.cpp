@@ -390,7 +390,7 @@ public:
         const toml::table root = parse_toml(cfg_.text, src_.file());
         src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
                                    "transient", "sweep", "nanocrystal", "optics", "bands", "physics",
-                                   "lifetime", "inventory", "transport"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
+                                   "lifetime", "inventory", "transport", "output"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
         // [transport] (and device.voltage_V, the transport.* sweep keys) is read and checked by
         // src/transport (read_transport_config), called by the sweep and by relsim check.
         cfg_.transport = root.get("transport") != nullptr;
@@ -403,6 +403,7 @@ public:
         if (const toml::node* n = root.get("spectrum")) read_spectrum(src_.table(*n, "spectrum"));
         if (const toml::node* n = root.get("transient")) read_transient(src_.table(*n, "transient"));
         if (const toml::node* n = root.get("sweep")) read_sweep(src_.table(*n, "sweep"));
+        detail::read_output_table(src_, root, cfg_);         // output_config.cpp
         detail::read_bands_table(src_, root, cfg_.bands);    // bands_config.cpp
         detail::read_physics_table(src_, root, cfg_);        // physics_config.cpp
         fill_resolved();

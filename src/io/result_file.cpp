@@ -164,6 +164,23 @@ std::uint64_t ResultLayout::num_points() const {
     return n;
 }
 
+double ResultLayout::allocation_factor(std::uint64_t row) const {
+    const std::uint64_t block = points_per_block > 0 ? points_per_block : 16384;
+    const std::uint64_t points =
+        row == 0 ? std::min<std::uint64_t>(block, 16384) : std::clamp<std::uint64_t>(16384 / row, 1, block);
+    const std::vector<std::uint64_t> c = chunk_for(shape, points);  // as create_datasets()
+    double allocated = 1.0, used = 1.0;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        allocated *= static_cast<double>((shape[i] + c[i] - 1) / c[i] * c[i]);
+        used *= static_cast<double>(shape[i]);
+    }
+    return used > 0.0 ? allocated / used : 1.0;
+}
+
+std::vector<std::uint64_t> ResultLayout::reduced_shape() const {
+    return shape.empty() ? shape : std::vector<std::uint64_t>(shape.begin(), shape.end() - 1);
+}
+
 void ResultBlock::resize(const ResultLayout& layout, std::uint64_t n) {
     count = n;
     scalars.assign(layout.scalar_names.size() * n, 0.0);
@@ -179,6 +196,9 @@ void ResultBlock::resize(const ResultLayout& layout, std::uint64_t n) {
     std::uint64_t per_point = 0;
     for (const auto& e : layout.extra_series) per_point += std::max<std::uint64_t>(e.length, 1);
     extra.assign(per_point * n, 0.0);
+    const bool reducing = layout.reduce_row > 0 && !layout.reduced.empty();
+    reduce_in.assign(reducing ? 2 * n : 0, 0.0);
+    reduced.assign(reducing ? layout.reduced.size() * (n / layout.reduce_row) : 0, 0.0);
 }
 
 ResultFile::ResultFile(ResultFile&&) noexcept = default;
@@ -211,9 +231,21 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                                 "4 unphysical; 5 error; 6 fates do not sum to 1 within 1e-9; "
                                 "-1 not computed. Where status != 0 every "
                                 "result of the point is 0 (a placeholder, never NaN)."));
-    f.create_chunked("/results/solver_method", ElementType::int32, L.shape, no_chunk, "1", -1.0);
-    f.set_attribute("/results/solver_method", "description",
-                    std::string("0 Newton; 1 pseudo-transient continuation then Newton; -1 none"));
+    if (L.store_solver_method) {
+        f.create_chunked("/results/solver_method", ElementType::int32, L.shape, no_chunk, "1", -1.0);
+        f.set_attribute("/results/solver_method", "description",
+                        std::string("0 Newton; 1 pseudo-transient continuation then Newton; -1 none"));
+    }
+    if (L.reduce_row > 0) {
+        const std::vector<std::uint64_t> rshape = L.reduced_shape();
+        const std::vector<std::uint64_t> rchunk =
+            chunk_for(rshape, std::max<std::uint64_t>(1, block / L.reduce_row));
+        for (const ResultLayout::Reduced& r : L.reduced) {
+            f.create_chunked(r.path, r.integer ? ElementType::int32 : ElementType::float64, rshape,
+                             rchunk, r.unit, 0.0);
+            if (!r.description.empty()) f.set_attribute(r.path, "description", r.description);
+        }
+    }
     if (!L.line_labels.empty()) {
         f.create_chunked("/results/line_photon_rate", ElementType::float64,
                          with_last(L.shape, L.line_labels.size()),
@@ -391,7 +423,8 @@ ResultFile ResultFile::resume(const std::string& final_path, const ResultLayout&
         };
         expect("/sweep/done", points);
         expect("/results/status", layout.shape);
-        expect("/results/solver_method", layout.shape);
+        if (layout.store_solver_method) expect("/results/solver_method", layout.shape);
+        for (const ResultLayout::Reduced& r : layout.reduced) expect(r.path, layout.reduced_shape());
         for (const std::string& q : layout.scalar_names) expect("/results/" + q, layout.shape);
     } catch (const InputError&) {
         throw;
@@ -416,8 +449,17 @@ void ResultFile::write_block(const ResultBlock& b) {
                            b.count, b.scalars.data() + q * b.count);
     }
     f.write_flat_range("/results/status", ElementType::int32, b.first, b.count, b.status.data());
-    f.write_flat_range("/results/solver_method", ElementType::int32, b.first, b.count,
-                       b.method.data());
+    if (L.store_solver_method) {
+        f.write_flat_range("/results/solver_method", ElementType::int32, b.first, b.count,
+                           b.method.data());
+    }
+    if (L.reduce_row > 0 && !L.reduced.empty()) {  // blocks hold whole rows (sweep_runner.cpp)
+        const std::uint64_t rows = b.count / L.reduce_row;
+        for (std::size_t r = 0; r < L.reduced.size(); ++r) {
+            f.write_flat_range(L.reduced[r].path, ElementType::float64, b.first / L.reduce_row, rows,
+                               b.reduced.data() + r * rows);
+        }
+    }
     if (!L.line_labels.empty()) {
         const std::uint64_t nl = L.line_labels.size();
         f.write_flat_range("/results/line_photon_rate", ElementType::float64, b.first * nl,

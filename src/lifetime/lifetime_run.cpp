@@ -193,6 +193,21 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
             return report;
         }
     }
+    if (cfg_.output.results_given && !cfg_.nanocrystal) {  // [output] may leave out what the inventory reads
+        for (const model::DopantParams& d : cfg_.model.dopants) {
+            std::vector<std::string> need{"/results/photon_rate/" + d.ion};
+            for (const model::Level& lv : d.scheme.levels) {
+                std::string name = d.ion + "_" + lv.name;
+                std::replace(name.begin(), name.end(), '/', '_');
+                need.push_back("/results/populations/" + name);
+            }
+            for (const std::string& p : need) {
+                if (f.exists(p)) continue;
+                if (!quiet) fmt::print("  inventory: not computed ({} is not stored: [output] results)\n", p);
+                return;
+            }
+        }
+    }
     const std::vector<double> status = f.read_doubles("/results/status");
     const std::vector<double> eqe = f.read_doubles("/results/eqe");
     const std::vector<double> lum = f.read_doubles("/results/luminance_cd_m2");

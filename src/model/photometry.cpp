@@ -390,4 +390,55 @@ void band_spectrum(const std::vector<BandShape>& bands, const double* band_photo
     }
 }
 
+SpectrumBasis::SpectrumBasis(std::vector<BandShape> bands, std::vector<double> wavelength_nm)
+    : bands_(std::move(bands)), wavelength_nm_(std::move(wavelength_nm)) {
+    const std::size_t n = wavelength_nm_.size();
+    for (std::size_t b = 0; b < bands_.size(); ++b) check_band(bands_[b], b);
+    for (const double l : wavelength_nm_) {
+        if (!(std::isfinite(l) && l > 0.0)) {
+            throw std::invalid_argument("band_spectrum: grid wavelength " + std::to_string(l) +
+                                        " nm is not finite and positive");
+        }
+    }
+    if (n < 2) return;  // evaluate() calls band_spectrum() itself
+    width_nm_.resize(n);
+    first_.resize(n + 1);
+    // The same bins, cut-offs and masses as band_spectrum() (read it alongside).
+    for (std::size_t i = 0; i < n; ++i) {
+        const double l = wavelength_nm_[i];
+        const double left = i > 0 ? 0.5 * (wavelength_nm_[i - 1] + l) : l - 0.5 * (wavelength_nm_[1] - l);
+        const double right = i + 1 < n ? 0.5 * (l + wavelength_nm_[i + 1]) : l + 0.5 * (l - wavelength_nm_[n - 2]);
+        const double width = std::abs(right - left);
+        const double a = std::min(left, right), e = std::max(left, right);
+        width_nm_[i] = width;
+        first_[i] = static_cast<std::uint32_t>(entries_.size());
+        if (!(width > 0.0)) continue;
+        for (std::size_t b = 0; b < bands_.size(); ++b) {
+            const double s = sigma_of(bands_[b]);
+            const double c = bands_[b].centre_nm;
+            const double cutoff = kSpectrumCutoffSigmas * s;
+            if (a - c > cutoff || c - e > cutoff) continue;
+            entries_.push_back({static_cast<std::uint32_t>(b),
+                                normal_mass(standardised(a, c, s), standardised(e, c, s))});
+        }
+    }
+    first_[n] = static_cast<std::uint32_t>(entries_.size());
+}
+
+void SpectrumBasis::evaluate(const double* flux, double* out) const {
+    const std::size_t n = wavelength_nm_.size();
+    if (n < 2) {
+        band_spectrum(bands_, flux, wavelength_nm_, out);
+        return;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        double sum = 0.0;
+        const double width = width_nm_[i];
+        for (std::uint32_t k = first_[i]; k < first_[i + 1]; ++k) {
+            sum += flux[entries_[k].band] * entries_[k].mass / width;
+        }
+        out[i] = kPerCm2ToPerM2 * sum * constants::photon_energy_J_nm / wavelength_nm_[i];
+    }
+}
+
 }  // namespace relsim::model

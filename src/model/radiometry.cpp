@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -77,6 +79,10 @@ RadiometryWeights::RadiometryWeights(std::vector<BandShape> bands, std::vector<N
         }
         const double c = band.centre_nm;
         const double s = sigma_nm(band);
+        sigma_.push_back(s);
+        two_s2_.push_back(2.0 * s * s);
+        norm_.push_back(s * std::sqrt(2.0 * std::numbers::pi));
+        inv_norm_.push_back(1.0 / norm_.back() * (1.0 + 1e-15));  // rounded up: for bounds only
         inv_lambda_all_[b] = gauss_over_lambda(c, s, 0.0, c + kSupportSigmas * s);
         inv_lambda_visible_[b] = gauss_over_lambda(c, s, kVisibleFromNm, kVisibleToNm);
         for (std::size_t w = 0; w < windows_.size(); ++w) {
@@ -89,17 +95,37 @@ RadiometryWeights::RadiometryWeights(std::vector<BandShape> bands, std::vector<N
 double RadiometryWeights::spectral_exitance(const double* flux, double l) const {
     double sum = 0.0;
     for (std::size_t b = 0; b < bands_.size(); ++b) {
-        const double s = sigma_nm(bands_[b]);
+        // A band without flux adds exactly 0; so does one beyond 40 s (exp underflows to 0
+        // beyond 38.6 s): skipping either leaves the sum's bits unchanged.
+        if (flux[b] == 0.0) continue;
         const double u = l - bands_[b].centre_nm;
-        if (std::abs(u) > 40.0 * s) continue;
-        sum += flux[b] * std::exp(-u * u / (2.0 * s * s)) / (s * std::sqrt(2.0 * std::numbers::pi));
+        if (std::abs(u) > 40.0 * sigma_[b]) continue;
+        const double x = u * u / two_s2_[b];
+        // A term below half an ulp of the partial sum leaves it unchanged (round to nearest):
+        // skip its exp when a cheap upper bound shows that. exp(-x) <= 2^-k for
+        // k = floor(x log2 e) - 1 (one less for the rounding of x log2 e); the computed term
+        // is at most (1 + 2^-52) times its exact value, and half an ulp of a positive normal
+        // partial sum exceeds sum 2^-54; the factor 2 covers the rounding.
+        if (sum > 1e-300 && x > 40.0 && flux[b] > 0.0) {
+            const int k = std::min(static_cast<int>(std::min(x, 2000.0) * 1.4426950408889634) - 1, 1022);
+            const double bound = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - k) << 52);  // 2^-k
+            if (2.0 * flux[b] * inv_norm_[b] * bound < sum * 0x1p-54) continue;
+        }
+        sum += flux[b] * std::exp(-x) / norm_[b];
     }
     return kPerCm2ToPerM2 * sum * constants::photon_energy_J_nm / l;
 }
 
 Radiometry RadiometryWeights::evaluate(const double* flux) const {
     Radiometry r;
+    evaluate(flux, r);
+    return r;
+}
+
+void RadiometryWeights::evaluate(const double* flux, Radiometry& r) const {
     r.window_photon_fraction.assign(windows_.size(), 0.0);
+    r.peak_wavelength_nm = r.centroid_wavelength_nm = r.visible_power_fraction = 0.0;
+    r.photometry_meaningful = false;
     double photons = 0.0, energy = 0.0, visible = 0.0;
     for (std::size_t b = 0; b < bands_.size(); ++b) {
         photons += flux[b];
@@ -113,7 +139,7 @@ Radiometry RadiometryWeights::evaluate(const double* flux) const {
     r.photon_flux_m2_s = kPerCm2ToPerM2 * photons;
     r.radiant_exitance_W_m2 = kPerCm2ToPerM2 * hc * energy;
     r.radiance_W_sr_m2 = r.radiant_exitance_W_m2 / std::numbers::pi;
-    if (!(photons > 0.0 && energy > 0.0)) return r;
+    if (!(photons > 0.0 && energy > 0.0)) return;
     for (double& f : r.window_photon_fraction) f /= photons;
     // integral lambda P = 1e4 hc sum_b F_b (the Gaussian's area, to 1e-15 at +-8 s).
     r.centroid_wavelength_nm = photons / energy;
@@ -153,7 +179,6 @@ Radiometry RadiometryWeights::evaluate(const double* flux) const {
         }
     }
     r.peak_wavelength_nm = 0.5 * (a + e);
-    return r;
 }
 
 }  // namespace relsim::model

@@ -2,6 +2,7 @@
 #include "point_evaluator.hpp"
 
 #include "optics_point.hpp"
+#include "output_plan.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -156,6 +157,7 @@ io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel
             L.transient_series.push_back("lines/" + hdf5_name(cl.label));
         }
     }
+    apply_output_spec(config, L);  // [output]: what is stored (output_plan.cpp)
     return L;
 }
 
@@ -206,6 +208,7 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
         std::fill_n(block.line_rates.begin() + static_cast<long>(slot * nl), nl, 0.0);
         const std::size_t nw = layout_.wavelength_nm.size();
         std::fill_n(block.spectrum.begin() + static_cast<long>(slot * nw), nw, 0.0);
+        if (!block.reduce_in.empty()) block.reduce_in[slot] = block.reduce_in[count + slot] = 0.0;
     };
     failure_kind.clear();
     try {
@@ -346,14 +349,26 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
         photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(p));
     }
     if (bands_vary_ || !radiometry_) radiometry_.emplace(band_shapes(p), config_.bands);
-    const model::Radiometry rad = radiometry_->evaluate(band_flux_.data());
+    radiometry_->evaluate(band_flux_.data(), rad_);
+    const model::Radiometry& rad = rad_;
     const model::Colour c = photometry_->evaluate(band_flux_.data());
     // Current efficiency: L [cd m^-2] / J [A m^-2]; J [A cm^-2] * 1e4 = J [A m^-2].
     const double current_A_m2 = drive.current_density_A_cm2 * 1.0e4;
 
     const std::uint64_t count = block.count;
     std::size_t q = 0;
-    auto put = [&](double v) { block.scalars[(q++) * count + slot] = v; };
+    // [output]: computed quantity q goes to stored slot scalar_slot[q] (-1: not stored).
+    const std::int32_t* stored = layout_.scalar_slot.empty() ? nullptr : layout_.scalar_slot.data();
+    double* scalars = block.scalars.data();
+    auto put = [&](double v) {
+        const std::int64_t s = stored ? stored[q] : static_cast<std::int64_t>(q);
+        ++q;
+        if (s >= 0) scalars[static_cast<std::uint64_t>(s) * count + slot] = v;
+    };
+    if (!block.reduce_in.empty()) {  // reduce = "rolloff": the row's inputs
+        block.reduce_in[slot] = obs_.eqe;
+        block.reduce_in[count + slot] = c.luminance_cd_m2;
+    }
     put(obs_.eqe);
     put(obs_.iqe);
     put(obs_.transfer_efficiency);
@@ -380,13 +395,20 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
     put(rad.visible_power_fraction);
     put(rad.photometry_meaningful ? 1.0 : 0.0);
     for (double f : rad.window_photon_fraction) put(obs_.eqe * f);
-    const std::size_t nl = obs_.line_photon_rate_cm3_s.size();
-    std::copy(obs_.line_photon_rate_cm3_s.begin(), obs_.line_photon_rate_cm3_s.end(),
-              block.line_rates.begin() + static_cast<long>(slot * nl));
+    if (!layout_.line_labels.empty()) {
+        const std::size_t nl = obs_.line_photon_rate_cm3_s.size();
+        std::copy(obs_.line_photon_rate_cm3_s.begin(), obs_.line_photon_rate_cm3_s.end(),
+                  block.line_rates.begin() + static_cast<long>(slot * nl));
+    }
     if (!layout_.wavelength_nm.empty()) {
         const std::size_t nw = layout_.wavelength_nm.size();
-        model::band_spectrum(photometry_->bands(), band_flux_.data(), layout_.wavelength_nm,
-                             block.spectrum.data() + slot * nw);
+        if (bands_vary_) {
+            model::band_spectrum(photometry_->bands(), band_flux_.data(), layout_.wavelength_nm,
+                                 block.spectrum.data() + slot * nw);
+        } else {  // fixed line shapes: bit-identical to band_spectrum, no erfc per point
+            if (!spectrum_basis_) spectrum_basis_.emplace(photometry_->bands(), layout_.wavelength_nm);
+            spectrum_basis_->evaluate(band_flux_.data(), block.spectrum.data() + slot * nw);
+        }
     }
 }
 

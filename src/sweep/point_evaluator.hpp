@@ -90,6 +90,9 @@ private:
     std::shared_ptr<const model::CieObserver> observer_;
     std::shared_ptr<const model::Photometry> photometry_;
     std::optional<model::RadiometryWeights> radiometry_;
+    model::Radiometry rad_;  //!< reused at every point (no allocation per point)
+    //! Spectra with fixed line shapes: every band's mass per grid bin, computed once.
+    std::optional<model::SpectrumBasis> spectrum_basis_;
     solver::SteadyStateSolver solver_;
     //! Built at the first point, then refreshed in place: sweep points share one structure.
     std::optional<model::RateModel> model_;

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "nc_point_evaluator.hpp"
+#include "output_plan.hpp"
 #include "point_evaluator.hpp"
 #include "progress.hpp"
 #include "transport_point.hpp"
@@ -134,6 +135,7 @@ void for_each_buffer(io::ResultBlock& b, F&& f) {
     f(b.method, MPI_INT32_T);
     f(b.transient_status, MPI_INT32_T);
     f(b.extra, MPI_DOUBLE);
+    f(b.reduced, MPI_DOUBLE);
 }
 void mpi_send_block(io::ResultBlock& b, std::size_t block_index) {
     const int tag = static_cast<int>(block_index % 32768);
@@ -163,16 +165,43 @@ std::uint64_t estimated_output_bytes(const io::RunConfig& config) {
     const bool has_sweep = config.sweep.has_value();
     const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
     const io::ResultLayout L = make_layout(config, base_model, save_spectrum);
-    const double n = static_cast<double>(L.num_points());
-    double doubles = static_cast<double>(L.scalar_names.size() + L.line_labels.size() +
-                                         L.wavelength_nm.size());
-    if (!L.transient_time_s.empty()) {
-        doubles += static_cast<double>(L.transient_series.size() * L.transient_time_s.size()) + 2;
+    double bytes = static_cast<double>(L.num_points()) * bytes_per_point(L, true);
+    // The inventory stage (src/lifetime, run before the file is published) adds per point, per
+    // ion: mg m^-2, mg klm^-1, mg W^-1, turnover, radiative ceiling; and cost (2), EML thickness.
+    // It is skipped when [output] leaves out what it reads. ([lifetime] datasets not included.)
+    if (!config.output.results_given) {
+        bytes += static_cast<double>(L.num_points()) * 8.0 *
+                 (5.0 * static_cast<double>(config.model.dopants.size()) + 3.0);
     }
-    double bytes = n * (8.0 * doubles + 4.0 * 3 + 1.0);  // + status, method, transient status, done
     for (const io::SweepAxis& ax : L.axes) bytes += 8.0 * static_cast<double>(ax.size() * ax.keys.size());
     bytes += static_cast<double>(config.text.size()) + 1.0e5;  // attributes and metadata
     return static_cast<std::uint64_t>(bytes * 1.02);          // chunk checksums, index
+}
+
+std::string describe_output(const io::RunConfig& config) {
+    if (config.nanocrystal) return {};  // the microscopic layout is described by its own check
+    const model::RateModel base_model(config.model);
+    const bool has_sweep = config.sweep.has_value();
+    const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
+    const io::ResultLayout L = make_layout(config, base_model, save_spectrum);
+    const double per_point = bytes_per_point(L);
+    const double total = static_cast<double>(estimated_output_bytes(config));
+    std::string s = fmt::format(
+        "output: {} results per point{}{}{}{}; {:.1f} bytes per point; estimated file size {:.4g} MB "
+        "for {} points\n",
+        L.scalar_names.size(), L.store_solver_method ? " + solver_method" : "",
+        L.line_labels.empty() ? "" : fmt::format(" + {} line rates", L.line_labels.size()),
+        L.wavelength_nm.empty() ? "" : fmt::format(" + a {}-point spectrum", L.wavelength_nm.size()),
+        L.reduce_row > 0 ? fmt::format(" + roll-off of each {}-point J row ({} datasets)", L.reduce_row,
+                                       L.reduced.size())
+                         : "",
+        per_point, total / 1e6, L.num_points());
+    if (config.output.given && config.output.results_given) {
+        s += "  stored /results:";
+        for (const std::string& n : L.scalar_names) s += " " + n;
+        s += "\n";
+    }
+    return s;
 }
 
 namespace {
@@ -245,12 +274,20 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // A microscopic point is its own unit (no warm start between points), so that every point
     // is its own block and a kill loses only the point in progress (docs/microscopic.md).
     const UnitCutter cutter(total, nc || layout.shape.empty() ? 1 : layout.shape.back());
+    // A block buffer holds at most ~16 MB (2^21 values): with spectra (900 values per point at
+    // 0.5 nm) a 16384-point block would be 118 MB per buffer, mostly page faults to fill.
+    const double values_per_point = bytes_per_point(layout) / 8.0;
+    const std::uint64_t default_block = std::clamp<std::uint64_t>(
+        static_cast<std::uint64_t>(2097152.0 / std::max(values_per_point, 1.0)), 256, 16384);
     const std::uint64_t block_target =
-        options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : 16384);
+        options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : default_block);
     std::vector<std::uint64_t> block_start{0};
     for (std::uint64_t p = 0; p < total;) {
         const std::uint64_t b0 = p;
-        while (p < total && p - b0 < block_target) p += cutter.at(p).count;
+        // reduce = "rolloff": a block holds whole rows (each row's figures come from its block).
+        while (p < total && (p - b0 < block_target || (layout.reduce_row > 0 && p % layout.reduce_row != 0))) {
+            p += cutter.at(p).count;
+        }
         block_start.push_back(p);
     }
     const std::size_t num_blocks = block_start.size() - 1;
@@ -300,6 +337,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     const bool warm_starts = !(has_sweep && config.sweep->mode == "random");
 
     RunSummary summary;
+    summary.threads = nc ? 1 : threads;
     summary.points = total;
     summary.output_path = options.output_path;
     Progress progress(total, options.quiet || !writer);
@@ -309,12 +347,24 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     int current = 0;
     std::future<void> pending_write;
     auto wait_for_writer = [&] {
-        if (pending_write.valid()) pending_write.get();  // rethrows a write failure here
+        if (!pending_write.valid()) return;
+        const auto w0 = std::chrono::steady_clock::now();
+        pending_write.get();  // rethrows a write failure here
+        summary.writer_wait_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     };
     std::vector<WorkUnit> units;
     std::uint64_t done = 0;
 
+    // Current densities of a row for reduce = "rolloff".
+    const std::vector<double> row_J =
+        layout.reduce_row > 0 ? layout.axes.back().values[current_key_of_last_axis(layout)] : std::vector<double>{};
     auto compute_block = [&](std::uint64_t b0, std::uint64_t b1, io::ResultBlock& block) {
+        const auto c0 = std::chrono::steady_clock::now();
+        struct Timer {  // adds the block's wall time to summary.compute_s however it ends
+            std::chrono::steady_clock::time_point start;
+            double& sum;
+            ~Timer() { sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+        } timer{c0, summary.compute_s};
         units.clear();
         for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
         block.resize(layout, b1 - b0);
@@ -340,6 +390,14 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
                 } else {
                     evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
                 }
+            }
+        }
+        if (layout.reduce_row > 0) {  // per-row reductions, by the compute threads
+            const long rows = static_cast<long>((b1 - b0) / layout.reduce_row);
+#pragma omp parallel for schedule(static) num_threads(threads)
+            for (long r = 0; r < rows; ++r) {
+                reduce_rolloff_rows(layout, row_J, block, static_cast<std::uint64_t>(r),
+                                    static_cast<std::uint64_t>(r) + 1);
             }
         }
     };
@@ -380,7 +438,13 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
             }
             wait_for_writer();
             count_failures(block.status);
-            pending_write = std::async(std::launch::async, [&file, &block] { file->write_block(block); });
+            pending_write = std::async(std::launch::async, [&file, &block, &summary] {
+                const auto w0 = std::chrono::steady_clock::now();
+                file->write_block(block);
+                // Read by the main thread only after get() (one write in flight at a time).
+                summary.writer_busy_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+                ++summary.blocks_written;
+            });
             current ^= 1;
             summary.computed += n;
         } else if (owner == ranks.rank) {
@@ -400,9 +464,15 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     double best_eqe = -1.0;
     std::uint64_t best = 0;
     constexpr std::uint64_t chunk = 1u << 16;
-    for (std::uint64_t c0 = 0; c0 < total; c0 += chunk) {
+    // The scanned quantity is the layout's first (eqe in the default layout); an [output] that
+    // does not store eqe has no best point.
+    std::string scan_name = layout.scalar_names.empty() ? std::string() : layout.scalar_names.front();
+    if (!layout.scalar_slot.empty() && scan_name != "eqe") scan_name.clear();
+    summary.has_best = !scan_name.empty();
+    const std::uint64_t scan_total = summary.has_best ? total : 0;
+    for (std::uint64_t c0 = 0; c0 < scan_total; c0 += chunk) {
         const std::uint64_t n = std::min(chunk, total - c0);
-        const auto eqe = file->read_scalar(layout.scalar_names.front(), c0, n);  // eqe (EL)
+        const auto eqe = file->read_scalar(scan_name, c0, n);  // eqe (EL)
         const auto status = file->read_status(c0, n);
         for (std::uint64_t i = 0; i < n; ++i) {
             if (status[i] == 0 && eqe[i] > best_eqe) {
@@ -412,8 +482,9 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         }
     }
     summary.best.index = best;
-    summary.best.status = file->read_status(best, 1)[0];
+    summary.best.status = summary.has_best ? file->read_status(best, 1)[0] : -1;
     for (const std::string& name : layout.scalar_names) {
+        if (!summary.has_best) break;
         summary.best.values.emplace_back(name, file->read_scalar(name, best, 1)[0]);
     }
     summary.has_transient = config.transient.has_value();

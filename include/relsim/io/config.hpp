@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "relsim/model/parameters.hpp"
@@ -63,6 +64,18 @@ struct SweepSpec {
     }
 };
 
+//! [output] table (docs/output.md): which per-point quantities a run stores, and reductions
+//! along the last sweep axis. Without the table every quantity is stored (the default layout).
+struct OutputSpec {
+    bool given = false;          //!< the config has an [output] table
+    bool results_given = false;  //!< `results` was set (else: every /results quantity)
+    //! Names below /results ("eqe", "solver_method") or groups ending in "/*" ("fates/*"), or "*".
+    std::vector<std::string> results;
+    std::vector<std::pair<int, int>> results_at;  //!< (line, column) of each entry, for errors
+    bool line_rates = true;      //!< store /results/line_photon_rate
+    std::string reduce = "none"; //!< "none" or "rolloff" (per row of a current sweep)
+};
+
 //! A resolved parameter, as `relsim check` prints it.
 struct ResolvedParameter {
     std::string key;     //!< dotted key path
@@ -85,6 +98,7 @@ struct RunConfig {
     std::string title;
     model::ModelParams model;
     SpectrumSpec spectrum;
+    OutputSpec output;  //!< [output] (output_config.cpp)
     std::optional<TransientSpec> transient;
     std::optional<SweepSpec> sweep;
     std::vector<ResolvedParameter> resolved;  //!< every numeric model parameter, in config order

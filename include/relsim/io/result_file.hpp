@@ -65,7 +65,27 @@ struct ResultLayout {
     //! Extra string attributes of /results datasets: (path below /results, name, value), e.g.
     //! ("populations/Nd_4F3_2", "level", "4F3/2") or a band's limits.
     std::vector<std::array<std::string, 3>> result_attributes;
+    //! [output] (docs/output.md). Index in scalar_names of each quantity a point evaluator
+    //! computes, in its computing order, or -1 when not stored; empty: every computed quantity
+    //! is stored, in order (the default layout).
+    std::vector<std::int32_t> scalar_slot;
+    bool store_solver_method = true;  //!< /results/solver_method
+    //! Reductions along the last axis: one value per row of `reduce_row` points (0: none).
+    //! Each is a dataset shaped like `shape` without its last entry (rank 0 for a 1-axis sweep).
+    std::uint64_t reduce_row = 0;
+    struct Reduced {
+        std::string path;  //!< absolute, e.g. /reduced/rolloff/J90_mA_cm2
+        std::string unit;
+        std::string description;
+        bool integer = false;  //!< stored as int32 (flags, counts)
+    };
+    std::vector<Reduced> reduced;
     [[nodiscard]] std::uint64_t num_points() const;
+    //! Allocated / used elements of a per-point dataset with `row` values per point (0 for one
+    //! value): every chunk is allocated whole at creation, edge chunks included.
+    [[nodiscard]] double allocation_factor(std::uint64_t row) const;
+    //! Shape of the reduced datasets: `shape` without its last entry.
+    [[nodiscard]] std::vector<std::uint64_t> reduced_shape() const;
 };
 
 //! One block of consecutive points [first, first + count), quantity-major buffers.
@@ -82,6 +102,9 @@ struct ResultBlock {
     std::vector<double> decay_time_s;      //!< [point]
     std::vector<std::int32_t> transient_status;  //!< [point]
     std::vector<double> extra;             //!< [series][point][max(length, 1)], series in order
+    //! Inputs of the reductions (not written): [eqe, luminance_cd_m2][point].
+    std::vector<double> reduce_in;
+    std::vector<double> reduced;           //!< [reduced series][row], rows of this block
     //! Sizes every buffer for `n` points of `layout`.
     void resize(const ResultLayout& layout, std::uint64_t n);
 };

@@ -20,6 +20,7 @@
 //!  - Luminance of a Lambertian emitter: L = (683.002 / pi) * Y   [cd m^-2].
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -90,5 +91,30 @@ private:
 //!         or a non-finite or non-positive grid wavelength.
 void band_spectrum(const std::vector<BandShape>& bands, const double* band_photon_flux_cm2_s,
                    const std::vector<double>& wavelength_nm, double* out_W_m2_nm);
+
+//! band_spectrum() for bands whose shapes stay fixed while their fluxes change (the points of a
+//! sweep that moves no wavelength or width): every band's mass in every grid bin is computed
+//! once, so a spectrum costs one multiply-add per (grid point, band in reach) instead of two
+//! erfc. evaluate() performs the same floating-point operations in the same order as
+//! band_spectrum(), so its output is bit-identical (tests/sweep/test_point.cpp).
+class SpectrumBasis {
+public:
+    SpectrumBasis() = default;
+    //! @throws std::invalid_argument as band_spectrum().
+    SpectrumBasis(std::vector<BandShape> bands, std::vector<double> wavelength_nm);
+    //! `out` has wavelength_nm.size() entries.
+    void evaluate(const double* band_photon_flux_cm2_s, double* out_W_m2_nm) const;
+
+private:
+    std::vector<BandShape> bands_;
+    std::vector<double> wavelength_nm_;
+    std::vector<double> width_nm_;      //!< bin width per grid point (0: an empty bin)
+    std::vector<std::uint32_t> first_;  //!< per grid point: offset into entries_
+    struct Entry {
+        std::uint32_t band;
+        double mass;  //!< the band's normalised mass in the bin
+    };
+    std::vector<Entry> entries_;        //!< per grid point, the bands in reach, in band order
+};
 
 }  // namespace relsim::model

@@ -66,6 +66,8 @@ public:
     [[nodiscard]] const std::vector<NamedBand>& windows() const noexcept { return windows_; }
     //! Radiometry of the emission with outcoupled photon flux per band [cm^-2 s^-1].
     [[nodiscard]] Radiometry evaluate(const double* band_photon_flux_cm2_s) const;
+    //! The same into `out`, reusing its storage (no allocation once sized: sweep points).
+    void evaluate(const double* band_photon_flux_cm2_s, Radiometry& out) const;
     //! Outcoupled spectral exitance P(lambda) [W m^-2 nm^-1] (exact sum of the Gaussians).
     [[nodiscard]] double spectral_exitance(const double* band_photon_flux_cm2_s,
                                            double wavelength_nm) const;
@@ -76,6 +78,11 @@ private:
     std::vector<double> inv_lambda_all_;      //!< integral g_b / lambda [nm^-1], whole band
     std::vector<double> inv_lambda_visible_;  //!< the same over 380-780 nm
     std::vector<double> window_fraction_;     //!< [band][window] photon fraction
+    // Per band, for spectral_exitance (the same expressions it evaluated per call before):
+    std::vector<double> sigma_;               //!< s [nm]
+    std::vector<double> two_s2_;              //!< 2 s^2 [nm^2]
+    std::vector<double> norm_;                //!< s sqrt(2 pi) [nm]
+    std::vector<double> inv_norm_;            //!< >= 1 / norm_ (bounds of negligible terms)
 };
 
 }  // namespace relsim::model

@@ -52,6 +52,13 @@ struct RunSummary {
     bool has_transient = false;
     double rise_time_s = 0.0;       //!< of the best point
     double decay_time_s = 0.0;
+    bool has_best = true;           //!< false when eqe is not stored ([output]): no `best`
+    // Where the wall time went (printed by every sweep; benchmarks/README.md):
+    int threads = 1;                //!< compute threads
+    std::uint64_t blocks_written = 0;
+    double compute_s = 0.0;         //!< wall time of computing blocks (all threads at once)
+    double writer_busy_s = 0.0;     //!< time the writer thread spent writing blocks
+    double writer_wait_s = 0.0;     //!< time the computation waited for the writer
 };
 
 //! Runs the config. Throws InputError for bad input found late (e.g. --resume mismatch) and
@@ -61,6 +68,10 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options);
 //! Size in bytes of the output file `config` produces (every dataset is allocated when the
 //! file is created, so this is close to the final size; the estimate errs high by < 5 %).
 [[nodiscard]] std::uint64_t estimated_output_bytes(const io::RunConfig& config);
+
+//! What the run stores ([output], docs/output.md): the quantities, bytes per point and the
+//! estimated file size, as `relsim check` prints it. Throws InputError for a bad [output].
+[[nodiscard]] std::string describe_output(const io::RunConfig& config);
 
 //! Requests a graceful stop (from a signal handler): the block in progress is finished and
 //! written, then run() returns with `interrupted` set.

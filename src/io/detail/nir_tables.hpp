@@ -32,6 +32,10 @@ void read_physics_table(const Src& src, const toml::table& root, RunConfig& cfg)
 void read_lifetimes(const Src& src, const toml::table& dopant, const std::string& prefix,
                     model::DopantParams& d, std::vector<std::pair<std::string, std::string>>& where);
 
+//! [output]: results, line_rates, spectra, reduce (output_config.cpp). Call after [spectrum]
+//! and [sweep] are read.
+void read_output_table(const Src& src, const toml::table& root, RunConfig& cfg);
+
 //! Warnings (not errors) for values that are in range but far from any physical material; each
 //! message names the key and the tolerance. Appends to cfg.warnings.
 void check_plausibility(RunConfig& cfg);
