@@ -101,7 +101,7 @@ std::vector<relsim::io::ConfigOverride> overrides_of(const std::vector<std::stri
     return out;
 }
 
-void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics,
+void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics, const std::string& transport,
                        const relsim::lifetime::Stage& lifetime, const relsim::model::RateModel& model);
 
 int check_command(const std::string& path, const std::vector<std::string>& sets) {
@@ -120,7 +120,7 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
     FILE* const terminal = stdout;
     if (memory != nullptr) stdout = memory;
     try {
-        print_check_table(cfg, optics, lifetime, model);
+        print_check_table(cfg, optics, transport, lifetime, model);
     } catch (...) {
         stdout = terminal;
         if (memory != nullptr) std::fclose(memory);
@@ -135,7 +135,7 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
     return exit_ok;
 }
 
-void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics,
+void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics, const std::string& transport,
                        const relsim::lifetime::Stage& lifetime, const relsim::model::RateModel& model) {
     fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
     for (const auto& r : cfg.resolved) {

@@ -203,8 +203,8 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
             }
             for (const std::string& p : need) {
                 if (f.exists(p)) continue;
-                if (!quiet) fmt::print("  inventory: not computed ({} is not stored: [output] results)\n", p);
-                return;
+                if (!quiet) report += fmt::format("  inventory: not computed ({} is not stored: [output] results)\n", p);
+                return report;
             }
         }
     }

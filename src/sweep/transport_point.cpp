@@ -212,8 +212,8 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
         photons += w * e.photon_rate_cm3_s;
         singlet += w * e.ligand_singlet_photon_rate_cm3_s;
         triplet += w * e.ligand_triplet_photon_rate_cm3_s;
-        lig_air_s += w * result_.slice_optics[k].ligand_eta_air * e.ligand_singlet_photon_rate_cm3_s;
-        lig_air_t += w * result_.slice_optics[k].ligand_eta_air * e.ligand_triplet_photon_rate_cm3_s;
+        lig_air_s += w * result_.slice_optics[k].ligand_singlet_eta_air * e.ligand_singlet_photon_rate_cm3_s;
+        lig_air_t += w * result_.slice_optics[k].ligand_triplet_eta_air * e.ligand_triplet_photon_rate_cm3_s;
         for (std::size_t l = 0; l < nl && l < e.line_photon_rate_cm3_s.size(); ++l) {
             lines[l] += w * e.line_photon_rate_cm3_s[l];
             species[line_species_[l]] += w * e.line_photon_rate_cm3_s[l];
