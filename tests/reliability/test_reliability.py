@@ -924,18 +924,31 @@ def check_and_interrupts(c):
     good = c.work / "micro" / "active_shell_series.toml"
     r = c.relsim("check", good)
     c.check(r.returncode == 0 and r.stdout.startswith(f"{good}: valid"), "a good config: 'valid' first", r.stdout[:200])
-    out = c.work / "m.h5"
-    partial = pathlib.Path(str(out) + ".partial")
-    p = subprocess.Popen([c.a.relsim, "run", str(good), "-o", str(out), "--quiet"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    t0 = time.monotonic()
-    while not partial.exists() and p.poll() is None and time.monotonic() - t0 < 30:
-        time.sleep(0.01)
-    p.send_signal(signal.SIGINT)
-    time.sleep(0.2)
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
-    c.check(p.returncode == 130 and "second interrupt" in err and "--resume" in err and "m.h5.partial" in err,
+    # The first Ctrl-C stops after the points in progress; on a loaded machine that graceful stop
+    # can finish before the second signal arrives (a valid outcome too: exit 1, "interrupted").
+    # Try a few times; every attempt must end in one of the two documented ways, and at least
+    # one must show the second-interrupt path.
+    seen_second, outcomes_ok, err = False, True, ""
+    for attempt in range(5):
+        out = c.work / f"m{attempt}.h5"
+        partial = pathlib.Path(str(out) + ".partial")
+        p = subprocess.Popen([c.a.relsim, "run", str(good), "-o", str(out), "--quiet"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        t0 = time.monotonic()
+        while not partial.exists() and p.poll() is None and time.monotonic() - t0 < 30:
+            time.sleep(0.01)
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        second = p.returncode == 130 and "second interrupt" in err and "--resume" in err and f"m{attempt}.h5.partial" in err
+        graceful = p.returncode == 1 and "interrupted:" in err and "--resume" in err
+        outcomes_ok = outcomes_ok and (second or graceful)
+        if second:
+            seen_second = True
+            break
+    c.check(seen_second and outcomes_ok,
             "a second Ctrl-C: exit 130 with what was kept and how to continue", err)
 
 
