@@ -15,5 +15,5 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The capability areas (nanocrystal, optics, fit, nir) run too, except four statistical or
 # end-to-end tests that take minutes in a Debug + ASan build (the two fit coverage studies, the
 # fast-migration and inert-shell ensembles, the microscopic CLI test); they run in Release.
-ctest --preset asan -j "$(nproc)" -L '^(unit|config|validation|reliability|nanocrystal|optics|fit|nir)$' \
-      -LE '^program$' -E '(Coverage|fast migration|inert shell|cli_end_to_end)' "$@"
+ctest --preset asan -j "$(nproc)" -L '^(unit|config|validation|reliability|nanocrystal|optics|fit|nir|lifetime)$' \
+      -LE '^program$' -E '(Coverage|fast migration|inert shell|cli_end_to_end|cli_bad_input)' "$@"
