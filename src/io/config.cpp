@@ -495,8 +495,8 @@ private:
                           "a name not used by another [[dopant]]");
             }
         }
-        param(t, prefix, "density_cm3", true, d.density_cm3);
-        param(t, prefix, "kTET_s", true, d.kTET_s);
+        param(t, prefix, "density_cm3", !cfg_.nanocrystal, d.density_cm3);  // [nanocrystal]: unused (the
+        param(t, prefix, "kTET_s", !cfg_.nanocrystal, d.kTET_s);            // lattice, kTET0_s set them)
         param(t, prefix, "kSET_s", false, d.kSET_s);
         param(t, prefix, "kETU_s", false, d.kETU_s);
         param(t, prefix, "kLP_cm3_s", false, d.kLP_cm3_s);
@@ -775,6 +775,10 @@ private:
         } else {
             problem = fmt::format("'{}' is not a numeric model parameter", kp);
         }
+        const std::string near = detail::closest_key_path(kp, detail::kParamRules, [&](const std::string& c) {
+            return model::find_parameter(probe, c) != nullptr;
+        });
+        if (!near.empty()) problem += " (did you mean '" + near + "'?)";
         src_.fail(axis.source(), akey, problem, allowed);
     }
 
