@@ -926,6 +926,13 @@ def check_and_interrupts(c):
     r = c.relsim("check", bad)
     c.check(r.returncode == 2 and "valid" not in r.stdout and "shell" in r.stderr,
             "a [nanocrystal] geometry error: exit 2 and no 'valid' printed before it", r.stdout[:300] + r.stderr)
+    # A sweep point whose geometry is wrong (shell 0 beyond shell 1 at the second value): the
+    # same, exit 2 before any "valid" (item 20: "valid" and the table came first).
+    bad_sweep = c.work / "micro" / "bad_sweep_geometry.toml"
+    bad_sweep.write_text(re.sub(r"values = \[4\.5[^\]]*\]", "values = [4.5, 5.5]", src))
+    r = c.relsim("check", bad_sweep)
+    c.check(r.returncode == 2 and r.stdout == "" and "sweep (axis 0 point 1)" in r.stderr,
+            "a sweep-geometry error: exit 2, nothing on stdout", r.stdout[:300] + r.stderr)
     good = c.work / "micro" / "active_shell_series.toml"
     r = c.relsim("check", good)
     c.check(r.returncode == 0 and r.stdout.startswith(f"{good}: valid"), "a good config: 'valid' first", r.stdout[:200])
