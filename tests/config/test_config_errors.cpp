@@ -498,6 +498,9 @@ TEST_CASE("a misspelt key or sweep key path gets a 'did you mean' (issue 21 item
         const std::string text2 = minimal_config() +
                                   "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET\"\nvalues = [1.0, 2.0]\n";
         CHECK_THAT(load_error(text2).problem(), Contains("did you mean 'dopant.0.kTET_s'?"));
+        const std::string text3 = minimal_config() +
+                                  "[sweep]\n[[sweep.axis]]\nkey = \"nanocrytal.radius_nm\"\nvalues = [1.0, 2.0]\n";
+        CHECK_THAT(load_error(text3).problem(), Contains("did you mean 'nanocrystal.radius_nm'?"));
     }
     SECTION("nothing close: no suggestion") {
         std::string text = minimal_config();
