@@ -8,7 +8,7 @@
 
 Only h5py and numpy are needed. When xarray is importable (and ``xarray`` is not False) every
 array indexed by the sweep axes is an ``xarray.DataArray`` with one dimension per axis (named by
-the axis key), the other keys of a zipped axis as extra coordinates, and ``attrs["units"]``.
+the axis: its key, or every key of a zipped axis joined with " + "), each key a coordinate, and ``attrs["units"]``.
 With ``xarray=False`` (what the notebooks use, so they run the same with or without xarray) the
 arrays are numpy arrays and their units are in ``run["units"]``, keyed by the HDF5 path without
 the leading slash.
@@ -23,8 +23,9 @@ text), ``config`` (that text parsed with tomllib, or None), ``complete`` (bool o
 ``axes``: one dict per sweep axis, in order: ``index``, ``name`` (HDF5 name), ``key``,
     ``keys`` (list; more than one for a zipped axis), ``kind`` (linear/log/values/zip/random),
     ``units``, ``values`` (of ``key``), ``key_values`` ({key: values} for every key of the
-    axis), ``key_units`` ({key: units})
-``dims``: the axis keys in order (dimension names); ``shape``: the sweep shape
+    axis), ``key_units`` ({key: units}), ``dim`` (the dimension name: the key, or the keys of a
+    zipped axis joined with " + ", the file's ``name`` attribute of the axis)
+``dims``: the ``dim`` of every axis in order (dimension names); ``shape``: the sweep shape
 
 ``results``: {name: array} for every dataset under /results, with names relative to /results
     (``eqe``, ``photon_rate/total``, ``fates/tta``, ``populations/Tb_5D4``,
@@ -103,6 +104,9 @@ def _read_axes(f):
         a["keys"] = [k for k in (keys if isinstance(keys, list) else str(keys).split(",")) if k]
         if not a["keys"]:
             a["keys"] = [a["key"]]
+        # The dimension's name: the axis's `name` attribute (every key of a zipped axis joined
+        # with " + "; files before it: the keys joined the same way).
+        a["dim"] = _text(ds.attrs["name"]) if "name" in ds.attrs else " + ".join(a["keys"])
         a["kind"] = _text(ds.attrs.get("kind", ""))
         a["units"] = _text(ds.attrs.get("units", ""))
         a["key_values"] = {a["key"]: a["values"]}
@@ -121,11 +125,11 @@ def _wrap(arr, units, axes, trailing=None, use_xr=False):
     if not use_xr:
         return arr
     nax = len(axes)
-    dims = [a["key"] for a in axes]
+    dims = [a["dim"] for a in axes]
     coords = {}
     for a in axes:
         for k, v in a["key_values"].items():
-            coords[k] = (a["key"], v, {"units": a["key_units"][k]})
+            coords[k] = (a["dim"], v, {"units": a["key_units"][k]})
     if trailing is not None:
         name, values, tunits = trailing
         dims.append(name)
@@ -162,7 +166,7 @@ def load(path, xarray=None) -> dict:
 
         axes = _read_axes(f)
         out["axes"] = axes
-        out["dims"] = [a["key"] for a in axes]
+        out["dims"] = [a["dim"] for a in axes]
         out["shape"] = tuple(len(a["values"]) for a in axes)
         for a in axes:
             out["units"]["axes/" + a["name"]] = a["units"]

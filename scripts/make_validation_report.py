@@ -54,12 +54,41 @@ N_REFRACTIVE = 1.5             # n assumed by configs/ions/Eu.toml
 
 LABELS_NOTE = ("Labels: **input** (a number the config or ion file sets, shown back), **identity** "
                "(follows algebraically from inputs and fitted numbers, a check of the bookkeeping, not of "
-               "the physics), **fitted** (the one number a parameter was calibrated to), **prediction** "
+               "the physics), **fitted** (the one number a parameter was calibrated to), **calibrated input** "
+               "(a published figure that an input was chosen to meet, e.g. kTET inside the transfer bound: "
+               "shown to confirm the choice, not a prediction), **prediction** "
                "(a consequence of the model that no number was tuned to).")
 EU_Q_BAND = (0.0, 50.0, 150.0, 430.0)     # Q(Eu 5D0) [s^-1] for the band of the colour series
 NIR_CONFIGS = {"nd": "nd_9aca_nir.toml", "yb": "yb_9aca_nir.toml"}
 N25B = "[N25b]"
 PUB_NIR_EQE_MIN = 0.006   # [N25b]: peak EQE > 0.6 % in the NIR-II (1000-1533 nm)
+
+MICROSCOPIC_SECTION = """## The microscopic model against the same numbers
+
+Two stated disagreements between the microscopic configs (`configs/microscopic/`) and the numbers
+above (issue 21, item 7); neither is recalibrated:
+
+- **RE site density.** The paper configs' mean-field densities use 13.8 RE sites nm^-3, the
+  beta-NaYF4 value (a = 0.596, c = 0.353 nm: 1.5 sites per cell of a^2 c sqrt(3)/2 =
+  0.1086 nm^3), while the microscopic configs build a beta-NaGdF4 lattice (a = 0.602,
+  c = 0.360 nm: 0.1130 nm^3 per cell, 13.3 sites nm^-3), the host of [N25]. The mean-field Tb and
+  Eu densities are therefore 4 % above the microscopic ones; the effective mean-field config that
+  a microscopic run writes (`/microscopic/meanfield_config`) uses the microscopic densities, so
+  it is self-consistent; only a side-by-side comparison with the hand-written paper configs
+  carries the 4 %.
+- **Ligand -> Ln transfer time.** The shipped Dexter parameters (kTET0 = 1e10 s^-1 per pair at
+  r0 = 0.5 nm, L = 0.15 nm) give a ligand excitation (singlet, ISC, triplet) in the R = 5 nm
+  paper NC a 1/e time of 2.7-2.9 ns, with 7-10 % still on the ligands at 20 ns (kmc decay of
+  `eu_series.toml` with `[nanocrystal.excitation] target = "ligand"`: 2.9 ns and 10 % with 20 % of
+  the ligands excited, 4 NCs), against [N25]'s "< 1 ns" and ~100 % transfer. The mean-field
+  kTET = 2e9 s^-1 meets the bound (0.52 ns, table above); the microscopic constants do not: the
+  ligands that sit above a Gd-rich patch transfer slowly (the spread of per-ligand Dexter sums,
+  docs/microscopic.md "Dilute limit"). The steady-state EQE is not sensitive to it (the ligand
+  triplet lives 100 us without an ion), the transient rise in the first ns is. With the same run,
+  kTET0 = 4e10 s^-1 gives a 1/e time of 0.7 ns (4.6 % left at 20 ns) and 1e11 s^-1 0.3 ns (0.7 %):
+  kTET0 >~ 4e10 s^-1 would meet the bound. Not recalibrated: the paper gives a bound, not a decay,
+  and the shipped Eu-series figures in docs/microscopic.md were made with 1e10 s^-1.
+"""  # stated, not computed here: the microscopic runs take minutes (docs/microscopic.md)
 
 CONFIGS = {
     "tb": "tb_czppoa_rolloff.toml",
@@ -328,6 +357,7 @@ def nir_device(rep: Report, key: str, cfgp: Path, h5p: Path) -> dict:
         ip = int(np.argmax(nir))
         op = int(np.argmin(np.abs(np.log(J / 10.0))))
         r = dict(ion=dop["ion"], level=level, q=q, a=a, tau=1.0 / (a + q), j_peak=float(J[ip]),
+                 j_peak_at_edge=bool(ip == 0 or ip == len(J) - 1),
                  nir_peak=float(nir[ip]), eqe_peak=float(g("eqe")[ip]), te=float(g("transfer_efficiency")[ip]),
                  chi=dev.get("singlet_fraction", 0.25), peak_nm=float(g("peak_wavelength_nm")[ip]),
                  centroid_nm=float(g("centroid_wavelength_nm")[ip]), vis=float(g("visible_power_fraction")[ip]),
@@ -469,7 +499,7 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
          f"{tb['tau_t_max'] * 1e9:.3f} ns", "within bound", "identity (1/(kTET g) of the input kTET, chosen in the bound)",
          rep.check(tb["tau_t_max"] < 1e-9, "transfer time < 1 ns")],
         ["transfer efficiency (spec section 4), min over J <= 10 mA cm^-2", N25, "~100 %",
-         pct(tb["te_min"], 5), f"{100 * (tb['te_min'] - 1):+.3f} %", "prediction (of the input kTET against the ligand's own decay)",
+         pct(tb["te_min"], 5), f"{100 * (tb['te_min'] - 1):+.3f} %", "calibrated input (kTET chosen inside the < 1 ns bound, which implies it)",
          rep.check(tb["te_min"] > 0.95, "transfer efficiency > 95 %")],
         ["CIE 1931 (x, y) at peak EQE", f"{N25} Fig. 4c (x = 0)", "green", f"({tb['cie'][0]:.3f}, {tb['cie'][1]:.3f})",
          "green side", "prediction", rep.check(tb["cie"][0] < CIE_X_GREEN_MAX, "Tb device CIE x < 0.35")],
@@ -590,11 +620,16 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
         def both(label, f, lab, src="-", pub="-"):
             rows.append([label, src, pub] + [f(nir[k]) for k in ("nd", "yb") if k in nir] + [lab])
         both("peak EQE within 1000-1533 nm (eqe_band/nir_ii)", lambda d: pct(d["nir_peak"]), "fitted", N25B, "> 0.6 %")
-        both("current of the peak", lambda d: f"{fmt(d['j_peak'])} mA cm^-2", "prediction (lowest J: no low-J physics)")
+        # A peak at the end of the J grid is not located: the grid bounds it (issue 21 item 7).
+        both("current of the peak",
+             lambda d: (f"<= {fmt(d['j_peak'])} mA cm^-2 (the lowest grid point)" if d["j_peak_at_edge"] and d["j_peak"] <= d["J10"]
+                        else f">= {fmt(d['j_peak'])} mA cm^-2 (the highest grid point)" if d["j_peak_at_edge"]
+                        else f"{fmt(d['j_peak'])} mA cm^-2"),
+             "bound by the J grid (no low-J physics in the model)")
         both("total EQE at the peak (all wavelengths)", lambda d: pct(d["eqe_peak"]), "prediction")
         both("EQE in the visible (ligand leak)", lambda d: pct(d["eqe_visible"]), "prediction")
         both("TET efficiency of the triplets (transfer efficiency / triplets per exciton)", lambda d: pct(d["te"] / d["triplet_yield"], 4),
-             "prediction (of the input kTET)", N25B, "> 98 %")
+             "calibrated input (kTET = 1e9 s^-1 chosen to meet it)", N25B, "> 98 %")
         both("fitted quenching of the emitting level", lambda d: f"{d['level']}: {fmt(d['q'])} s^-1", "fitted")
         both("its lifetime 1/(A + Q)", lambda d: f"{d['tau'] * 1e6:.0f} us", "identity (A input, Q fitted)")
         both("peak wavelength", lambda d: f"{d['peak_nm']:.1f} nm", "input (ion-file line; which line wins is a prediction)")
@@ -619,6 +654,8 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
           "9-ACA triplet costs nothing; `[physics] energy_gap_law = true` (configs/README.md) would slow "
           "it by the spectral overlap, a choice the published TET > 98 % argues against for small gaps "
           "but does not decide for Yb.", "")
+
+    A(MICROSCOPIC_SECTION)
 
     # --- spectroscopy
     A("## Spectroscopy of the ion library", "",

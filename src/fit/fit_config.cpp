@@ -15,6 +15,7 @@
 #include "relsim/fit/fit_config.hpp"
 #include "relsim/fit/model_evaluator.hpp"
 #include "relsim/io/detail/toml_reader.hpp"
+#include "relsim/model/parameters.hpp"
 
 namespace relsim::fit {
 namespace {
@@ -195,6 +196,21 @@ private:
         return src_.number(src_.require(t, p, name, "a number"), join(p, name), static_cast<const ParamRule*>(nullptr));
     }
 
+    //! " (did you mean 'x'?)" for a misspelt mean-field key path of the models `ms` (all: empty).
+    static std::string near_key(const std::string& key, const FitConfig& cfg, std::vector<std::size_t> ms) {
+        if (ms.empty()) {
+            for (std::size_t m = 0; m < cfg.models.size(); ++m) ms.push_back(m);
+        }
+        for (const std::size_t m : ms) {
+            model::ModelParams probe = cfg.models[m].config.model;
+            const std::string near = io::detail::closest_key_path(key, io::detail::kParamRules, [&](const std::string& c) {
+                return model::find_parameter(probe, c) != nullptr;
+            });
+            if (!near.empty()) return " (did you mean '" + near + "'?)";
+        }
+        return {};
+    }
+
     void read_free(const toml::table& root, FitConfig& cfg) {
         const toml::array& a = tables(root, "free", "at least one [[free]] with key, min and max");
         for (std::size_t i = 0; i < a.size(); ++i) {
@@ -210,8 +226,8 @@ private:
                     const std::size_t m = model_index(cfg, ms[j], join(join(p, "models"), j));
                     if (evaluators_[m]->bind_parameter(f.key) < 0) {
                         src_.fail(nk.source(), join(p, "key"),
-                                  fmt::format("unknown key '{}': model '{}' has no such numeric parameter", f.key,
-                                              cfg.models[m].name),
+                                  fmt::format("unknown key '{}': model '{}' has no such numeric parameter{}", f.key,
+                                              cfg.models[m].name, near_key(f.key, cfg, {m})),
                                   "a sweepable key path of that model (relsim check lists them)");
                     }
                     if (std::find(f.models.begin(), f.models.end(), m) == f.models.end()) f.models.push_back(m);
@@ -223,7 +239,8 @@ private:
                 }
                 if (f.models.empty()) {
                     src_.fail(nk.source(), join(p, "key"),
-                              fmt::format("unknown key '{}': no model has such a numeric parameter", f.key),
+                              fmt::format("unknown key '{}': no model has such a numeric parameter{}", f.key,
+                                          near_key(f.key, cfg, {})),
                               "a sweepable key path, e.g. device.outcoupling, dopant.0.quench_s.5D4 (relsim check lists them)");
                 }
             }

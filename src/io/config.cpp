@@ -164,8 +164,8 @@ private:
                           "a name not used by another [[dopant]]");
             }
         }
-        param(t, prefix, "density_cm3", true, d.density_cm3);
-        param(t, prefix, "kTET_s", true, d.kTET_s);
+        param(t, prefix, "density_cm3", !cfg_.nanocrystal, d.density_cm3);  // [nanocrystal]: unused (the
+        param(t, prefix, "kTET_s", !cfg_.nanocrystal, d.kTET_s);            // lattice, kTET0_s set them)
         param(t, prefix, "kSET_s", false, d.kSET_s);
         param(t, prefix, "kETU_s", false, d.kETU_s);
         param(t, prefix, "kLP_cm3_s", false, d.kLP_cm3_s);

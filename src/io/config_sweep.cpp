@@ -258,6 +258,16 @@ private:
         } else {
             problem = fmt::format("'{}' is not a numeric model parameter", kp);
         }
+        const std::string near = detail::closest_key_path(kp, detail::kParamRules, [&](const std::string& c) {
+            return model::find_parameter(probe, c) != nullptr;
+        });
+        const std::string near_head = detail::closest_name(head, std::initializer_list<std::string_view>{
+            "device", "ligand", "dopant", "transfer", "nanocrystal", "optics", "transport", "lifetime"});
+        if (!near.empty()) {
+            problem += " (did you mean '" + near + "'?)";
+        } else if (!near_head.empty()) {
+            problem += " (did you mean '" + near_head + kp.substr(head.size()) + "'?)";
+        }
         src_.fail(axis.source(), akey, problem, allowed);
     }
 

@@ -259,6 +259,9 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                         parameter_unit(ax.keys[0]).empty() ? "1" : parameter_unit(ax.keys[0]));
         f.set_attribute(path, "key", ax.keys[0]);
         f.set_attribute(path, "keys", join(ax.keys, ","));
+        // The axis's name: every key of a zipped axis (issue 21 item 20: it was named after its
+        // first key only); readers name the dimension by it.
+        f.set_attribute(path, "name", join(ax.keys, " + "));
         f.set_attribute(path, "kind", ax.kind);
         for (std::size_t k = 1; k < ax.keys.size(); ++k) {
             const std::string zpath = path + "_key" + std::to_string(k);

@@ -245,17 +245,27 @@ void Reader::read_shells(const toml::table& t) {
         const std::string pre = join(std::string("nanocrystal.shell"), i);
         const toml::table& st = src_.table(*arr.get(i), pre, what);
         record(pre, st);
-        src_.check_keys(st, pre, {"outer_radius_nm", "composition"});
+        src_.check_keys(st, pre, {"outer_radius_nm", "thickness_nm", "composition"});
         ShellSpec sh;
-        sh.outer_radius_nm = number(src_.require(st, pre, "outer_radius_nm",
-                                                 Src::range_of("nanocrystal.shell.*.outer_radius_nm")),
-                                    join(pre, "outer_radius_nm"));
+        if (const toml::node* th = st.get("thickness_nm")) {
+            if (st.get("outer_radius_nm")) {
+                src_.fail(th->source(), join(pre, "thickness_nm"), "both outer_radius_nm and thickness_nm are given",
+                          "one of them: outer_radius_nm (0, inf) nm, or thickness_nm [0, inf) nm (the outer "
+                          "radius is then the previous shell's plus the thickness)");
+            }
+            sh.thickness_nm = number(*th, join(pre, "thickness_nm"));
+        } else {
+            sh.outer_radius_nm = number(src_.require(st, pre, "outer_radius_nm",
+                                                     Src::range_of("nanocrystal.shell.*.outer_radius_nm") +
+                                                         " (or thickness_nm [0, inf) nm)"),
+                                        join(pre, "outer_radius_nm"));
+        }
         const toml::node& c = src_.require(st, pre, "composition",
                                            "composition = { <Ion> = <fraction>, ... } ({} for an inert shell)");
         sh.composition = per_species(c, join(pre, "composition"));
         sp.shells.push_back(std::move(sh));
     }
-    if (out_.radius_follows_shells) sp.radius_nm = sp.shells.back().outer_radius_nm;
+    derive(out_, sp);  // outer radii of thickness_nm shells, and radius_nm when it follows them
 }
 
 void Reader::read_ligand(const toml::table& t) {
@@ -356,7 +366,7 @@ void Reader::fill_resolved() {
     };
     if (sp.shells.empty()) comp("nanocrystal.composition", sp.composition);
     for (std::size_t i = 0; i < sp.shells.size(); ++i) {
-        add(fmt::format("nanocrystal.shell.{}.outer_radius_nm", i));
+        add(fmt::format("nanocrystal.shell.{}.{}", i, sp.shells[i].thickness_nm ? "thickness_nm" : "outer_radius_nm"));
         comp(fmt::format("nanocrystal.shell.{}.composition", i), sp.shells[i].composition);
     }
     if (sp.ligand) {

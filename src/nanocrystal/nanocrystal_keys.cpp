@@ -102,7 +102,10 @@ Slot find_slot(NanocrystalSpec& sp, const std::vector<std::string>& species,
         const long i = index_of(c[2]);
         if (i < 0 || i >= static_cast<long>(sp.shells.size())) return {};
         ShellSpec& sh = sp.shells[static_cast<std::size_t>(i)];
-        if (n == 4 && c[3] == "outer_radius_nm") return {&sh.outer_radius_nm};
+        // A shell has either key (the other is derived): the outer radius of a thickness_nm shell
+        // is not a key of its own (derive() would overwrite a value set there).
+        if (n == 4 && c[3] == "outer_radius_nm" && !sh.thickness_nm) return {&sh.outer_radius_nm};
+        if (n == 4 && c[3] == "thickness_nm" && sh.thickness_nm) return {nullptr, nullptr, nullptr, &sh.thickness_nm};
         if (n == 5 && c[3] == "composition") return composition_slot(sh.composition, species, c[4]);
         return {};
     }
@@ -202,6 +205,11 @@ bool set_parameter(NanocrystalSpec& spec, const std::vector<std::string>& specie
 }
 
 void derive(const NanocrystalConfig& config, NanocrystalSpec& spec) {
+    double inner = 0.0;
+    for (ShellSpec& sh : spec.shells) {
+        if (sh.thickness_nm) sh.outer_radius_nm = inner + *sh.thickness_nm;
+        inner = sh.outer_radius_nm;
+    }
     if (config.radius_follows_shells && !spec.shells.empty()) {
         spec.radius_nm = spec.shells.back().outer_radius_nm;
     }
@@ -238,6 +246,14 @@ KeyProblem geometry_problem_at(const NanocrystalSpec& sp, const std::vector<std:
         for (std::size_t i = 0; i < sp.shells.size(); ++i) {
             const std::string pre = fmt::format("nanocrystal.shell.{}.", i);
             const double r = sp.shells[i].outer_radius_nm;
+            if (sp.shells[i].thickness_nm) {  // thickness >= 0: an empty shell is allowed
+                prev = r;
+                if (auto p = composition_problem(sp.shells[i].composition, species, fmt::format("shell {}", i));
+                    !p.empty()) {
+                    return {comp_key(pre), p};
+                }
+                continue;
+            }
             if (!(r > prev)) {
                 return {pre + "outer_radius_nm",
                         fmt::format("shell {} has outer_radius_nm = {:g}, not above {} ({:g} nm): "
@@ -250,6 +266,10 @@ KeyProblem geometry_problem_at(const NanocrystalSpec& sp, const std::vector<std:
                 !p.empty()) {
                 return {comp_key(pre), p};
             }
+        }
+        if (!sp.shells.empty() && !(prev > 0.0)) {
+            return {"nanocrystal.shell.0.thickness_nm",
+                    "every shell has thickness 0: the nanocrystal has no volume"};
         }
         if (!sp.shells.empty() && std::abs(prev - sp.radius_nm) > 1e-9 * std::max(1.0, prev)) {
             return {"nanocrystal.radius_nm",

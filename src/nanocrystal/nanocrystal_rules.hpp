@@ -40,6 +40,7 @@ inline constexpr std::array kNanocrystalRules{
     pos("nanocrystal.measure_s", "s"),
     fraction("nanocrystal.composition.*"),
     pos("nanocrystal.shell.*.outer_radius_nm", "nm"),
+    nonneg("nanocrystal.shell.*.thickness_nm", "nm"),
     fraction("nanocrystal.shell.*.composition.*"),
     nonneg("nanocrystal.ligand.surface_density_nm2", "nm^-2"),
     nonneg("nanocrystal.ligand.standoff_nm", "nm"),

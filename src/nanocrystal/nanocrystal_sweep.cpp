@@ -60,8 +60,12 @@ void check_sweep_keys(const io::detail::Src& src_, const toml::table& root, cons
                           "any other numeric [nanocrystal] key");
             }
             if (!get_parameter(out_.spec, out_.species, kp)) {
+                const std::string near = io::detail::closest_key_path(kp, detail::kNanocrystalRules, [&](const std::string& c) {
+                    return get_parameter(out_.spec, out_.species, c).has_value();
+                });
                 src_.fail(axis_source(table), akey, fmt::format("'{}' names no numeric key of this [nanocrystal] table{}",
-                                                                 kp, sweep_key_hint(kp, out_)),
+                                                                 kp, near.empty() ? sweep_key_hint(kp, out_)
+                                                                                  : " (did you mean '" + near + "'?)"),
                           "a numeric [nanocrystal] key of this config: nanocrystal.<key>, "
                           "nanocrystal.shell.<i>.outer_radius_nm, nanocrystal.shell.<i>.composition.<Ion>, "
                           "nanocrystal.ligand.kTET0_s.<Ion>, nanocrystal.transfer.<i>.C_nm_s, ... "

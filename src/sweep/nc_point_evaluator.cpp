@@ -174,6 +174,21 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
                 if (radius) r_max = std::max(r_max, *std::max_element(ax.values[k].begin(), ax.values[k].end()));
             }
         }
+        // thickness_nm shells: the radius grows with every thickness, so all at their largest
+        // swept values give the largest radius.
+        nanocrystal::NanocrystalSpec widest = nc_.spec;
+        for (const io::SweepAxis& ax : config.sweep->axes) {
+            for (std::size_t k = 0; k < ax.keys.size(); ++k) {
+                const std::string& key = ax.keys[k];
+                if (key.rfind("nanocrystal.shell.", 0) == 0 && key.size() > 13 &&
+                    key.compare(key.size() - 13, 13, ".thickness_nm") == 0) {
+                    nanocrystal::set_parameter(widest, nc_.species, key,
+                                               *std::max_element(ax.values[k].begin(), ax.values[k].end()));
+                }
+            }
+        }
+        nanocrystal::derive(nc_, widest);
+        if (!widest.shells.empty()) r_max = std::max(r_max, widest.shells.back().outer_radius_nm);
     }
     if (nc_.spec.shape == nanocrystal::Shape::sphere) {
         const auto bins = static_cast<std::size_t>(std::ceil(r_max / radial_bin_nm - 1e-9));

@@ -473,3 +473,38 @@ TEST_CASE("sweep value out of range", "[config][errors]") {
         CHECK(e.line() == line_of(text, "seed"));
     }
 }
+
+TEST_CASE("a misspelt key or sweep key path gets a 'did you mean' (issue 21 item 20)", "[config][errors]") {
+    SECTION("top-level table") {
+        std::string text = minimal_config();
+        text.replace(text.find("[device]"), 8, "[devise]");
+        const auto e = load_error(text);
+        CHECK(e.key() == "devise");
+        CHECK_THAT(e.problem(), Contains("did you mean 'device'?"));
+    }
+    SECTION("a key of [device], letters swapped") {
+        std::string text = minimal_config();
+        text.insert(text.find("[ligand]"), "outcuopling = 0.3\n");
+        const auto e = load_error(text);
+        CHECK(e.key() == "device.outcuopling");
+        CHECK_THAT(e.problem(), Contains("did you mean 'outcoupling'?"));
+    }
+    SECTION("a sweep key path") {
+        const std::string text = minimal_config() +
+                                 "[sweep]\n[[sweep.axis]]\nkey = \"device.curent_density_mA_cm2\"\nvalues = [1.0, 2.0]\n";
+        const auto e = load_error(text);
+        CHECK(e.key() == "sweep.axis.0.key");
+        CHECK_THAT(e.problem(), Contains("did you mean 'device.current_density_mA_cm2'?"));
+        const std::string text2 = minimal_config() +
+                                  "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET\"\nvalues = [1.0, 2.0]\n";
+        CHECK_THAT(load_error(text2).problem(), Contains("did you mean 'dopant.0.kTET_s'?"));
+        const std::string text3 = minimal_config() +
+                                  "[sweep]\n[[sweep.axis]]\nkey = \"nanocrytal.radius_nm\"\nvalues = [1.0, 2.0]\n";
+        CHECK_THAT(load_error(text3).problem(), Contains("did you mean 'nanocrystal.radius_nm'?"));
+    }
+    SECTION("nothing close: no suggestion") {
+        std::string text = minimal_config();
+        text.insert(text.find("[ligand]"), "colour = 3\n");
+        CHECK_THAT(load_error(text).problem(), !Contains("did you mean"));
+    }
+}

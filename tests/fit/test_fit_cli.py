@@ -131,6 +131,9 @@ def main():
     checks += bad("x outside the model's range", with_csv, csv + ":3:", "outside the range of model 'tb'")
     checks += bad("unknown key in [[free]]", FIT.replace('key = "device.outcoupling"', 'key = "device.outcupling"'),
                   fitp + ":11:", "free.0.key")
+    checks += bad("misspelt key in [[free]]: a suggestion (issue 21 item 20)",
+                  FIT.replace('key = "device.outcoupling"', 'key = "device.outcupling"'),
+                  fitp + ":11:", "did you mean 'device.outcoupling'?")
     checks += bad("min >= max", FIT.replace("max = 0.6", "max = 0.05"), fitp + ":13:", "free.0.max")
     checks += bad("start outside the bounds", FIT.replace("start = 0.3", "start = 0.7"), fitp + ":14:", "free.0.start")
     checks += bad("log with min <= 0", FIT.replace("min = 1.0\n", "min = 0.0\n"), fitp + ":18:", "free.1.min")

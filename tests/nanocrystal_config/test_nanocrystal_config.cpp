@@ -459,3 +459,69 @@ TEST_CASE("get/set by key path reach every numeric member") {
         CHECK_FALSE(r.source.empty());
     }
 }
+
+// Issue 21 item 20: a 0 nm shell could not share a sweep with thicker shells (outer radii had to
+// increase strictly); the microscopic model required [[dopant]] density_cm3 and kTET_s it does not
+// use; misspelt keys and sweep key paths got no suggestion.
+TEST_CASE("shell thickness_nm (0 allowed) in a sweep, dummy dopant numbers optional, did you mean (issue 21 item 20)") {
+    auto sweep = [](const std::string& body) { return "\n[sweep]\n[[sweep.axis]]\n" + body + "\n"; };
+    std::string shells = with(kSpecExample, "radius_nm = 5.0\n", "");
+    shells = with(shells, "outer_radius_nm = 5.0", "thickness_nm = 1.0");
+    SECTION("an inert shell of 0, 0.5 and 2 nm on a 4 nm core: outer radii and radius follow") {
+        const std::string t = kBase + shells + sweep("key = \"nanocrystal.shell.1.thickness_nm\"\nvalues = [0.0, 0.5, 2.0]");
+        const NanocrystalConfig c = read(t);
+        REQUIRE(c.spec.shells.size() == 2);
+        CHECK(c.spec.shells[1].outer_radius_nm == 5.0);
+        CHECK(c.spec.radius_nm == 5.0);
+        for (const double th : {0.0, 0.5, 2.0}) {
+            NanocrystalSpec s = c.spec;
+            REQUIRE(set_parameter(s, c.species, "nanocrystal.shell.1.thickness_nm", th));
+            derive(c, s);
+            CHECK(s.shells[1].outer_radius_nm == 4.0 + th);
+            CHECK(s.radius_nm == 4.0 + th);
+            CHECK(geometry_problem(s).empty());
+        }
+        // The outer radius of a thickness shell is derived, not a key (a value set there would be
+        // overwritten).
+        CHECK_FALSE(get_parameter(c.spec, c.species, "nanocrystal.shell.1.outer_radius_nm"));
+        CHECK(get_parameter(c.spec, c.species, "nanocrystal.shell.1.thickness_nm") == 1.0);
+    }
+    SECTION("bad thickness input") {
+        check_located(kBase + with(shells, "thickness_nm = 1.0", "thickness_nm = -0.5"), "thickness_nm = -0.5",
+                      "nanocrystal.shell.1.thickness_nm", "negative");
+        check_located(kBase + with(shells, "thickness_nm = 1.0", "thickness_nm = 1.0\nouter_radius_nm = 5.0"),
+                      "thickness_nm = 1.0", "nanocrystal.shell.1.thickness_nm", "both");
+        const std::string t = kBase + with(with(shells, "outer_radius_nm = 4.0", "thickness_nm = 0.0"),
+                                           "thickness_nm = 1.0", "thickness_nm = 0.0");
+        const InputError e = error_of(t);
+        CHECK(std::string(e.what()).find("no volume") != std::string::npos);
+    }
+    SECTION("[[dopant]] density_cm3 and kTET_s may be left out with [nanocrystal], not without") {
+        std::string base = with(kBase, "density_cm3 = 1.0e21\n", "");
+        base = with(base, "kTET_s = 2.0e9\n", "");
+        base = with(base, "density_cm3 = 1.0e20\n", "");
+        base = with(base, "kTET_s = 0.0\n", "");
+        const NanocrystalConfig c = read(base + kSpecExample);
+        CHECK(c.species.size() == 2);
+        try {
+            (void)relsim::io::load_config_text(base, "nc.toml");
+            FAIL("a mean-field config without dopant density_cm3 was accepted");
+        } catch (const InputError& e) {
+            CHECK(e.key() == "dopant.0.density_cm3");
+        }
+    }
+    SECTION("did you mean: a [nanocrystal] key and a nanocrystal sweep key path") {
+        const InputError e = error_of(kBase + with(kSpecExample, "count = 200", "count = 200\nradus_nm = 4"));
+        CHECK(e.problem().find("did you mean 'radius_nm'?") != std::string::npos);
+        const InputError e2 = error_of(kBase + kSpecExample +
+                                       sweep("key = \"nanocrystal.shell.1.outer_radius_mn\"\nvalues = [5.0]"));
+        CHECK(e2.problem().find("did you mean 'nanocrystal.shell.1.outer_radius_nm'?") != std::string::npos);
+        const InputError e3 = error_of(kBase + kSpecExample +
+                                       sweep("key = \"nanocrystal.ligand.kTET0_s.Tb\"\nvalues = [1e10]\n"
+                                             "[[sweep.axis]]\nkey = \"nanocrystal.ligand.L_mn\"\nvalues = [0.1]"));
+        CHECK(e3.problem().find("did you mean 'nanocrystal.ligand.L_nm'?") != std::string::npos);
+        // Far from every key: no suggestion.
+        const InputError e4 = error_of(kBase + kSpecExample + sweep("key = \"nanocrystal.colour\"\nvalues = [1.0]"));
+        CHECK(e4.problem().find("did you mean") == std::string::npos);
+    }
+}

@@ -53,13 +53,18 @@ def test_sweep_equals_cli_bit_for_bit(config, work):
     ds = relsim.sweep(cfg, threads=1)
     n = assert_dataset_equals_file(ds, out)
     assert n >= 20
-    # dims named by the axis keys, coordinates = the axis values, units everywhere
+    # dims named by the axes (a zipped axis by all its keys joined with " + ", issue 21 item 20:
+    # it was named by its first key), every key a coordinate, units everywhere
     for keys, _, values in cfg.sweep_axes:
-        assert same_bits(ds[keys[0]].values, values[0])
-        for k, v in zip(keys[1:], values[1:]):
+        for k, v in zip(keys, values):
             assert same_bits(ds[k].values, v)
-    dims = [axis[0][0] for axis in cfg.sweep_axes]
+            assert ds[k].dims == (" + ".join(keys),)
+    dims = [" + ".join(axis[0]) for axis in cfg.sweep_axes]
     assert list(ds["eqe"].dims) == dims
+    import h5py
+    with h5py.File(out, "r") as f:
+        names = [f["axes"][str(a)].attrs["name"] for a in range(len(cfg.sweep_axes))]
+    assert [n.decode() if isinstance(n, bytes) else n for n in names] == dims
     assert all("units" in ds[v].attrs for v in ds.variables)
     # open() reads the CLI's file into the same Dataset
     assert_dataset_equals_file(relsim.open(out), out)

@@ -5,7 +5,7 @@ One group of cases per CTest test: test_reliability.py GROUP --relsim BIN --inje
 Every case states what a careful user expects (exit code, message, files left) and fails
 otherwise. Random choices use fixed seeds."""
 import argparse, fcntl, hashlib, os, pathlib, random, re, resource, shutil, signal, stat, subprocess
-import sys, time
+import math, sys, time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sweep"))
 import h5py  # noqa: E402
@@ -926,6 +926,13 @@ def check_and_interrupts(c):
     r = c.relsim("check", bad)
     c.check(r.returncode == 2 and "valid" not in r.stdout and "shell" in r.stderr,
             "a [nanocrystal] geometry error: exit 2 and no 'valid' printed before it", r.stdout[:300] + r.stderr)
+    # A sweep point whose geometry is wrong (shell 0 beyond shell 1 at the second value): the
+    # same, exit 2 before any "valid" (item 20: "valid" and the table came first).
+    bad_sweep = c.work / "micro" / "bad_sweep_geometry.toml"
+    bad_sweep.write_text(re.sub(r"values = \[4\.5[^\]]*\]", "values = [4.5, 5.5]", src))
+    r = c.relsim("check", bad_sweep)
+    c.check(r.returncode == 2 and r.stdout == "" and "sweep (axis 0 point 1)" in r.stderr,
+            "a sweep-geometry error: exit 2, nothing on stdout", r.stdout[:300] + r.stderr)
     good = c.work / "micro" / "active_shell_series.toml"
     r = c.relsim("check", good)
     c.check(r.returncode == 0 and r.stdout.startswith(f"{good}: valid"), "a good config: 'valid' first", r.stdout[:200])
@@ -1084,6 +1091,23 @@ def md_approximation(c):
     ok = abs(got["ED"][0] - 1.326) < 2e-3 and abs(got["MD"][0] - 0.916) < 2e-3 \
         and abs(got["ED"][1] - 0.226) < 2e-3 and abs(got["MD"][1] - 0.064) < 2e-3
     c.check(ok, f"F and eta_air of Tb 5D4->7F5, ED / MD: {got} (docs/optics.md: 1.326/0.916, 0.226/0.064)")
+    # The MD shares docs/optics.md gives for Er and Yb: the magnetic-dipole rate within one
+    # Russell-Saunders term (Carnall, Fields, Rajnak 1968), checked first on Eu 5D0 -> 7F1 against
+    # Werts' 14.65 s^-1 (n = 1, S_MD = 9.6e-42 esu^2 cm^2), then over the ion files' total rates.
+    mu_b, h_cgs = 9.2740100783e-21, 6.62607015e-27
+
+    def a_md(s_md, sigma, j_up, n):
+        return 64 * math.pi ** 4 * sigma ** 3 * n ** 3 * s_md / (3 * h_cgs * (2 * j_up + 1))
+
+    def s_term(S, L, J):  # |<SLJ||L+2S||SL J-1>|^2 mu_B^2, J the lower level
+        return ((S + L + 1) ** 2 - J ** 2) * (J ** 2 - (L - S) ** 2) / (4 * J) * mu_b ** 2
+
+    eu = a_md(9.6e-42, 1e7 / 591.6, 0, 1.0)
+    er = a_md(s_term(1.5, 6, 7.5), 1e7 / 1535.0, 6.5, 1.5) / 100.0  # Er.toml: A(4I13/2) = 100 s^-1
+    yb = a_md(s_term(0.5, 3, 3.5), 1e7 / 976.0, 2.5, 1.5) / 500.0   # Yb.toml: A(2F5/2) = 500 s^-1
+    doc = (SOURCE / "docs/optics.md").read_text()
+    c.check(abs(eu / 14.65 - 1) < 0.02 and f"**{er:.2f}**" in doc and f"**{yb:.2f}**" in doc,
+            f"MD shares: Eu 5D0->7F1 A_MD {eu:.2f} s^-1 (Werts 14.65), Er {er:.3f}, Yb {yb:.3f}, as docs/optics.md states them")
 
 
 def many_shells(c):

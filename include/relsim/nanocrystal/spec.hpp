@@ -34,6 +34,9 @@ using Composition = std::vector<double>;
 struct ShellSpec {
     double outer_radius_nm = 0.0;
     Composition composition;
+    //! Given instead of outer_radius_nm: outer radius = the previous shell's (0 for the core) +
+    //! thickness, recomputed by derive() at every sweep point; 0 is an empty shell (issue 21 item 20).
+    std::optional<double> thickness_nm;
 };
 
 //! [nanocrystal.ligand] (sphere only).

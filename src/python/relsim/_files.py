@@ -4,7 +4,8 @@ Every dataset of the file becomes a variable, named by its HDF5 path: those unde
 without the prefix ("eqe", "fates/tta", "line_photon_rate"), the others with their group
 ("spectrum/power", "transient/photon_rate", and whatever groups later capabilities add:
 "optics/...", "microscopic/...", "fit/..."). Datasets whose leading dimensions are the sweep
-shape get the sweep dimensions, named by the axis keys; a trailing dimension is named by the
+shape get the sweep dimensions, named by the axes (the key; a zipped axis: its keys joined with
+" + ", each key a coordinate along it); a trailing dimension is named by the
 1-D dataset of its group that labels it ("wavelength_nm", "time_s", "line"), else
 "<name>_dim<k>". /axes, /sweep and /config are metadata: the axes become coordinates, the
 root attributes (config_toml, relsim_version, ...) the dataset's attrs.
@@ -54,20 +55,27 @@ def _need_h5py():
 
 
 def read_axes(f):
-    """[(key, values, units, [(other key, values, units), ...])] for every sweep axis."""
+    """[(name, values, units, [(key, values, units), ...])] for every sweep axis: the name is the
+    axis's `name` attribute, its keys joined with " + " (one key: the key itself); values and
+    units are its first key's; the list holds every key of a zipped axis (empty for one key)."""
     axes = []
     if "axes" not in f:
         return axes
     g = f["axes"]
     for n in sorted((n for n in g if n.isdigit()), key=int):
         ds = g[n]
+        first = (_text(ds.attrs["key"]), ds[()], _text(ds.attrs.get("units", "1")))
         extra = []
         k = 1
         while f"{n}_key{k}" in g:
             z = g[f"{n}_key{k}"]
             extra.append((_text(z.attrs["key"]), z[()], _text(z.attrs.get("units", "1"))))
             k += 1
-        axes.append((_text(ds.attrs["key"]), ds[()], _text(ds.attrs.get("units", "1")), extra))
+        if extra:
+            extra.insert(0, first)
+        # files before the `name` attribute: the keys joined as relsim names the axis now
+        name = _text(ds.attrs["name"]) if "name" in ds.attrs else " + ".join(e[0] for e in extra) or first[0]
+        axes.append((name, first[1], first[2], extra))
     return axes
 
 
@@ -139,10 +147,11 @@ def read(path, group=None, use_xarray=None, units_out=None):
             coords_paths.add(p)
 
     data_vars, coords = {}, {}
-    for key, values, units, extra in axes:
-        coords[key] = (key, values, {"units": units})
-        for k2, v2, u2 in extra:
-            coords[k2] = (key, v2, {"units": u2})
+    for name, values, units, extra in axes:
+        if not extra:
+            coords[name] = (name, values, {"units": units})
+        for k2, v2, u2 in extra:  # a zipped axis: each key a coordinate along the axis
+            coords[k2] = (name, v2, {"units": u2})
     for (_, _), (name, a, u) in coord_of.items():
         coords[name] = (name, a, {"units": u})
     for p, a, u in found:

@@ -85,6 +85,94 @@ inline bool valid_level_name(const std::string& s) {
     });
 }
 
+//! Edit distance (Damerau-Levenshtein, adjacent swaps count 1) of two names, letters compared
+//! without case: what "did you mean" measures a misspelt key by.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+    const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    const std::size_t n = a.size(), m = b.size();
+    std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+    for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= n; ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= m; ++j) {
+            const bool same = lower(a[i - 1]) == lower(b[j - 1]);
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
+                cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+            }
+        }
+        prev2.swap(prev);
+        prev.swap(cur);
+    }
+    return prev[m];
+}
+
+//! The candidate closest to `name` when it is close enough to be a typo of it (at most 1 edit
+//! for names up to 3 characters, 2 up to 7, else 3 and at most a third of the name), "" otherwise.
+template <typename Names>
+std::string closest_name(std::string_view name, const Names& candidates) {
+    const std::size_t limit = name.size() <= 3 ? 1 : name.size() <= 7 ? 2 : std::min<std::size_t>(3, name.size() / 3);
+    std::string best;
+    std::size_t best_d = limit + 1;
+    for (const auto& c : candidates) {
+        const std::string_view cv(c);
+        if (cv == name || cv.empty()) continue;
+        const std::size_t d = edit_distance(name, cv);
+        if (d < best_d) {
+            best_d = d;
+            best = std::string(cv);
+        }
+    }
+    return best;
+}
+
+//! " (did you mean 'x'?)" for the closest candidate of closest_name(), "" when none is close.
+template <typename Names>
+std::string did_you_mean(std::string_view name, const Names& candidates) {
+    const std::string best = closest_name(name, candidates);
+    return best.empty() ? std::string() : " (did you mean '" + best + "'?)";
+}
+
+inline std::string did_you_mean(std::string_view name, std::initializer_list<std::string_view> candidates) {
+    return did_you_mean<std::initializer_list<std::string_view>>(name, candidates);
+}
+
+//! The valid key path closest to `path` among the instances of the rule patterns: each `*` of a
+//! pattern with as many components as `path` takes `path`'s own component there, and `valid`
+//! says whether the resulting path names a parameter of this config. "" when none is close.
+template <typename Rules, typename Valid>
+std::string closest_key_path(std::string_view path, const Rules& rules, Valid valid) {
+    std::vector<std::string_view> parts;
+    for (std::size_t pos = 0;;) {
+        const std::size_t dot = path.find('.', pos);
+        parts.push_back(path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
+        if (dot == std::string_view::npos) break;
+        pos = dot + 1;
+    }
+    std::vector<std::string> candidates;
+    for (const auto& r : rules) {
+        const std::string_view pattern = r.pattern;
+        std::string inst;
+        std::size_t i = 0, pos = 0;
+        bool ok = true;
+        for (;; ++i) {
+            const std::size_t dot = pattern.find('.', pos);
+            const std::string_view pc = pattern.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+            if (i >= parts.size()) {
+                ok = false;
+                break;
+            }
+            if (i > 0) inst += '.';
+            inst += pc == "*" ? parts[i] : pc;
+            if (dot == std::string_view::npos) break;
+            pos = dot + 1;
+        }
+        if (ok && i + 1 == parts.size() && inst != path && valid(inst)) candidates.push_back(std::move(inst));
+    }
+    return closest_name(path, candidates);
+}
+
+
 inline constexpr const char* kIonNameRule = "a name of letters, digits and '_', starting with a letter";
 inline constexpr const char* kLevelNameRule =
     "a name of letters, digits and _ - + ' ( ) / (spectroscopic, e.g. 4F3/2)";
@@ -125,7 +213,8 @@ public:
             }
             const toml::source_region& at = k.source().begin.line > 0 ? k.source() : v.source();
             const std::string where_text = prefix.empty() ? "at the top level" : "in '" + prefix + "'";
-            fail(at, join(prefix, name), fmt::format("unknown key '{}' {}", name, where_text),
+            fail(at, join(prefix, name),
+                 fmt::format("unknown key '{}' {}{}", name, where_text, did_you_mean(name, allowed)),
                  "keys " + list);
         }
     }
