@@ -170,3 +170,24 @@ def test_sweep_threads_and_resume_are_bit_identical(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert cut.exists() and not partial.exists()
     assert assert_same(one, cut, "resumed vs uninterrupted") > 40
+
+
+def test_optics_follows_a_thickness_swept_in_both_tables(tmp_path):
+    sweep = ('[sweep]\n[[sweep.axis]]\nkeys = ["transport.layer.2.thickness_nm", "optics.layer.3.thickness_nm"]\n'
+             'values = [[10.0, 30.0], [10.0, 30.0]]\n[[sweep.axis]]\nkey = "device.voltage_V"\nvalues = [4.0, 6.0]\n')
+    h5 = run(tmp_path, with_sweep(JVL_OPTICS, sweep), "sw.h5", "-t", "2")
+    with h5py.File(h5) as f:
+        r = f["results"]
+        assert np.all(r["status"][()] == 0)
+        # one slice (10 nm) and three (30 nm) at other positions in another cavity: other factors
+        p = r["optics/purcell/Tb_5D4_7F5"][()]
+        assert abs(p[1, 0] / p[0, 0] - 1.0) > 1e-3
+        np.testing.assert_allclose(r["eqe"][()], r["outcoupling"][()] * r["iqe"][()], rtol=1e-12)
+    # the same thickness swept in [transport] only: refused, naming both tables
+    one = sweep.replace('keys = ["transport.layer.2.thickness_nm", "optics.layer.3.thickness_nm"]',
+                        'key = "transport.layer.2.thickness_nm"').replace("[[10.0, 30.0], [10.0, 30.0]]", "[10.0, 30.0]")
+    cfg = tmp_path / "one.toml"
+    cfg.write_text(with_sweep(JVL_OPTICS, one))
+    r = cli("run", cfg, "-o", tmp_path / "never.h5", "--quiet")
+    assert r.returncode == 2 and "[optics]" in r.stderr and "[transport]" in r.stderr, r.stderr
+    assert not (tmp_path / "never.h5").exists()
