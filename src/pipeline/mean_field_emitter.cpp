@@ -58,6 +58,8 @@ public:
         out.fates = s.obs.fates;
         out.ligand_singlet_photon_rate_cm3_s = s.obs.ligand_singlet_photon_rate_cm3_s;
         out.ligand_triplet_photon_rate_cm3_s = s.obs.ligand_triplet_photon_rate_cm3_s;
+        out.populations_cm3.assign(s.y.begin(), s.y.end());
+        out.transfer_efficiency = s.obs.transfer_efficiency;
     }
 
 private:

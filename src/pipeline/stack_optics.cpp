@@ -170,4 +170,74 @@ std::shared_ptr<const OpticsStage> make_stack_optics(optics::DeviceOptics stack)
     return std::make_shared<StackOptics>(std::move(stack));
 }
 
+struct PositionedStackOptics::Cache {
+    struct Entry {
+        std::vector<double> key;  //!< band wavelengths, stack numbers, position
+        SliceOptics optics;
+    };
+    static constexpr std::size_t kEntries = 64;
+    std::mutex mutex;
+    std::list<Entry> entries;
+    long computations = 0;
+};
+
+PositionedStackOptics::PositionedStackOptics(optics::DeviceOptics stack, bool from_top)
+    : optics_(std::move(stack)), from_top_(from_top), cache_(std::make_unique<Cache>()) {}
+PositionedStackOptics::~PositionedStackOptics() = default;
+
+long PositionedStackOptics::computations() const {
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    return cache_->computations;
+}
+
+double PositionedStackOptics::layer_position_nm(double position_nm) const {
+    const optics::OpticsSpec& s = optics_.spec();
+    return from_top_ ? s.layers[s.emitting_index].thickness_nm - position_nm : position_nm;
+}
+
+void PositionedStackOptics::slice_optics(const Slice& slice, const model::ModelParams& p,
+                                         SliceOptics& out) const {
+    std::vector<double> wl;
+    std::vector<bool> md;
+    band_centres(p, wl, md);
+    const double z = layer_position_nm(slice.position_nm);
+    std::vector<double> key = wl;
+    const optics::OpticsSpec& s = optics_.spec();
+    key.push_back(s.substrate_n);
+    for (const optics::LayerSpec& l : s.layers) {
+        key.push_back(l.thickness_nm);
+        key.push_back(l.n);
+        key.push_back(l.k);
+    }
+    key.push_back(z);
+    {
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        for (auto it = cache_->entries.begin(); it != cache_->entries.end(); ++it) {
+            if (it->key == key) {
+                out = it->optics;
+                cache_->entries.splice(cache_->entries.begin(), cache_->entries, it);
+                return;
+            }
+        }
+    }
+    const std::size_t nb = wl.size();
+    out.line_purcell.resize(nb - 2);
+    out.line_eta_air.resize(nb - 2);
+    const std::vector<double> zs{z};
+    for (std::size_t b = 0; b < nb; ++b) {
+        const optics::EmitterPowers e = optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], zs).at(0);
+        const double eta = e.eta_air(md[b]);
+        if (b == 0) out.ligand_singlet_eta_air = eta;
+        else if (b == 1) out.ligand_triplet_eta_air = eta;
+        else {
+            out.line_purcell[b - 2] = e.purcell(md[b]);
+            out.line_eta_air[b - 2] = eta;
+        }
+    }
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    ++cache_->computations;
+    cache_->entries.push_front({std::move(key), out});
+    if (cache_->entries.size() > Cache::kEntries) cache_->entries.pop_back();
+}
+
 }  // namespace relsim::pipeline

@@ -65,8 +65,14 @@ void OpticsPoint::update(const model::ModelParams& p) {
 }
 
 void OpticsPoint::add_layout(const io::RunConfig& config, io::ResultLayout& L) {
+    if (config.transport) return;  // the [transport] slices: TransportPointEvaluator::make_layout
     auto op = from_config(config);
     if (!op) return;
+    add_stack_layout(config, op->optics_, op->optics_.positions_nm(config.model.device.recombination_zone_nm), L);
+}
+
+void OpticsPoint::add_stack_layout(const io::RunConfig& config, const optics::DeviceOptics& stack,
+                                   const std::vector<double>& z, io::ResultLayout& L) {
     L.scalar_names.push_back("outcoupling");
     L.scalar_units.push_back("1");
     // Per-point factors of every line (slice means), e.g. for lifetime-vs-distance sweeps.
@@ -89,8 +95,6 @@ void OpticsPoint::add_layout(const io::RunConfig& config, io::ResultLayout& L) {
         }
     }
     const std::vector<double> wl = spectrum_grid(config.spectrum);
-    const double zone = config.model.device.recombination_zone_nm;
-    const std::vector<double> z = op->optics_.positions_nm(zone);
     const std::size_t ns = z.size(), nw = wl.size();
     std::vector<std::vector<optics::EmitterPowers>> pw(nw);
     std::string error;
@@ -98,7 +102,7 @@ void OpticsPoint::add_layout(const io::RunConfig& config, io::ResultLayout& L) {
     for (long i = 0; i < static_cast<long>(nw); ++i) {
         const auto w = wl[static_cast<std::size_t>(i)];
         try {
-            pw[static_cast<std::size_t>(i)] = optics::dipole_powers(op->optics_.stack_at(w), w, z);
+            pw[static_cast<std::size_t>(i)] = optics::dipole_powers(stack.stack_at(w), w, z);
         } catch (const std::exception& e) {
 #pragma omp critical
             error = e.what();
@@ -252,10 +256,12 @@ solver::SteadyStateReport PointEvaluator::solve_slices(bool warm) {
 #include <fmt/format.h>
 
 #include "relsim/sweep/optics_check.hpp"
+#include "transport_point.hpp"
 
 namespace relsim::sweep {
 
 std::string describe_optics(const io::RunConfig& config) {
+    if (config.transport) return describe_transport_optics(config);  // emitters: the transport slices
     const auto spec = optics::read_optics_config(config.text, config.path, checks_of(config));
     if (!spec) return {};
     const optics::DeviceOptics d(*spec);  // loads every material (located errors)

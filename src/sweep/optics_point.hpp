@@ -50,8 +50,12 @@ public:
     //! Every wavelength a config needs from the material tables.
     static std::vector<double> needed_wavelengths(const io::RunConfig& config);
     //! Adds /optics/* (the factors of the config as written, on the spectrum grid) and the
-    //! /results/outcoupling scalar to a layout.
+    //! /results/outcoupling scalar to a layout (not for a [transport] config).
     static void add_layout(const io::RunConfig& config, io::ResultLayout& layout);
+    //! The same for emitters at positions `z_nm` above the bottom of the emitting layer of
+    //! `stack` (add_layout: the uniform zone's slices; [transport]: the config's slices).
+    static void add_stack_layout(const io::RunConfig& config, const optics::DeviceOptics& stack,
+                                 const std::vector<double>& z_nm, io::ResultLayout& layout);
 
 private:
     optics::DeviceOptics optics_;

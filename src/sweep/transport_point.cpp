@@ -9,8 +9,10 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "optics_point.hpp"
 #include "point_evaluator.hpp"
 #include "relsim/core/constants.hpp"
+#include "relsim/optics/device_optics.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/solver/steady_state.hpp"
 
@@ -54,7 +56,50 @@ void resample(const std::vector<double>& x, const std::vector<double>& y, std::s
     }
 }
 
+//! Slice centres of the config's stack [nm from the emissive layer's anode-side edge].
+std::vector<double> config_slice_positions(const transport::StackSpec& spec) {
+    const transport::Stack st(spec);
+    const double d = spec.layers[static_cast<std::size_t>(st.emissive_index())].thickness_nm;
+    const int n = st.slice_count();
+    std::vector<double> z;
+    for (int k = 0; k < n; ++k) z.push_back((k + 0.5) * d / n);
+    return z;
+}
+
 }  // namespace
+
+std::optional<optics::DeviceOptics> transport_stack_optics(const io::RunConfig& config,
+                                                           const transport::TransportConfig& tc) {
+    if (!tc.with_optics) return std::nullopt;
+    optics::OpticsChecks checks = pipeline::optics_checks(config);
+    // The emitters fill the emitting layer (the transport slices); their match with the layer
+    // (name, thickness, also swept) is checked by transport::read_transport_config.
+    checks.recombination_zone_nm = {0.0};
+    auto spec = optics::read_optics_config(config.text, config.path, checks);
+    if (!spec) return std::nullopt;
+    return optics::DeviceOptics(std::move(*spec));
+}
+
+std::string describe_transport_optics(const io::RunConfig& config) {
+    const auto tc = transport::read_transport_config(config.text, config.path);
+    if (!tc) return {};
+    const auto stack = transport_stack_optics(config, *tc);
+    if (!stack) return {};
+    const pipeline::PositionedStackOptics where(*stack, tc->optics_from_top);
+    const optics::OpticsSpec& spec = stack->spec();
+    std::string s = fmt::format("optics: substrate {}, emitting layer '{}' = [transport] emissive layer, {} slice(s) at",
+                                spec.glass_substrate ? fmt::format("glass (n = {:g})", spec.substrate_n) : "none",
+                                spec.emitting_layer, config_slice_positions(tc->stack).size());
+    for (double z : config_slice_positions(tc->stack)) s += fmt::format(" {:g}", where.layer_position_nm(z));
+    s += fmt::format(" nm above its bottom ({} on the substrate side); device.outcoupling is ignored\n",
+                     tc->optics_from_top ? "cathode" : "anode");
+    for (const optics::LayerSpec& l : spec.layers) {
+        s += fmt::format("  layer {:<12} {:>10}  {}\n", l.name,
+                         l.semi_infinite ? "semi-inf." : fmt::format("{:g} nm", l.thickness_nm),
+                         l.material.empty() ? fmt::format("n = {:g}, k = {:g}", l.n, l.k) : "material " + l.material);
+    }
+    return s;
+}
 
 const std::vector<std::pair<std::string, std::string>>& transport_scalars() {
     static const std::vector<std::pair<std::string, std::string>> v{
@@ -87,7 +132,6 @@ io::ResultLayout TransportPointEvaluator::make_layout(const io::RunConfig& confi
     std::size_t last_fate = 0;
     for (std::size_t q = 0; q < base.scalar_names.size(); ++q) {
         const std::string& n = base.scalar_names[q];
-        if (n == "transfer_efficiency" || n.rfind("populations/", 0) == 0) continue;
         L.scalar_names.push_back(n);
         L.scalar_units.push_back(base.scalar_units[q]);
         if (n.rfind("fates/", 0) == 0) last_fate = L.scalar_names.size();
@@ -95,7 +139,26 @@ io::ResultLayout TransportPointEvaluator::make_layout(const io::RunConfig& confi
     const std::vector<std::string> fates{"fates/recombination_outside_eml", "fates/no_recombination"};
     L.scalar_names.insert(L.scalar_names.begin() + static_cast<long>(last_fate), fates.begin(), fates.end());
     L.scalar_units.insert(L.scalar_units.begin() + static_cast<long>(last_fate), 2, "1");
-    std::erase_if(L.result_attributes, [](const auto& a) { return a[0].rfind("populations/", 0) == 0; });
+    if (const auto stack = transport_stack_optics(config, tc)) {  // after the fates, as without [transport]
+        io::ResultLayout extra;
+        std::vector<double> z = config_slice_positions(tc.stack);
+        const pipeline::PositionedStackOptics where(*stack, tc.optics_from_top);
+        for (double& x : z) x = where.layer_position_nm(x);
+        OpticsPoint::add_stack_layout(config, *stack, z, extra);
+        const auto at = L.scalar_names.begin() + static_cast<long>(last_fate + 2);
+        L.scalar_names.insert(at, extra.scalar_names.begin(), extra.scalar_names.end());
+        L.scalar_units.insert(L.scalar_units.begin() + static_cast<long>(last_fate + 2), extra.scalar_units.begin(),
+                              extra.scalar_units.end());
+        for (auto& d : extra.static_datasets) L.static_datasets.push_back(std::move(d));
+        L.result_attributes.push_back({"outcoupling", "description",
+                                       "photons into air / photons emitted, over the [transport] slices (each at its "
+                                       "position in the [optics] emitting layer); 0 at zero current"});
+    }
+    L.result_attributes.push_back({"transfer_efficiency", "description",
+                                   "per exciton generated in the emissive layer (slices weighted by G_k d_k)"});
+    for (const std::string& n : L.scalar_names)
+        if (n.rfind("populations/", 0) == 0)
+            L.result_attributes.push_back({n, "description", "mean over the emissive layer (slices weighted by d_k)"});
     for (const auto& [name, unit] : transport_scalars()) {
         L.scalar_names.push_back(name);
         L.scalar_units.push_back(unit);
@@ -129,12 +192,15 @@ TransportPointEvaluator::TransportPointEvaluator(const io::RunConfig& config,
       params_(config.model),
       spec_(tc.stack),
       voltage_V_(tc.voltage_V) {
+    if (auto stack = transport_stack_optics(config, tc))
+        optics_ = std::make_shared<pipeline::PositionedStackOptics>(std::move(*stack), tc.optics_from_top);
     for (const io::SweepAxis& ax : layout.axes) {
         std::vector<double*> slots;
         for (const std::string& key : ax.keys) {
             double* slot = model::find_parameter(params_, key);
             if (!slot) slot = transport::find_stack_parameter(spec_, key);
             if (!slot && key == "device.voltage_V") slot = &voltage_V_;
+            if (!slot && optics_) slot = optics_->stack().find_parameter(key);
             for (const char* s : {"wavelength_nm", "fwhm_nm", "band_nm"})
                 bands_vary_ = bands_vary_ || key.find(s) != std::string::npos;
             slots.push_back(slot);
@@ -148,10 +214,12 @@ TransportPointEvaluator::TransportPointEvaluator(const io::RunConfig& config,
     problem_ = pipeline::DeviceProblemBuilder(config.model)
                    .set_profile(stage_)
                    .set_emitter(pipeline::make_mean_field_emitter(config.model))
-                   .set_optics(pipeline::make_constant_outcoupling())
+                   .set_optics(optics_ ? std::shared_ptr<const pipeline::OpticsStage>(optics_)
+                                       : pipeline::make_constant_outcoupling())
                    .build();
     const model::RateModel m(config.model);
     for (const model::CompiledLine& cl : m.lines()) line_species_.push_back(cl.species);
+    state_names_ = m.state_names();
 }
 
 struct TransportPointEvaluator::Point {
@@ -203,6 +271,8 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
     const bool driven = !result_.slices.empty();  // J > 0 and resolved (transport::to_profile)
     // Slice sums: photons per area inside the emitter and outcoupled per band.
     double w_sum = 0.0, photons = 0.0, singlet = 0.0, triplet = 0.0, lig_air_s = 0.0, lig_air_t = 0.0;
+    double generated = 0.0, transferred = 0.0;
+    std::vector<double> populations;
     const std::size_t nl = L.line_labels.size();
     std::vector<double> lines(nl, 0.0), species(params_.dopants.size(), 0.0);
     for (std::size_t k = 0; k < result_.slices.size(); ++k) {
@@ -214,6 +284,11 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
         triplet += w * e.ligand_triplet_photon_rate_cm3_s;
         lig_air_s += w * result_.slice_optics[k].ligand_singlet_eta_air * e.ligand_singlet_photon_rate_cm3_s;
         lig_air_t += w * result_.slice_optics[k].ligand_triplet_eta_air * e.ligand_triplet_photon_rate_cm3_s;
+        const double g = w * result_.profile.slices[k].generation_cm3_s;
+        generated += g;
+        transferred += g * e.transfer_efficiency;
+        populations.resize(e.populations_cm3.size(), 0.0);
+        for (std::size_t i = 0; i < e.populations_cm3.size(); ++i) populations[i] += w * e.populations_cm3[i];
         for (std::size_t l = 0; l < nl && l < e.line_photon_rate_cm3_s.size(); ++l) {
             lines[l] += w * e.line_photon_rate_cm3_s[l];
             species[line_species_[l]] += w * e.line_photon_rate_cm3_s[l];
@@ -232,6 +307,23 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
 
     put("eqe", driven ? result_.eqe : 0.0);
     put("iqe", driven ? result_.iqe : 0.0);
+    put("transfer_efficiency", generated > 0 ? transferred / generated : 0.0);
+    for (std::size_t i = 0; i < state_names_.size(); ++i)
+        put("populations/" + hdf5_name(state_names_[i]), i < populations.size() ? populations[i] * per_volume : 0.0);
+    if (optics_) {  // slice means of the factors (equal slice widths), as without [transport]
+        put("outcoupling", driven ? result_.outcoupling : 0.0);
+        const std::size_t q0 = index_of(L, "outcoupling");  // then optics/purcell/*, optics/eta_air/* per line
+        const double ns = static_cast<double>(result_.slice_optics.size());
+        for (std::size_t l = 0; l < nl; ++l) {
+            double f = 0.0, eta = 0.0;
+            for (const pipeline::SliceOptics& o : result_.slice_optics) {
+                f += l < o.line_purcell.size() ? o.line_purcell[l] : 0.0;
+                eta += l < o.line_eta_air.size() ? o.line_eta_air[l] : 0.0;
+            }
+            block.scalars[(q0 + 1 + l) * count + slot] = driven ? f / ns : 0.0;
+            block.scalars[(q0 + 1 + nl + l) * count + slot] = driven ? eta / ns : 0.0;
+        }
+    }
     put("luminance_cd_m2", c.luminance_cd_m2);
     put("current_efficiency_cd_A", J_A_m2 > 0 && driven ? c.luminance_cd_m2 / J_A_m2 : 0.0);
     put("cie_x", c.cie_x);

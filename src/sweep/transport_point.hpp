@@ -22,6 +22,7 @@
 #include "relsim/model/radiometry.hpp"
 #include "relsim/model/rate_model.hpp"
 #include "relsim/pipeline/pipeline.hpp"
+#include "relsim/pipeline/stack_optics.hpp"
 #include "relsim/transport/transport_config.hpp"
 #include "relsim/transport/transport_stage.hpp"
 
@@ -38,8 +39,9 @@ public:
                             std::shared_ptr<const model::CieObserver> observer,
                             std::shared_ptr<const model::Photometry> photometry);
 
-    //! The mean-field layout without populations and transfer_efficiency (not defined per
-    //! slice by the pipeline), plus the transport fates and scalars and /transport/* profiles.
+    //! The mean-field layout (populations: EML means; transfer_efficiency: per exciton), plus
+    //! the transport fates and scalars, /transport/* profiles, and with [optics] the
+    //! outcoupling, per-line slice-mean factors and /optics/* at the config's slices.
     [[nodiscard]] static io::ResultLayout make_layout(const io::RunConfig& config,
                                                       const transport::TransportConfig& tc,
                                                       const model::RateModel& base_model,
@@ -77,11 +79,23 @@ private:
     std::vector<std::vector<double*>> axis_slots_;
     std::vector<std::uint64_t> strides_;
     std::shared_ptr<transport::TransportProfile> stage_;
+    std::shared_ptr<pipeline::PositionedStackOptics> optics_;  //!< [optics]: the slices' factors
     std::shared_ptr<const pipeline::DeviceProblem> problem_;
     std::optional<pipeline::PointContext> ctx_;
     pipeline::PointResult result_;
     std::vector<std::size_t> line_species_;
+    std::vector<std::string> state_names_;
 };
+
+//! The [optics] stack of a [transport] config (nullopt without [optics]): read by the optics
+//! reader (its own checks; the zone is the transport emissive layer, checked against the stack
+//! by transport::read_transport_config).
+[[nodiscard]] std::optional<optics::DeviceOptics> transport_stack_optics(const io::RunConfig& config,
+                                                                        const transport::TransportConfig& tc);
+
+//! `relsim check` of [optics] with [transport]: the stack and the slice positions in the
+//! emitting layer ("" without [optics]).
+[[nodiscard]] std::string describe_transport_optics(const io::RunConfig& config);
 
 //! After the run (rank 0, complete .partial): the /summary voltage figures of a sweep whose
 //! only axis is device.voltage_V, each crossing solved between its bracketing points to 1e-6 V

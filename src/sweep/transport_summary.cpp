@@ -82,7 +82,8 @@ std::string describe_transport(const io::RunConfig& config) {
                        tc->save_profiles ? fmt::format("saved on {} points (/transport/*)", tc->profile_points)
                                          : std::string("not saved (save_profiles = false)"));
     out += "  outputs: device.recombination_zone_nm, charge_balance and langevin_cm3_s are replaced by the "
-           "solved profile; optics: device.outcoupling (constant)\n";
+           "solved profile; optics: " +
+           std::string(tc->with_optics ? "the [optics] stack per slice (below)" : "device.outcoupling (constant)") + "\n";
     return out;
 }
 

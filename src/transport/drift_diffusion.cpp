@@ -498,6 +498,7 @@ Solution Solver::Impl::post(const std::vector<double>& u, double V) const {
       const double d = st.x_m[b] - st.x_m[a];
       Slice sl;
       sl.position_nm = 0.5 * (st.x_m[a] + st.x_m[b]) / kNmToM;
+      sl.eml_position_nm = (0.5 * (st.x_m[a] + st.x_m[b]) - st.x_m[st.slice_first_node[0]]) / kNmToM;
       sl.width_nm = d / kNmToM;
       sl.generation_cm3_s = r / d / kCm3ToM3;
       sl.polaron_density_cm3 = np / d / kCm3ToM3;

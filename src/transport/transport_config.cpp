@@ -3,7 +3,9 @@
 #include "relsim/transport/transport_config.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -132,6 +134,126 @@ void check_sweep(const Src& src, const toml::table& root, const StackSpec& base)
     }
   }
 }
+
+//! (table, index of key `key` in it) of the [[sweep.axis]] that sweeps `key`, else nullptr.
+const toml::table* axis_of(const toml::table& root, const std::string& key, std::size_t& which) {
+  const toml::node* sw = root.get("sweep");
+  if (!sw || !sw->as_table()) return nullptr;
+  const toml::node* ax = sw->as_table()->get("axis");
+  if (!ax || !ax->as_array()) return nullptr;
+  for (const toml::node& a : *ax->as_array()) {
+    const toml::table* at = a.as_table();
+    if (!at) continue;
+    if (const toml::node* k = at->get("key"); k && k->as_string() && k->as_string()->get() == key) {
+      which = 0;
+      return at;
+    }
+    if (const toml::node* ks = at->get("keys"); ks && ks->as_array()) {
+      std::size_t w = 0;
+      for (const toml::node& k : *ks->as_array()) {
+        if (k.as_string() && k.as_string()->get() == key) {
+          which = w;
+          return at;
+        }
+        ++w;
+      }
+    }
+  }
+  return nullptr;
+}
+
+//! [transport] with [optics] (spec section 2): the transport slices are the optics emitters, so
+//! both tables must describe the same emitting layer (name and thickness), the layers present in
+//! both (by name) must agree in thickness (also when swept: both keys on one axis with the same
+//! values) and in order (anode first = substrate first, or the reverse: cathode on the substrate);
+//! the optics keys that place a uniform zone (zone_offset_nm, emitter_slices) are refused.
+//! The [optics] table itself is checked by its own reader (relsim::optics).
+void check_optics(const Src& src, const toml::table& root, const toml::node& on, TransportConfig& c) {
+  const toml::table* ot = on.as_table();
+  if (!ot) return;  // the optics reader reports it
+  c.with_optics = true;
+  const StackSpec& s = c.stack;
+  for (const char* k : {"zone_offset_nm", "emitter_slices"}) {
+    if (const toml::node* n = ot->get(k))
+      src.fail(n->source(), std::string("optics.") + k,
+               fmt::format("optics.{} places a uniform recombination zone; with [transport] the [optics] emitters are "
+                           "the [transport] slices of emissive_layer '{}' (their number: transport.eml_slices or "
+                           "transport.nc_diameter_nm)", k, s.emissive_layer),
+               "no optics.zone_offset_nm or optics.emitter_slices when [transport] is present");
+  }
+  if (const toml::node* em = ot->get("emitting_layer"); em && em->as_string()) {
+    const std::string name = em->as_string()->get();
+    if (name != s.emissive_layer)
+      src.fail(em->source(), "optics.emitting_layer",
+               fmt::format("[optics] emitting_layer '{}' is not the [transport] emissive_layer '{}' (the transport "
+                           "slices are the optics emitters)", name, s.emissive_layer),
+               fmt::format("optics.emitting_layer = \"{}\", the name of the [transport] emissive layer", s.emissive_layer));
+  }
+  const toml::node* ln = ot->get("layer");
+  if (!ln || !ln->as_array()) return;
+  const toml::array& arr = *ln->as_array();
+  std::vector<std::pair<std::size_t, std::size_t>> common;  // (transport index, optics index)
+  bool eml_found = false;
+  for (std::size_t j = 0; j < arr.size(); ++j) {
+    const toml::table* lt = arr[j].as_table();
+    if (!lt) continue;
+    const toml::node* nm = lt->get("name");
+    if (!nm || !nm->as_string()) continue;
+    const std::string name = nm->as_string()->get();
+    for (std::size_t i = 0; i < s.layers.size(); ++i) {
+      if (s.layers[i].name != name) continue;
+      common.emplace_back(i, j);
+      eml_found = eml_found || name == s.emissive_layer;
+      const std::string okey = fmt::format("optics.layer.{}.thickness_nm", j);
+      const std::string tkey = fmt::format("transport.layer.{}.thickness_nm", i);
+      const toml::node* th = lt->get("thickness_nm");
+      const double dt = s.layers[i].thickness_nm;
+      if (!th) {
+        src.fail(lt->source(), okey,
+                 fmt::format("layer '{}' is in [transport] ({} nm) and in [optics] without a thickness "
+                             "(a semi-infinite optics layer)", name, dt),
+                 "a layer of both tables has the same finite thickness in both");
+      }
+      const std::optional<double> d = th->value<double>();
+      if (d && !(std::abs(*d - dt) <= 1e-9 * std::max(std::abs(dt), 1.0)))
+        src.fail(th->source(), okey,
+                 fmt::format("layer '{}' is {} nm thick in [optics] but {} nm in [transport] ({})", name, *d, dt, tkey),
+                 fmt::format("{} = {} (the same layer in both tables)", okey, dt));
+      // Swept: both thickness keys on one axis with the same values.
+      std::size_t wt = 0, wo = 0;
+      const toml::table* at = axis_of(root, tkey, wt);
+      const toml::table* ao = axis_of(root, okey, wo);
+      if (!at && !ao) continue;
+      const bool same = at && ao && at == ao && axis_numbers(*at, wt) == axis_numbers(*ao, wo);
+      if (!same)
+        src.fail((at ? at : ao)->source(), at ? tkey : okey,
+                 fmt::format("the thickness of layer '{}' is swept in {} but not in {} with the same values: "
+                             "[transport] and [optics] would describe different stacks",
+                             name, at ? "[transport]" : "[optics]", at ? "[optics]" : "[transport]"),
+                 fmt::format("keys = [\"{}\", \"{}\"] on one [[sweep.axis]] with equal values", tkey, okey));
+    }
+  }
+  if (!eml_found) {
+    const toml::node* em = ot->get("emitting_layer");
+    src.fail(em ? em->source() : ot->source(), "optics.emitting_layer",
+             fmt::format("the [optics] stack has no layer named '{}' (the [transport] emissive_layer)", s.emissive_layer),
+             "an [[optics.layer]] named as transport.emissive_layer, the optics emitting_layer");
+  }
+  // Order: the common layers in transport order (anode first) run up the optics stack (substrate
+  // first: anode on the substrate side) or down it (cathode on the substrate side).
+  std::sort(common.begin(), common.end());  // transport order
+  bool up = true, down = true;
+  for (std::size_t k = 1; k < common.size(); ++k) {
+    up = up && common[k].second > common[k - 1].second;
+    down = down && common[k].second < common[k - 1].second;
+  }
+  if (!up && !down)
+    src.fail(ln->source(), "optics.layer",
+             "the layers present in [transport] and [optics] are in a different order in the two stacks",
+             "the shared layers in [optics] in the [transport] order (anode side on the substrate) or the reverse");
+  c.optics_from_top = !up && down;
+}
+
 }  // namespace
 
 std::optional<TransportConfig> read_transport_config(const std::string& text, const std::string& path) {
@@ -144,7 +266,7 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
                                   "emissive_layer", "nc_diameter_nm", "eml_slices", "save_profiles", "profile_points",
                                   "layer"});
   // Tables [transport] does not combine with yet: refused, naming both.
-  for (const char* other : {"optics", "nanocrystal", "transient", "lifetime"}) {
+  for (const char* other : {"nanocrystal", "transient", "lifetime"}) {
     if (const toml::node* n = root.get(other))
       src.fail(n->source(), other,
                fmt::format("[transport] and [{}] together are not supported yet ([{}] would be "
@@ -243,6 +365,7 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
     src.missing(t, "transport", "emissive_layer", "the name of one [[transport.layer]]");
   }
   check_sweep(src, root, c.stack);
+  if (const toml::node* on = root.get("optics")) check_optics(src, root, *on, c);
   return c;
 }
 

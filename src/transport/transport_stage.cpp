@@ -22,7 +22,7 @@ void to_profile(const Solution& s, pipeline::Profile& out) {
   out.slices.resize(s.slices.size());
   for (std::size_t k = 0; k < s.slices.size(); ++k) {
     pipeline::Slice& o = out.slices[k];
-    o.position_nm = s.slices[k].position_nm;
+    o.position_nm = s.slices[k].eml_position_nm;  // pipeline: from the emitter's (anode-side) edge
     o.width_nm = s.slices[k].width_nm;
     o.generation_cm3_s = std::max(0.0, s.slices[k].generation_cm3_s);
     o.polaron_density_cm3 = s.slices[k].polaron_density_cm3;

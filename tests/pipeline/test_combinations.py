@@ -36,6 +36,46 @@ SNIPPETS = {
     "sweep": '\n[sweep]\n[[sweep.axis]]\nkey = "dopant.0.quench_s.5D4"\nvalues = [300.0, 600.0]\n',
 }
 PHYSICS = ("gap_law", "degeneracy", "polaron_decay")
+# [transport] (docs/transport.md): a three-layer stack whose 40 nm EML is the homogeneous optics
+# snippet's emitting layer, driven by the device's current; the zone, balance and Langevin
+# constant are its outputs (removed from [device]); the optics slices are the transport slices.
+TRANSPORT = """
+[transport]
+anode_work_function_eV = 5.2
+cathode_work_function_eV = 3.0
+emissive_layer = "EML"
+[[transport.layer]]
+name = "HTL"
+thickness_nm = 30.0
+eps_r = 3.0
+HOMO_eV = -5.5
+LUMO_eV = -2.0
+mu_n_cm2_Vs = 1.0e-7
+mu_p_cm2_Vs = 1.0e-3
+[[transport.layer]]
+name = "EML"
+thickness_nm = 40.0
+eps_r = 3.0
+HOMO_eV = -5.6
+LUMO_eV = -2.6
+mu_n_cm2_Vs = 1.0e-4
+mu_p_cm2_Vs = 1.0e-4
+[[transport.layer]]
+name = "ETL"
+thickness_nm = 30.0
+eps_r = 3.0
+HOMO_eV = -6.2
+LUMO_eV = -2.7
+mu_n_cm2_Vs = 1.0e-4
+mu_p_cm2_Vs = 1.0e-7
+"""
+
+
+def with_transport(text):
+    """[transport]: the device keys it computes removed, the stack added, no optics.emitter_slices."""
+    for k in ("recombination_zone_nm", "charge_balance", "langevin_cm3_s"):
+        text = "\n".join(line for line in text.split("\n") if not line.startswith(k + " "))
+    return text.replace("emitter_slices = 2\n", "") + TRANSPORT
 
 
 def config_text(caps):
@@ -51,18 +91,26 @@ def config_text(caps):
     for c in caps:
         if c in SNIPPETS and c not in PHYSICS:
             text += SNIPPETS[c]
+    if "transport" in caps:
+        text = with_transport(text)
     return text
 
 
 # Expected outcome of each pair: "works" or ("exit2", [substrings the message must hold]).
 # Keys are sorted pairs; every pair of CAPS appears (docs/combinations.md lists the same).
-CAPS = ["optics", "linear", "kmc", "gap_law", "degeneracy", "polaron_decay", "transient", "lifetime", "sweep", "fit"]
+CAPS = ["optics", "linear", "kmc", "gap_law", "degeneracy", "polaron_decay", "transient", "lifetime", "sweep", "fit",
+        "transport"]
 REFUSED = {
     ("optics", "transient"): ["[transient]", "[optics]"],
     ("lifetime", "linear"): ["[lifetime]", "[nanocrystal]"],
     ("kmc", "lifetime"): ["[lifetime]", "[nanocrystal]"],
     ("fit", "kmc"): ["[nanocrystal] engine = \"kmc\"", "relsim fit"],
     ("fit", "sweep"): ["sweeps 'dopant.0.quench_s.5D4'", "a fitted model must be one point"],
+    ("linear", "transport"): ["[transport]", "[nanocrystal]"],
+    ("kmc", "transport"): ["[transport]", "[nanocrystal]"],
+    ("transient", "transport"): ["[transport]", "[transient]"],
+    ("lifetime", "transport"): ["[transport]", "[lifetime]"],
+    ("fit", "transport"): ["[transport]", "relsim fit"],
 }
 NOT_A_PAIR = {("kmc", "linear"): "one engine per [nanocrystal] table"}
 # Three-way cells where a pair works but the triple is refused (or the reverse).
@@ -71,6 +119,7 @@ TRIPLES = [
     (("kmc", "polaron_decay", "transient"), "works"),
     (("optics", "linear", "fit"), "works"),
     (("optics", "linear", "sweep"), "works"),
+    (("optics", "transport", "sweep"), "works"),
 ]
 
 
@@ -115,6 +164,7 @@ def results(path):
             if k in f:
                 out[k] = np.asarray(f[k][()])
         out["lifetime"] = "lifetime" in f
+        out["transport"] = "/results/voltage_V" in f and "/results/charge_balance" in f
         out["transient"] = None
         for k in ("/transient/photon_rate", "/results/transient/photon_rate"):
             if k in f:
@@ -155,6 +205,8 @@ def check_works(relsim, w, *caps):
             assert res["lifetime"], name
         elif c == "sweep":
             assert np.size(res["/results/eqe"]) == 2, name
+        elif c == "transport":  # the solved stack: voltage and charge balance are outputs
+            assert res["transport"], name
 
 
 def check_refused(relsim, w, needles, *caps):

@@ -115,6 +115,10 @@ struct SliceEmission {
     std::vector<double> fates;                   //!< per fate name, each / G_k; sum = 1
     double ligand_singlet_photon_rate_cm3_s = 0.0;
     double ligand_triplet_photon_rate_cm3_s = 0.0;
+    //! Mean-field emitter only (empty / 0 otherwise): the steady-state populations per
+    //! RateModel::state_names() [cm^-3] and the transfer efficiency (per exciton generated).
+    std::vector<double> populations_cm3;
+    double transfer_efficiency = 0.0;
     bool converged = true;  //!< false: the numbers are not a result (never published as good)
 };
 

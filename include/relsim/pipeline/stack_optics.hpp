@@ -37,4 +37,34 @@ namespace relsim::pipeline {
 //! kinetic parameters computes them once. Thread-safe.
 [[nodiscard]] std::shared_ptr<const OpticsStage> make_stack_optics(optics::DeviceOptics stack);
 
+//! The [optics] stage for slices at arbitrary positions (the [transport] profile's slices,
+//! docs/transport.md "With [optics]"): a slice at position z from the emitter's anode-side edge
+//! sits at z (or, `from_top`, at the emitting layer's thickness - z: a stack whose cathode is on
+//! the substrate side) above the bottom of the emitting layer; optics.zone_offset_nm and
+//! optics.emitter_slices are not used (the caller refuses them). Each slice's factors are
+//! optics::dipole_powers at that one position, per band (the same call as evaluating the dipole
+//! model directly there), cached per (band wavelengths, stack numbers, position).
+//! `stack()` may be changed between points (swept optics keys) by the one thread that owns this
+//! stage; slice_optics itself is thread-safe.
+class PositionedStackOptics final : public OpticsStage {
+public:
+    PositionedStackOptics(optics::DeviceOptics stack, bool from_top);
+    ~PositionedStackOptics() override;
+    [[nodiscard]] std::string table() const override { return "optics"; }
+    void slice_optics(const Slice& slice, const model::ModelParams& params,
+                      SliceOptics& out) const override;
+    [[nodiscard]] optics::DeviceOptics& stack() { return optics_; }
+    [[nodiscard]] const optics::DeviceOptics& stack() const { return optics_; }
+    //! Position above the bottom of the emitting layer [nm] of a slice at `position_nm`.
+    [[nodiscard]] double layer_position_nm(double position_nm) const;
+    //! Factor computations so far (cache misses; tests).
+    [[nodiscard]] long computations() const;
+
+private:
+    struct Cache;
+    optics::DeviceOptics optics_;
+    bool from_top_;
+    std::unique_ptr<Cache> cache_;
+};
+
 }  // namespace relsim::pipeline

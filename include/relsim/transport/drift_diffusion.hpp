@@ -58,6 +58,7 @@ class Stack {
 
 struct Slice {
   double position_nm = 0.0;  // centre, from the anode
+  double eml_position_nm = 0.0;  // centre, from the emissive layer's anode-side edge
   double width_nm = 0.0;
   double generation_cm3_s = 0.0;
   double polaron_density_cm3 = 0.0;

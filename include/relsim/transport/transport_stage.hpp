@@ -18,7 +18,8 @@ namespace relsim::transport {
 inline constexpr std::int32_t status_unresolved = 8;  // 7 is nanocrystal::status_insufficient_statistics
 inline constexpr double kResolvedContinuityError = 1e-3;
 
-// Slices of a solved stack as the pipeline's Profile (spec section 2): G_k = (1/d_k) int R dx,
+// Slices of a solved stack as the pipeline's Profile (spec section 2), positions from the
+// emissive layer's anode-side edge (an [optics] stage places them in its emitting layer): G_k = (1/d_k) int R dx,
 // n_p,k = (1/d_k) int (n + p)/2 dx, the solved current, the fraction recombining outside the
 // emitter. A negative G_k (rounding at J ~ 0) is published as 0.
 void to_profile(const Solution& solution, pipeline::Profile& out);
