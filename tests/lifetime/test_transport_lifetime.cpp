@@ -268,7 +268,7 @@ TEST_CASE("[lifetime] + [transport]: one slice follows the spec's closed form to
     fs::remove_all(dir);
 }
 
-TEST_CASE("[lifetime] + [transport]: three slices degrade each with its own G_k, n_p,k; fates sum to 1",
+TEST_CASE("[lifetime] + [transport]: three slices degrade each with its own generation and polaron density and the fates sum to 1",
           "[lifetime][transport]") {
     const fs::path dir = temp_dir("three");
     const io::RunConfig cfg = io::load_config_text(stack_config(kCurrent, "eml_slices = 3") + kRates + "time_points = 12\n",
@@ -360,7 +360,7 @@ TEST_CASE("[lifetime] + [transport]: refusals and the inventory thickness check"
     CHECK(lc.eml_thickness_origin.find("[transport]") != std::string::npos);
 }
 
-TEST_CASE("lifetime sweeps: 1 and 2 threads give the same bits; a resumed run equals an uninterrupted one",
+TEST_CASE("lifetime sweeps: 1 and 2 threads give the same bits and a resumed run equals an uninterrupted one",
           "[lifetime][transport][sweep]") {
     // Mean-field: the tb_lifetime-like closed-form device over three currents; [transport]: the
     // stack over three currents (plus a swept EML thickness in the second axis: the inventory
