@@ -25,7 +25,7 @@ double* find_stack_parameter(StackSpec& spec, const std::string& key);
 // table and layers, the [device] keys that are outputs with [transport], the drive keys
 // (exactly one, given or swept), the transport.* and drive keys of [sweep] (names and every
 // value; a layer's HOMO must lie below its LUMO for every swept value), and the tables
-// [transport] does not combine with yet ([optics], [nanocrystal], [transient], [lifetime]).
+// [transport] does not combine with yet ([optics], [nanocrystal], [transient]; [lifetime] is checked by src/lifetime).
 std::optional<TransportConfig> read_transport_config(const std::string& text, const std::string& path);
 
 }  // namespace relsim::transport
