@@ -43,8 +43,7 @@ ProfilePoint::ProfilePoint(const model::ModelParams& params, const DegradationRa
     PointSample s;
     const std::vector<double> q0(num_slices(), 0.0);
     solve(q0.data(), false, s);
-    const model::Radiometry rad = radiometry_.evaluate(flux_.data());
-    photometric_ = rad.photometry_meaningful || !s.ok;
+    photometric_ = !s.ok || radiometry_.evaluate(flux_.data()).photometry_meaningful;  // flux_ complete when ok
     for (auto& v : prev_y_) v.clear();
 }
 
