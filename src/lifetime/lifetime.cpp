@@ -66,6 +66,7 @@ void zero_outputs(LifetimeResult& r) {
         std::fill(v->begin(), v->end(), 0.0);
     }
     for (auto& f : r.fates) std::fill(f.begin(), f.end(), 0.0);
+    for (auto& q : r.quencher_slices_cm3) std::fill(q.begin(), q.end(), 0.0);
     std::fill(r.lt_h.begin(), r.lt_h.end(), 0.0);
     std::fill(r.lt_reached.begin(), r.lt_reached.end(), 0);
     r.stop_h = 0.0;
@@ -98,6 +99,7 @@ LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& set
     LifetimeResult r;
     for (auto* v : {&r.time_h, &r.luminance_rel, &r.eqe, &r.cie_x, &r.cie_y, &r.quencher_cm3}) v->assign(P, 0.0);
     if (with_fates) r.fates.assign(P, std::vector<double>(point.fate_names().size(), 0.0));
+    r.quencher_slices_cm3.assign(P, std::vector<double>(n, 0.0));
     r.lt_h.assign(lt_levels().size(), 0.0);
     r.lt_reached.assign(lt_levels().size(), 0);
 
@@ -218,6 +220,7 @@ LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& set
         double mean = 0.0;
         for (double x : q) mean += x;
         r.quencher_cm3[i] = n ? mean / static_cast<double>(n) : 0.0;
+        r.quencher_slices_cm3[i] = q;
         r.luminance_rel[i] = s.brightness / r.brightness0;
         r.eqe[i] = s.eqe;
         r.cie_x[i] = s.cie_x;

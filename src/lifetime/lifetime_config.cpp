@@ -4,6 +4,9 @@
 //! public accessor header is a change of this file only).
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -88,6 +91,51 @@ std::optional<double> optics_emitting_thickness(const toml::table& root) {
     return std::nullopt;
 }
 
+//! The [transport] emissive layer, if the config names one: its index among
+//! [[transport.layer]], thickness and the node of its thickness (src/transport checks the
+//! table itself; an incomplete one is refused there).
+struct TransportEml {
+    std::size_t index = 0;
+    double thickness_nm = 0.0;
+    std::string name;
+};
+std::optional<TransportEml> transport_emissive_layer(const toml::table& root) {
+    const toml::table* t = root.get("transport") ? root.get("transport")->as_table() : nullptr;
+    if (!t) return std::nullopt;
+    const toml::node* e = t->get("emissive_layer");
+    const toml::node* layers = t->get("layer");
+    if (!e || !e->as_string() || !layers || !layers->as_array()) return std::nullopt;
+    const toml::array& arr = *layers->as_array();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        const toml::table* l = arr[i].as_table();
+        if (!l || !l->get("name") || !l->get("name")->as_string()) continue;
+        if (l->get("name")->as_string()->get() != e->as_string()->get()) continue;
+        if (const toml::node* th = l->get("thickness_nm")) {
+            if (auto v = th->value<double>()) return TransportEml{i, *v, e->as_string()->get()};
+        }
+    }
+    return std::nullopt;
+}
+
+//! (key, source region of its [[sweep.axis]]) of every swept key of the file.
+std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(const toml::table& root) {
+    std::vector<std::pair<std::string, const toml::source_region*>> out;
+    const toml::node* sw = root.get("sweep");
+    const toml::node* ax = sw && sw->as_table() ? sw->as_table()->get("axis") : nullptr;
+    if (!ax || !ax->as_array()) return out;
+    for (const toml::node& a : *ax->as_array()) {
+        const toml::table* at = a.as_table();
+        if (!at) continue;
+        if (const toml::node* k = at->get("key"); k && k->as_string()) out.emplace_back(k->as_string()->get(), &at->source());
+        if (const toml::node* ks = at->get("keys"); ks && ks->as_array()) {
+            for (const toml::node& k : *ks->as_array()) {
+                if (k.as_string()) out.emplace_back(k.as_string()->get(), &at->source());
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
@@ -105,9 +153,35 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
         out.eml_thickness_origin = "[optics] emitting layer";
         out.eml_thickness_is_zone = false;
     }
+    // With [transport]: its emissive layer (which a sweep may move: eml_thickness_key).
+    const std::optional<TransportEml> transport_d = transport_emissive_layer(root);
+    const std::string transport_key =
+        transport_d ? fmt::format("transport.layer.{}.thickness_nm", transport_d->index) : std::string();
+    if (transport_d && transport_d->thickness_nm > 0.0) {
+        out.eml_thickness_nm = transport_d->thickness_nm;
+        out.eml_thickness_origin = fmt::format("[transport] emissive layer '{}' ({})", transport_d->name, transport_key);
+        out.eml_thickness_is_zone = false;
+        out.eml_thickness_key = transport_key;
+    }
     if (const toml::node* dev = root.get("device"); dev && dev->as_table()) {
         if (const toml::node* n = dev->as_table()->get("eml_thickness_nm")) {
             const double d = src.number(*n, "device.eml_thickness_nm", &kThicknessRule);
+            if (transport_d && std::abs(d - transport_d->thickness_nm) > 1e-9 * std::max(d, transport_d->thickness_nm)) {
+                src.fail(n->source(), "device.eml_thickness_nm",
+                         fmt::format("{:g} nm disagrees with {} = {:g} nm, the thickness of the [transport] "
+                                     "emissive layer '{}'", d, transport_key, transport_d->thickness_nm, transport_d->name),
+                         fmt::format("{:g} nm ({}), or leave device.eml_thickness_nm out", transport_d->thickness_nm,
+                                     transport_key));
+            }
+            if (transport_d) {
+                for (const auto& [key, where] : swept_keys(root)) {
+                    if (key != transport_key) continue;
+                    src.fail(*where, key,
+                             fmt::format("the sweep moves {} (the [transport] emissive layer) while "
+                                         "device.eml_thickness_nm fixes the inventory's thickness", key),
+                             "leave device.eml_thickness_nm out: the inventory follows the swept layer");
+                }
+            }
             if (optics_d && std::abs(d - *optics_d) > 1e-9 * std::max(d, *optics_d)) {
                 src.fail(n->source(), "device.eml_thickness_nm",
                          fmt::format("{:g} nm disagrees with the [optics] emitting layer ({:g} nm)", d, *optics_d),
@@ -116,6 +190,7 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
             out.eml_thickness_nm = d;
             out.eml_thickness_origin = "config";
             out.eml_thickness_is_zone = false;
+            out.eml_thickness_key.clear();
         }
     }
 
@@ -145,6 +220,28 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
                  "[lifetime] together with [nanocrystal] is not supported in this version (the "
                  "microscopic model has no quasi-steady degradation loop yet)",
                  "either [lifetime] (mean-field) or [nanocrystal]");
+    }
+    if (root.get("transport")) {
+        // [lifetime] + [transport]: constant current only, and not with [optics] yet.
+        if (const toml::node* o = root.get("optics")) {
+            src.fail(o->source(), "optics",
+                     "[lifetime] together with [transport] and [optics] is not supported in this version "
+                     "(the transport slices degrade with the constant outcoupling only)",
+                     "[lifetime] with [transport], or [lifetime] with [optics]");
+        }
+        const toml::node* dn = root.get("device");
+        const toml::node* v = dn && dn->as_table() ? dn->as_table()->get("voltage_V") : nullptr;
+        const toml::source_region* where = v ? &v->source() : nullptr;
+        for (const auto& [key, region] : swept_keys(root)) {
+            if (key == "device.voltage_V" && !where) where = region;
+        }
+        if (where) {
+            src.fail(*where, "device.voltage_V",
+                     "[lifetime] with [transport] driven by a voltage is not supported in this version: the "
+                     "lifetime test runs at constant current, and brightness decay at constant voltage needs "
+                     "the stack re-solved as the device ages (defects as charge traps, not modelled)",
+                     "device.current_density_mA_cm2 (a constant-current drive) with [transport] and [lifetime]");
+        }
     }
     src.check_keys(t, "lifetime", {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s", "kX_S_s", "kQ_T_cm3_s",
                                    "kQ_S_cm3_s", "kQ_Ln_cm3_s", "stop_fraction", "max_hours", "time_points"});

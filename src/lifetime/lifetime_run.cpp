@@ -18,7 +18,9 @@
 #include "relsim/lifetime/mean_field_point.hpp"
 #include "relsim/model/photometry.hpp"
 #include "relsim/nanocrystal/config.hpp"
+#include "relsim/lifetime/profile_point.hpp"
 #include "relsim/optics/device_optics.hpp"
+#include "transport_lifetime.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -176,6 +178,11 @@ std::string Stage::describe() const {
             "stop at L/L0 = {:g} or {:g} h; {} output times; LT95/90/70/50\n",
             r.kX_TP_cm3_s, r.kX_SP_cm3_s, r.kX_T_s, r.kX_S_s, r.kQ_T_cm3_s, r.kQ_S_cm3_s, r.kQ_Ln_cm3_s,
             l.relative_tolerance, l.stop_fraction, l.max_hours, l.time_points);
+        if (cfg_.transport) {
+            s += "  [transport]: the stack solved once per point at t = 0 at its constant current (Q does not enter "
+                 "the drift-diffusion equations); every emissive-layer slice degrades with its own G_k, n_p,k "
+                 "(one Q per slice, /lifetime/slices)\n";
+        }
         if (!r.forms_defects()) s += "  every formation rate is 0: L/L0 stays 1 up to max_hours\n";
         if (is_current_sweep(cfg_)) s += "  current sweep: acceleration exponent n of LT50 = C L0^-n in the summary\n";
     }
@@ -197,6 +204,7 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
         for (const model::DopantParams& d : cfg_.model.dopants) {
             std::vector<std::string> need{"/results/photon_rate/" + d.ion};
             for (const model::Level& lv : d.scheme.levels) {
+                if (cfg_.transport) break;  // [transport] results have no populations (max radiative rate)
                 std::string name = d.ion + "_" + lv.name;
                 std::replace(name.begin(), name.end(), '/', '_');
                 need.push_back("/results/populations/" + name);
@@ -282,7 +290,12 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
             if (nc_keys_swept || nc_ions.empty()) nc_ions = mean_ions_per_nc(spec, ns);
             for (std::size_t s = 0; s < ns; ++s) p.dopants[s].density_cm3 = nc_ions[s] * spec.nc_density_cm3;
         }
-        const double d_nm = lc_.eml_thickness_is_zone ? p.device.recombination_zone_nm : lc_.eml_thickness_nm;
+        double d_nm = lc_.eml_thickness_is_zone ? p.device.recombination_zone_nm : lc_.eml_thickness_nm;
+        if (!lc_.eml_thickness_key.empty() && cfg_.sweep) {  // [transport]: a swept emissive layer
+            cfg_.sweep->for_each_value(i, [&](const std::string& key, double v) {
+                if (key == lc_.eml_thickness_key) d_nm = v;
+            });
+        }
         inv[i] = compute_inventory(p, d_nm, ip, lc_.prices_usd_per_kg);
         thickness[i] = d_nm;
     }
@@ -334,7 +347,10 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
     std::vector<LifetimeResult> res(N);
     std::vector<std::string> fate_names;
     bool photometric_life = true;
-    const std::optional<optics::OpticsSpec> ospec = optics_spec(cfg_);
+    const detail::TransportLifetime transport_life(cfg_);
+    std::vector<detail::TransportPointLifetime> transport_res;
+    const std::optional<optics::OpticsSpec> ospec =
+        transport_life.active() ? std::nullopt : optics_spec(cfg_);  // [transport] + [optics]: refused
     // The factors depend on the stack, the zone and the band wavelengths only: computed once
     // unless a sweep key moves one of them.
     bool optics_vary = false;
@@ -353,7 +369,9 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
         if (fixed_optics) return fixed_optics;
         return std::optional<SliceOptics>(slice_optics(cfg_, *ospec, p, i));
     };
-    {
+    if (transport_life.active()) {
+        fate_names = ProfilePoint::fate_names_of(params_at(cfg_, 0));
+    } else {
         const model::ModelParams p0 = params_at(cfg_, 0);
         const std::optional<SliceOptics> so = point_optics(p0, 0);
         MeanFieldPoint probe(p0, settings_at(cfg_, settings, 0).rates, observer, so ? &*so : nullptr);
@@ -365,8 +383,16 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
 #else
     (void)threads;
 #endif
+    if (transport_life.active()) transport_res.resize(N);
 #pragma omp parallel for schedule(dynamic) num_threads(nt)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(N); ++i) {
+        if (transport_life.active()) {  // the stack solved once per point, one Q per slice
+            const auto idx = static_cast<std::uint64_t>(i);
+            auto& tr = transport_res[static_cast<std::size_t>(i)];
+            tr = transport_life.run_point(params_at(cfg_, idx), settings_at(cfg_, settings, idx), observer, idx);
+            res[static_cast<std::size_t>(i)] = tr.result;
+            continue;
+        }
         try {
             const auto idx = static_cast<std::uint64_t>(i);
             const model::ModelParams p = params_at(cfg_, idx);
@@ -377,6 +403,13 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
             LifetimeResult r;
             r.status = 3;
             res[static_cast<std::size_t>(i)] = r;
+        }
+    }
+    if (transport_life.active()) {  // brightness measure of the first point with a solved stack
+        for (const auto& tr : transport_res) {
+            if (tr.slices.empty()) continue;
+            photometric_life = tr.photometric;
+            break;
         }
     }
     const std::size_t P = static_cast<std::size_t>(settings.time_points);
@@ -413,6 +446,7 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
         put(f, "/lifetime/time_over_stop", {P}, rel, "1");
         f.set_attribute("/lifetime/time_over_stop", "coordinate", static_cast<std::int64_t>(1));
     }
+    if (transport_life.active()) transport_life.write_slices(f, dims, P, transport_res);
     f.set_attribute("/lifetime", "brightness", std::string(photometric_life ? "luminance_cd_m2" : "radiance_W_sr_m2"));
     for (std::size_t k = 0; k < lt_levels().size(); ++k) {
         std::vector<double> v(N);

@@ -3,15 +3,19 @@
 
 #include <cmath>
 
+#include "defect_fates.hpp"
+
 namespace relsim::lifetime {
 namespace {
 
 constexpr double nm_in_cm = 1.0e-7;
-constexpr std::size_t kLigandFates = 8;   //!< model::fate_names: 8 ligand channels first
-constexpr std::size_t kSpeciesFates = 5;  //!< then 5 per species, quenching third
 
-//! Every excited level of every dopant listed in quench_s (missing ones with 0.0), so that the
-//! defect loss kQ_Ln Q can be added to each without changing the model's structure.
+}  // namespace
+
+namespace detail {
+
+// Every excited level of every dopant listed in quench_s (missing ones with 0.0), so that the
+// defect loss kQ_Ln Q can be added to each without changing the model's structure.
 model::ModelParams with_all_quench_entries(model::ModelParams p) {
     for (model::DopantParams& d : p.dopants) {
         for (const model::Level& lv : d.scheme.levels) {
@@ -23,7 +27,30 @@ model::ModelParams with_all_quench_entries(model::ModelParams p) {
     return p;
 }
 
-}  // namespace
+void split_defect_fates(const model::RateModel& m, const DegradationRates& rates, double generation_cm3_s,
+                        double Q, const double* d, const std::vector<double>& fates_in,
+                        std::vector<double>& fates) {
+    constexpr std::size_t kLigandFates = 8;   // model::fate_names: 8 ligand channels first
+    constexpr std::size_t kSpeciesFates = 5;  // then 5 per species, quenching third
+    const double inv_G = generation_cm3_s > 0.0 ? 1.0 / generation_cm3_s : 0.0;
+    fates = fates_in;
+    const double ds = rates.kQ_S_cm3_s * Q * d[0] * inv_G;
+    const double dt = rates.kQ_T_cm3_s * Q * d[1] * inv_G;
+    fates[1] -= ds;
+    fates[3] -= dt;
+    fates.push_back(ds);
+    fates.push_back(dt);
+    const auto& species = m.species();
+    for (std::size_t s = 0; s < species.size(); ++s) {
+        double excited = 0.0;
+        for (std::size_t j = 0; j < species[s].num_levels; ++j) excited += d[species[s].first_state + j];
+        const double dl = m.is_inert(s) ? 0.0 : rates.kQ_Ln_cm3_s * Q * excited * inv_G;
+        fates[kLigandFates + kSpeciesFates * s + 2] -= dl;
+        fates.push_back(dl);
+    }
+}
+
+}  // namespace detail
 
 std::vector<model::BandShape> band_list(const model::ModelParams& params) {
     std::vector<model::BandShape> bands{{params.ligand.singlet_band_nm, params.ligand.singlet_fwhm_nm},
@@ -36,7 +63,7 @@ std::vector<model::BandShape> band_list(const model::ModelParams& params) {
 
 MeanFieldPoint::MeanFieldPoint(const model::ModelParams& params, const DegradationRates& rates,
                                std::shared_ptr<const model::CieObserver> observer, const SliceOptics* optics)
-    : base_(with_all_quench_entries(params)),
+    : base_(detail::with_all_quench_entries(params)),
       params_(base_),
       rates_(rates),
       photometry_(*observer, band_list(params)),
@@ -64,22 +91,7 @@ MeanFieldPoint::~MeanFieldPoint() = default;
 
 void MeanFieldPoint::split_fates(const model::RateModel& m, const model::Drive& drive, double Q,
                                  const double* d, std::vector<double>& fates) const {
-    const double inv_G = drive.generation_cm3_s > 0.0 ? 1.0 / drive.generation_cm3_s : 0.0;
-    fates = obs_.fates;
-    const double ds = rates_.kQ_S_cm3_s * Q * d[0] * inv_G;
-    const double dt = rates_.kQ_T_cm3_s * Q * d[1] * inv_G;
-    fates[1] -= ds;
-    fates[3] -= dt;
-    fates.push_back(ds);
-    fates.push_back(dt);
-    const auto& species = m.species();
-    for (std::size_t s = 0; s < species.size(); ++s) {
-        double excited = 0.0;
-        for (std::size_t j = 0; j < species[s].num_levels; ++j) excited += d[species[s].first_state + j];
-        const double dl = m.is_inert(s) ? 0.0 : rates_.kQ_Ln_cm3_s * Q * excited * inv_G;
-        fates[kLigandFates + kSpeciesFates * s + 2] -= dl;
-        fates.push_back(dl);
-    }
+    detail::split_defect_fates(m, rates_, drive.generation_cm3_s, Q, d, obs_.fates, fates);
 }
 
 void MeanFieldPoint::solve_slices(const double* Q_cm3, bool with_fates, PointSample& out) {

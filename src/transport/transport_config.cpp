@@ -266,7 +266,7 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
                                   "emissive_layer", "nc_diameter_nm", "eml_slices", "save_profiles", "profile_points",
                                   "layer"});
   // Tables [transport] does not combine with yet: refused, naming both.
-  for (const char* other : {"nanocrystal", "transient", "lifetime"}) {
+  for (const char* other : {"nanocrystal", "transient"}) {
     if (const toml::node* n = root.get(other))
       src.fail(n->source(), other,
                fmt::format("[transport] and [{}] together are not supported yet ([{}] would be "

@@ -159,7 +159,7 @@ TEST_CASE("Q = 0 reproduces the kinetic model exactly (paper Tb/Eu device)", "[l
     for (std::size_t c = obs.fates.size(); c < s.fates.size(); ++c) CHECK(s.fates[c] == 0.0);  // defect channels
 }
 
-TEST_CASE("fates with defects sum to 1 along the whole run; defect channels grow", "[lifetime]") {
+TEST_CASE("fates with defects sum to 1 along the whole run and the defect channels grow", "[lifetime]") {
     io::RunConfig cfg = io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/paper/tb_eu_colour_series.toml");
     cfg.model.dopants[1].density_cm3 = 4.002e20;
     cfg.model.dopants[1].kTET_s = 5.0e8;
@@ -480,7 +480,7 @@ TEST_CASE("several emitter slices degrade each with its own densities", "[lifeti
     CHECK(std::abs(L(r.lt_h[1]) / L(0.0) - 0.9) < 1e-7);
 }
 
-TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP; bad swept values are located", "[lifetime][config]") {
+TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP and bad swept values are located", "[lifetime][config]") {
     const fs::path dir = fs::temp_directory_path() / ("relsim_test_lifetime_sweep_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -525,7 +525,7 @@ TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP; bad swept values are l
     fs::remove_all(dir);
 }
 
-TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q; t = 0 is /results", "[lifetime][optics]") {
+TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q and t = 0 is /results", "[lifetime][optics]") {
     const fs::path dir = fs::temp_directory_path() / ("relsim_test_lifetime_optics_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);

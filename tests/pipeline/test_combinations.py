@@ -246,8 +246,98 @@ def main():
         except AssertionError as err:
             failures.append(f"{what}: {err}")
             print(f"FAIL   {what}: {err}")
+    if not a.cell or a.cell.startswith("transport,"):  # [transport] x [lifetime] (appended cells)
+        failures += run_transport_lifetime_cells(a.relsim, a.workdir, a.cell.split(",") if a.cell else None)
     assert not failures, "\n".join(failures)
     print("ok")
+
+
+# ---- [transport] x [lifetime] (issue 20; docs/combinations.md, "[transport] with [lifetime]") ----
+# The mean-field device MF on a three-layer stack: [device] keys that are outputs with [transport]
+# are dropped; the drive is the constant current of MF, or a voltage (refused with [lifetime]).
+TRANSPORT_STACK = """
+[transport]
+anode_work_function_eV = 5.2
+cathode_work_function_eV = 3.0
+emissive_layer = "NC"
+[[transport.layer]]
+name = "HTL"
+thickness_nm = 40.0
+eps_r = 3.0
+HOMO_eV = -5.5
+LUMO_eV = -2.0
+mu_n_cm2_Vs = 1.0e-7
+mu_p_cm2_Vs = 1.0e-2
+[[transport.layer]]
+name = "NC"
+thickness_nm = 20.0
+eps_r = 3.0
+HOMO_eV = -5.7
+LUMO_eV = -2.6
+mu_n_cm2_Vs = 1.0e-4
+mu_p_cm2_Vs = 1.0e-4
+[[transport.layer]]
+name = "ETL"
+thickness_nm = 40.0
+eps_r = 3.0
+HOMO_eV = -6.2
+LUMO_eV = -2.7
+mu_n_cm2_Vs = 1.0e-5
+mu_p_cm2_Vs = 1.0e-7
+"""
+# (cell name, capabilities, expectation): "works" or ("exit2", [substrings of the message]).
+TRANSPORT_LIFETIME_CELLS = [
+    ("transport_lifetime", ("lifetime",), "works"),
+    ("transport_lifetime_sweep", ("lifetime", "sweep"), "works"),
+    ("transport_lifetime_voltage", ("lifetime", "voltage"), ("exit2", ["[lifetime]", "[transport]", "device.voltage_V"])),
+    ("transport_lifetime_optics", ("lifetime", "optics"), ("exit2", ["[transport]", "[optics]"])),
+]
+
+
+def transport_text(caps):
+    text = MF
+    for key in ("recombination_zone_nm", "charge_balance", "langevin_cm3_s"):
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(key)) + "\n"
+    if "voltage" in caps:
+        text = text.replace("current_density_mA_cm2 = 1.0", "voltage_V = 6.0")
+    text += SPECTRUM + TRANSPORT_STACK
+    for c in caps:
+        if c in SNIPPETS:
+            text += SNIPPETS[c]
+    return text
+
+
+def check_transport_lifetime(relsim, w, name, caps, expect):
+    cfg = pc.write(w, name + ".toml", transport_text(caps))
+    out = os.path.join(w, name + ".h5")
+    r = pc.run(relsim, "run", cfg, "-o", out, "--force")
+    if expect == "works":
+        assert r.returncode == 0, f"{name}: exit {r.returncode}: {r.stderr}"
+        with h5py.File(out, "r") as f:
+            assert "/results/voltage_V" in f, f"{name}: no transport result"
+            assert "/lifetime/slices/quencher_cm3" in f, f"{name}: no per-slice lifetime"
+            n = 2 if "sweep" in caps else 1
+            assert np.size(f["/results/lifetime/LT50_h"][()]) == n, name
+            assert np.all(f["/results/lifetime/status"][()] == 0), name
+        return
+    assert r.returncode == 2, f"{name}: expected exit 2, got {r.returncode}: {r.stderr}"
+    for n in expect[1]:
+        assert n in r.stderr, f"{name}: '{n}' not in {r.stderr}"
+    assert not os.path.exists(out) and not os.path.exists(out + ".partial"), name
+
+
+def run_transport_lifetime_cells(relsim, w, only=None):
+    failures = []
+    for name, caps, expect in TRANSPORT_LIFETIME_CELLS:
+        if only and tuple(only) != ("transport",) + caps:
+            continue
+        try:
+            check_transport_lifetime(relsim, w, name, caps, expect)
+            print(f"{'works' if expect == 'works' else 'exit 2'}  transport + {' + '.join(caps)}")
+        except AssertionError as err:
+            failures.append(f"transport + {' + '.join(caps)}: {err}")
+            print(f"FAIL   transport + {' + '.join(caps)}: {err}")
+    return failures
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ TEST_CASE("[transport] sweep keys and combinations: located refusals", "[transpo
   CHECK(key_of(with_axis("transport.layer.0.pf_gamma_p_cm_V", "-1e-3")) == "transport.layer.0.pf_gamma_p_cm_V");
   CHECK(key_of(with_axis("device.current_density_mA_cm2", "1.0")) == "device.voltage_V");  // both drives
   CHECK(key_of(with_axis("device.charge_balance", "0.5")) == "device.charge_balance");
-  for (const char* other : {"nanocrystal", "transient", "lifetime"}) {  // [optics]: test_transport_optics.cpp
+  for (const char* other : {"nanocrystal", "transient"}) {  // [optics]: test_transport_optics.cpp; [lifetime]: tests/lifetime
     const std::string t = kGood + "\n[" + other + "]\n";
     CHECK(key_of(t) == other);
   }

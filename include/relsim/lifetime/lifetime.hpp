@@ -82,6 +82,7 @@ struct LifetimeResult {
     // Time series, time_points entries each.
     std::vector<double> time_h, luminance_rel, eqe, cie_x, cie_y, quencher_cm3;  //!< Q: slice mean
     std::vector<std::vector<double>> fates;  //!< [time][channel] (filled when asked)
+    std::vector<std::vector<double>> quencher_slices_cm3;  //!< [time][slice]: Q of every slice
     std::vector<double> lt_h;                //!< per lt_levels(); 0 when not reached
     std::vector<int> lt_reached;             //!< 1 or 0
     double stop_h = 0.0;                     //!< time of the stop (stop_fraction or max_hours)

@@ -22,11 +22,16 @@ struct LifetimeConfig {
     //! d is the default, the recombination-zone width: it follows device.recombination_zone_nm
     //! at every sweep point (eml_thickness_nm holds the config's base value).
     bool eml_thickness_is_zone = true;
+    //! With [transport] (and no device.eml_thickness_nm): the key of the emissive layer's
+    //! thickness, "transport.layer.<i>.thickness_nm", so that a sweep of it moves d per point.
+    std::string eml_thickness_key;
 };
 
 //! Reads the tables from the config text. `recombination_zone_nm` is the default of d.
 //! Refuses (InputError) [lifetime] together with [nanocrystal] (not supported in this version), a `device.eml_thickness_nm` that disagrees with the [optics]
-//! emitting layer, and any value out of range.
+//! emitting layer or the [transport] emissive layer (or is set while a sweep moves the latter),
+//! [lifetime] with [transport] driven by a voltage (device.voltage_V given or swept) or with
+//! [transport] and [optics] together (not in this version), and any value out of range.
 [[nodiscard]] LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
                                                   double recombination_zone_nm);
 
