@@ -109,7 +109,6 @@ REFUSED = {
     ("linear", "transport"): ["[transport]", "[nanocrystal]"],
     ("kmc", "transport"): ["[transport]", "[nanocrystal]"],
     ("transient", "transport"): ["[transport]", "[transient]"],
-    ("lifetime", "transport"): ["[transport]", "[lifetime]"],
     ("fit", "transport"): ["[transport]", "relsim fit"],
 }
 NOT_A_PAIR = {("kmc", "linear"): "one engine per [nanocrystal] table"}
