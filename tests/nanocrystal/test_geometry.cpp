@@ -102,7 +102,7 @@ TEST_CASE("shells: Bernoulli doping with each shell's composition; inert shell h
     const double a = 0.4;
     NanocrystalSpec s = sphere_spec(Lattice::simple_cubic, a, a, 5.0);
     s.composition.clear();
-    s.shells = {{3.0, {0.38, 0.02}}, {5.0, {}}};
+    s.shells = {{3.0, {0.38, 0.02}, std::nullopt}, {5.0, {}, std::nullopt}};
     double core_sites = 0.0;
     for (int i = -10; i <= 10; ++i)
         for (int j = -10; j <= 10; ++j)

@@ -242,8 +242,8 @@ TEST_CASE("an inert shell attenuates the ligand -> ion transfer as the Dexter la
         s.lattice = Lattice::simple_cubic;
         s.a_nm = a;
         s.radius_nm = Rc + t;
-        s.shells = {{Rc, {1.0}}};
-        if (t > 0.0) s.shells.push_back({Rc + t, {}});
+        s.shells = {{Rc, {1.0}, std::nullopt}};
+        if (t > 0.0) s.shells.push_back({Rc + t, {}, std::nullopt});
         LigandShellSpec lig;
         lig.surface_density_nm2 = 1.5;
         lig.standoff_nm = standoff;
