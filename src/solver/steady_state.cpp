@@ -66,7 +66,8 @@ bool all_finite(const Eigen::Ref<const Eigen::VectorXd>& v) { return v.allFinite
 //! column divided by the pivot, rank-1 update of the trailing block), so the factors are
 //! bit-identical to Eigen::PartialPivLU's. Returns false when a pivot is exactly zero (Eigen's
 //! factors then have a zero on U's diagonal; the caller's test for it).
-bool small_lu(Index n, const double* a, double* lu, int* transposition) {
+template <Index n>
+bool small_lu_n(const double* a, double* lu, int* transposition) {
     std::copy(a, a + n * n, lu);
     for (Index k = 0; k < n; ++k) {
         Index p = k;
@@ -101,8 +102,8 @@ bool small_lu(Index n, const double* a, double* lu, int* transposition) {
 
 //! x = A^-1 b from small_lu's factors: Eigen's permutation, then its column-oriented unit-lower
 //! and upper triangular solves (triangular_solve_vector, one panel for n <= 8), same order.
-void small_lu_solve(Index n, const double* lu, const int* transposition, const double* b,
-                    double* x) {
+template <Index n>
+void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
     std::copy(b, b + n, x);
     for (Index k = 0; k < n; ++k) {
         if (transposition[k] != k) std::swap(x[k], x[transposition[k]]);
@@ -117,6 +118,34 @@ void small_lu_solve(Index n, const double* lu, const int* transposition, const d
             x[i] /= lu[i + i * n];
             for (Index r = 0; r < i; ++r) x[r] -= x[i] * lu[r + i * n];
         }
+    }
+}
+
+//! small_lu / small_lu_solve with the size known to the compiler (loops unrolled; the same
+//! operations in the same order whatever n).
+bool small_lu(Index n, const double* a, double* lu, int* transposition) {
+    switch (n) {
+        case 1: return small_lu_n<1>(a, lu, transposition);
+        case 2: return small_lu_n<2>(a, lu, transposition);
+        case 3: return small_lu_n<3>(a, lu, transposition);
+        case 4: return small_lu_n<4>(a, lu, transposition);
+        case 5: return small_lu_n<5>(a, lu, transposition);
+        case 6: return small_lu_n<6>(a, lu, transposition);
+        case 7: return small_lu_n<7>(a, lu, transposition);
+        default: return small_lu_n<8>(a, lu, transposition);
+    }
+}
+void small_lu_solve(Index n, const double* lu, const int* transposition, const double* b,
+                    double* x) {
+    switch (n) {
+        case 1: return small_lu_solve_n<1>(lu, transposition, b, x);
+        case 2: return small_lu_solve_n<2>(lu, transposition, b, x);
+        case 3: return small_lu_solve_n<3>(lu, transposition, b, x);
+        case 4: return small_lu_solve_n<4>(lu, transposition, b, x);
+        case 5: return small_lu_solve_n<5>(lu, transposition, b, x);
+        case 6: return small_lu_solve_n<6>(lu, transposition, b, x);
+        case 7: return small_lu_solve_n<7>(lu, transposition, b, x);
+        default: return small_lu_solve_n<8>(lu, transposition, b, x);
     }
 }
 
@@ -175,7 +204,7 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
     auto& lu = w.lu;
     const Eigen::VectorXd& scale = w.scale;
     const Index n = y.size();
-    const bool small = n <= SteadyStateSolver::Workspace::kSmall;
+    const bool small = n >= 1 && n <= SteadyStateSolver::Workspace::kSmall;
     double lambda = 1.0;
     bool have_f = false;  // f already holds rhs(y): the residual of the accepted trial point
     for (int it = 0; it < max_iterations; ++it) {
