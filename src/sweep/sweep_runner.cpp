@@ -332,6 +332,66 @@ void publish_output(const io::RunConfig& config, const RunOptions& options,
     file.finish(summary.failed, summary.wall_time_s, before_publish);
 }
 
+//! The compute step: the points [b0, b1) of a block into `block`, work units in parallel over
+//! the compute threads (each unit warm-started along its row), then the per-row reductions.
+struct BlockComputer {
+    const io::ResultLayout& layout;
+    const UnitCutter& cutter;
+    NcPointEvaluator* nc;
+    const transport::TransportConfig* tconf;
+    std::vector<PointEvaluator>& evaluators;
+    std::vector<TransportPointEvaluator>& transport_evaluators;
+    int threads;
+    bool warm_starts;
+    const std::vector<double>& row_J;  //!< current densities of a row (reduce = "rolloff")
+    std::vector<WorkUnit>& units;      //!< scratch: the block's work units
+    double& compute_s;                 //!< summary.compute_s
+
+    void operator()(std::uint64_t b0, std::uint64_t b1, io::ResultBlock& block) const {
+        const auto c0 = std::chrono::steady_clock::now();
+        struct Timer {  // adds the block's wall time to summary.compute_s however it ends
+            std::chrono::steady_clock::time_point start;
+            double& sum;
+            ~Timer() { sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+        } timer{c0, compute_s};
+        units.clear();
+        for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
+        block.resize(layout, b1 - b0);
+        block.first = b0;
+        if (nc) {
+            std::string kind;
+            for (std::uint64_t i = b0; i < b1; ++i) nc->evaluate(i, block, i - b0, kind);
+            return;
+        }
+        const long num_units = static_cast<long>(units.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (long u = 0; u < num_units; ++u) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            const WorkUnit& unit = units[static_cast<std::size_t>(u)];
+            std::string kind;
+            for (std::uint64_t k = 0; k < unit.count; ++k) {
+                const std::uint64_t index = unit.first + k;
+                if (tconf) {  // a unit is solved in order by voltage continuation
+                    transport_evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                } else {
+                    evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                }
+            }
+        }
+        if (layout.reduce_row > 0) {  // per-row reductions, by the compute threads
+            const long rows = static_cast<long>((b1 - b0) / layout.reduce_row);
+#pragma omp parallel for schedule(static) num_threads(threads)
+            for (long r = 0; r < rows; ++r) {
+                reduce_rolloff_rows(layout, row_J, block, static_cast<std::uint64_t>(r),
+                                    static_cast<std::uint64_t>(r) + 1);
+            }
+        }
+    }
+};
+
 RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool& file_ready) {
     const auto t0 = std::chrono::steady_clock::now();
     stop_requested.store(false);
@@ -431,49 +491,9 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // Current densities of a row for reduce = "rolloff".
     const std::vector<double> row_J =
         layout.reduce_row > 0 ? layout.axes.back().values[current_key_of_last_axis(layout)] : std::vector<double>{};
-    auto compute_block = [&](std::uint64_t b0, std::uint64_t b1, io::ResultBlock& block) {
-        const auto c0 = std::chrono::steady_clock::now();
-        struct Timer {  // adds the block's wall time to summary.compute_s however it ends
-            std::chrono::steady_clock::time_point start;
-            double& sum;
-            ~Timer() { sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
-        } timer{c0, summary.compute_s};
-        units.clear();
-        for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
-        block.resize(layout, b1 - b0);
-        block.first = b0;
-        if (nc) {
-            std::string kind;
-            for (std::uint64_t i = b0; i < b1; ++i) nc->evaluate(i, block, i - b0, kind);
-            return;
-        }
-        const long num_units = static_cast<long>(units.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (long u = 0; u < num_units; ++u) {
-            int tid = 0;
-#ifdef _OPENMP
-            tid = omp_get_thread_num();
-#endif
-            const WorkUnit& unit = units[static_cast<std::size_t>(u)];
-            std::string kind;
-            for (std::uint64_t k = 0; k < unit.count; ++k) {
-                const std::uint64_t index = unit.first + k;
-                if (tconf) {  // a unit is solved in order by voltage continuation
-                    transport_evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
-                } else {
-                    evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
-                }
-            }
-        }
-        if (layout.reduce_row > 0) {  // per-row reductions, by the compute threads
-            const long rows = static_cast<long>((b1 - b0) / layout.reduce_row);
-#pragma omp parallel for schedule(static) num_threads(threads)
-            for (long r = 0; r < rows; ++r) {
-                reduce_rolloff_rows(layout, row_J, block, static_cast<std::uint64_t>(r),
-                                    static_cast<std::uint64_t>(r) + 1);
-            }
-        }
-    };
+    const BlockComputer compute_block{layout, cutter, nc ? &*nc : nullptr, tconf ? &*tconf : nullptr,
+                                      evaluators, transport_evaluators, threads, warm_starts,
+                                      row_J, units, summary.compute_s};
     auto count_failures = [&](const std::vector<std::int32_t>& status) {
         for (std::int32_t s : status) {
             if (s != 0) {
