@@ -12,6 +12,8 @@
 //!                             of benchmarks/configs/tb_sweep_1e5.toml, writing into a result
 //!                             block exactly as `relsim run` does (refresh, solve, observables,
 //!                             photometry, radiometry, every /results quantity).
+//!   point/relsim_four/tb      the same with the [output] of tb_sweep_1e6_four.toml: eqe, cie_x,
+//!                             cie_y, luminance_cd_m2 (what the limit computes), no line rates.
 //!   point/relsim_solver/tb    relsim's RateModel::refresh + SteadyStateSolver::solve alone.
 //!
 //! One iteration is a row of 250 log-spaced J from 1e-3 to 1e3 mA cm^-2 (the last axis of the
@@ -303,10 +305,16 @@ void BM_RelsimSolver(benchmark::State& state) {
 
 //! relsim's point as the sweep runs it: a 1 x 250 grid (quench fixed, J on the last axis);
 //! `spectra`: with /spectrum/power saved on the config's 0.5 nm grid (901 wavelengths).
-void BM_RelsimPoint(benchmark::State& state, bool spectra) {
+void BM_RelsimPoint(benchmark::State& state, bool spectra, bool four) {
     try {
         Setup& s = setup();
         io::RunConfig cfg = s.config;
+        if (four) {  // [output] of benchmarks/configs/tb_sweep_1e6_four.toml: what the limit computes
+            cfg.output.given = cfg.output.results_given = true;
+            cfg.output.results = {"eqe", "cie_x", "cie_y", "luminance_cd_m2"};
+            cfg.output.results_at.assign(4, {0, 0});
+            cfg.output.line_rates = false;
+        }
         cfg.sweep->axes.erase(cfg.sweep->axes.begin());  // J only: 250 points
         cfg.model.dopants[0].quench_s[0].second = 430.0;
         const model::RateModel base(cfg.model);
@@ -357,8 +365,9 @@ double min_of(const std::vector<double>& v) { return *std::min_element(v.begin()
 
 BENCHMARK(BM_Handwritten)->Name("point/handwritten/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
 BENCHMARK(BM_RelsimSolver)->Name("point/relsim_solver/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK_CAPTURE(BM_RelsimPoint, plain, false)->Name("point/relsim/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK_CAPTURE(BM_RelsimPoint, spectra, true)->Name("point/relsim_spectra_0.5nm/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, plain, false, false)->Name("point/relsim/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, four, false, true)->Name("point/relsim_four/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, spectra, true, false)->Name("point/relsim_spectra_0.5nm/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
 BENCHMARK_CAPTURE(BM_Spectrum, erfc, false)->Name("spectrum_0.5nm/band_spectrum/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
 BENCHMARK_CAPTURE(BM_Spectrum, basis, true)->Name("spectrum_0.5nm/basis/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
 

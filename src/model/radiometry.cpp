@@ -122,7 +122,7 @@ Radiometry RadiometryWeights::evaluate(const double* flux) const {
     return r;
 }
 
-void RadiometryWeights::evaluate(const double* flux, Radiometry& r) const {
+void RadiometryWeights::evaluate(const double* flux, Radiometry& r, bool peak) const {
     r.window_photon_fraction.assign(windows_.size(), 0.0);
     r.peak_wavelength_nm = r.centroid_wavelength_nm = r.visible_power_fraction = 0.0;
     r.photometry_meaningful = false;
@@ -145,6 +145,7 @@ void RadiometryWeights::evaluate(const double* flux, Radiometry& r) const {
     r.centroid_wavelength_nm = photons / energy;
     r.visible_power_fraction = visible / energy;
     r.photometry_meaningful = r.visible_power_fraction >= kMinVisiblePowerFraction;
+    if (!peak) return;
     // Peak: the band centre with the largest P, refined by golden-section search within one FWHM.
     double best_l = 0.0, best_p = -1.0;
     for (std::size_t b = 0; b < bands_.size(); ++b) {

@@ -35,6 +35,13 @@ struct SteadyStateSolver::Workspace {
     Eigen::VectorXd y, f, dy, dy_bar, trial, scale, weight, saved;
     Eigen::MatrixXd jac;
     Eigen::PartialPivLU<Eigen::MatrixXd> lu;
+    //! Newton's LU for n <= kSmall states (every shipped mean-field model): the same operations
+    //! in the same order as Eigen's unblocked partial-pivoting LU and its triangular solves
+    //! (so bit-identical), without the dynamic-size overheads (L1 norm, permutation matrix,
+    //! panel bookkeeping).
+    static constexpr Eigen::Index kSmall = 8;
+    double lu_small[kSmall * kSmall] = {};
+    int transposition[kSmall] = {};
 
     void resize(Eigen::Index size) {
         if (size == n) return;
@@ -53,6 +60,94 @@ using Eigen::Index;
 using model::RateModel;
 
 bool all_finite(const Eigen::Ref<const Eigen::VectorXd>& v) { return v.allFinite(); }
+
+//! Partial-pivoting LU of the n x n column-major `a` into `lu`, n <= 8: Eigen 3.4's
+//! partial_lu_impl::unblocked_lu step for step (pivot = first largest |a_ik|, rows swapped whole,
+//! column divided by the pivot, rank-1 update of the trailing block), so the factors are
+//! bit-identical to Eigen::PartialPivLU's. Returns false when a pivot is exactly zero (Eigen's
+//! factors then have a zero on U's diagonal; the caller's test for it).
+template <Index n>
+bool small_lu_n(const double* a, double* lu, int* transposition) {
+    std::copy(a, a + n * n, lu);
+    for (Index k = 0; k < n; ++k) {
+        Index p = k;
+        double biggest = std::abs(lu[k + k * n]);
+        for (Index i = k + 1; i < n; ++i) {
+            const double v = std::abs(lu[i + k * n]);
+            if (v > biggest) {
+                biggest = v;
+                p = i;
+            }
+        }
+        transposition[k] = static_cast<int>(p);
+        if (biggest != 0.0) {
+            if (p != k) {
+                for (Index j = 0; j < n; ++j) std::swap(lu[k + j * n], lu[p + j * n]);
+            }
+            const double pivot = lu[k + k * n];
+            for (Index i = k + 1; i < n; ++i) lu[i + k * n] /= pivot;
+        }
+        for (Index j = k + 1; j < n; ++j) {
+            const double u = lu[k + j * n];
+            for (Index i = k + 1; i < n; ++i) lu[i + j * n] -= u * lu[i + k * n];
+        }
+    }
+    // Eigen's minCoeff of |diag(U)| > 0 (its visitor: the first value, then any strictly smaller).
+    double smallest = std::abs(lu[0]);
+    for (Index k = 1; k < n; ++k) {
+        if (std::abs(lu[k + k * n]) < smallest) smallest = std::abs(lu[k + k * n]);
+    }
+    return smallest > 0.0;
+}
+
+//! x = A^-1 b from small_lu's factors: Eigen's permutation, then its column-oriented unit-lower
+//! and upper triangular solves (triangular_solve_vector, one panel for n <= 8), same order.
+template <Index n>
+void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
+    std::copy(b, b + n, x);
+    for (Index k = 0; k < n; ++k) {
+        if (transposition[k] != k) std::swap(x[k], x[transposition[k]]);
+    }
+    for (Index i = 0; i < n; ++i) {
+        if (x[i] != 0.0) {
+            for (Index r = i + 1; r < n; ++r) x[r] -= x[i] * lu[r + i * n];
+        }
+    }
+    for (Index i = n; i-- > 0;) {
+        if (x[i] != 0.0) {
+            x[i] /= lu[i + i * n];
+            for (Index r = 0; r < i; ++r) x[r] -= x[i] * lu[r + i * n];
+        }
+    }
+}
+
+//! small_lu / small_lu_solve with the size known to the compiler (loops unrolled; the same
+//! operations in the same order whatever n).
+bool small_lu(Index n, const double* a, double* lu, int* transposition) {
+    switch (n) {
+        case 1: return small_lu_n<1>(a, lu, transposition);
+        case 2: return small_lu_n<2>(a, lu, transposition);
+        case 3: return small_lu_n<3>(a, lu, transposition);
+        case 4: return small_lu_n<4>(a, lu, transposition);
+        case 5: return small_lu_n<5>(a, lu, transposition);
+        case 6: return small_lu_n<6>(a, lu, transposition);
+        case 7: return small_lu_n<7>(a, lu, transposition);
+        default: return small_lu_n<8>(a, lu, transposition);
+    }
+}
+void small_lu_solve(Index n, const double* lu, const int* transposition, const double* b,
+                    double* x) {
+    switch (n) {
+        case 1: return small_lu_solve_n<1>(lu, transposition, b, x);
+        case 2: return small_lu_solve_n<2>(lu, transposition, b, x);
+        case 3: return small_lu_solve_n<3>(lu, transposition, b, x);
+        case 4: return small_lu_solve_n<4>(lu, transposition, b, x);
+        case 5: return small_lu_solve_n<5>(lu, transposition, b, x);
+        case 6: return small_lu_solve_n<6>(lu, transposition, b, x);
+        case 7: return small_lu_solve_n<7>(lu, transposition, b, x);
+        default: return small_lu_solve_n<8>(lu, transposition, b, x);
+    }
+}
 
 //! Weighted max-norm of a step: max_i |dy_i| / max(|y_i|, 1e-20 scale_i).
 double weighted_max_norm(const Eigen::VectorXd& dy, const Eigen::VectorXd& weight) {
@@ -108,6 +203,8 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
     Eigen::MatrixXd& jac = w.jac;
     auto& lu = w.lu;
     const Eigen::VectorXd& scale = w.scale;
+    const Index n = y.size();
+    const bool small = n >= 1 && n <= SteadyStateSolver::Workspace::kSmall;
     double lambda = 1.0;
     bool have_f = false;  // f already holds rhs(y): the residual of the accepted trial point
     for (int it = 0; it < max_iterations; ++it) {
@@ -115,11 +212,16 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
         if (!have_f) model.rhs(drive, y.data(), f.data());
         model.jacobian(drive, y.data(), jac.data());
         if (!all_finite(f) || !jac.allFinite()) return SolveStatus::non_finite;
-        lu.compute(jac);
         // A zero pivot leaves the step undefined (partial pivoting puts any exact singularity
         // on U's diagonal).
-        if (!(lu.matrixLU().diagonal().cwiseAbs().minCoeff() > 0.0)) return SolveStatus::singular;
-        dy.noalias() = lu.solve(f);
+        if (small) {
+            if (!small_lu(n, jac.data(), w.lu_small, w.transposition)) return SolveStatus::singular;
+            small_lu_solve(n, w.lu_small, w.transposition, f.data(), dy.data());
+        } else {
+            lu.compute(jac);
+            if (!(lu.matrixLU().diagonal().cwiseAbs().minCoeff() > 0.0)) return SolveStatus::singular;
+            dy.noalias() = lu.solve(f);
+        }
         dy = -dy;
         if (!all_finite(dy)) return SolveStatus::non_finite;
         update_weights(y, scale, weight);
@@ -139,7 +241,11 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
             limited_step(model, y, dy, lambda, trial);
             model.rhs(drive, trial.data(), f.data());
             if (all_finite(f)) {
-                dy_bar.noalias() = lu.solve(f);
+                if (small) {
+                    small_lu_solve(n, w.lu_small, w.transposition, f.data(), dy_bar.data());
+                } else {
+                    dy_bar.noalias() = lu.solve(f);
+                }
                 dy_bar = -dy_bar;
                 if (all_finite(dy_bar) &&
                     weighted_rms_norm(dy_bar, weight) <= (1.0 - 0.25 * lambda) * norm_rms) {

@@ -349,16 +349,17 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
         photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(p));
     }
     if (bands_vary_ || !radiometry_) radiometry_.emplace(band_shapes(p), config_.bands);
-    radiometry_->evaluate(band_flux_.data(), rad_);
-    const model::Radiometry& rad = rad_;
-    const model::Colour c = photometry_->evaluate(band_flux_.data());
+    // [output]: photometry, radiometry and the peak search only when a stored quantity needs
+    // them (the default layout stores all of them).
+    const std::int32_t* stored = layout_.scalar_slot.empty() ? nullptr : layout_.scalar_slot.data();
+    if (!needs_known_) find_needs(stored);
+    const model::Colour c = needs_colour_ ? photometry_->evaluate(band_flux_.data()) : model::Colour{};
     // Current efficiency: L [cd m^-2] / J [A m^-2]; J [A cm^-2] * 1e4 = J [A m^-2].
     const double current_A_m2 = drive.current_density_A_cm2 * 1.0e4;
 
     const std::uint64_t count = block.count;
     std::size_t q = 0;
     // [output]: computed quantity q goes to stored slot scalar_slot[q] (-1: not stored).
-    const std::int32_t* stored = layout_.scalar_slot.empty() ? nullptr : layout_.scalar_slot.data();
     double* scalars = block.scalars.data();
     auto put = [&](double v) {
         const std::int64_t s = stored ? stored[q] : static_cast<std::int64_t>(q);
@@ -387,6 +388,9 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
         for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_line_purcell(l));
         for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_band_eta(2 + l));
     }
+    if (!needs_radiometry_) return publish_arrays(block, slot);
+    radiometry_->evaluate(band_flux_.data(), rad_, needs_peak_);
+    const model::Radiometry& rad = rad_;
     put(rad.radiance_W_sr_m2);
     put(rad.radiant_exitance_W_m2);
     put(rad.photon_flux_m2_s);
@@ -395,6 +399,28 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
     put(rad.visible_power_fraction);
     put(rad.photometry_meaningful ? 1.0 : 0.0);
     for (double f : rad.window_photon_fraction) put(obs_.eqe * f);
+    publish_arrays(block, slot);
+}
+
+void PointEvaluator::find_needs(const std::int32_t* stored) {
+    // Computed order (make_layout): the 10 fixed scalars (luminance_cd_m2 .. cie_y at 3..6),
+    // then species, states, fates, [optics] factors, then radiometry from first_radiometric.
+    const std::size_t nq = stored ? layout_.scalar_slot.size() : 0;
+    const std::size_t first_radiometric =
+        nq - config_.bands.size() - radiometric_scalars().size();
+    auto any_stored = [&](std::size_t from, std::size_t to) {
+        for (std::size_t q = from; q < to; ++q) {
+            if (stored[q] >= 0) return true;
+        }
+        return false;
+    };
+    needs_colour_ = !stored || !layout_.reduced.empty() || any_stored(3, 7);
+    needs_radiometry_ = !stored || any_stored(first_radiometric, nq);
+    needs_peak_ = !stored || stored[first_radiometric + 3] >= 0;
+    needs_known_ = true;
+}
+
+void PointEvaluator::publish_arrays(io::ResultBlock& block, std::uint64_t slot) {
     if (!layout_.line_labels.empty()) {
         const std::size_t nl = obs_.line_photon_rate_cm3_s.size();
         std::copy(obs_.line_photon_rate_cm3_s.begin(), obs_.line_photon_rate_cm3_s.end(),

@@ -78,6 +78,10 @@ private:
     //! Photometry and every result of the point from obs_, y_ and band_flux_.
     void publish(const model::ModelParams& p, const model::Drive& drive, io::ResultBlock& block,
                  std::uint64_t slot, double outcoupling);
+    //! Which of photometry, radiometry and its peak search the stored quantities need.
+    void find_needs(const std::int32_t* stored);
+    //! The per-point arrays: line rates and the spectrum.
+    void publish_arrays(io::ResultBlock& block, std::uint64_t slot);
     //! [optics]: every emitter slice solved with Purcell-modified line rates (optics_point.cpp).
     solver::SteadyStateReport solve_slices(bool warm);
 
@@ -91,6 +95,7 @@ private:
     std::shared_ptr<const model::Photometry> photometry_;
     std::optional<model::RadiometryWeights> radiometry_;
     model::Radiometry rad_;  //!< reused at every point (no allocation per point)
+    bool needs_known_ = false, needs_colour_ = true, needs_radiometry_ = true, needs_peak_ = true;
     //! Spectra with fixed line shapes: every band's mass per grid bin, computed once.
     std::optional<model::SpectrumBasis> spectrum_basis_;
     solver::SteadyStateSolver solver_;

@@ -225,6 +225,173 @@ RunSummary run(const io::RunConfig& config, const RunOptions& options) {
 }
 
 namespace {
+//! Set-up and claim of the output (rank 0 only touches the file): creates it, or reopens it
+//! with --resume and reads which blocks are done; under MPI, tells the other ranks.
+std::vector<std::uint8_t> open_output(const RunOptions& options, const io::ResultLayout& layout,
+                                      const io::RunIdentity& id,
+                                      const std::vector<std::uint64_t>& block_start,
+                                      const Ranks& ranks, NcPointEvaluator* nc,
+                                      std::optional<io::ResultFile>& file, bool& file_ready) {
+    const bool writer = ranks.rank == 0;
+    const std::size_t num_blocks = block_start.size() - 1;
+    std::vector<std::uint8_t> block_done(num_blocks, 0);
+    std::string open_error;
+    if (writer) {
+        try {
+            file.emplace(options.resume ? io::ResultFile::resume(options.output_path, layout, id)
+                                        : io::ResultFile::create(options.output_path, layout, id));
+            if (nc) nc->describe(*file);
+            if (options.resume) {
+                for (std::size_t k = 0; k < num_blocks; ++k) {
+                    const auto marks = file->done_marks(block_start[k], block_start[k + 1] - block_start[k]);
+                    block_done[k] = std::all_of(marks.begin(), marks.end(), [](std::uint8_t m) { return m == 1; });
+                }
+            }
+            file_ready = true;
+        } catch (const std::exception& e) {
+            open_error = e.what();
+            if (ranks.size == 1) throw;
+        }
+    }
+    if (ranks.size > 1) {
+        int failed_open = open_error.empty() ? 0 : 1;
+        mpi_broadcast(&failed_open, sizeof failed_open);
+        if (failed_open) {
+            if (writer) throw RunError(open_error);
+            throw RunError("rank 0 could not open the output file");
+        }
+        mpi_broadcast(block_done.data(), block_done.size());
+    }
+    return block_done;
+}
+
+//! Blocks: runs of whole work units of about `block_target` points (the first point of every
+//! block, then `total`); with a roll-off reduction, whole rows.
+std::vector<std::uint64_t> plan_blocks(const UnitCutter& cutter, std::uint64_t total,
+                                       std::uint64_t block_target, const io::ResultLayout& layout) {
+    std::vector<std::uint64_t> block_start{0};
+    for (std::uint64_t p = 0; p < total;) {
+        const std::uint64_t b0 = p;
+        // reduce = "rolloff": a block holds whole rows (each row's figures come from its block).
+        while (p < total && (p - b0 < block_target || (layout.reduce_row > 0 && p % layout.reduce_row != 0))) {
+            p += cutter.at(p).count;
+        }
+        block_start.push_back(p);
+    }
+    return block_start;
+}
+
+//! The summary's best point, read back from the file.
+void scan_best_point(io::ResultFile& file, const io::ResultLayout& layout, std::uint64_t total,
+                     bool has_transient, RunSummary& summary) {
+    // The summary's point: highest EQE among converged points (scanned in bounded chunks).
+    double best_eqe = -1.0;
+    std::uint64_t best = 0;
+    constexpr std::uint64_t chunk = 1u << 16;
+    // The scanned quantity is the layout's first (eqe in the default layout); an [output] that
+    // does not store eqe has no best point.
+    std::string scan_name = layout.scalar_names.empty() ? std::string() : layout.scalar_names.front();
+    if (!layout.scalar_slot.empty() && scan_name != "eqe") scan_name.clear();
+    summary.has_best = !scan_name.empty();
+    const std::uint64_t scan_total = summary.has_best ? total : 0;
+    for (std::uint64_t c0 = 0; c0 < scan_total; c0 += chunk) {
+        const std::uint64_t n = std::min(chunk, total - c0);
+        const auto eqe = file.read_scalar(scan_name, c0, n);  // eqe (EL)
+        const auto status = file.read_status(c0, n);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            if (status[i] == 0 && eqe[i] > best_eqe) {
+                best_eqe = eqe[i];
+                best = c0 + i;
+            }
+        }
+    }
+    summary.best.index = best;
+    summary.best.status = summary.has_best ? file.read_status(best, 1)[0] : -1;
+    for (const std::string& name : layout.scalar_names) {
+        if (!summary.has_best) break;
+        summary.best.values.emplace_back(name, file.read_scalar(name, best, 1)[0]);
+    }
+    summary.has_transient = has_transient;
+    if (summary.has_transient) {
+        summary.rise_time_s = file.read_double("/transient/rise_time_s", best);
+        summary.decay_time_s = file.read_double("/transient/decay_time_s", best);
+    }
+}
+
+//! The last stage: transport /summary figures (voltage sweeps) and the caller's stages, then
+//! the finished file is published under its final name.
+void publish_output(const io::RunConfig& config, const RunOptions& options,
+                    const transport::TransportConfig* tconf, io::ResultFile& file, RunSummary& summary) {
+    std::function<void(const std::string&)> before_publish = options.before_publish;
+    if (tconf) {  // /summary voltage figures of a voltage sweep, then the other stages
+        before_publish = [&config, &tconf, next = options.before_publish](const std::string& partial) {
+            (void)write_transport_summary(config, *tconf, partial);
+            if (next) next(partial);
+        };
+    }
+    file.finish(summary.failed, summary.wall_time_s, before_publish);
+}
+
+//! The compute step: the points [b0, b1) of a block into `block`, work units in parallel over
+//! the compute threads (each unit warm-started along its row), then the per-row reductions.
+struct BlockComputer {
+    const io::ResultLayout& layout;
+    const UnitCutter& cutter;
+    NcPointEvaluator* nc;
+    const transport::TransportConfig* tconf;
+    std::vector<PointEvaluator>& evaluators;
+    std::vector<TransportPointEvaluator>& transport_evaluators;
+    int threads;
+    bool warm_starts;
+    const std::vector<double>& row_J;  //!< current densities of a row (reduce = "rolloff")
+    std::vector<WorkUnit>& units;      //!< scratch: the block's work units
+    double& compute_s;                 //!< summary.compute_s
+
+    void operator()(std::uint64_t b0, std::uint64_t b1, io::ResultBlock& block) const {
+        const auto c0 = std::chrono::steady_clock::now();
+        struct Timer {  // adds the block's wall time to summary.compute_s however it ends
+            std::chrono::steady_clock::time_point start;
+            double& sum;
+            ~Timer() { sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+        } timer{c0, compute_s};
+        units.clear();
+        for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
+        block.resize(layout, b1 - b0);
+        block.first = b0;
+        if (nc) {
+            std::string kind;
+            for (std::uint64_t i = b0; i < b1; ++i) nc->evaluate(i, block, i - b0, kind);
+            return;
+        }
+        const long num_units = static_cast<long>(units.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (long u = 0; u < num_units; ++u) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            const WorkUnit& unit = units[static_cast<std::size_t>(u)];
+            std::string kind;
+            for (std::uint64_t k = 0; k < unit.count; ++k) {
+                const std::uint64_t index = unit.first + k;
+                if (tconf) {  // a unit is solved in order by voltage continuation
+                    transport_evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                } else {
+                    evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                }
+            }
+        }
+        if (layout.reduce_row > 0) {  // per-row reductions, by the compute threads
+            const long rows = static_cast<long>((b1 - b0) / layout.reduce_row);
+#pragma omp parallel for schedule(static) num_threads(threads)
+            for (long r = 0; r < rows; ++r) {
+                reduce_rolloff_rows(layout, row_J, block, static_cast<std::uint64_t>(r),
+                                    static_cast<std::uint64_t>(r) + 1);
+            }
+        }
+    }
+};
+
 RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool& file_ready) {
     const auto t0 = std::chrono::steady_clock::now();
     stop_requested.store(false);
@@ -281,48 +448,14 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         static_cast<std::uint64_t>(2097152.0 / std::max(values_per_point, 1.0)), 256, 16384);
     const std::uint64_t block_target =
         options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : default_block);
-    std::vector<std::uint64_t> block_start{0};
-    for (std::uint64_t p = 0; p < total;) {
-        const std::uint64_t b0 = p;
-        // reduce = "rolloff": a block holds whole rows (each row's figures come from its block).
-        while (p < total && (p - b0 < block_target || (layout.reduce_row > 0 && p % layout.reduce_row != 0))) {
-            p += cutter.at(p).count;
-        }
-        block_start.push_back(p);
-    }
+    const std::vector<std::uint64_t> block_start = plan_blocks(cutter, total, block_target, layout);
     const std::size_t num_blocks = block_start.size() - 1;
     layout.points_per_block = block_target;
 
     // Only the writer (rank 0) touches the file; it tells the others which blocks are done.
     std::optional<io::ResultFile> file;
-    std::vector<std::uint8_t> block_done(num_blocks, 0);
-    std::string open_error;
-    if (writer) {
-        try {
-            file.emplace(options.resume ? io::ResultFile::resume(options.output_path, layout, id)
-                                        : io::ResultFile::create(options.output_path, layout, id));
-            if (nc) nc->describe(*file);
-            if (options.resume) {
-                for (std::size_t k = 0; k < num_blocks; ++k) {
-                    const auto marks = file->done_marks(block_start[k], block_start[k + 1] - block_start[k]);
-                    block_done[k] = std::all_of(marks.begin(), marks.end(), [](std::uint8_t m) { return m == 1; });
-                }
-            }
-            file_ready = true;
-        } catch (const std::exception& e) {
-            open_error = e.what();
-            if (ranks.size == 1) throw;
-        }
-    }
-    if (ranks.size > 1) {
-        int failed_open = open_error.empty() ? 0 : 1;
-        mpi_broadcast(&failed_open, sizeof failed_open);
-        if (failed_open) {
-            if (writer) throw RunError(open_error);
-            throw RunError("rank 0 could not open the output file");
-        }
-        mpi_broadcast(block_done.data(), block_done.size());
-    }
+    const std::vector<std::uint8_t> block_done =
+        open_output(options, layout, id, block_start, ranks, nc ? &*nc : nullptr, file, file_ready);
 
     int threads = 1;
 #ifdef _OPENMP
@@ -358,49 +491,9 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // Current densities of a row for reduce = "rolloff".
     const std::vector<double> row_J =
         layout.reduce_row > 0 ? layout.axes.back().values[current_key_of_last_axis(layout)] : std::vector<double>{};
-    auto compute_block = [&](std::uint64_t b0, std::uint64_t b1, io::ResultBlock& block) {
-        const auto c0 = std::chrono::steady_clock::now();
-        struct Timer {  // adds the block's wall time to summary.compute_s however it ends
-            std::chrono::steady_clock::time_point start;
-            double& sum;
-            ~Timer() { sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
-        } timer{c0, summary.compute_s};
-        units.clear();
-        for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
-        block.resize(layout, b1 - b0);
-        block.first = b0;
-        if (nc) {
-            std::string kind;
-            for (std::uint64_t i = b0; i < b1; ++i) nc->evaluate(i, block, i - b0, kind);
-            return;
-        }
-        const long num_units = static_cast<long>(units.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (long u = 0; u < num_units; ++u) {
-            int tid = 0;
-#ifdef _OPENMP
-            tid = omp_get_thread_num();
-#endif
-            const WorkUnit& unit = units[static_cast<std::size_t>(u)];
-            std::string kind;
-            for (std::uint64_t k = 0; k < unit.count; ++k) {
-                const std::uint64_t index = unit.first + k;
-                if (tconf) {  // a unit is solved in order by voltage continuation
-                    transport_evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
-                } else {
-                    evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
-                }
-            }
-        }
-        if (layout.reduce_row > 0) {  // per-row reductions, by the compute threads
-            const long rows = static_cast<long>((b1 - b0) / layout.reduce_row);
-#pragma omp parallel for schedule(static) num_threads(threads)
-            for (long r = 0; r < rows; ++r) {
-                reduce_rolloff_rows(layout, row_J, block, static_cast<std::uint64_t>(r),
-                                    static_cast<std::uint64_t>(r) + 1);
-            }
-        }
-    };
+    const BlockComputer compute_block{layout, cutter, nc ? &*nc : nullptr, tconf ? &*tconf : nullptr,
+                                      evaluators, transport_evaluators, threads, warm_starts,
+                                      row_J, units, summary.compute_s};
     auto count_failures = [&](const std::vector<std::int32_t>& status) {
         for (std::int32_t s : status) {
             if (s != 0) {
@@ -460,47 +553,9 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     summary.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (summary.interrupted || !writer) return summary;
 
-    // The summary's point: highest EQE among converged points (scanned in bounded chunks).
-    double best_eqe = -1.0;
-    std::uint64_t best = 0;
-    constexpr std::uint64_t chunk = 1u << 16;
-    // The scanned quantity is the layout's first (eqe in the default layout); an [output] that
-    // does not store eqe has no best point.
-    std::string scan_name = layout.scalar_names.empty() ? std::string() : layout.scalar_names.front();
-    if (!layout.scalar_slot.empty() && scan_name != "eqe") scan_name.clear();
-    summary.has_best = !scan_name.empty();
-    const std::uint64_t scan_total = summary.has_best ? total : 0;
-    for (std::uint64_t c0 = 0; c0 < scan_total; c0 += chunk) {
-        const std::uint64_t n = std::min(chunk, total - c0);
-        const auto eqe = file->read_scalar(scan_name, c0, n);  // eqe (EL)
-        const auto status = file->read_status(c0, n);
-        for (std::uint64_t i = 0; i < n; ++i) {
-            if (status[i] == 0 && eqe[i] > best_eqe) {
-                best_eqe = eqe[i];
-                best = c0 + i;
-            }
-        }
-    }
-    summary.best.index = best;
-    summary.best.status = summary.has_best ? file->read_status(best, 1)[0] : -1;
-    for (const std::string& name : layout.scalar_names) {
-        if (!summary.has_best) break;
-        summary.best.values.emplace_back(name, file->read_scalar(name, best, 1)[0]);
-    }
-    summary.has_transient = config.transient.has_value();
-    if (summary.has_transient) {
-        summary.rise_time_s = file->read_double("/transient/rise_time_s", best);
-        summary.decay_time_s = file->read_double("/transient/decay_time_s", best);
-    }
+    scan_best_point(*file, layout, total, config.transient.has_value(), summary);
     if (nc) nc->finish(*file);
-    std::function<void(const std::string&)> before_publish = options.before_publish;
-    if (tconf) {  // /summary voltage figures of a voltage sweep, then the other stages
-        before_publish = [&config, &tconf, next = options.before_publish](const std::string& partial) {
-            (void)write_transport_summary(config, *tconf, partial);
-            if (next) next(partial);
-        };
-    }
-    file->finish(summary.failed, summary.wall_time_s, before_publish);
+    publish_output(config, options, tconf ? &*tconf : nullptr, *file, summary);
     return summary;
 }
 }  // namespace

@@ -67,7 +67,9 @@ public:
     //! Radiometry of the emission with outcoupled photon flux per band [cm^-2 s^-1].
     [[nodiscard]] Radiometry evaluate(const double* band_photon_flux_cm2_s) const;
     //! The same into `out`, reusing its storage (no allocation once sized: sweep points).
-    void evaluate(const double* band_photon_flux_cm2_s, Radiometry& out) const;
+    //! `peak` false: peak_wavelength_nm is left 0 (its golden-section search is most of the
+    //! cost; for callers that do not store it).
+    void evaluate(const double* band_photon_flux_cm2_s, Radiometry& out, bool peak = true) const;
     //! Outcoupled spectral exitance P(lambda) [W m^-2 nm^-1] (exact sum of the Gaussians).
     [[nodiscard]] double spectral_exitance(const double* band_photon_flux_cm2_s,
                                            double wavelength_nm) const;
