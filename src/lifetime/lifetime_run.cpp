@@ -286,6 +286,7 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
                 cfg_.sweep->for_each_value(i, [&](const std::string& key, double v) {
                     (void)nanocrystal::set_parameter(spec, nc->species, key, v);
                 });
+                nanocrystal::derive(*nc, spec);  // radii that follow the swept keys (thickness_nm shells)
             }
             if (nc_keys_swept || nc_ions.empty()) nc_ions = mean_ions_per_nc(spec, ns);
             for (std::size_t s = 0; s < ns; ++s) p.dopants[s].density_cm3 = nc_ions[s] * spec.nc_density_cm3;

@@ -119,8 +119,45 @@ def main():
                 failures.append(f"python: lifetime variables missing: {list(ds.keys())[:60]}")
         except ImportError as e:
             print("note: relsim Python module not importable:", e)
+    failures += microscopic_sweep_inventory(a.relsim, work)
     for f in failures: print("FAIL:", f)
     return 1 if failures else 0
+
+
+def microscopic_sweep_inventory(relsim, work):
+    """The microscopic inventory counts the ions of each sweep point's own lattice: a sweep of a
+    doped core's thickness_nm gives at each point the Tb mg m^-2 of a single run of that point
+    (the outer radii follow the swept thickness; they were once left at the config's values)."""
+    src = (pathlib.Path(__file__).resolve().parents[2] / "configs/microscopic/inert_shell_series.toml").read_text()
+    base = src.split("[sweep]")[0].replace("count = 8 ", "count = 2 ")
+    base = base.replace("outer_radius_nm = 4.0\ncomposition = { Tb = 0.40 }", "thickness_nm = 2.0\ncomposition = { Tb = 0.40 }")
+    base = base.replace("outer_radius_nm = 4.1\ncomposition = {}", "thickness_nm = 0.5\ncomposition = {}")
+    if "thickness_nm = 2.0" not in base or "thickness_nm = 0.5" not in base:
+        return ["microscopic inventory: could not derive the test config from inert_shell_series.toml"]
+    sweep = base + '[sweep]\n[[sweep.axis]]\nkey = "nanocrystal.shell.0.thickness_nm"\nvalues = [2.0, 3.0]\n'
+    runs = {"nc_sweep": sweep, "nc_t2": base, "nc_t3": base.replace("thickness_nm = 2.0", "thickness_nm = 3.0")}
+    for name, text in runs.items():
+        (work / f"{name}.toml").write_text(text)
+        r = subprocess.run([relsim, "run", str(work / f"{name}.toml"), "-o", str(work / f"{name}.h5"), "-q"],
+                           capture_output=True, text=True)
+        if r.returncode != 0: return [f"microscopic inventory: {name} exit {r.returncode}: {r.stderr.strip()}"]
+    try:
+        import h5py
+    except ImportError:
+        return []
+    key = "results/inventory/Tb_mg_m2"
+    with h5py.File(work / "nc_sweep.h5", "r") as f:
+        swept = [float(x) for x in f[key][()]]
+    out = []
+    for i, name in enumerate(("nc_t2", "nc_t3")):
+        with h5py.File(work / f"{name}.h5", "r") as f:
+            single = float(f[key][()])
+        # Same lattice, same ions: the count is exact arithmetic on the same integers.
+        if abs(swept[i] - single) > 1e-12 * single:
+            out.append(f"microscopic inventory: sweep point {i} Tb {swept[i]!r} mg m^-2 != single run {single!r}")
+    if not swept[1] > 2.0 * swept[0]:  # (3/2)^3 = 3.4x the core volume
+        out.append(f"microscopic inventory: a thicker doped core should hold more Tb: {swept}")
+    return out
 
 
 if __name__ == "__main__":
