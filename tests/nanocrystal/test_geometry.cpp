@@ -97,7 +97,7 @@ TEST_CASE("minimum-image distance of a 120-degree periodic cell is the shortest 
     }
 }
 
-TEST_CASE("shells: Bernoulli doping with each shell's composition; inert shell holds no ion", "[nanocrystal][geometry]") {
+TEST_CASE("shells: Bernoulli doping with each shell's composition, an inert shell holds no ion", "[nanocrystal][geometry]") {
     // Simple cubic, so the core's site count is known exactly.
     const double a = 0.4;
     NanocrystalSpec s = sphere_spec(Lattice::simple_cubic, a, a, 5.0);
@@ -125,7 +125,7 @@ TEST_CASE("shells: Bernoulli doping with each shell's composition; inert shell h
     CHECK(std::abs(z_eu) < 5.0);
 }
 
-TEST_CASE("ligands: rounded count, on the sphere R + standoff, uniform; streams fixed by (seed, NC)", "[nanocrystal][geometry]") {
+TEST_CASE("ligands: rounded count, on the sphere R + standoff, uniform, streams fixed by (seed, NC)", "[nanocrystal][geometry]") {
     NanocrystalSpec s = sphere_spec(Lattice::simple_cubic, 0.4, 0.4, 3.0);
     LigandShellSpec lig;
     lig.surface_density_nm2 = 1.5;

@@ -309,7 +309,7 @@ TEST_CASE("ensembles are bit-identical for 1 and 2 threads", "[nanocrystal][stea
     }
 }
 
-TEST_CASE("EL pulse: the linear response reaches the steady state; kmc follows it", "[nanocrystal][steady]") {
+TEST_CASE("EL pulse: the linear response reaches the steady state, kmc follows it", "[nanocrystal][steady]") {
     NanocrystalSpec s;
     model::ModelParams p;
     low_excitation_sphere(s, p);

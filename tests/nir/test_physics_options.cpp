@@ -45,7 +45,7 @@ TEST_CASE("Physics options are off by default: kTET and kBT are the contract's, 
     CHECK(plain.kBT_s == Approx(2.0e9 * (7.5e20 / 2.8e21) * std::exp(-gap / kT)).epsilon(1e-13));
 }
 
-TEST_CASE("Energy-gap law obeys detailed balance uphill and downhill; both directions stay below the prefactor",
+TEST_CASE("Energy-gap law obeys detailed balance uphill and downhill, both directions stay below the prefactor",
           "[nir][physics]") {
     // Issue 21 item 4: the old symmetric Gaussian gave uphill transfer the downhill rate, and
     // its back-transfer (by detailed balance) exceeded the prefactor by e^(gap/kT). The

@@ -36,7 +36,7 @@ TEST_CASE("Radiometry: one band against its closed forms (flux, exitance, peak, 
     CHECK_FALSE(r.photometry_meaningful);
 }
 
-TEST_CASE("Radiometry: window fractions are normal-CDF differences; photometry flag at 50 % visible",
+TEST_CASE("Radiometry: window fractions are normal-CDF differences, photometry flag at 50 % visible",
           "[nir][radiometry]") {
     const double c = 780.0, fwhm = 40.0;  // a band centred on the visible / NIR border
     const double F = 1.0;
@@ -53,7 +53,7 @@ TEST_CASE("Radiometry: window fractions are normal-CDF differences; photometry f
     CHECK(w2.evaluate(&F).window_photon_fraction[0] == Approx(std::erf(z / std::sqrt(2.0))).epsilon(1e-12));
 }
 
-TEST_CASE("Radiometry: two bands add linearly; the peak is the taller band's", "[nir][radiometry]") {
+TEST_CASE("Radiometry: two bands add linearly, the peak is the taller band's", "[nir][radiometry]") {
     const double flux[2] = {1.0e14, 3.0e14};
     const rm::RadiometryWeights both({{866.0, 10.0}, {1056.0, 15.0}}, {});
     const rm::RadiometryWeights one({{866.0, 10.0}}, {}), two({{1056.0, 15.0}}, {});

@@ -115,7 +115,7 @@ n = 1.7
     CHECK(b.dims("/optics/purcell_ed") == std::vector<std::uint64_t>{3, 451});
 }
 
-TEST_CASE("Eu above silver: the 5D0 lifetime oscillates with distance; the red/orange ratio follows F_ED/F_MD", "[optics]") {
+TEST_CASE("Eu above silver: the 5D0 lifetime oscillates with distance, the red/orange ratio follows F_ED/F_MD", "[optics]") {
     // Amos & Barnes, PRB 55, 7249 (1997): Eu3+ emitters at distance d above a thick Ag mirror in
     // a spacer of n ~ 1.5, air above. Here: Ag (Rakic 1998) / spacer (swept) / 2 nm emitting
     // layer (n = 1.5, emitters at its centre) / air. Quantum yield 1 (no quenching).
