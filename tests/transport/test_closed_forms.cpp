@@ -154,8 +154,9 @@ namespace {
 // E = -2 V_t u'/u makes it linear: V_t E' - E^2/2 = -2 V_t^2 u''/u, so
 //     u'' = a (x - x0) u,   a = J / (2 V_t^2 mu eps),   x0 = C mu eps / J,
 // Airy's equation in z = a^(1/3) (x - x0): u = w(z), w = alpha Ai(z) + beta Bi(z), w'' = z w
-// (the classic Mott-Gurney-with-diffusion solution: Lampert & Mark, Current Injection in Solids
-// (1970) ch. 4; van Mensfoort & Coehoorn, PRB 78, 085207 (2008) for the Ohmic-contact form).
+// (the Riccati-to-linear substitution is standard, e.g. Bender & Orszag, Advanced Mathematical
+// Methods (1978) sec. 1.6; SCLC with diffusion: Lampert & Mark, Current Injection in Solids (1970);
+// derived here with the solver's boundary conditions).
 // With g = w'/w (dz): E = -2 V_t s g, s = a^(1/3); p = eps E'/q = (2 eps V_t s^2/q)(g^2 - z);
 // int_0^L E dx = -2 V_t [ln w]. Boundary conditions of the solver (drift_diffusion.cpp): both
 // quasi-Fermi levels at the metal Fermi levels, so p(0) = N0 exp((HOMO + W_a)/kT),
@@ -169,8 +170,9 @@ namespace {
 // sin phi cos phi; no poles where w -> 0), from zL to z0 (the direction in which the decaying Ai
 // branch is stable) with Dormand-Prince 5(4) at relative/absolute tolerance 1e-12. The integrator
 // is checked against Ai'/Ai from std::cyl_bessel_k to 1e-10 in the test. Then zL solves the p(0)
-// condition (bisection to 1e-14), and J solves V(J) = V (bisection in ln J to 1e-12): the
-// reference is exact to ~1e-9, far below the 2e-3 tolerance.
+// condition (Illinois regula falsi to 1e-13 in phi), and J solves V(J) = V (secant in ln J, ln V to
+// 1e-12): the reference is exact to ~1e-9, far below the 2e-3 tolerance (NaN, failing the check,
+// if a root is not found).
 struct Dp45 {  // Dormand & Prince, J. Comput. Appl. Math. 6, 19 (1980); y' = f(t, y), y in R^2
   template <class F>
   static bool run(F f, double t0, double t1, double* y, double tol, double& cos_min) {
@@ -224,8 +226,8 @@ void airy_backward(double zL, double span, double phiL, double& phi0, double& dl
     d[0] = -(z * cp * cp - sp * sp);
     d[1] = -(1.0 + z) * sp * cp;
   };
-  Dp45::run(f, 0.0, span, y, 1e-12, cos_min);
-  phi0 = y[0];
+  const bool done = Dp45::run(f, 0.0, span, y, 1e-12, cos_min);
+  phi0 = done ? y[0] : std::nan("");
   dlnw = std::log(std::cos(phiL)) - (y[1] + std::log(std::cos(y[0])));
 }
 
