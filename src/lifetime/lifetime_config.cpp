@@ -274,7 +274,16 @@ LifetimeConfig read_lifetime_config(const io::RunConfig& cfg) {
             if (!lc.lifetime) throw InputError(cfg.path, line, 0, key, "a lifetime key is swept but the config has no [lifetime] table", allowed);
             LifetimeSettings probe = *lc.lifetime;
             const ParamRule* rule = nullptr;
-            if (!swept_member(probe, key, &rule)) throw InputError(cfg.path, line, 0, key, "'" + key + "' is not a sweepable [lifetime] key", allowed);
+            if (!swept_member(probe, key, &rule)) {
+                throw InputError(cfg.path, line, 0, key,
+                                 "'" + key + "' is not a sweepable [lifetime] key" +
+                                     io::detail::did_you_mean(key, {"lifetime.kX_TP_cm3_s", "lifetime.kX_SP_cm3_s",
+                                                                    "lifetime.kX_T_s", "lifetime.kX_S_s",
+                                                                    "lifetime.kQ_T_cm3_s", "lifetime.kQ_S_cm3_s",
+                                                                    "lifetime.kQ_Ln_cm3_s", "lifetime.stop_fraction",
+                                                                    "lifetime.max_hours"}),
+                                 allowed);
+            }
             for (std::size_t i = 0; i < ax.values[k].size(); ++i) {
                 const std::string problem = io::detail::check_rule(*rule, ax.values[k][i]);
                 if (!problem.empty()) {

@@ -79,6 +79,28 @@ std::string allowed_of(const std::string& key) {
   return "a finite number > 0";
 }
 
+//! The sweepable transport.* key paths of the stack `base` (the keys find_stack_parameter knows)
+//! that could be meant by the swept `key`: the candidates of "did you mean". A key naming a layer
+//! by a number keeps that layer (an index out of range gets no other layer's key suggested).
+std::vector<std::string> sweepable_keys(const StackSpec& base, const std::string& key) {
+  std::vector<std::string> out = {"transport.anode_work_function_eV", "transport.cathode_work_function_eV",
+                                  "transport.langevin_prefactor", "transport.nc_diameter_nm"};
+  std::size_t first = 0, last = base.layers.size();
+  const std::string head = "transport.layer.";
+  if (key.rfind(head, 0) == 0) {
+    const std::string idx = key.substr(head.size(), key.find('.', head.size()) - head.size());
+    if (!idx.empty() && idx.size() <= 6 && idx.find_first_not_of("0123456789") == std::string::npos) {
+      first = std::stoul(idx);
+      last = std::min(last, first + 1);
+    }
+  }
+  for (std::size_t i = first; i < last; ++i)
+    for (const char* f : {"thickness_nm", "eps_r", "HOMO_eV", "LUMO_eV", "mu_n_cm2_Vs", "mu_p_cm2_Vs",
+                          "pf_gamma_n_cm_V", "pf_gamma_p_cm_V", "N0_cm3"})
+      out.push_back(fmt::format("transport.layer.{}.{}", i, f));
+  return out;
+}
+
 //! The transport.* and device.voltage_V keys of [sweep]: names and every value.
 void check_sweep(const Src& src, const toml::table& root, const StackSpec& base) {
   const toml::node* sw = root.get("sweep");
@@ -108,7 +130,8 @@ void check_sweep(const Src& src, const toml::table& root, const StackSpec& base)
       StackSpec probe = base;
       double* slot = find_stack_parameter(probe, key);
       if (!slot)
-        src.fail(at->source(), key, fmt::format("'{}' names no sweepable [transport] number", key),
+        src.fail(at->source(), key, fmt::format("'{}' names no sweepable [transport] number{}", key,
+                                                io::detail::did_you_mean(key, sweepable_keys(base, key))),
                  fmt::format("transport.anode_work_function_eV, transport.cathode_work_function_eV, "
                              "transport.langevin_prefactor, transport.nc_diameter_nm, transport.layer.<i>.<key> "
                              "with i in [0, {}] and key thickness_nm, eps_r, HOMO_eV, LUMO_eV, mu_n_cm2_Vs, "

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -523,6 +524,39 @@ TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP and bad swept values ar
     fails(base + table + axis("lifetime.time_points", "[5, 10]"), "not a sweepable");
     fails(base + axis("lifetime.kX_TP_cm3_s", "[1.0e-13]"), "no [lifetime] table");
     fs::remove_all(dir);
+}
+
+// A misspelt [lifetime]/[inventory] key or swept lifetime.* key is answered with the closest
+// valid one (issue 21 item 20), at the line of the key (the table key, or the swept key's string).
+TEST_CASE("misspelt lifetime keys: did you mean, located", "[lifetime][config]") {
+    const auto line_of = [](const std::string& text, const std::string& needle) {
+        const auto at = text.find(needle);
+        REQUIRE(at != std::string::npos);
+        return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    };
+    auto fails = [&](const std::string& text, const std::string& needle, const std::string& at) {
+        try {
+            const io::RunConfig bad = io::load_config_text(text, "bad.toml");
+            const lifetime::Stage s(bad);
+            FAIL("no error for " << needle);
+        } catch (const InputError& e) {
+            INFO(e.what());
+            CHECK(std::string(e.what()).find(needle) != std::string::npos);
+            CHECK(e.file() == "bad.toml");
+            CHECK(e.line() == line_of(text, at));
+        }
+    };
+    const std::string base = closed_form_config(1e-4, 0.0);
+    const std::string table = "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3_s = 1.0e-11\ntime_points = 5\n";
+    fails(base + "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3 = 1.0e-11\n",
+          "unknown key 'kQ_T_cm3' in 'lifetime' (did you mean 'kQ_T_cm3_s'?)", "kQ_T_cm3 =");
+    fails(base + table + "[inventory]\nprice_usd_per_kgs = { Tb = 1500.0 }\n",
+          "unknown key 'price_usd_per_kgs' in 'inventory' (did you mean 'price_usd_per_kg'?)", "price_usd_per_kgs");
+    const std::string sweep = base + table + "[sweep]\n[[sweep.axis]]\nkey = \"lifetime.kQ_T_cm3\"\nvalues = [1.0e-11, 2.0e-11]\n";
+    fails(sweep, "'lifetime.kQ_T_cm3' is not a sweepable [lifetime] key (did you mean 'lifetime.kQ_T_cm3_s'?)",
+          "\"lifetime.kQ_T_cm3\"");
+    const std::string sweep2 = base + table + "[sweep]\n[[sweep.axis]]\nkey = \"lifetime.max_hour\"\nvalues = [10.0]\n";
+    fails(sweep2, "(did you mean 'lifetime.max_hours'?)", "\"lifetime.max_hour\"");
 }
 
 TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q and t = 0 is /results", "[lifetime][optics]") {

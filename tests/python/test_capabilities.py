@@ -1,6 +1,7 @@
 """The Python faces of the capabilities that landed after the module: relsim.fit (the C++ fit of
 `relsim fit`), and result files of [optics] and [nanocrystal] runs read by relsim.open. Each is
-compared bit for bit with what the CLI writes."""
+compared bit for bit with what the CLI writes. The /lifetime/slices datasets of a [lifetime] +
+[transport] run get named dimensions."""
 import numpy as np
 import pytest
 
@@ -60,3 +61,31 @@ def test_capability_results_through_open_equal_the_file(config, tmp_path):
         name = short if short in d.variables else short.rsplit("/", 1)[-1]  # coordinates: last part
         v = d[name]
         assert same_bits(np.asarray(v), ref[k]), k
+
+
+def test_lifetime_slices_have_named_dimensions(tmp_path):
+    """[lifetime] + [transport] (the shipped study, 6 output times, swept over two currents):
+    /lifetime/slices is sweep x time x slice; relsim.open names the time by the /lifetime
+    coordinate and the slice dimension "slice" (SLICE_GROUPS of relsim/_files.py)."""
+    text = (SOURCE / "configs" / "lifetime" / "tb_transport_lifetime.toml").read_text()
+    assert "time_points = 200" in text
+    text = text.replace("time_points = 200", "time_points = 6")
+    text += '\n[sweep]\n[[sweep.axis]]\nkey = "device.current_density_mA_cm2"\nvalues = [2.0, 5.0]\n'
+    cfg = tmp_path / "slices.toml"  # the ion files: the build's configs/ions
+    out = tmp_path / "slices.h5"
+    cfg.write_text(text)
+    cli("run", cfg, "-o", out, "-q", "-t", "1", check=True)
+    ref = file_datasets(out, "lifetime")
+    assert ref["slices/quencher_cm3"].shape == (2, 6, 2)  # 20 nm EML / 10 nm NC diameter
+    d = relsim.open(str(out))
+    axis = "device.current_density_mA_cm2"
+    assert d["lifetime/slices/quencher_cm3"].dims == (axis, "time_over_stop", "slice")
+    for name in ("position_nm", "width_nm", "generation_cm3_s", "polaron_density_cm3"):
+        assert d[f"lifetime/slices/{name}"].dims == (axis, "slice"), name
+    assert d["lifetime/slices/count"].dims == (axis,)
+    assert d["lifetime/quencher_cm3"].dims == (axis, "time_over_stop")  # the rest as before
+    assert same_bits(np.asarray(d["time_over_stop"]), ref["time_over_stop"])
+    assert same_bits(np.asarray(d["lifetime/slices/quencher_cm3"]), ref["slices/quencher_cm3"])
+    # the slice mean is /lifetime/quencher_cm3 (equal widths)
+    mean = np.asarray(d["lifetime/slices/quencher_cm3"].mean("slice"))
+    assert np.allclose(mean, np.asarray(d["lifetime/quencher_cm3"]), rtol=1e-12, atol=0.0)

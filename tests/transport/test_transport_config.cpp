@@ -2,6 +2,9 @@
 #include "relsim/transport/transport_config.hpp"
 #include "relsim/core/error.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 using namespace relsim::transport;
@@ -120,4 +123,54 @@ TEST_CASE("[transport] sweep keys and combinations: located refusals", "[transpo
     const std::string t = kGood + "\n[" + other + "]\n";
     CHECK(key_of(t) == other);
   }
+}
+
+// A misspelt key is answered with the closest valid one (issue 21 item 20), at its own line
+// (a table key) or at its [[sweep.axis]] (a swept key); an out-of-range layer gets no other layer.
+TEST_CASE("[transport] misspelt table and sweep keys: did you mean, located", "[transport][config]") {
+  auto error_of = [](const std::string& text, int& line) -> std::string {
+    try {
+      read_transport_config(text, "t.toml");
+    } catch (const relsim::InputError& e) {
+      CHECK(e.file() == "t.toml");
+      line = e.line();
+      return e.what();
+    }
+    return "<accepted>";
+  };
+  const auto line_of = [](const std::string& text, const std::string& needle) {
+    const auto at = text.find(needle);
+    REQUIRE(at != std::string::npos);
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+  };
+  int line = 0;
+  const std::string t1 = replace(kGood, "anode_work_function_eV", "anode_work_fuction_eV");
+  std::string e = error_of(t1, line);
+  INFO(e);
+  CHECK(e.find("unknown key 'anode_work_fuction_eV' in 'transport' (did you mean 'anode_work_function_eV'?)") !=
+        std::string::npos);
+  CHECK(line == line_of(t1, "anode_work_fuction_eV"));
+  const std::string t2 = replace(kGood, "thickness_nm = 20.0", "thicknes_nm = 20.0");
+  e = error_of(t2, line);
+  INFO(e);
+  CHECK(e.find("unknown key 'thicknes_nm' in 'transport.layer.1' (did you mean 'thickness_nm'?)") != std::string::npos);
+  CHECK(line == line_of(t2, "thicknes_nm"));
+
+  const std::string sweep = "\n[sweep]\n[[sweep.axis]]\nkey = \"";
+  const std::string t3 = kGood + sweep + "transport.layer.0.thicknes_nm\"\nvalues = [10.0, 20.0]\n";
+  e = error_of(t3, line);
+  INFO(e);
+  CHECK(e.find("'transport.layer.0.thicknes_nm' names no sweepable [transport] number "
+               "(did you mean 'transport.layer.0.thickness_nm'?)") != std::string::npos);
+  CHECK(line == line_of(t3, "[[sweep.axis]]"));
+  const std::string t4 = kGood + sweep + "transport.anode_work_fuction_eV\"\nvalues = [4.8, 5.0]\n";
+  e = error_of(t4, line);
+  INFO(e);
+  CHECK(e.find("(did you mean 'transport.anode_work_function_eV'?)") != std::string::npos);
+  CHECK(line == line_of(t4, "[[sweep.axis]]"));
+  const std::string t5 = kGood + sweep + "transport.layer.2.thickness_nm\"\nvalues = [10.0]\n";
+  e = error_of(t5, line);
+  INFO(e);
+  CHECK(e.find("names no sweepable [transport] number") != std::string::npos);
+  CHECK(e.find("did you mean") == std::string::npos);
 }

@@ -6,8 +6,8 @@ without the prefix ("eqe", "fates/tta", "line_photon_rate"), the others with the
 "optics/...", "microscopic/...", "fit/..."). Datasets whose leading dimensions are the sweep
 shape get the sweep dimensions, named by the axes (the key; a zipped axis: its keys joined with
 " + ", each key a coordinate along it); a trailing dimension is named by the
-1-D dataset of its group that labels it ("wavelength_nm", "time_s", "line"), else
-"<name>_dim<k>". /axes, /sweep and /config are metadata: the axes become coordinates, the
+1-D dataset of its group that labels it ("wavelength_nm", "time_s", "line"; /lifetime/slices:
+"slice" and the /lifetime time coordinate, SLICE_GROUPS), else "<name>_dim<k>". /axes, /sweep and /config are metadata: the axes become coordinates, the
 root attributes (config_toml, relsim_version, ...) the dataset's attrs.
 """
 
@@ -29,6 +29,10 @@ META_GROUPS = ("axes", "sweep", "config")
 #: 1-D datasets that label the last dimension of the other datasets of their group. A new
 #: group can mark its own with the HDF5 attribute coordinate = 1.
 KNOWN_COORDINATES = ("wavelength_nm", "time_s", "line_labels")
+#: Groups of per-slice datasets ([lifetime] with [transport]: sweep dims [+ time] + slice) that
+#: no 1-D dataset labels (the slice positions differ from point to point): their last dimension
+#: is "slice", one before it the time coordinate of the enclosing group (/lifetime/time_over_stop).
+SLICE_GROUPS = ("lifetime/slices",)
 
 
 def _text(v):
@@ -162,8 +166,13 @@ def read(path, group=None, use_xarray=None, units_out=None):
         a = np.asarray(a)
         if a.shape[:nax] == shape and a.ndim >= nax:
             vdims = list(dims)
-            for k, n in enumerate(a.shape[nax:]):
+            trailing = a.shape[nax:]
+            for k, n in enumerate(trailing):
                 c = coord_of.get((parent, n))
+                if parent in SLICE_GROUPS and k == len(trailing) - 1:
+                    c = ("slice",)
+                elif parent in SLICE_GROUPS and k == len(trailing) - 2:
+                    c = coord_of.get((parent.rsplit("/", 1)[0], n))
                 vdims.append(c[0] if c else f"{name}_dim{k}")
         else:
             vdims = [f"{name}_dim{k}" for k in range(a.ndim)]
