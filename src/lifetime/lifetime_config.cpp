@@ -117,24 +117,6 @@ std::optional<TransportEml> transport_emissive_layer(const toml::table& root) {
     return std::nullopt;
 }
 
-//! (key, source region of its [[sweep.axis]]) of every swept key of the file.
-std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(const toml::table& root) {
-    std::vector<std::pair<std::string, const toml::source_region*>> out;
-    const toml::node* sw = root.get("sweep");
-    const toml::node* ax = sw && sw->as_table() ? sw->as_table()->get("axis") : nullptr;
-    if (!ax || !ax->as_array()) return out;
-    for (const toml::node& a : *ax->as_array()) {
-        const toml::table* at = a.as_table();
-        if (!at) continue;
-        if (const toml::node* k = at->get("key"); k && k->as_string()) out.emplace_back(k->as_string()->get(), &at->source());
-        if (const toml::node* ks = at->get("keys"); ks && ks->as_array()) {
-            for (const toml::node& k : *ks->as_array()) {
-                if (k.as_string()) out.emplace_back(k.as_string()->get(), &at->source());
-            }
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -174,7 +156,7 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
                                      transport_key));
             }
             if (transport_d) {
-                for (const auto& [key, where] : swept_keys(root)) {
+                for (const auto& [key, where] : io::detail::swept_keys(root)) {
                     if (key != transport_key) continue;
                     src.fail(*where, key,
                              fmt::format("the sweep moves {} (the [transport] emissive layer) while "
@@ -232,7 +214,7 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
         const toml::node* dn = root.get("device");
         const toml::node* v = dn && dn->as_table() ? dn->as_table()->get("voltage_V") : nullptr;
         const toml::source_region* where = v ? &v->source() : nullptr;
-        for (const auto& [key, region] : swept_keys(root)) {
+        for (const auto& [key, region] : io::detail::swept_keys(root)) {
             if (key == "device.voltage_V" && !where) where = region;
         }
         if (where) {

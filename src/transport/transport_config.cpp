@@ -29,23 +29,6 @@ double at_least(const Src& src, const toml::node& n, const std::string& key, dou
   if (!(v >= lo)) src.fail(n.source(), key, fmt::format("value {} is below {}", v, lo), fmt::format("a finite number >= {}", lo));
   return v;
 }
-//! (key path, source region of its axis) of every swept key.
-std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(const toml::table& root) {
-  std::vector<std::pair<std::string, const toml::source_region*>> out;
-  const toml::node* sw = root.get("sweep");
-  if (!sw || !sw->as_table()) return out;
-  const toml::node* ax = sw->as_table()->get("axis");
-  if (!ax || !ax->as_array()) return out;
-  for (const toml::node& a : *ax->as_array()) {
-    const toml::table* at = a.as_table();
-    if (!at) continue;
-    if (const toml::node* k = at->get("key"); k && k->as_string()) out.emplace_back(k->as_string()->get(), &at->source());
-    if (const toml::node* ks = at->get("keys"); ks && ks->as_array())
-      for (const toml::node& k : *ks->as_array())
-        if (k.as_string()) out.emplace_back(k.as_string()->get(), &at->source());
-  }
-  return out;
-}
 
 //! Numbers of an axis for key number `which` (the general config reader checks the shapes).
 std::vector<double> axis_numbers(const toml::table& at, std::size_t which) {
@@ -309,7 +292,7 @@ std::optional<TransportConfig> read_transport_config(const std::string& text, co
     }
     bool hv = d.get("voltage_V") != nullptr, hj = d.get("current_density_mA_cm2") != nullptr;
     // A swept drive key counts as given.
-    for (const auto& [key, where] : swept_keys(root)) {
+    for (const auto& [key, where] : io::detail::swept_keys(root)) {
       if (key == "device.voltage_V") hv = true;
       if (key == "device.current_density_mA_cm2") hj = true;
       for (const char* k : {"device.recombination_zone_nm", "device.charge_balance", "device.langevin_cm3_s"})

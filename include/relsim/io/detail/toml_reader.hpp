@@ -18,6 +18,7 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <utility>
 
 #include <cstdint>
 
@@ -305,6 +306,27 @@ public:
 private:
     std::string file_;
 };
+
+//! (key path, source region of its [[sweep.axis]]) of every key swept in the file, in file order:
+//! for the readers of modules that check their own keys against [sweep] before the general
+//! reader has built the SweepSpec (the general reader checks the shapes).
+inline std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(const toml::table& root) {
+    std::vector<std::pair<std::string, const toml::source_region*>> out;
+    const toml::node* sw = root.get("sweep");
+    const toml::node* ax = sw && sw->as_table() ? sw->as_table()->get("axis") : nullptr;
+    if (!ax || !ax->as_array()) return out;
+    for (const toml::node& a : *ax->as_array()) {
+        const toml::table* at = a.as_table();
+        if (!at) continue;
+        if (const toml::node* k = at->get("key"); k && k->as_string()) out.emplace_back(k->as_string()->get(), &at->source());
+        if (const toml::node* ks = at->get("keys"); ks && ks->as_array()) {
+            for (const toml::node& k : *ks->as_array()) {
+                if (k.as_string()) out.emplace_back(k.as_string()->get(), &at->source());
+            }
+        }
+    }
+    return out;
+}
 
 inline toml::table parse_toml(const std::string& text, const std::string& file) {
     prevalidate_toml(text, file);
