@@ -57,8 +57,8 @@ struct Case {
     io::RunConfig config;
     std::unique_ptr<model::RateModel> model;
     model::Drive drive;
-    std::vector<double> y;          //!< steady state at the nominal drive
-    std::vector<double> y_neigh;    //!< steady state at J / neighbour_ratio()
+    std::vector<double> y;        //!< steady state at the nominal drive
+    std::vector<double> y_neigh;  //!< steady state at J / neighbour_ratio()
     std::shared_ptr<model::Photometry> photometry;
     std::vector<double> band_flux;
 };
@@ -67,7 +67,8 @@ std::vector<model::BandShape> band_shapes(const model::ModelParams& p) {
     std::vector<model::BandShape> bands{{p.ligand.singlet_band_nm, p.ligand.singlet_fwhm_nm},
                                         {p.ligand.triplet_band_nm, p.ligand.triplet_fwhm_nm}};
     for (const model::DopantParams& d : p.dopants) {
-        for (const model::EmissionLine& ln : d.scheme.lines) bands.push_back({ln.wavelength_nm, ln.fwhm_nm});
+        for (const model::EmissionLine& ln : d.scheme.lines)
+            bands.push_back({ln.wavelength_nm, ln.fwhm_nm});
     }
     return bands;
 }
@@ -83,7 +84,7 @@ Case& get_case(const std::string& name) {
     auto it = cases.find(name);
     if (it != cases.end()) return *it->second;
     auto c = std::make_unique<Case>();
-    const std::string rel = name == "tb"    ? "/configs/tb_device.toml"
+    const std::string rel = name == "tb"     ? "/configs/tb_device.toml"
                             : name == "tbeu" ? "/configs/eu_device.toml"
                                              : "/configs/paper/tb_czppoa_transient.toml";
     c->config = io::load_config(source_dir() + rel);
@@ -93,11 +94,13 @@ Case& get_case(const std::string& name) {
     c->y.assign(n, 0.0);
     c->y_neigh.assign(n, 0.0);
     solver::SteadyStateSolver solver;
-    if (solver.solve(*c->model, c->drive, nullptr, c->y.data()).status != solver::SolveStatus::converged) {
+    if (solver.solve(*c->model, c->drive, nullptr, c->y.data()).status !=
+        solver::SolveStatus::converged) {
         throw std::runtime_error(name + ": nominal point did not converge");
     }
     const model::Drive nd = c->model->drive_at(c->drive.current_density_A_cm2 / neighbour_ratio());
-    if (solver.solve(*c->model, nd, nullptr, c->y_neigh.data()).status != solver::SolveStatus::converged) {
+    if (solver.solve(*c->model, nd, nullptr, c->y_neigh.data()).status !=
+        solver::SolveStatus::converged) {
         throw std::runtime_error(name + ": neighbour point did not converge");
     }
     c->photometry = std::make_shared<model::Photometry>(observer(), band_shapes(c->config.model));
@@ -119,7 +122,9 @@ void BM_Rhs(benchmark::State& state, const std::string& name) {
             benchmark::ClobberMemory();
         }
         state.counters["states"] = static_cast<double>(c.y.size());
-    } catch (const std::exception& e) { fail(state, e); }
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 void BM_Jacobian(benchmark::State& state, const std::string& name) {
@@ -132,7 +137,9 @@ void BM_Jacobian(benchmark::State& state, const std::string& name) {
             benchmark::ClobberMemory();
         }
         state.counters["states"] = static_cast<double>(c.y.size());
-    } catch (const std::exception& e) { fail(state, e); }
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 enum class Start { cold, warm_neighbour, warm_same };
@@ -158,7 +165,9 @@ void BM_SteadyState(benchmark::State& state, const std::string& name, Start star
         state.counters["newton_it"] = static_cast<double>(iterations) / n;
         state.counters["contin_steps"] = static_cast<double>(continuation) / n;
         state.counters["failed"] = static_cast<double>(failed) / n;
-    } catch (const std::exception& e) { fail(state, e); }
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 void BM_Observables(benchmark::State& state, const std::string& name, bool photometry) {
@@ -182,7 +191,9 @@ void BM_Observables(benchmark::State& state, const std::string& name, bool photo
             benchmark::ClobberMemory();
         }
         state.counters["bands"] = static_cast<double>(c.band_flux.size());
-    } catch (const std::exception& e) { fail(state, e); }
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 void BM_RateModelConstruct(benchmark::State& state, const std::string& name) {
@@ -193,7 +204,9 @@ void BM_RateModelConstruct(benchmark::State& state, const std::string& name) {
             benchmark::DoNotOptimize(&m);
             benchmark::ClobberMemory();
         }
-    } catch (const std::exception& e) { fail(state, e); }
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 void BM_RateModelRefresh(benchmark::State& state, const std::string& name) {
@@ -208,7 +221,9 @@ void BM_RateModelRefresh(benchmark::State& state, const std::string& name) {
             benchmark::DoNotOptimize(&m);
             benchmark::ClobberMemory();
         }
-    } catch (const std::exception& e) { fail(state, e); }
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 //! What one sweep point costs without I/O, as src/sweep/point_evaluator.cpp does it: set J,
@@ -253,9 +268,11 @@ void BM_SweepRow(benchmark::State& state, const std::string& name) {
         state.SetItemsProcessed(static_cast<std::int64_t>(points));
         state.counters["newton_it"] = static_cast<double>(newton) / points;
         state.counters["failed"] = static_cast<double>(failed);
-        state.counters["s_per_point"] =
-            benchmark::Counter(row, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-    } catch (const std::exception& e) { fail(state, e); }
+        state.counters["s_per_point"] = benchmark::Counter(
+            row, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 void BM_Pulse(benchmark::State& state) {
@@ -275,10 +292,13 @@ void BM_Pulse(benchmark::State& state) {
             status |= r.status;
             benchmark::DoNotOptimize(r.decay_time_s);
         }
-        state.counters["steps"] = static_cast<double>(steps) / static_cast<double>(state.iterations());
+        state.counters["steps"] =
+            static_cast<double>(steps) / static_cast<double>(state.iterations());
         state.counters["status"] = status;
         state.counters["points_per_phase"] = t.points;
-    } catch (const std::exception& e) { fail(state, e); }
+    } catch (const std::exception& e) {
+        fail(state, e);
+    }
 }
 
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }

@@ -27,13 +27,12 @@ using namespace relsim::nanocrystal;
 namespace {
 
 double now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 //! CPU seconds of the process (all threads): the per-core figure on a shared machine.
-double cpu_s() {
-    return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
-}
+double cpu_s() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 long peak_rss_kb() {
     std::ifstream f("/proc/self/status");
@@ -57,7 +56,8 @@ double migration_W0() {
 //! The paper NC: the mean-field paper config's device, ligand and Tb ion (configs/paper), in a
 //! beta-NaGdF4 sphere of radius 5 nm, 40 % Tb, ligands 1.5 nm^-2.
 void paper_nc(NanocrystalSpec& s, model::ModelParams& p, double radius_nm = 5.0) {
-    const io::RunConfig cfg = io::load_config(source_dir() + "/configs/paper/tb_czppoa_rolloff.toml");
+    const io::RunConfig cfg =
+        io::load_config(source_dir() + "/configs/paper/tb_czppoa_rolloff.toml");
     p = cfg.model;
     p.device.current_density_mA_cm2 = 10.0;
     s = NanocrystalSpec{};
@@ -99,9 +99,11 @@ void bench_events() {
     double t0 = now_s(), c0 = cpu_s();
     const SteadyStateResult r = solve_el_steady_state_kmc(s, p, o);
     const double dt = now_s() - t0, dc = cpu_s() - c0;
-    std::printf("events: sum tree      %d NCs, %.3g events, wall %.2f s, cpu %.2f s: %.3g events per cpu-second "
-                "(EQE %.4f +- %.4f)\n",
-                s.count, double(r.events), dt, dc, double(r.events) / dc, r.eqe.mean, r.eqe.standard_error);
+    std::printf(
+        "events: sum tree      %d NCs, %.3g events, wall %.2f s, cpu %.2f s: %.3g events per "
+        "cpu-second "
+        "(EQE %.4f +- %.4f)\n",
+        s.count, double(r.events), dt, dc, double(r.events) / dc, r.eqe.mean, r.eqe.standard_error);
     o.kmc_plain_loop_baseline = true;
     s.count = 1;
     s.warmup_s = 1.0e-3;
@@ -110,8 +112,10 @@ void bench_events() {
     c0 = cpu_s();
     const SteadyStateResult b = solve_el_steady_state_kmc(s, p, o);
     const double db = now_s() - t0, dcb = cpu_s() - c0;
-    std::printf("events: plain loop    %d NCs, %.3g events, wall %.2f s, cpu %.2f s: %.3g events per cpu-second\n",
-                s.count, double(b.events), db, dcb, double(b.events) / dcb);
+    std::printf(
+        "events: plain loop    %d NCs, %.3g events, wall %.2f s, cpu %.2f s: %.3g events per "
+        "cpu-second\n",
+        s.count, double(b.events), db, dcb, double(b.events) / dcb);
     std::printf("events: mean excited Tb per NC %.1f, ions %.0f, ligands %.0f, sites %.0f\n",
                 r.excited_per_nc[0][0].mean + r.excited_per_nc[0][1].mean, r.ions_per_nc.mean,
                 r.ligands_per_nc.mean, r.sites_per_nc.mean);
@@ -130,11 +134,14 @@ void bench_eqe() {
     std::printf("eqe: wall %.2f s, cpu %.2f s (%.2f cores busy on average)\n", dt, dc, dc / dt);
     const double rel = r.eqe.standard_error / r.eqe.mean;
     const double n_needed = s.count * (rel / 0.01) * (rel / 0.01);
-    std::printf("eqe: %d NCs on 2 threads: %.2f s, EQE %.5f +- %.5f (%.2f %%); 1 %% needs %.0f NCs: %.1f s\n",
-                s.count, dt, r.eqe.mean, r.eqe.standard_error, 100.0 * rel, std::ceil(n_needed),
-                dt / s.count * std::max(1.0, std::ceil(n_needed)));
+    std::printf(
+        "eqe: %d NCs on 2 threads: %.2f s, EQE %.5f +- %.5f (%.2f %%); 1 %% needs %.0f NCs: %.1f "
+        "s\n",
+        s.count, dt, r.eqe.mean, r.eqe.standard_error, 100.0 * rel, std::ceil(n_needed),
+        dt / s.count * std::max(1.0, std::ceil(n_needed)));
     const SteadyStateResult lin = solve_el_steady_state_linear(s, p, o);
-    std::printf("eqe: linear engine (low-current limit) EQE %.5f +- %.5f\n", lin.eqe.mean, lin.eqe.standard_error);
+    std::printf("eqe: linear engine (low-current limit) EQE %.5f +- %.5f\n", lin.eqe.mean,
+                lin.eqe.standard_error);
 }
 
 void bench_memory() {
@@ -149,9 +156,11 @@ void bench_memory() {
     // caches (8 x slots), annihilation (8), two tree nodes (16); per (ion, level) one time
     // integral (8).
     const double entities = double(sys.num_ions() + sys.num_ligands());
-    const double kmc_bytes = entities * (1 + 8 + 4 + 8 + 16 + 8 + 16) + 8.0 * double(sys.ion_level_rate_s.size());
+    const double kmc_bytes =
+        entities * (1 + 8 + 4 + 8 + 16 + 8 + 16) + 8.0 * double(sys.ion_level_rate_s.size());
     std::printf("memory: tables %.0f B (%.1f B/site), kmc state %.0f B (%.1f B/site), %.0f sites\n",
-                double(sys.bytes()), double(sys.bytes()) / sites, kmc_bytes, kmc_bytes / sites, sites);
+                double(sys.bytes()), double(sys.bytes()) / sites, kmc_bytes, kmc_bytes / sites,
+                sites);
     o.threads = 2;
     s.warmup_s = 1.0e-3;
     s.measure_s = 1.0e-3;
@@ -163,7 +172,9 @@ void bench_memory() {
 }
 
 void bench_linear() {
-    std::printf("linear: sites  states  cpu-seconds (1 NC, beta-NaGdF4 40 %% Tb, Tb-Tb exchange migration, ligands)\n");
+    std::printf(
+        "linear: sites  states  cpu-seconds (1 NC, beta-NaGdF4 40 %% Tb, Tb-Tb exchange migration, "
+        "ligands)\n");
     double prev_n = 0, prev_t = 0;
     for (double target : {1.0e3, 3.0e3, 1.0e4, 3.0e4, 1.0e5}) {
         NanocrystalSpec s;
@@ -178,7 +189,9 @@ void bench_linear() {
         const SteadyStateResult r = solve_el_steady_state_linear(s, p, o);
         const double dt = cpu_s() - c0;
         std::printf("linear: %7.0f %7zu %8.3f", r.sites_per_nc.mean, r.max_states_per_nc, dt);
-        if (prev_n > 0) std::printf("   exponent vs previous: %.2f", std::log(dt / prev_t) / std::log(r.sites_per_nc.mean / prev_n));
+        if (prev_n > 0)
+            std::printf("   exponent vs previous: %.2f",
+                        std::log(dt / prev_t) / std::log(r.sites_per_nc.mean / prev_n));
         std::printf("\n");
         prev_n = r.sites_per_nc.mean;
         prev_t = dt;
@@ -192,11 +205,16 @@ int main(int argc, char** argv) {
     if (sections.empty()) sections = {"events", "eqe", "memory", "linear"};
     std::printf("migration W0 = %.3g s^-1\n", migration_W0());
     for (const std::string& sec : sections) {
-        if (sec == "events") bench_events();
-        else if (sec == "eqe") bench_eqe();
-        else if (sec == "memory") bench_memory();
-        else if (sec == "linear") bench_linear();
-        else std::fprintf(stderr, "unknown section %s\n", sec.c_str());
+        if (sec == "events")
+            bench_events();
+        else if (sec == "eqe")
+            bench_eqe();
+        else if (sec == "memory")
+            bench_memory();
+        else if (sec == "linear")
+            bench_linear();
+        else
+            std::fprintf(stderr, "unknown section %s\n", sec.c_str());
     }
     return 0;
 }

@@ -15,7 +15,8 @@ using namespace relsim::optics;
 
 const DeviceOptics& paper_stack() {
     static const DeviceOptics d = [] {
-        const std::string path = std::string(RELSIM_BENCH_SOURCE_DIR) + "/configs/optics/paper_device.toml";
+        const std::string path =
+            std::string(RELSIM_BENCH_SOURCE_DIR) + "/configs/optics/paper_device.toml";
         std::ifstream in(path);
         std::stringstream ss;
         ss << in.rdbuf();

@@ -71,7 +71,8 @@ struct TbModel {
         const double X = (D4 + D3) * inv_N, g = 1.0 - X;
         const double loss = kLP * np + kETU * X;
         f[0] = chi * G - kS * S - kSS * S * S - kST * S * T + xi * kTT * T * T - kSET * g * S;
-        f[1] = (1 - chi) * G + k_isc * S - kT * T - kTT * T * T - kTP * np * T + kBT * D4 - kTET * g * T;
+        f[1] = (1 - chi) * G + k_isc * S - kT * T - kTT * T * T - kTP * np * T + kBT * D4 -
+               kTET * g * T;
         f[2] = kTET * g * T + kSET * g * S - kBT * D4 - loss * D4 - k4 * D4 + k34 * D3;
         f[3] = -loss * D3 - k3 * D3;
         const double dg = -inv_N, dloss = kETU * inv_N;
@@ -157,8 +158,9 @@ struct Limit {
         bands_flux[1] = to_flux * m.kT_rad * y[1];
         double photons = bands_flux[0] + bands_flux[1];
         for (int l = 0; l < m.lines; ++l) {
-            bands_flux[2 + l] = to_flux * m.line_rate[static_cast<std::size_t>(l)] *
-                                y[static_cast<std::size_t>(m.line_from[static_cast<std::size_t>(l)])];
+            bands_flux[2 + l] =
+                to_flux * m.line_rate[static_cast<std::size_t>(l)] *
+                y[static_cast<std::size_t>(m.line_from[static_cast<std::size_t>(l)])];
             photons += bands_flux[2 + l];
         }
         eqe = photons * constants::elementary_charge_C / (J_mA_cm2 * 1e-3);
@@ -189,7 +191,8 @@ Setup& setup() {
         s->config.model.dopants[0].quench_s[0].second = 430.0;  // the nominal device
         const model::ModelParams& p = s->config.model;
         s->model = std::make_unique<model::RateModel>(p);
-        if (p.dopants.size() != 1 || s->model->num_states() != 4) throw std::runtime_error("not the Tb model");
+        if (p.dopants.size() != 1 || s->model->num_states() != 4)
+            throw std::runtime_error("not the Tb model");
         s->observer = std::make_shared<const model::CieObserver>(
             model::load_cie_observer(source_dir() + "/data/cie1931_2deg_1nm.csv"));
         TbModel& m = s->limit.m;
@@ -213,7 +216,9 @@ Setup& setup() {
         m.kBT = sp.kBT_s;  // detailed balance, as relsim derives it (spec section 3)
         m.kETU = d.kETU_s;
         m.kLP = d.kLP_cm3_s;
-        auto level = [&](const std::string& name) { return name == "5D4" ? 2 : name == "5D3" ? 3 : -1; };
+        auto level = [&](const std::string& name) {
+            return name == "5D4" ? 2 : name == "5D3" ? 3 : -1;
+        };
         for (const auto& ln : d.scheme.lines) {
             const int from = level(ln.from);
             (from == 2 ? m.k4 : m.k3) += ln.rate_s;
@@ -221,7 +226,8 @@ Setup& setup() {
             m.line_from[static_cast<std::size_t>(m.lines++)] = from;
         }
         for (const auto& r : d.scheme.relaxations) {
-            if (level(r.from) != 3 || level(r.to) != 2) throw std::runtime_error("unexpected relaxation");
+            if (level(r.from) != 3 || level(r.to) != 2)
+                throw std::runtime_error("unexpected relaxation");
             m.k3 += r.rate_s;
             m.k34 += r.rate_s;
         }
@@ -243,10 +249,12 @@ Setup& setup() {
             s->limit.solve(row_J_mA_cm2(i), i > 0);
             for (int k = 0; k < 4; ++k) {
                 const double scale = std::max(std::abs(y[static_cast<std::size_t>(k)]), 1e-300);
-                if (std::abs(s->limit.y[static_cast<std::size_t>(k)] - y[static_cast<std::size_t>(k)]) > 1e-9 * scale &&
+                if (std::abs(s->limit.y[static_cast<std::size_t>(k)] -
+                             y[static_cast<std::size_t>(k)]) > 1e-9 * scale &&
                     std::abs(y[static_cast<std::size_t>(k)]) > 1e-3) {
-                    throw std::runtime_error("hand-written solution differs from relsim at J index " +
-                                             std::to_string(i) + ", state " + std::to_string(k));
+                    throw std::runtime_error(
+                        "hand-written solution differs from relsim at J index " +
+                        std::to_string(i) + ", state " + std::to_string(k));
                 }
             }
         }
@@ -260,8 +268,8 @@ void set_per_point(benchmark::State& state, long newton) {
     const double points = static_cast<double>(state.iterations()) * kRow;
     state.SetItemsProcessed(static_cast<std::int64_t>(points));
     state.counters["newton_it"] = static_cast<double>(newton) / points;
-    state.counters["s_per_point"] =
-        benchmark::Counter(kRow, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    state.counters["s_per_point"] = benchmark::Counter(
+        kRow, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 void BM_Handwritten(benchmark::State& state) {
@@ -279,7 +287,9 @@ void BM_Handwritten(benchmark::State& state) {
             }
         }
         set_per_point(state, L.newton);
-    } catch (const std::exception& e) { state.SkipWithError(e.what()); }
+    } catch (const std::exception& e) {
+        state.SkipWithError(e.what());
+    }
 }
 
 void BM_RelsimSolver(benchmark::State& state) {
@@ -294,13 +304,16 @@ void BM_RelsimSolver(benchmark::State& state) {
             for (int i = 0; i < kRow; ++i) {
                 p.device.current_density_mA_cm2 = row_J_mA_cm2(i);
                 m.refresh(p);
-                newton += solver.solve(m, m.nominal_drive(), i ? prev.data() : nullptr, y.data()).newton_iterations;
+                newton += solver.solve(m, m.nominal_drive(), i ? prev.data() : nullptr, y.data())
+                              .newton_iterations;
                 prev = y;
                 benchmark::DoNotOptimize(y.data());
             }
         }
         set_per_point(state, newton);
-    } catch (const std::exception& e) { state.SkipWithError(e.what()); }
+    } catch (const std::exception& e) {
+        state.SkipWithError(e.what());
+    }
 }
 
 //! relsim's point as the sweep runs it: a 1 x 250 grid (quench fixed, J on the last axis);
@@ -309,7 +322,8 @@ void BM_RelsimPoint(benchmark::State& state, bool spectra, bool four) {
     try {
         Setup& s = setup();
         io::RunConfig cfg = s.config;
-        if (four) {  // [output] of benchmarks/configs/tb_sweep_1e6_four.toml: what the limit computes
+        if (four) {  // [output] of benchmarks/configs/tb_sweep_1e6_four.toml: what the limit
+                     // computes
             cfg.output.given = cfg.output.results_given = true;
             cfg.output.results = {"eqe", "cie_x", "cie_y", "luminance_cd_m2"};
             cfg.output.results_at.assign(4, {0, 0});
@@ -319,22 +333,27 @@ void BM_RelsimPoint(benchmark::State& state, bool spectra, bool four) {
         cfg.model.dopants[0].quench_s[0].second = 430.0;
         const model::RateModel base(cfg.model);
         const io::ResultLayout layout = sweep::make_layout(cfg, base, spectra);
-        auto photometry = std::make_shared<const model::Photometry>(*s.observer, sweep::band_shapes(cfg.model));
+        auto photometry =
+            std::make_shared<const model::Photometry>(*s.observer, sweep::band_shapes(cfg.model));
         sweep::PointEvaluator ev(cfg, layout, s.observer, photometry);
         io::ResultBlock block;
         block.resize(layout, kRow);
         std::string kind;
         for (auto _ : state) {
             for (int i = 0; i < kRow; ++i) {
-                ev.evaluate(static_cast<std::uint64_t>(i), i > 0, block, static_cast<std::uint64_t>(i), kind);
+                ev.evaluate(static_cast<std::uint64_t>(i), i > 0, block,
+                            static_cast<std::uint64_t>(i), kind);
             }
             benchmark::DoNotOptimize(block.scalars.data());
         }
         for (int i = 0; i < kRow; ++i) {
-            if (block.status[static_cast<std::size_t>(i)] != 0) state.SkipWithError("a point failed");
+            if (block.status[static_cast<std::size_t>(i)] != 0)
+                state.SkipWithError("a point failed");
         }
         set_per_point(state, 0);
-    } catch (const std::exception& e) { state.SkipWithError(e.what()); }
+    } catch (const std::exception& e) {
+        state.SkipWithError(e.what());
+    }
 }
 
 //! The spectrum of one point on the 0.5 nm grid: band_spectrum (two erfc per band and bin) or
@@ -356,19 +375,42 @@ void BM_Spectrum(benchmark::State& state, bool basis) {
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }
-    } catch (const std::exception& e) { state.SkipWithError(e.what()); }
+    } catch (const std::exception& e) {
+        state.SkipWithError(e.what());
+    }
 }
 
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
 }  // namespace
 
-BENCHMARK(BM_Handwritten)->Name("point/handwritten/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK(BM_RelsimSolver)->Name("point/relsim_solver/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK_CAPTURE(BM_RelsimPoint, plain, false, false)->Name("point/relsim/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK_CAPTURE(BM_RelsimPoint, four, false, true)->Name("point/relsim_four/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK_CAPTURE(BM_RelsimPoint, spectra, true, false)->Name("point/relsim_spectra_0.5nm/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK_CAPTURE(BM_Spectrum, erfc, false)->Name("spectrum_0.5nm/band_spectrum/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
-BENCHMARK_CAPTURE(BM_Spectrum, basis, true)->Name("spectrum_0.5nm/basis/tb")->Unit(benchmark::kMicrosecond)->ComputeStatistics("min", min_of);
+BENCHMARK(BM_Handwritten)
+    ->Name("point/handwritten/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
+BENCHMARK(BM_RelsimSolver)
+    ->Name("point/relsim_solver/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, plain, false, false)
+    ->Name("point/relsim/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, four, false, true)
+    ->Name("point/relsim_four/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_RelsimPoint, spectra, true, false)
+    ->Name("point/relsim_spectra_0.5nm/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_Spectrum, erfc, false)
+    ->Name("spectrum_0.5nm/band_spectrum/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(BM_Spectrum, basis, true)
+    ->Name("spectrum_0.5nm/basis/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
 
 BENCHMARK_MAIN();

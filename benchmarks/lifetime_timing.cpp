@@ -25,14 +25,16 @@ int main(int argc, char** argv) {
     io::RunConfig cfg = io::load_config(src + "/configs/lifetime/tb_lifetime.toml");
     const lifetime::LifetimeConfig lc = lifetime::read_lifetime_config(cfg.text, cfg.path, 20.0);
     const lifetime::LifetimeSettings s = *lc.lifetime;
-    const auto obs = std::make_shared<const model::CieObserver>(model::load_cie_observer(src + "/data/cie1931_2deg_1nm.csv"));
+    const auto obs = std::make_shared<const model::CieObserver>(
+        model::load_cie_observer(src + "/data/cie1931_2deg_1nm.csv"));
     cfg.model.device.current_density_mA_cm2 = 5.0172;  // L0 = 1000 cd m^-2
     auto time = [&](auto&& body) {
         std::vector<double> per;
         for (int k = 0; k < reps; ++k) {
             const auto t0 = std::chrono::steady_clock::now();
             body();
-            per.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            per.push_back(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
         std::sort(per.begin(), per.end());
         return std::pair{per.front(), per[per.size() / 2]};
@@ -43,9 +45,11 @@ int main(int argc, char** argv) {
             lifetime::MeanFieldPoint point(cfg.model, s.rates, obs);
             r = lifetime::run_lifetime(point, s, fates);
         });
-        std::printf("one LT50, Tb device, L0 1000 cd m^-2, %d output times%s: min %.3f ms, median %.3f ms; "
-                    "LT50 %.6g h, %d steps, %ld point solves, status %d\n",
-                    s.time_points, fates ? " with fates" : "", mn * 1e3, med * 1e3, r.lt_h[3], r.steps, r.solves, r.status);
+        std::printf(
+            "one LT50, Tb device, L0 1000 cd m^-2, %d output times%s: min %.3f ms, median %.3f ms; "
+            "LT50 %.6g h, %d steps, %ld point solves, status %d\n",
+            s.time_points, fates ? " with fates" : "", mn * 1e3, med * 1e3, r.lt_h[3], r.steps,
+            r.solves, r.status);
     }
     long solves = 0;
     const auto [mn, med] = time([&] {
@@ -58,7 +62,10 @@ int main(int argc, char** argv) {
             solves += rr.solves;
         }
     });
-    std::printf("100-point lifetime sweep (J 1e-2..1e2 mA cm^-2, 1 thread, no I/O): min %.3f s, median %.3f s; "
-                "%ld point solves\n", mn, med, solves);
+    std::printf(
+        "100-point lifetime sweep (J 1e-2..1e2 mA cm^-2, 1 thread, no I/O): min %.3f s, median "
+        "%.3f s; "
+        "%ld point solves\n",
+        mn, med, solves);
     return 0;
 }

@@ -15,7 +15,9 @@
 
 int main(int argc, char** argv) {
     using namespace relsim;
-    const std::string path = argc > 1 ? argv[1] : std::string(RELSIM_BENCH_SOURCE_DIR) + "/configs/paper/tb_czppoa_transient.toml";
+    const std::string path =
+        argc > 1 ? argv[1]
+                 : std::string(RELSIM_BENCH_SOURCE_DIR) + "/configs/paper/tb_czppoa_transient.toml";
     const int reps = argc > 2 ? std::stoi(argv[2]) : 15;
     const io::RunConfig cfg = io::load_config(path);
     const model::RateModel m(cfg.model);
@@ -32,12 +34,15 @@ int main(int argc, char** argv) {
         for (int k = 0; k < reps; ++k) {
             const auto t0 = std::chrono::steady_clock::now();
             for (int i = 0; i < 20; ++i) r = solver::run_pulse(m, p, o);
-            per.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 20);
+            per.push_back(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 20);
         }
         std::sort(per.begin(), per.end());
-        std::printf("%s: min %.3f ms, median %.3f ms per pulse; %zu steps; exact tail from %.4g s; status %d\n",
-                    fit_mode ? "series only (fit)" : "with rise/decay times (run)", per.front() * 1e3,
-                    per[per.size() / 2] * 1e3, r.steps, r.linear_tail_from_s, r.status);
+        std::printf(
+            "%s: min %.3f ms, median %.3f ms per pulse; %zu steps; exact tail from %.4g s; status "
+            "%d\n",
+            fit_mode ? "series only (fit)" : "with rise/decay times (run)", per.front() * 1e3,
+            per[per.size() / 2] * 1e3, r.steps, r.linear_tail_from_s, r.status);
     }
     return 0;
 }

@@ -15,10 +15,17 @@
 namespace relsim::app {
 
 void add_fit_command(CLI::App& app, FitCommand& cmd) {
-    cmd.sub = app.add_subcommand("fit", "Fit models to measured curves: values, errors, identifiability");
-    cmd.sub->add_option("fit_file", cmd.fit_path, "fit file (TOML: [[model]], [[data]], [[free]], [fit])")->required();
-    cmd.sub->add_option("-o,--output", cmd.output, "HDF5 result file (default: <fit file stem>_fit.h5)");
-    cmd.sub->add_option("-t,--threads", cmd.threads, "OpenMP threads for the starts (default: all cores)")
+    cmd.sub =
+        app.add_subcommand("fit", "Fit models to measured curves: values, errors, identifiability");
+    cmd.sub
+        ->add_option("fit_file", cmd.fit_path,
+                     "fit file (TOML: [[model]], [[data]], [[free]], [fit])")
+        ->required();
+    cmd.sub->add_option("-o,--output", cmd.output,
+                        "HDF5 result file (default: <fit file stem>_fit.h5)");
+    cmd.sub
+        ->add_option("-t,--threads", cmd.threads,
+                     "OpenMP threads for the starts (default: all cores)")
         ->check(CLI::NonNegativeNumber);
     cmd.sub->add_flag("-q,--quiet", cmd.quiet, "no summary on the terminal");
     cmd.sub->add_flag("--force", cmd.force,
@@ -40,7 +47,8 @@ std::vector<std::string> fit_inputs(const fit::FitConfig& cfg) {
 //! Estimated size of the fit's result file (the free-space check): texts, data and matrices.
 double fit_file_bytes(const fit::FitConfig& cfg) {
     double bytes = 256.0 * 1024 + 2.0 * static_cast<double>(cfg.text.size());
-    for (const fit::ModelEntry& m : cfg.models) bytes += 2.0 * static_cast<double>(m.config.text.size());
+    for (const fit::ModelEntry& m : cfg.models)
+        bytes += 2.0 * static_cast<double>(m.config.text.size());
     for (const fit::DataSet& d : cfg.data) bytes += 5.0 * 8.0 * static_cast<double>(d.x.size());
     const double P = static_cast<double>(cfg.free.size());
     return bytes + 3.0 * 8.0 * P * P;
@@ -65,12 +73,13 @@ void check_stale_partial(const std::string& output, bool force) {
                    from_fit ? "fit that did not finish" : "run (--force)");
         return;
     }
-    throw InputError("", 0, 0, "-o",
-                     fmt::format("'{}' holds an interrupted relsim run (continue it with relsim run "
-                                 "CONFIG -o {} --resume) or a file relsim did not write; a fit "
-                                 "would replace it; nothing was done",
-                                 partial, output),
-                     "another -o, or --force to replace it");
+    throw InputError(
+        "", 0, 0, "-o",
+        fmt::format("'{}' holds an interrupted relsim run (continue it with relsim run "
+                    "CONFIG -o {} --resume) or a file relsim did not write; a fit "
+                    "would replace it; nothing was done",
+                    partial, output),
+        "another -o, or --force to replace it");
 }
 
 }  // namespace

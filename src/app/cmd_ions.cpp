@@ -16,7 +16,8 @@ Command add_ions_command(CLI::App& app) {
         bool brief = false;
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* sub = app.add_subcommand("ions", "List the ion level schemes (levels, lines, sources)");
+    CLI::App* sub =
+        app.add_subcommand("ions", "List the ion level schemes (levels, lines, sources)");
     sub->add_option("dirs", o->dirs, "folders to list instead of $RELSIM_ION_PATH and the library");
     sub->add_flag("--brief", o->brief, "one line per ion");
     sub->footer("Example:\n  relsim ions\n  relsim ions --brief\n  relsim ions my_ions/");
@@ -37,8 +38,8 @@ Command add_ions_command(CLI::App& app) {
                         fmt::print("    level {:<8} {:>10.1f} cm^-1\n", l.name, l.energy_cm1);
                     }
                     for (const auto& l : ion.scheme.lines) {
-                        fmt::print("    line  {:>5} -> {:<5} {:>7.1f} nm  A = {:.4g} s^-1\n", l.from,
-                                   l.to, l.wavelength_nm, l.rate_s);
+                        fmt::print("    line  {:>5} -> {:<5} {:>7.1f} nm  A = {:.4g} s^-1\n",
+                                   l.from, l.to, l.wavelength_nm, l.rate_s);
                     }
                     if (!ion.references.empty()) fmt::print("  sources:\n");
                     for (const auto& r : ion.references) fmt::print("    {}\n", r);

@@ -27,9 +27,9 @@ using io::ElementType;
 using io::H5File;
 
 constexpr std::uint64_t kPiece = std::uint64_t{1} << 20;  // elements read at a time
-constexpr double kFateSumTolerance = 1.0e-9;               // as the sweep's per-point check
-const std::set<std::string> kFitUncertainty = {"/fit/stderr", "/fit/stderr_log10", "/fit/covariance",
-                                               "/fit/correlation"};
+constexpr double kFateSumTolerance = 1.0e-9;              // as the sweep's per-point check
+const std::set<std::string> kFitUncertainty = {"/fit/stderr", "/fit/stderr_log10",
+                                               "/fit/covariance", "/fit/correlation"};
 
 std::uint64_t elements(const std::vector<std::uint64_t>& dims) {
     std::uint64_t n = 1;
@@ -64,9 +64,10 @@ int verify_command(const std::string& path) {
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(status)) return WEXITSTATUS(status);
-    fmt::print("{}: DAMAGED: reading it crashed the HDF5 library ({}): its internal structure is "
-               "corrupt\n",
-               path, WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status)) : "abnormal end");
+    fmt::print(
+        "{}: DAMAGED: reading it crashed the HDF5 library ({}): its internal structure is "
+        "corrupt\n",
+        path, WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status)) : "abnormal end");
     return 1;
 }
 
@@ -76,15 +77,18 @@ int verify_in_this_process(const std::string& path) {
     std::vector<std::string> problems;
     try {
         const H5File f(path, H5File::Mode::read_only);
-        if (!f.has_attribute("/", "relsim_version") || !f.has_attribute("/", "config_fingerprint")) {
+        if (!f.has_attribute("/", "relsim_version") ||
+            !f.has_attribute("/", "config_fingerprint")) {
             fmt::print("{}: NOT A RELSIM FILE (no relsim_version / config_fingerprint)\n", path);
             return 1;
         }
-        const bool complete = f.has_attribute("/", "complete") && f.int64_attribute("/", "complete") == 1;
-        const bool fit_file = f.has_attribute("/", "result_kind") &&
-                              f.string_attribute("/", "result_kind") == "fit";
+        const bool complete =
+            f.has_attribute("/", "complete") && f.int64_attribute("/", "complete") == 1;
+        const bool fit_file =
+            f.has_attribute("/", "result_kind") && f.string_attribute("/", "result_kind") == "fit";
         const auto sets = f.datasets();
-        std::uint64_t checksummed = 0, chunked_like = 0, numbers = 0, whole_sums = 0, unprotected = 0;
+        std::uint64_t checksummed = 0, chunked_like = 0, numbers = 0, whole_sums = 0,
+                      unprotected = 0;
         std::vector<double> buf;
         for (const auto& d : sets) {
             // Datasets written whole (axes, resolved config, strings, fit results) are stored
@@ -96,9 +100,10 @@ int verify_in_this_process(const std::string& path) {
                         const std::string stored = f.string_attribute(d.path, "checksum");
                         const std::string now = f.content_checksum(d.path);
                         if (stored != now) {
-                            problems.push_back(fmt::format("{}: CHANGED since it was written (checksum {}, "
-                                                           "now {})",
-                                                           d.path, stored, now));
+                            problems.push_back(
+                                fmt::format("{}: CHANGED since it was written (checksum {}, "
+                                            "now {})",
+                                            d.path, stored, now));
                         }
                     } catch (const std::exception& e) {
                         problems.push_back(fmt::format("{}: unreadable: {}", d.path, e.what()));
@@ -129,12 +134,13 @@ int verify_in_this_process(const std::string& path) {
                     const std::uint64_t m = std::min(kPiece, n - a);
                     buf.resize(m);
                     f.read_flat_range(d.path, ElementType::float64, a, m, buf.data());
-                    bad += static_cast<std::uint64_t>(
-                        std::count_if(buf.begin(), buf.end(), [](double v) { return !std::isfinite(v); }));
+                    bad += static_cast<std::uint64_t>(std::count_if(
+                        buf.begin(), buf.end(), [](double v) { return !std::isfinite(v); }));
                 }
                 numbers += n;
             } catch (const std::exception& e) {
-                problems.push_back(fmt::format("{}: DAMAGED (checksum or read error): {}", d.path, e.what()));
+                problems.push_back(
+                    fmt::format("{}: DAMAGED (checksum or read error): {}", d.path, e.what()));
                 continue;
             }
             // A fit file writes NaN where the data do not determine a parameter, in the four
@@ -144,32 +150,37 @@ int verify_in_this_process(const std::string& path) {
             }
         }
         try {
-            for (std::string& p : io::attribute_record_problems(f)) problems.push_back(std::move(p));
+            for (std::string& p : io::attribute_record_problems(f))
+                problems.push_back(std::move(p));
         } catch (const std::exception& e) {
             problems.push_back(fmt::format("attributes: unreadable: {}", e.what()));
         }
         const bool sealed = io::has_attribute_record(f);
         if (complete && !sealed) {
-            fmt::print("note: no attribute record (written before it was added): a change to the "
-                       "config text or the summary attributes cannot be detected\n");
+            fmt::print(
+                "note: no attribute record (written before it was added): a change to the "
+                "config text or the summary attributes cannot be detected\n");
         }
         if (unprotected > 0) {
-            fmt::print("note: {} contiguous datasets carry no checksum attribute (written before "
-                       "checksums were added); their damage cannot be detected\n",
-                       unprotected);
+            fmt::print(
+                "note: {} contiguous datasets carry no checksum attribute (written before "
+                "checksums were added); their damage cannot be detected\n",
+                unprotected);
         }
         if (fit_file) {
             if (!f.exists("/fit/values") || !f.exists("/fit/keys")) {
                 problems.push_back("no /fit/keys or /fit/values: not a complete relsim fit layout");
             }
             if (problems.empty()) {
-                fmt::print("{}: ok: fit result, {} datasets, {} numbers read, {} checksummed "
-                           "datasets verified, finite except the uncertainties of undetermined "
-                           "parameters, attributes as written\n",
-                           path, sets.size(), numbers, whole_sums + checksummed);
+                fmt::print(
+                    "{}: ok: fit result, {} datasets, {} numbers read, {} checksummed "
+                    "datasets verified, finite except the uncertainties of undetermined "
+                    "parameters, attributes as written\n",
+                    path, sets.size(), numbers, whole_sums + checksummed);
                 return 0;
             }
-            fmt::print("{}: {} problem{}:\n", path, problems.size(), problems.size() == 1 ? "" : "s");
+            fmt::print("{}: {} problem{}:\n", path, problems.size(),
+                       problems.size() == 1 ? "" : "s");
             for (const auto& p : problems) fmt::print("  {}\n", p);
             return 1;
         }
@@ -181,7 +192,8 @@ int verify_in_this_process(const std::string& path) {
             for (const auto& d : sets) {
                 // The fate fractions only: their `_stderr` companions (microscopic runs) are
                 // standard errors, not fates (issue 21 item 17).
-                if (d.path.rfind("/results/fates/", 0) == 0 && d.path.find("_stderr") == std::string::npos)
+                if (d.path.rfind("/results/fates/", 0) == 0 &&
+                    d.path.find("_stderr") == std::string::npos)
                     fates.push_back(d.path);
             }
             try {
@@ -203,7 +215,8 @@ int verify_in_this_process(const std::string& path) {
                         if (marks[i] != 1.0) continue;
                         if (status[i] != 0.0) {
                             ++failed;
-                        } else if (!fates.empty() && !(std::abs(sum[i] - 1.0) <= kFateSumTolerance)) {
+                        } else if (!fates.empty() &&
+                                   !(std::abs(sum[i] - 1.0) <= kFateSumTolerance)) {
                             ++open_budget;
                         }
                     }
@@ -212,8 +225,10 @@ int verify_in_this_process(const std::string& path) {
                 // already reported above as a damaged dataset
             }
             if (open_budget > 0) {
-                problems.push_back(fmt::format("{} converged points whose fates do not sum to 1 "
-                                               "within 1e-9", open_budget));
+                problems.push_back(
+                    fmt::format("{} converged points whose fates do not sum to 1 "
+                                "within 1e-9",
+                                open_budget));
             }
         } else {
             problems.push_back("no /sweep/done or /results/status: not a complete relsim layout");
@@ -225,15 +240,17 @@ int verify_in_this_process(const std::string& path) {
                 done, points, complete ? " (marked complete!)" : ", the run did not finish"));
         }
         if (checksummed < chunked_like) {
-            fmt::print("note: {} of {} result datasets carry no checksum (written before "
-                       "checksums were added); their damage cannot be detected\n",
-                       chunked_like - checksummed, chunked_like);
+            fmt::print(
+                "note: {} of {} result datasets carry no checksum (written before "
+                "checksums were added); their damage cannot be detected\n",
+                chunked_like - checksummed, chunked_like);
         }
         if (problems.empty()) {
-            fmt::print("{}: ok: complete, {} points ({} failed), {} datasets, {} numbers read, "
-                       "{} checksummed datasets verified, all finite, fates sum to 1{}\n",
-                       path, points, failed, sets.size(), numbers, checksummed + whole_sums,
-                       sealed ? ", attributes as written" : "");
+            fmt::print(
+                "{}: ok: complete, {} points ({} failed), {} datasets, {} numbers read, "
+                "{} checksummed datasets verified, all finite, fates sum to 1{}\n",
+                path, points, failed, sets.size(), numbers, checksummed + whole_sums,
+                sealed ? ", attributes as written" : "");
             return 0;
         }
     } catch (const std::exception& e) {

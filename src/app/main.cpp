@@ -101,14 +101,17 @@ std::vector<relsim::io::ConfigOverride> overrides_of(const std::vector<std::stri
     return out;
 }
 
-void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics, const std::string& transport,
-                       const relsim::lifetime::Stage& lifetime, const relsim::model::RateModel& model);
+void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics,
+                       const std::string& transport, const relsim::lifetime::Stage& lifetime,
+                       const relsim::model::RateModel& model);
 
 int check_command(const std::string& path, const std::vector<std::string>& sets) {
-    const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
+    const relsim::io::RunConfig cfg =
+        relsim::io::load_config_with_overrides(path, overrides_of(sets));
     print_warnings(cfg);
     const std::string optics = relsim::sweep::describe_optics(cfg);  // [optics], checked as by run
-    const std::string transport = relsim::sweep::describe_transport(cfg);  // [transport], checked as by run
+    const std::string transport =
+        relsim::sweep::describe_transport(cfg);   // [transport], checked as by run
     const relsim::lifetime::Stage lifetime(cfg);  // [lifetime], [inventory], checked as by run
     const relsim::model::RateModel model(cfg.model);
     // The table is printed into memory first: some checks run while it is printed (the
@@ -135,9 +138,11 @@ int check_command(const std::string& path, const std::vector<std::string>& sets)
     return exit_ok;
 }
 
-void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics, const std::string& transport,
-                       const relsim::lifetime::Stage& lifetime, const relsim::model::RateModel& model) {
-    fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin", "source");
+void print_check_table(const relsim::io::RunConfig& cfg, const std::string& optics,
+                       const std::string& transport, const relsim::lifetime::Stage& lifetime,
+                       const relsim::model::RateModel& model) {
+    fmt::print("{:<44} {:>14}  {:<12} {:<16} {}\n", "parameter", "value", "unit", "origin",
+               "source");
     for (const auto& r : cfg.resolved) {
         fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", r.key, r.value, r.unit,
                    relsim::model::origin_name(r.origin), r.source);
@@ -148,13 +153,15 @@ void print_check_table(const relsim::io::RunConfig& cfg, const std::string& opti
                    sp.kBT_s, "s^-1", relsim::model::origin_name(sp.kBT_origin),
                    sp.kBT_origin == relsim::model::Origin::detailed_balance
                        ? (cfg.model.physics.degeneracy
-                              ? "kTET (N_L/N_s) (3 Z_ground(T)/g_a) exp(-(E_T - E_a)/k_B T), [physics] degeneracy"
+                              ? "kTET (N_L/N_s) (3 Z_ground(T)/g_a) exp(-(E_T - E_a)/k_B T), "
+                                "[physics] degeneracy"
                               : "kTET (N_L/N_s) exp(-(E_T - E_a)/k_B T), spec section 3")
                        : "config");
         if (cfg.model.physics.energy_gap_law) {
-            fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", fmt::format("dopant.{} kTET (energy-gap law)", s),
-                       sp.kTET_s, "s^-1", "derived",
-                       "kTET_s exp(-(E_T - E_a - lambda)^2 / (4 lambda k_B T)), [physics] energy_gap_law");
+            fmt::print(
+                "{:<44} {:>14.6g}  {:<12} {:<16} {}\n",
+                fmt::format("dopant.{} kTET (energy-gap law)", s), sp.kTET_s, "s^-1", "derived",
+                "kTET_s exp(-(E_T - E_a - lambda)^2 / (4 lambda k_B T)), [physics] energy_gap_law");
         }
     }
     if (cfg.model.physics.polaron_decay) {
@@ -164,10 +171,10 @@ void print_check_table(const relsim::io::RunConfig& cfg, const std::string& opti
     if (!transport.empty()) {
         fmt::print("{}", transport);  // G and n_p per slice come from the solved stack
     } else {
-    fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "generation G", d.generation_cm3_s,
-               "cm^-3 s^-1", "derived", "gamma J / (q w)");
-    fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "polaron density n_p",
-               d.polaron_density_cm3, "cm^-3", "derived", "sqrt(J / (q w k_L))");
+        fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "generation G", d.generation_cm3_s,
+                   "cm^-3 s^-1", "derived", "gamma J / (q w)");
+        fmt::print("{:<44} {:>14.6g}  {:<12} {:<16} {}\n", "polaron density n_p",
+                   d.polaron_density_cm3, "cm^-3", "derived", "sqrt(J / (q w k_L))");
     }
     fmt::print("states: {}\n", fmt::join(model.state_names(), ", "));
     if (cfg.sweep) {
@@ -201,30 +208,36 @@ double value_of(const relsim::sweep::PointReport& p, const std::string& name) {
 //! Radiometry for every device; colour and luminance only where photometry means something
 //! (>= 50 % of the power in 380-780 nm), with a warning otherwise (model/radiometry.hpp).
 void print_optical_summary(const relsim::sweep::PointReport& p) {
-    const bool has_radiometry = std::any_of(p.values.begin(), p.values.end(),
-                                            [](const auto& v) { return v.first == "radiance_W_sr_m2"; });
+    const bool has_radiometry = std::any_of(p.values.begin(), p.values.end(), [](const auto& v) {
+        return v.first == "radiance_W_sr_m2";
+    });
     if (!has_radiometry) {  // microscopic runs: photometry only (no radiometric outputs yet)
         fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2\n", value_of(p, "cie_x"),
                    value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"));
         return;
     }
-    fmt::print("  radiance {:.4g} W sr^-1 m^-2   photon flux {:.4g} m^-2 s^-1   peak {:.1f} nm   "
-               "centroid {:.1f} nm\n",
-               value_of(p, "radiance_W_sr_m2"), value_of(p, "photon_flux_m2_s"),
-               value_of(p, "peak_wavelength_nm"), value_of(p, "centroid_wavelength_nm"));
+    fmt::print(
+        "  radiance {:.4g} W sr^-1 m^-2   photon flux {:.4g} m^-2 s^-1   peak {:.1f} nm   "
+        "centroid {:.1f} nm\n",
+        value_of(p, "radiance_W_sr_m2"), value_of(p, "photon_flux_m2_s"),
+        value_of(p, "peak_wavelength_nm"), value_of(p, "centroid_wavelength_nm"));
     std::string bands;
     for (const auto& [name, v] : p.values) {
-        if (name.rfind("eqe_band/", 0) == 0) bands += fmt::format(" {} {:.4g} %", name.substr(9), 100 * v);
+        if (name.rfind("eqe_band/", 0) == 0)
+            bands += fmt::format(" {} {:.4g} %", name.substr(9), 100 * v);
     }
     if (!bands.empty()) fmt::print("  EQE by band:{}\n", bands);
     if (value_of(p, "photometry_valid") != 0.0) {
-        fmt::print("  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd A^-1\n",
-                   value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
-                   value_of(p, "current_efficiency_cd_A"));
+        fmt::print(
+            "  CIE x {:.4f}  y {:.4f}   luminance {:.4g} cd m^-2   current efficiency {:.4g} cd "
+            "A^-1\n",
+            value_of(p, "cie_x"), value_of(p, "cie_y"), value_of(p, "luminance_cd_m2"),
+            value_of(p, "current_efficiency_cd_A"));
     } else {
-        fmt::print("  photometry not meaningful: {:.3g} % of the radiant power lies in 380-780 nm "
-                   "(< 50 %); CIE and luminance in the file describe only the visible leak\n",
-                   100 * value_of(p, "visible_power_fraction"));
+        fmt::print(
+            "  photometry not meaningful: {:.3g} % of the radiant power lies in 380-780 nm "
+            "(< 50 %); CIE and luminance in the file describe only the visible leak\n",
+            100 * value_of(p, "visible_power_fraction"));
     }
 }
 
@@ -234,12 +247,13 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
                s.points == 1 ? "" : "s", s.computed, s.resumed, s.failed, s.wall_time_s);
     for (const auto& [kind, n] : s.failures_by_kind) fmt::print("  failed ({}): {}\n", kind, n);
     if (s.computed > 0 && s.wall_time_s > 0.0) {  // where the time went (benchmarks/README.md)
-        fmt::print("  writer busy {:.1f} % of the wall time ({:.3g} s, {} blocks), computation waited "
-                   "{:.3g} s for it; compute {:.4g} points/s per thread ({} thread{})\n",
-                   100.0 * s.writer_busy_s / s.wall_time_s, s.writer_busy_s, s.blocks_written,
-                   s.writer_wait_s,
-                   s.compute_s > 0.0 ? static_cast<double>(s.computed) / (s.compute_s * s.threads) : 0.0,
-                   s.threads, s.threads == 1 ? "" : "s");
+        fmt::print(
+            "  writer busy {:.1f} % of the wall time ({:.3g} s, {} blocks), computation waited "
+            "{:.3g} s for it; compute {:.4g} points/s per thread ({} thread{})\n",
+            100.0 * s.writer_busy_s / s.wall_time_s, s.writer_busy_s, s.blocks_written,
+            s.writer_wait_s,
+            s.compute_s > 0.0 ? static_cast<double>(s.computed) / (s.compute_s * s.threads) : 0.0,
+            s.threads, s.threads == 1 ? "" : "s");
     }
     if (!s.has_best) {
         fmt::print("  (eqe is not among the stored outputs of [output]: no best point)\n");
@@ -271,31 +285,44 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
         for (const auto& [name, v] : p.values) fmt::print("  {} {:.6g}\n", name, v);
         return;
     }
-    if (std::none_of(p.values.begin(), p.values.end(), [](const auto& v) { return v.first == "eqe"; })) {
-        for (const auto& [name, v] : p.values) fmt::print("  {} {:.4g}\n", name, v);  // e.g. a PL decay
+    if (std::none_of(p.values.begin(), p.values.end(),
+                     [](const auto& v) { return v.first == "eqe"; })) {
+        for (const auto& [name, v] : p.values)
+            fmt::print("  {} {:.4g}\n", name, v);  // e.g. a PL decay
         return;
     }
-    const bool has_transfer = std::any_of(p.values.begin(), p.values.end(),
-                                          [](const auto& v) { return v.first == "transfer_efficiency"; });
-    fmt::print("  EQE {:.4g} %   IQE {:.4g} %{}\n", 100 * value_of(p, "eqe"), 100 * value_of(p, "iqe"),
-               has_transfer ? fmt::format("   transfer efficiency {:.4g} %", 100 * value_of(p, "transfer_efficiency"))
+    const bool has_transfer = std::any_of(p.values.begin(), p.values.end(), [](const auto& v) {
+        return v.first == "transfer_efficiency";
+    });
+    fmt::print("  EQE {:.4g} %   IQE {:.4g} %{}\n", 100 * value_of(p, "eqe"),
+               100 * value_of(p, "iqe"),
+               has_transfer ? fmt::format("   transfer efficiency {:.4g} %",
+                                          100 * value_of(p, "transfer_efficiency"))
                             : std::string());  // [transport] results have no transfer_efficiency
     print_optical_summary(p);
-    if (std::any_of(p.values.begin(), p.values.end(), [](const auto& v) { return v.first == "voltage_V"; })) {
+    if (std::any_of(p.values.begin(), p.values.end(),
+                    [](const auto& v) { return v.first == "voltage_V"; })) {
         // [transport]: the solved stack beside the EQE (spec section 4)
-        fmt::print("  transport: J {:.4g} mA cm^-2 at V {:.4g} V   charge balance {:.4g}   EML share of recombination {:.4g}\n",
-                   value_of(p, "current_density_mA_cm2"), value_of(p, "voltage_V"), value_of(p, "charge_balance"),
-                   value_of(p, "eml_recombination_fraction"));
-        fmt::print("  zone: centroid {:.3g} nm (rms {:.3g} nm, 5-95 % {:.3g}-{:.3g} nm from the EML anode side)   "
-                   "power efficacy {:.4g} lm W^-1   wall-plug {:.4g} %\n",
-                   value_of(p, "zone_centroid_nm"), value_of(p, "zone_rms_width_nm"), value_of(p, "zone_q05_nm"),
-                   value_of(p, "zone_q95_nm"), value_of(p, "power_efficacy_lm_W"),
-                   100 * value_of(p, "wall_plug_efficiency"));
+        fmt::print(
+            "  transport: J {:.4g} mA cm^-2 at V {:.4g} V   charge balance {:.4g}   EML share of "
+            "recombination {:.4g}\n",
+            value_of(p, "current_density_mA_cm2"), value_of(p, "voltage_V"),
+            value_of(p, "charge_balance"), value_of(p, "eml_recombination_fraction"));
+        fmt::print(
+            "  zone: centroid {:.3g} nm (rms {:.3g} nm, 5-95 % {:.3g}-{:.3g} nm from the EML anode "
+            "side)   "
+            "power efficacy {:.4g} lm W^-1   wall-plug {:.4g} %\n",
+            value_of(p, "zone_centroid_nm"), value_of(p, "zone_rms_width_nm"),
+            value_of(p, "zone_q05_nm"), value_of(p, "zone_q95_nm"),
+            value_of(p, "power_efficacy_lm_W"), 100 * value_of(p, "wall_plug_efficiency"));
         fmt::print("{}", relsim::sweep::transport_summary_text(s.output_path));
     }
     for (const auto& [name, v] : p.values) {
         if (name == "outcoupling") {
-            fmt::print("  optics: [optics] stack, effective outcoupling {:.4g} (device.outcoupling is ignored)\n", v);
+            fmt::print(
+                "  optics: [optics] stack, effective outcoupling {:.4g} (device.outcoupling is "
+                "ignored)\n",
+                v);
         }
     }
     std::vector<std::pair<double, std::string>> losses;
@@ -315,17 +342,21 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     }
     fmt::print("\n");
     if (s.has_transient) {
-        fmt::print("  pulse: rise time {:.4g} s, decay time {:.4g} s\n", s.rise_time_s, s.decay_time_s);
+        fmt::print("  pulse: rise time {:.4g} s, decay time {:.4g} s\n", s.rise_time_s,
+                   s.decay_time_s);
     }
     relsim::app::print_rolloff(cfg, s.output_path);
 }
 
 int run_command(const std::string& path, std::string output, bool resume, int threads, bool quiet,
                 std::uint64_t block_points, const std::vector<std::string>& sets, bool force) {
-    const relsim::io::RunConfig cfg = relsim::io::load_config_with_overrides(path, overrides_of(sets));
+    const relsim::io::RunConfig cfg =
+        relsim::io::load_config_with_overrides(path, overrides_of(sets));
     if (MpiSession::rank() == 0) print_warnings(cfg);
-    (void)relsim::sweep::describe_transport(cfg);  // [transport]: checked before anything is written
-    const relsim::lifetime::Stage lifetime_stage(cfg);  // [lifetime], [inventory]: checked before anything is written
+    (void)relsim::sweep::describe_transport(
+        cfg);  // [transport]: checked before anything is written
+    const relsim::lifetime::Stage lifetime_stage(
+        cfg);  // [lifetime], [inventory]: checked before anything is written
     if (output.empty()) output = std::filesystem::path(path).stem().string() + ".h5";
     relsim::app::OutputClaim claim;  // checked and claimed before anything is computed
     if (MpiSession::rank() == 0) {
@@ -353,15 +384,19 @@ int run_command(const std::string& path, std::string output, bool resume, int th
     // Inventory of every run, lifetime with [lifetime]: written into the complete .partial
     // before it is published, so a finished file is never edited afterwards.
     std::string product_lines;  // printed after the run summary
-    opt.before_publish = [&](const std::string& partial) { product_lines = lifetime_stage.run(partial, threads, false); };
+    opt.before_publish = [&](const std::string& partial) {
+        product_lines = lifetime_stage.run(partial, threads, false);
+    };
     if (MpiSession::size() == 1) {  // under MPI the launcher ends the job; --resume continues it
-        std::snprintf(g_first_signal_text, sizeof g_first_signal_text,
-                      "\nrelsim: stopping after the points in progress (interrupt again to stop at once)\n");
-        std::snprintf(g_second_signal_text, sizeof g_second_signal_text,
-                      "\nrelsim: stopped at once by a second interrupt: the points finished before are saved "
-                      "in %s.partial (the points in progress are lost); continue with\n  relsim run %s -o %s "
-                      "--resume\n",
-                      output.c_str(), path.c_str(), output.c_str());
+        std::snprintf(
+            g_first_signal_text, sizeof g_first_signal_text,
+            "\nrelsim: stopping after the points in progress (interrupt again to stop at once)\n");
+        std::snprintf(
+            g_second_signal_text, sizeof g_second_signal_text,
+            "\nrelsim: stopped at once by a second interrupt: the points finished before are saved "
+            "in %s.partial (the points in progress are lost); continue with\n  relsim run %s -o %s "
+            "--resume\n",
+            output.c_str(), path.c_str(), output.c_str());
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
     }
@@ -390,11 +425,13 @@ int main(int argc, char** argv) {
     std::string config_path, output;
     bool resume = false, quiet = false;
     int threads = 0;
-    CLI::App* run = app.add_subcommand("run", "Run what CONFIG asks for: one point, a sweep, a pulse");
+    CLI::App* run =
+        app.add_subcommand("run", "Run what CONFIG asks for: one point, a sweep, a pulse");
     run->add_option("config", config_path, "TOML config file")->required();
     run->add_option("-o,--output", output, "HDF5 output file (default: <config stem>.h5)");
     run->add_flag("--resume", resume, "continue an interrupted run of the same config and output");
-    run->add_option("-t,--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::NonNegativeNumber);
+    run->add_option("-t,--threads", threads, "OpenMP threads (default: all cores)")
+        ->check(CLI::NonNegativeNumber);
     run->add_flag("-q,--quiet", quiet, "no progress output");
     std::int64_t block_points = 0;
     run->add_option("--block-points", block_points,
@@ -403,7 +440,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> sets;
     bool force = false;
     run->add_option("--set", sets, "override a config key, checked like the file (repeatable)")
-        ->type_name("KEY=VALUE")->take_all()->allow_extra_args(false);
+        ->type_name("KEY=VALUE")
+        ->take_all()
+        ->allow_extra_args(false);
     run->add_flag("--force", force, "replace an existing output file");
     run->footer(
         "Examples:\n"
@@ -417,13 +456,15 @@ int main(int argc, char** argv) {
         "Exit codes: 0 ok, 1 run failure or interrupted, 2 bad input (nothing written).");
 
     std::string check_path;
-    CLI::App* check = app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
+    CLI::App* check =
+        app.add_subcommand("check", "Validate CONFIG and print every resolved parameter");
     check->add_option("config", check_path, "TOML config file")->required();
     relsim::app::FitCommand fit_cmd;
     relsim::app::add_fit_command(app, fit_cmd);
 
     std::string verify_path;
-    CLI::App* verify = app.add_subcommand("verify", "Check an output file: complete, checksums, finite numbers");
+    CLI::App* verify =
+        app.add_subcommand("verify", "Check an output file: complete, checksums, finite numbers");
     verify->add_option("file", verify_path, "relsim HDF5 output (or .partial)")->required();
     std::vector<std::string> check_sets;
     check->add_option("--set", check_sets, "override a config key, as for run (repeatable)")
@@ -441,7 +482,8 @@ int main(int argc, char** argv) {
     try {
         if (*verify) return relsim::app::verify_command(verify_path);
         if (*fit_cmd.sub && MpiSession::size() > 1) {  // every rank would write the same file
-            throw relsim::InputError("", 0, 0, "", "relsim fit runs in one process (threads: --threads)",
+            throw relsim::InputError("", 0, 0, "",
+                                     "relsim fit runs in one process (threads: --threads)",
                                      "relsim fit without mpirun");
         }
         if (*fit_cmd.sub) return relsim::app::run_fit_command(fit_cmd);

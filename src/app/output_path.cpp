@@ -95,7 +95,8 @@ OutputClaim claim_output(const std::string& output, const std::vector<std::strin
                          bool resume, double need_bytes) {
     if (output.empty()) refuse("the output file name is empty", "a file name such as out.h5");
     if (output.back() == '/') {
-        refuse("'" + output + "' names a folder, not a file", "a file name such as " + output + "out.h5");
+        refuse("'" + output + "' names a folder, not a file",
+               "a file name such as " + output + "out.h5");
     }
     struct stat st {};
     if (::stat(output.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -149,7 +150,8 @@ OutputClaim claim_output(const std::string& output, const std::vector<std::strin
             refuse(fmt::format("cannot lock {}: {}", lock, os_error(err)),
                    "a file system with flock(2) support");
         }
-        struct stat by_fd {}, by_name {};
+        struct stat by_fd {
+        }, by_name{};
         if (::fstat(fd, &by_fd) == 0 && ::stat(lock.c_str(), &by_name) == 0 &&
             by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev) {
             break;  // the lock is on the file that carries the name
@@ -167,7 +169,8 @@ OutputClaim claim_output(const std::string& output, const std::vector<std::strin
     if (!resume && need_bytes > 0.0) {
         struct statvfs vfs {};
         if (::statvfs(out_dir.c_str(), &vfs) == 0) {
-            const double free_bytes = static_cast<double>(vfs.f_bavail) * static_cast<double>(vfs.f_frsize);
+            const double free_bytes =
+                static_cast<double>(vfs.f_bavail) * static_cast<double>(vfs.f_frsize);
             const double need = need_bytes;
             if (free_bytes < need) {
                 refuse(fmt::format("the output folder {} has {} free; this run's file needs "

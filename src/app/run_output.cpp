@@ -16,8 +16,9 @@ namespace relsim::app {
 
 void check_output_path(const std::string& output, bool force, bool resume, const char* command) {
     std::string ext = std::filesystem::path(output).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    constexpr std::array<const char*, 10> not_hdf5 = {".csv", ".tsv", ".txt", ".dat", ".json",
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    constexpr std::array<const char*, 10> not_hdf5 = {".csv",  ".tsv", ".txt", ".dat",  ".json",
                                                       ".xlsx", ".npy", ".npz", ".toml", ".nc"};
     if (std::find(not_hdf5.begin(), not_hdf5.end(), ext) != not_hdf5.end()) {
         throw InputError("", 0, 0, "-o",
@@ -42,9 +43,9 @@ void print_rolloff(const io::RunConfig& cfg, const std::string& result_path) {
     const std::vector<double>& J = ax.values[static_cast<std::size_t>(it - ax.keys.begin())];
     const io::H5File f(result_path, io::H5File::Mode::read_only);
     if (!f.exists("/results/eqe") || !f.exists("/results/luminance_cd_m2")) return;  // [output]
-    const auto r = sweep::rolloff(J, f.read_doubles("/results/eqe"),
-                                  f.read_doubles("/results/luminance_cd_m2"),
-                                  f.read_ints("/results/status"));
+    const auto r =
+        sweep::rolloff(J, f.read_doubles("/results/eqe"),
+                       f.read_doubles("/results/luminance_cd_m2"), f.read_ints("/results/status"));
     if (!r) return;
     // Photometry of infrared emission is not meaningful (the point summary says so): the
     // roll-off then quotes radiance, never cd m^-2 (issue 21 item 18).
@@ -57,20 +58,23 @@ void print_rolloff(const io::RunConfig& cfg, const std::string& result_path) {
         for (std::size_t i = 0; i < valid.size() && i < status.size(); ++i) {
             if (status[i] == 0 && valid[i] != 0.0) photometric = true;
         }
-        if (!photometric && f.exists("/results/radiance_W_sr_m2")) radiance = f.read_doubles("/results/radiance_W_sr_m2");
+        if (!photometric && f.exists("/results/radiance_W_sr_m2"))
+            radiance = f.read_doubles("/results/radiance_W_sr_m2");
     }
     fmt::print("Roll-off over J ({} points):\n", r->points_used);
     if (photometric) {
-        fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2 ({:.4g} cd m^-2)\n", 100 * r->peak_eqe,
-                   r->peak_J_mA_cm2, r->peak_luminance_cd_m2);
+        fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2 ({:.4g} cd m^-2)\n",
+                   100 * r->peak_eqe, r->peak_J_mA_cm2, r->peak_luminance_cd_m2);
     } else {
         const auto at = std::find(J.begin(), J.end(), r->peak_J_mA_cm2);
         const auto i = static_cast<std::size_t>(at - J.begin());
         if (at != J.end() && i < radiance.size()) {
-            fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2 (radiance {:.4g} W sr^-1 m^-2)\n",
-                       100 * r->peak_eqe, r->peak_J_mA_cm2, radiance[i]);
+            fmt::print(
+                "  peak EQE {:.4g} % at J = {:.4g} mA cm^-2 (radiance {:.4g} W sr^-1 m^-2)\n",
+                100 * r->peak_eqe, r->peak_J_mA_cm2, radiance[i]);
         } else {
-            fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2\n", 100 * r->peak_eqe, r->peak_J_mA_cm2);
+            fmt::print("  peak EQE {:.4g} % at J = {:.4g} mA cm^-2\n", 100 * r->peak_eqe,
+                       r->peak_J_mA_cm2);
         }
     }
     auto j_line = [&](const char* name, const std::optional<double>& v, double level) {
@@ -87,13 +91,16 @@ void print_rolloff(const io::RunConfig& cfg, const std::string& result_path) {
         if (v) {
             fmt::print("  EQE at {:g} cd m^-2 = {:.4g} %\n", L, 100 * *v);
         } else {
-            fmt::print("  EQE at {:g} cd m^-2: not reached in the sweep (luminance {:.4g} .. {:.4g} cd m^-2)\n",
-                       L, r->min_luminance_cd_m2, r->max_luminance_cd_m2);
+            fmt::print(
+                "  EQE at {:g} cd m^-2: not reached in the sweep (luminance {:.4g} .. {:.4g} cd "
+                "m^-2)\n",
+                L, r->min_luminance_cd_m2, r->max_luminance_cd_m2);
         }
     };
     if (!photometric) {
-        fmt::print("  EQE at 100 and 1000 cd m^-2: not given: photometry is not meaningful for this "
-                   "emission (under 50 % of the power in 380-780 nm); see radiance_W_sr_m2\n");
+        fmt::print(
+            "  EQE at 100 and 1000 cd m^-2: not given: photometry is not meaningful for this "
+            "emission (under 50 % of the power in 380-780 nm); see radiance_W_sr_m2\n");
         return;
     }
     l_line(100.0, r->eqe_at_100_cd_m2);

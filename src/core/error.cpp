@@ -25,8 +25,8 @@ std::string format_input_error(const std::string& file, int line, int column,
 }
 }  // namespace
 
-InputError::InputError(std::string file, int line, int column, std::string key,
-                       std::string problem, std::string allowed)
+InputError::InputError(std::string file, int line, int column, std::string key, std::string problem,
+                       std::string allowed)
     : std::runtime_error(format_input_error(file, line, column, key, problem, allowed)),
       file_(std::move(file)),
       line_(line),

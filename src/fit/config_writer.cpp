@@ -42,7 +42,8 @@ const toml::node* find_node(const toml::table& root, const std::string& key) {
         if (const auto* t = n->as_table()) {
             n = t->get(part);
         } else if (const auto* a = n->as_array()) {
-            if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return nullptr;
+            if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
+                return nullptr;
             const std::size_t i = std::stoul(part);
             n = i < a->size() ? a->get(i) : nullptr;
         } else {
@@ -84,7 +85,8 @@ std::string write_values_into_config(const std::string& text, const std::string&
                 key, toml_float(v));
         }
     }
-    std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.begin > b.begin; });
+    std::sort(edits.begin(), edits.end(),
+              [](const Edit& a, const Edit& b) { return a.begin > b.begin; });
     std::string out = text;
     for (const Edit& e : edits) out.replace(e.begin, e.end - e.begin, e.with);
     if (!out.empty() && out.back() != '\n') out += '\n';

@@ -10,8 +10,10 @@ namespace relsim::fit::detail {
 namespace {
 
 //! One pass over the columns not excluded: inverse where determined, flags and null directions.
-Covariance one_pass(const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>& J,
-                    std::size_t cols, std::size_t num_params, std::vector<Flag> flags, double s2) {
+Covariance one_pass(
+    const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&
+        J,
+    std::size_t cols, std::size_t num_params, std::vector<Flag> flags, double s2) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     Covariance out;
     out.cov.assign(num_params * num_params, nan);
@@ -53,7 +55,8 @@ Covariance one_pass(const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic,
     const Eigen::VectorXd lambda = es.eigenvalues();  // ascending
     const Eigen::MatrixXd V = es.eigenvectors();
     const double lmax = lambda(k - 1);
-    out.condition_number = lambda(0) > 0.0 ? lmax / lambda(0) : std::numeric_limits<double>::infinity();
+    out.condition_number =
+        lambda(0) > 0.0 ? lmax / lambda(0) : std::numeric_limits<double>::infinity();
     const double floor = kSingularEigenRatio * lmax;  // the largest a dropped eigenvalue can be
     Eigen::MatrixXd Ainv = Eigen::MatrixXd::Zero(k, k);
     Eigen::VectorXd dropped_var = Eigen::VectorXd::Zero(k);  // lower bound of the dropped part
@@ -81,10 +84,12 @@ Covariance one_pass(const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic,
         }
     }
     // Back to unscaled: M^-1 = D^-1 A^-1 D^-1.
-    const Eigen::MatrixXd Minv = d.cwiseInverse().asDiagonal() * Ainv * d.cwiseInverse().asDiagonal();
+    const Eigen::MatrixXd Minv =
+        d.cwiseInverse().asDiagonal() * Ainv * d.cwiseInverse().asDiagonal();
     for (Eigen::Index i = 0; i < k; ++i) {
         const auto ci = static_cast<std::size_t>(keep[static_cast<std::size_t>(i)]);
-        if (ci < num_params && !(dropped_var(i) <= kUnderstatedVariance * Ainv(i, i))) flags[ci] = Flag::degenerate;
+        if (ci < num_params && !(dropped_var(i) <= kUnderstatedVariance * Ainv(i, i)))
+            flags[ci] = Flag::degenerate;
     }
     for (Eigen::Index i = 0; i < k; ++i) {
         const auto ci = static_cast<std::size_t>(keep[static_cast<std::size_t>(i)]);
@@ -101,11 +106,12 @@ Covariance one_pass(const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic,
 
 }  // namespace
 
-Covariance covariance_from_jacobian(const std::vector<double>& jac, std::size_t rows, std::size_t cols,
-                                    std::size_t num_params, std::vector<Flag> flags, double s2,
+Covariance covariance_from_jacobian(const std::vector<double>& jac, std::size_t rows,
+                                    std::size_t cols, std::size_t num_params,
+                                    std::vector<Flag> flags, double s2,
                                     const std::vector<double>& range) {
-    const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> J(
-        jac.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+        J(jac.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
     std::vector<int> beyond(num_params, 0);
     // Zero sensitivity: a parameter whose stderr spans more than its whole bound range is not
     // determined by the data; it is held at its value (its column dropped, flagged degenerate)

@@ -94,7 +94,8 @@ DataSet read_data_csv(const std::string& path, DataKind kind) {
     const auto text = io::detail::read_file(path, why);
     if (!text) throw InputError(path, 0, 0, "", "cannot read the data file: " + why);
     const std::vector<std::string> want = data_columns(kind);
-    const std::string allowed = fmt::format("columns {}, {}[, sigma] (any order)", want[0], want[1]);
+    const std::string allowed =
+        fmt::format("columns {}, {}[, sigma] (any order)", want[0], want[1]);
 
     DataSet d;
     d.kind = kind;
@@ -122,9 +123,12 @@ DataSet read_data_csv(const std::string& path, DataKind kind) {
             num_cols = cells.size();
             for (std::size_t c = 0; c < cells.size(); ++c) {
                 int* slot = nullptr;
-                if (cells[c].text == want[0]) slot = &col_x;
-                else if (cells[c].text == want[1]) slot = &col_y;
-                else if (cells[c].text == "sigma") slot = &col_sigma;
+                if (cells[c].text == want[0])
+                    slot = &col_x;
+                else if (cells[c].text == want[1])
+                    slot = &col_y;
+                else if (cells[c].text == "sigma")
+                    slot = &col_sigma;
                 if (!slot) {
                     throw InputError(path, line_no, cells[c].column, "",
                                      fmt::format("unknown column '{}' for data of kind '{}'",
@@ -133,14 +137,16 @@ DataSet read_data_csv(const std::string& path, DataKind kind) {
                 }
                 if (*slot >= 0) {
                     throw InputError(path, line_no, cells[c].column, "",
-                                     fmt::format("column '{}' appears twice", cells[c].text), allowed);
+                                     fmt::format("column '{}' appears twice", cells[c].text),
+                                     allowed);
                 }
                 *slot = static_cast<int>(c);
             }
             if (col_x < 0 || col_y < 0) {
-                throw InputError(path, line_no, 1, "",
-                                 fmt::format("the header lacks column '{}'", col_x < 0 ? want[0] : want[1]),
-                                 allowed);
+                throw InputError(
+                    path, line_no, 1, "",
+                    fmt::format("the header lacks column '{}'", col_x < 0 ? want[0] : want[1]),
+                    allowed);
             }
             continue;
         }
@@ -156,9 +162,10 @@ DataSet read_data_csv(const std::string& path, DataKind kind) {
             if (cols[k] < 0) continue;
             const Cell& cell = cells[static_cast<std::size_t>(cols[k])];
             if (!parse_number(cell.text, v[k])) {
-                throw InputError(path, line_no, cell.column, "",
-                                 fmt::format("column '{}': '{}' is not a finite number", names[k], cell.text),
-                                 "a finite decimal number");
+                throw InputError(
+                    path, line_no, cell.column, "",
+                    fmt::format("column '{}': '{}' is not a finite number", names[k], cell.text),
+                    "a finite decimal number");
             }
         }
         if (col_sigma >= 0 && !(v[2] > 0.0)) {

@@ -108,11 +108,13 @@ bool project(const Problem& pb, std::size_t d, const std::vector<double>& m, Lin
 //! One start's models (one evaluator per [[model]]) and the parameter bindings.
 class Worker {
 public:
-    Worker(const Problem& pb, const std::vector<std::unique_ptr<ModelEvaluator>>& prototypes) : pb_(pb) {
+    Worker(const Problem& pb, const std::vector<std::unique_ptr<ModelEvaluator>>& prototypes)
+        : pb_(pb) {
         for (const auto& p : prototypes) models_.push_back(p->clone());
         slots_.resize(pb.P);
         for (std::size_t j = 0; j < pb.P; ++j) {
-            for (std::size_t m : pb.cfg->free[j].models) slots_[j].emplace_back(m, models_[m]->bind_parameter(pb.cfg->free[j].key));
+            for (std::size_t m : pb.cfg->free[j].models)
+                slots_[j].emplace_back(m, models_[m]->bind_parameter(pb.cfg->free[j].key));
         }
         raw_.resize(pb.cfg->data.size());
     }
@@ -136,7 +138,8 @@ public:
     }
 
     //! Weighted residuals (y - a m - b) / sigma with a, b projected; false on model failure.
-    bool residuals(const std::vector<std::vector<double>>& raw, double* r, std::vector<Linear>* lins = nullptr) const {
+    bool residuals(const std::vector<std::vector<double>>& raw, double* r,
+                   std::vector<Linear>* lins = nullptr) const {
         for (std::size_t d = 0; d < pb_.cfg->data.size(); ++d) {
             const DataSet& ds = pb_.cfg->data[d];
             Linear lin;
@@ -158,11 +161,12 @@ public:
     };
     Stencil stencil(std::size_t j, double u) const {
         const double span = pb_.hi[j] - pb_.lo[j];
-        double h = pb_.fd_step * (pb_.log[j] ? std::max(std::abs(u), 1.0) : std::max(std::abs(u), 0.01 * span));
+        double h = pb_.fd_step *
+                   (pb_.log[j] ? std::max(std::abs(u), 1.0) : std::max(std::abs(u), 0.01 * span));
         h = std::min(h, 0.25 * span);
         if (u + h <= pb_.hi[j] && u - h >= pb_.lo[j]) return {h, 1.0, -1.0, 0.0, 0.5, -0.5};
-        if (u + 2 * h <= pb_.hi[j]) return {h, 1.0, 2.0, -1.5, 2.0, -0.5};     // forward
-        return {h, -1.0, -2.0, 1.5, -2.0, 0.5};                                // backward
+        if (u + 2 * h <= pb_.hi[j]) return {h, 1.0, 2.0, -1.5, 2.0, -0.5};  // forward
+        return {h, -1.0, -2.0, 1.5, -2.0, 0.5};                             // backward
     }
 
     //! Derivatives of the raw curves (dm/du_j per data set) at u, given raw(u) in `base`.
@@ -197,15 +201,16 @@ public:
     }
 
     //! Jacobian of the projected residuals (row-major N x P) from the same perturbed curves.
-    bool projected_jacobian(const double* u, const std::vector<std::vector<double>>& base, double* jac,
-                            std::string& why) {
+    bool projected_jacobian(const double* u, const std::vector<std::vector<double>>& base,
+                            double* jac, std::string& why) {
         std::vector<std::vector<std::vector<double>>> dm;
         if (!raw_jacobian(u, base, dm, why)) return false;
         std::vector<double> r0(pb_.N), r1(pb_.N), r2(pb_.N);
         if (!residuals(base, r0.data())) return false;
         for (std::size_t j = 0; j < pb_.P; ++j) {
             const Stencil& s = fd_stencils[j];
-            if (!residuals(perturbed_[2 * j], r1.data()) || !residuals(perturbed_[2 * j + 1], r2.data())) {
+            if (!residuals(perturbed_[2 * j], r1.data()) ||
+                !residuals(perturbed_[2 * j + 1], r2.data())) {
                 why = "amplitude not defined at a perturbed point";
                 return false;
             }
@@ -234,7 +239,8 @@ public:
         set_num_residuals(static_cast<int>(pb.N));
         mutable_parameter_block_sizes()->push_back(static_cast<int>(pb.P));
     }
-    bool Evaluate(double const* const* parameters, double* residuals, double** jacobians) const override {
+    bool Evaluate(double const* const* parameters, double* residuals,
+                  double** jacobians) const override {
         const double* u = parameters[0];
         std::string why;
         if (!w_.raw(u, base_, why)) return false;
@@ -306,8 +312,10 @@ std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t P, s
     std::vector<std::size_t> perm(n);
     for (std::size_t j = 0; j < P; ++j) {
         std::iota(perm.begin(), perm.end(), std::size_t{0});
-        for (std::size_t i = n; i-- > 1;) std::swap(perm[i], perm[static_cast<std::size_t>(rng.next() % (i + 1))]);
-        for (std::size_t i = 0; i < n; ++i) pts[i][j] = (static_cast<double>(perm[i]) + rng.uniform()) / static_cast<double>(n);
+        for (std::size_t i = n; i-- > 1;)
+            std::swap(perm[i], perm[static_cast<std::size_t>(rng.next() % (i + 1))]);
+        for (std::size_t i = 0; i < n; ++i)
+            pts[i][j] = (static_cast<double>(perm[i]) + rng.uniform()) / static_cast<double>(n);
     }
     return pts;
 }
@@ -352,7 +360,8 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     if (n_starts > 1) {
         const auto lhs = latin_hypercube(n_starts - 1, pb.P, cfg.options.seed);
         for (std::size_t s = 1; s < n_starts; ++s) {
-            for (std::size_t j = 0; j < pb.P; ++j) starts[s][j] = pb.lo[j] + lhs[s - 1][j] * (pb.hi[j] - pb.lo[j]);
+            for (std::size_t j = 0; j < pb.P; ++j)
+                starts[s][j] = pb.lo[j] + lhs[s - 1][j] * (pb.hi[j] - pb.lo[j]);
         }
     }
 
@@ -397,16 +406,21 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
                     const DataSet& ds = cfg.data[d];
                     Linear lin;
                     if (!project(pb, d, raw[d], lin)) {
-                        where = fmt::format("data set {} ({}): the model's scale factor against the data is not "
-                                            "finite (values too large or too small)", d, ds.file);
+                        where = fmt::format(
+                            "data set {} ({}): the model's scale factor against the data is not "
+                            "finite (values too large or too small)",
+                            d, ds.file);
                         break;
                     }
                     for (std::size_t i = 0; i < ds.x.size(); ++i) {
                         const double r = (ds.y[i] - (lin.a * raw[d][i] + lin.b)) / pb.sigma(d, i);
                         if (!std::isfinite(r) || !std::isfinite(r * r)) {
-                            where = fmt::format("{}:{}: the weighted residual (y - model) / sigma = ({:g} - {:g}) / {:g} "
-                                                "is not finite or its square overflows",
-                                                ds.file, ds.line[i], ds.y[i], lin.a * raw[d][i] + lin.b, pb.sigma(d, i));
+                            where = fmt::format(
+                                "{}:{}: the weighted residual (y - model) / sigma = ({:g} - {:g}) "
+                                "/ {:g} "
+                                "is not finite or its square overflows",
+                                ds.file, ds.line[i], ds.y[i], lin.a * raw[d][i] + lin.b,
+                                pb.sigma(d, i));
                             break;
                         }
                     }
@@ -415,8 +429,8 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
         } catch (const std::exception& e) {
             where = std::string("the model fails at the first start: ") + e.what();
         }
-        throw RunError("relsim fit: no start could evaluate the model (" + results[best].message + ")" +
-                       (where.empty() ? std::string() : "\n  " + where));
+        throw RunError("relsim fit: no start could evaluate the model (" + results[best].message +
+                       ")" + (where.empty() ? std::string() : "\n  " + where));
     }
     // Data sets without sigma: one sigma each, re-estimated from the residuals of the best fit
     // (their share of the degrees of freedom) until stable, refitting from the best point.
@@ -428,14 +442,17 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     bool any_estimated = false;
     for (const DataSet& d : cfg.data) any_estimated = any_estimated || d.sigma.empty();
     for (int round = 0; any_estimated && round < 20; ++round) {
-        if (!w.raw(fin.u.data(), raw, why) || !w.residuals(raw, r.data())) throw RunError("relsim fit: " + why);
+        if (!w.raw(fin.u.data(), raw, why) || !w.residuals(raw, r.data()))
+            throw RunError("relsim fit: " + why);
         double change = 0.0;
         for (std::size_t d = 0; d < cfg.data.size(); ++d) {
             if (!cfg.data[d].sigma.empty()) continue;
             const std::size_t n = cfg.data[d].x.size();
             double ssr = 0.0;
-            for (std::size_t i = 0; i < n; ++i) ssr += std::pow(r[pb.first[d] + i] * pb.set_sigma[d], 2);
-            const double share = static_cast<double>(pb.P + nuisance) * static_cast<double>(n) / static_cast<double>(pb.N);
+            for (std::size_t i = 0; i < n; ++i)
+                ssr += std::pow(r[pb.first[d] + i] * pb.set_sigma[d], 2);
+            const double share = static_cast<double>(pb.P + nuisance) * static_cast<double>(n) /
+                                 static_cast<double>(pb.N);
             const double s_new = std::sqrt(ssr / std::max(static_cast<double>(n) - share, 1.0));
             if (!(s_new > 0.0)) continue;  // an exact fit: keep the scale
             change = std::max(change, std::abs(s_new / pb.set_sigma[d] - 1.0));
@@ -460,9 +477,11 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     res.iterations = fin.iterations;
     res.termination = fin.message;
     std::vector<Linear> lins(cfg.data.size());
-    if (!w.raw(fin.u.data(), raw, why) || !w.residuals(raw, r.data(), &lins)) throw RunError("relsim fit: " + why);
+    if (!w.raw(fin.u.data(), raw, why) || !w.residuals(raw, r.data(), &lins))
+        throw RunError("relsim fit: " + why);
     std::vector<std::vector<std::vector<double>>> dm;
-    if (!w.raw_jacobian(fin.u.data(), raw, dm, why)) throw RunError("relsim fit: derivatives at the optimum: " + why);
+    if (!w.raw_jacobian(fin.u.data(), raw, dm, why))
+        throw RunError("relsim fit: derivatives at the optimum: " + why);
     const std::size_t K = pb.P + nuisance;
     std::vector<double> J(pb.N * K, 0.0);
     std::size_t col = pb.P;
@@ -486,12 +505,15 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     std::vector<Flag> flags(pb.P, Flag::none);
     for (std::size_t j = 0; j < pb.P; ++j) {
         const double tol = 1e-6 * (pb.hi[j] - pb.lo[j]);
-        if (fin.u[j] - pb.lo[j] <= tol) flags[j] = Flag::at_lower_bound;
-        else if (pb.hi[j] - fin.u[j] <= tol) flags[j] = Flag::at_upper_bound;
+        if (fin.u[j] - pb.lo[j] <= tol)
+            flags[j] = Flag::at_lower_bound;
+        else if (pb.hi[j] - fin.u[j] <= tol)
+            flags[j] = Flag::at_upper_bound;
     }
     std::vector<double> range(pb.P);
     for (std::size_t j = 0; j < pb.P; ++j) range[j] = pb.hi[j] - pb.lo[j];
-    const detail::Covariance cv = detail::covariance_from_jacobian(J, pb.N, K, pb.P, flags, res.s2, range);
+    const detail::Covariance cv =
+        detail::covariance_from_jacobian(J, pb.N, K, pb.P, flags, res.s2, range);
     res.condition_number = cv.condition_number;
     res.null_directions = cv.null_directions;
     res.beyond_bounds = cv.beyond_bounds;
@@ -506,7 +528,8 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     res.covariance.assign(pb.P * pb.P, nan);
     res.correlation.assign(pb.P * pb.P, nan);
     for (std::size_t i = 0; i < pb.P; ++i) {
-        for (std::size_t j = 0; j < pb.P; ++j) res.covariance[i * pb.P + j] = D[i] * cv.cov[i * pb.P + j] * D[j];
+        for (std::size_t j = 0; j < pb.P; ++j)
+            res.covariance[i * pb.P + j] = D[i] * cv.cov[i * pb.P + j] * D[j];
     }
     for (std::size_t j = 0; j < pb.P; ++j) {
         const double var_u = cv.cov[j * pb.P + j];
@@ -514,7 +537,8 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
         res.stderr_.push_back(finite ? std::sqrt(var_u) * D[j] : nan);
         res.stderr_log10.push_back(finite && pb.log[j] ? std::sqrt(var_u) : nan);
         Flag f = cv.flags[j];
-        if (f == Flag::none && !(res.stderr_[j] < std::abs(res.values[j]))) f = Flag::relative_error_large;
+        if (f == Flag::none && !(res.stderr_[j] < std::abs(res.values[j])))
+            f = Flag::relative_error_large;
         if (f == Flag::none && !finite) f = Flag::degenerate;
         res.flags.push_back(f);
         res.identifiable.push_back(f == Flag::none ? 1 : 0);
@@ -544,15 +568,17 @@ FitResult run_fit(const FitConfig& cfg, const FitRunOptions& options) {
     // Fitted configs: every model with the values of the parameters it carries.
     for (std::size_t m = 0; m < cfg.models.size(); ++m) {
         std::vector<std::pair<std::string, double>> vals;
-        std::string header = fmt::format("Fitted by relsim fit ({}), model '{}'; chi2/dof = {:.6g}/{}.\n"
-                                         "Fitted values written in below:",
-                                         cfg.path, cfg.models[m].name, res.chi2, res.dof);
+        std::string header = fmt::format(
+            "Fitted by relsim fit ({}), model '{}'; chi2/dof = {:.6g}/{}.\n"
+            "Fitted values written in below:",
+            cfg.path, cfg.models[m].name, res.chi2, res.dof);
         for (std::size_t j = 0; j < pb.P; ++j) {
             const auto& ms = cfg.free[j].models;
             if (std::find(ms.begin(), ms.end(), m) == ms.end()) continue;
             vals.emplace_back(cfg.free[j].key, res.values[j]);
-            header += fmt::format("\n  {} = {:.8g} +- {:.3g}{}", cfg.free[j].key, res.values[j], res.stderr_[j],
-                                  res.identifiable[j] ? "" : std::string("  (") + to_string(res.flags[j]) + ")");
+            header += fmt::format(
+                "\n  {} = {:.8g} +- {:.3g}{}", cfg.free[j].key, res.values[j], res.stderr_[j],
+                res.identifiable[j] ? "" : std::string("  (") + to_string(res.flags[j]) + ")");
         }
         res.fitted_configs.push_back(prototypes[m]->config_text_with(vals, header));
     }

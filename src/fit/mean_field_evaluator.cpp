@@ -54,7 +54,10 @@ public:
         : config_(std::make_shared<const io::RunConfig>(config)), params_(config.model) {}
 
     MeanFieldEvaluator(const MeanFieldEvaluator& o)
-        : config_(o.config_), params_(o.params_), observer_(o.observer_), photometry_(o.photometry_) {
+        : config_(o.config_),
+          params_(o.params_),
+          observer_(o.observer_),
+          photometry_(o.photometry_) {
         for (const std::string& k : o.keys_) (void)bind_parameter(k);
     }
 
@@ -73,7 +76,9 @@ public:
         return static_cast<int>(keys_.size() - 1);
     }
 
-    double parameter_value(int index) const override { return *slots_[static_cast<std::size_t>(index)]; }
+    double parameter_value(int index) const override {
+        return *slots_[static_cast<std::size_t>(index)];
+    }
 
     void set_parameter(int index, double value) override {
         double& v = *slots_[static_cast<std::size_t>(index)];
@@ -83,7 +88,8 @@ public:
         if (changes_bands(keys_[static_cast<std::size_t>(index)])) photometry_.reset();
     }
 
-    std::string check_value(const std::string& key, double value, std::string& allowed) const override {
+    std::string check_value(const std::string& key, double value,
+                            std::string& allowed) const override {
         return io::check_parameter_value(key, value, allowed);
     }
 
@@ -108,8 +114,11 @@ public:
             }
             case DataKind::spectrum: {
                 const io::SpectrumSpec& s = config_->spectrum;
-                allowed = fmt::format("[{}, {}] nm (the config's [spectrum] range)", s.from_nm, s.to_nm);
-                return x >= s.from_nm && x <= s.to_nm ? "" : "the wavelength is outside the spectrum range";
+                allowed =
+                    fmt::format("[{}, {}] nm (the config's [spectrum] range)", s.from_nm, s.to_nm);
+                return x >= s.from_nm && x <= s.to_nm
+                           ? ""
+                           : "the wavelength is outside the spectrum range";
             }
         }
         return "unknown kind";
@@ -151,26 +160,31 @@ private:
 
     const model::Photometry& photometry() {
         if (!observer_) {
-            observer_ = std::make_shared<const model::CieObserver>(model::load_cie_observer(pipeline::cie_table_path()));
+            observer_ = std::make_shared<const model::CieObserver>(
+                model::load_cie_observer(pipeline::cie_table_path()));
         }
         if (!photometry_) {
-            photometry_ = std::make_shared<const model::Photometry>(*observer_, pipeline::band_shapes(params_));
+            photometry_ = std::make_shared<const model::Photometry>(*observer_,
+                                                                    pipeline::band_shapes(params_));
         }
         return *photometry_;
     }
 
     //! Steady state at J [mA cm^-2] into y, warm-started from `guess` (may be empty).
-    bool solve_at(double J_mA_cm2, const std::vector<double>& guess, std::vector<double>& y, std::string& why) {
+    bool solve_at(double J_mA_cm2, const std::vector<double>& guess, std::vector<double>& y,
+                  std::string& why) {
         const model::RateModel& m = *model_;
         const model::Drive drive = m.drive_at(J_mA_cm2 * 1e-3);
         y.resize(m.num_states());
         const bool warm = guess.size() == y.size();
-        solver::SteadyStateReport rep = solver_.solve(m, drive, warm ? guess.data() : nullptr, y.data());
+        solver::SteadyStateReport rep =
+            solver_.solve(m, drive, warm ? guess.data() : nullptr, y.data());
         if (rep.status != solver::SolveStatus::converged && warm) {
             rep = solver_.solve(m, drive, nullptr, y.data());
         }
         if (rep.status != solver::SolveStatus::converged) {
-            why = fmt::format("steady state not found at J = {} mA cm^-2 ({})", J_mA_cm2, solver::to_string(rep.status));
+            why = fmt::format("steady state not found at J = {} mA cm^-2 ({})", J_mA_cm2,
+                              solver::to_string(rep.status));
             return false;
         }
         return true;
@@ -182,15 +196,17 @@ private:
         if (c.order.size() != x.size()) {
             c.order.resize(x.size());
             std::iota(c.order.begin(), c.order.end(), std::size_t{0});
-            std::stable_sort(c.order.begin(), c.order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+            std::stable_sort(c.order.begin(), c.order.end(),
+                             [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
             c.solutions.assign(x.size(), {});
         }
         const model::RateModel& m = *model_;
         const std::vector<double> none;
         for (std::size_t k = 0; k < x.size(); ++k) {
             const std::size_t i = c.order[k];
-            const std::vector<double>& guess =
-                !c.solutions[i].empty() ? c.solutions[i] : (k > 0 ? c.solutions[c.order[k - 1]] : none);
+            const std::vector<double>& guess = !c.solutions[i].empty()
+                                                   ? c.solutions[i]
+                                                   : (k > 0 ? c.solutions[c.order[k - 1]] : none);
             if (!solve_at(x[i], guess, y_, why)) {
                 c.solutions[i].clear();
                 return false;
@@ -216,10 +232,12 @@ private:
         solver::PulseSpec pulse = pipeline::pulse_of(*config_->transient);
         std::vector<std::size_t> order(x.size());
         std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
         pulse.output_times_s.resize(x.size());
         for (std::size_t k = 0; k < x.size(); ++k) pulse.output_times_s[k] = x[order[k]];
-        const solver::TransientResult tr = solver::run_pulse(*model_, pulse, fit_transient_options());
+        const solver::TransientResult tr =
+            solver::run_pulse(*model_, pulse, fit_transient_options());
         if (tr.status & solver::transient_failed) {
             why = "the pulse integration failed (non-finite state)";
             return false;
@@ -228,7 +246,8 @@ private:
         return true;
     }
 
-    bool spectrum(std::size_t data_id, const std::vector<double>& x, std::vector<double>& out, std::string& why) {
+    bool spectrum(std::size_t data_id, const std::vector<double>& x, std::vector<double>& out,
+                  std::string& why) {
         Cache& c = caches_[data_id];
         if (c.solutions.size() != 1) c.solutions.assign(1, {});
         const double J = params_.device.current_density_mA_cm2;

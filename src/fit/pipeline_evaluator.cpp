@@ -65,20 +65,27 @@ int line_of(const std::string& text, const std::string& table, const std::string
 class PipelineEvaluator final : public ModelEvaluator {
 public:
     PipelineEvaluator(const io::RunConfig& config, std::optional<optics::DeviceOptics> stack)
-        : config_(std::make_shared<const io::RunConfig>(config)), params_(config.model), stack_(std::move(stack)) {
+        : config_(std::make_shared<const io::RunConfig>(config)),
+          params_(config.model),
+          stack_(std::move(stack)) {
         if (config.nanocrystal) {
-            nc_ = std::make_shared<const nanocrystal::NanocrystalConfig>(nanocrystal::read_config(config));
+            nc_ = std::make_shared<const nanocrystal::NanocrystalConfig>(
+                nanocrystal::read_config(config));
             spec_ = nc_->spec;
             if (spec_.engine == nanocrystal::Engine::kmc) {
-                throw InputError(config.path, line_of(config.text, "nanocrystal", "engine"), 0, "nanocrystal.engine",
-                                 "[nanocrystal] engine = \"kmc\" cannot be fitted by relsim fit: its objective is "
+                throw InputError(config.path, line_of(config.text, "nanocrystal", "engine"), 0,
+                                 "nanocrystal.engine",
+                                 "[nanocrystal] engine = \"kmc\" cannot be fitted by relsim fit: "
+                                 "its objective is "
                                  "stochastic (finite differences would see Monte Carlo noise)",
                                  "engine = \"linear\" in a config fitted by relsim fit");
             }
             if (spec_.excitation) {
-                throw InputError(config.path, line_of(config.text, "nanocrystal.excitation", "target"), 0,
+                throw InputError(config.path,
+                                 line_of(config.text, "nanocrystal.excitation", "target"), 0,
                                  "nanocrystal.excitation",
-                                 "[nanocrystal.excitation] (a PL decay run) has no electroluminescence curve for "
+                                 "[nanocrystal.excitation] (a PL decay run) has no "
+                                 "electroluminescence curve for "
                                  "relsim fit to fit",
                                  "a config without [nanocrystal.excitation]");
             }
@@ -86,12 +93,19 @@ public:
     }
 
     PipelineEvaluator(const PipelineEvaluator& o)
-        : config_(o.config_), params_(o.params_), stack_(o.stack_), nc_(o.nc_), spec_(o.spec_),
-          observer_(o.observer_), photometry_(o.photometry_) {
+        : config_(o.config_),
+          params_(o.params_),
+          stack_(o.stack_),
+          nc_(o.nc_),
+          spec_(o.spec_),
+          observer_(o.observer_),
+          photometry_(o.photometry_) {
         for (const Slot& s : o.slots_) (void)bind_parameter(s.key);
     }
 
-    std::unique_ptr<ModelEvaluator> clone() const override { return std::make_unique<PipelineEvaluator>(*this); }
+    std::unique_ptr<ModelEvaluator> clone() const override {
+        return std::make_unique<PipelineEvaluator>(*this);
+    }
 
     int bind_parameter(const std::string& key) override {
         for (std::size_t i = 0; i < slots_.size(); ++i) {
@@ -112,7 +126,8 @@ public:
 
     double parameter_value(int index) const override {
         const Slot& s = slots_[static_cast<std::size_t>(index)];
-        return s.model ? *s.model : nanocrystal::get_parameter(spec_, nc_->species, s.key).value_or(0.0);
+        return s.model ? *s.model
+                       : nanocrystal::get_parameter(spec_, nc_->species, s.key).value_or(0.0);
     }
 
     void set_parameter(int index, double value) override {
@@ -128,7 +143,8 @@ public:
         if (changes_bands(s.key)) photometry_.reset();
     }
 
-    std::string check_value(const std::string& key, double value, std::string& allowed) const override {
+    std::string check_value(const std::string& key, double value,
+                            std::string& allowed) const override {
         if (const std::string why = unused(key); !why.empty()) {
             allowed = "a parameter the model of this config uses";
             return why;
@@ -144,8 +160,10 @@ public:
     std::string supports(DataKind kind) const override {
         if (kind == DataKind::decay) {
             if (nc_) {
-                return "relsim fit does not fit decays of the microscopic model ([nanocrystal] with decay data): "
-                       "fit eqe_vs_current, luminance_vs_current or spectrum data, or the mean-field model";
+                return "relsim fit does not fit decays of the microscopic model ([nanocrystal] "
+                       "with decay data): "
+                       "fit eqe_vs_current, luminance_vs_current or spectrum data, or the "
+                       "mean-field model";
             }
             return "its config has no [transient] table (the pulse of the decay)";
         }
@@ -160,15 +178,18 @@ public:
             case DataKind::decay: return supports(kind);
             case DataKind::spectrum: {
                 const io::SpectrumSpec& s = config_->spectrum;
-                allowed = fmt::format("[{}, {}] nm (the config's [spectrum] range)", s.from_nm, s.to_nm);
-                return x >= s.from_nm && x <= s.to_nm ? "" : "the wavelength is outside the spectrum range";
+                allowed =
+                    fmt::format("[{}, {}] nm (the config's [spectrum] range)", s.from_nm, s.to_nm);
+                return x >= s.from_nm && x <= s.to_nm
+                           ? ""
+                           : "the wavelength is outside the spectrum range";
             }
         }
         return "unknown kind";
     }
 
-    bool evaluate(DataKind kind, std::size_t data_id, const std::vector<double>& x, std::vector<double>& out,
-                  std::string& why) override {
+    bool evaluate(DataKind kind, std::size_t data_id, const std::vector<double>& x,
+                  std::vector<double>& out, std::string& why) override {
         out.assign(x.size(), 0.0);
         try {
             if (!problem_) build();
@@ -180,7 +201,9 @@ public:
                         if (!solve_at(*ctx[i], x[i], why)) return false;
                         out[i] = kind == DataKind::eqe_vs_current
                                      ? result_.eqe
-                                     : photometry().evaluate(result_.band_photon_flux_air.data()).luminance_cd_m2;
+                                     : photometry()
+                                           .evaluate(result_.band_photon_flux_air.data())
+                                           .luminance_cd_m2;
                         if (!std::isfinite(out[i])) {
                             why = fmt::format("non-finite model value at x = {}", x[i]);
                             return false;
@@ -190,8 +213,10 @@ public:
                 }
                 case DataKind::spectrum: {
                     auto& ctx = contexts(data_id, 1);
-                    if (!solve_at(*ctx[0], params_.device.current_density_mA_cm2, why)) return false;
-                    model::band_spectrum(photometry().bands(), result_.band_photon_flux_air.data(), x, out.data());
+                    if (!solve_at(*ctx[0], params_.device.current_density_mA_cm2, why))
+                        return false;
+                    model::band_spectrum(photometry().bands(), result_.band_photon_flux_air.data(),
+                                         x, out.data());
                     return true;
                 }
                 case DataKind::decay: why = supports(kind); return false;
@@ -213,25 +238,30 @@ private:
     //! fitting it would fit nothing (a flat direction), so the fit refuses it.
     std::string unused(const std::string& key) const {
         if (stack_ && key == "device.outcoupling") {
-            return "[optics] replaces device.outcoupling (each band's eta_air per emitter slice): relsim run ignores "
+            return "[optics] replaces device.outcoupling (each band's eta_air per emitter slice): "
+                   "relsim run ignores "
                    "it for this config, so relsim fit cannot fit it";
         }
         if (!nc_) return "";
         // Mean-field numbers the microscopic model does not use (nanocrystal/engine.hpp,
         // shared/spec/microscopic-model.md section 6): the lattice and the Dexter law replace them.
-        static const std::vector<std::string> dopant = {"density_cm3", "kTET_s", "kSET_s", "kBT_s", "kETU_s"};
-        static const std::vector<std::string> ligand = {"ligand.density_cm3", "ligand.kTT_cm3_s", "ligand.kSS_cm3_s",
-                                                        "ligand.kST_cm3_s", "ligand.tta_singlet_yield"};
+        static const std::vector<std::string> dopant = {"density_cm3", "kTET_s", "kSET_s", "kBT_s",
+                                                        "kETU_s"};
+        static const std::vector<std::string> ligand = {"ligand.density_cm3", "ligand.kTT_cm3_s",
+                                                        "ligand.kSS_cm3_s", "ligand.kST_cm3_s",
+                                                        "ligand.tta_singlet_yield"};
         bool is_unused = key.rfind("transfer.", 0) == 0 ||
                          std::find(ligand.begin(), ligand.end(), key) != ligand.end();
         if (key.rfind("dopant.", 0) == 0) {
             const std::size_t dot = key.find('.', 7);
-            is_unused = dot != std::string::npos &&
-                        std::find(dopant.begin(), dopant.end(), key.substr(dot + 1)) != dopant.end();
+            is_unused = dot != std::string::npos && std::find(dopant.begin(), dopant.end(),
+                                                              key.substr(dot + 1)) != dopant.end();
         }
         return is_unused ? "[nanocrystal] does not use " + key +
-                               " (the microscopic model replaces it by the lattice, [nanocrystal.ligand] kTET0_s / "
-                               "kSET0_s and [[nanocrystal.transfer]]): relsim run ignores it for this config"
+                               " (the microscopic model replaces it by the lattice, "
+                               "[nanocrystal.ligand] kTET0_s / "
+                               "kSET0_s and [[nanocrystal.transfer]]): relsim run ignores it for "
+                               "this config"
                          : "";
     }
 
@@ -245,9 +275,11 @@ private:
     void build() {
         pipeline::DeviceProblemBuilder b(params_);
         b.set_profile(pipeline::make_uniform_profile(stack_ ? stack_->spec().emitter_slices : 1));
-        b.set_optics(stack_ ? pipeline::make_stack_optics(*stack_) : pipeline::make_constant_outcoupling());
+        b.set_optics(stack_ ? pipeline::make_stack_optics(*stack_)
+                            : pipeline::make_constant_outcoupling());
         if (nc_) {
-            b.set_emitter(pipeline::make_nanocrystal_emitter(params_, spec_, nanocrystal::EnsembleOptions{}));
+            b.set_emitter(
+                pipeline::make_nanocrystal_emitter(params_, spec_, nanocrystal::EnsembleOptions{}));
         } else {
             b.set_emitter(pipeline::make_mean_field_emitter(params_));
         }
@@ -255,7 +287,8 @@ private:
         contexts_.clear();
     }
 
-    std::vector<std::unique_ptr<pipeline::PointContext>>& contexts(std::size_t data_id, std::size_t n) {
+    std::vector<std::unique_ptr<pipeline::PointContext>>& contexts(std::size_t data_id,
+                                                                   std::size_t n) {
         auto& v = contexts_[data_id];
         while (v.size() < n) v.push_back(std::make_unique<pipeline::PointContext>(problem_));
         return v;
@@ -276,10 +309,12 @@ private:
 
     const model::Photometry& photometry() {
         if (!observer_) {
-            observer_ = std::make_shared<const model::CieObserver>(model::load_cie_observer(pipeline::cie_table_path()));
+            observer_ = std::make_shared<const model::CieObserver>(
+                model::load_cie_observer(pipeline::cie_table_path()));
         }
         if (!photometry_) {
-            photometry_ = std::make_shared<const model::Photometry>(*observer_, pipeline::band_shapes(params_));
+            photometry_ = std::make_shared<const model::Photometry>(*observer_,
+                                                                    pipeline::band_shapes(params_));
         }
         return *photometry_;
     }
@@ -314,10 +349,11 @@ static void refuse_transport(const io::RunConfig& config) {
             break;
         }
     }
-    throw InputError(config.path, line, 0, "transport",
-                     "[transport] cannot be fitted by relsim fit yet: the fit's model is driven by a current "
-                     "through a typed-in recombination zone and charge balance, which [transport] computes",
-                     "a config without [transport] (relsim run solves [transport] configs)");
+    throw InputError(
+        config.path, line, 0, "transport",
+        "[transport] cannot be fitted by relsim fit yet: the fit's model is driven by a current "
+        "through a typed-in recombination zone and charge balance, which [transport] computes",
+        "a config without [transport] (relsim run solves [transport] configs)");
 }
 
 std::unique_ptr<ModelEvaluator> make_pipeline_evaluator(const io::RunConfig& config) {
@@ -328,7 +364,8 @@ std::unique_ptr<ModelEvaluator> make_pipeline_evaluator(const io::RunConfig& con
 std::unique_ptr<ModelEvaluator> make_model_evaluator(const io::RunConfig& config) {
     refuse_transport(config);
     std::optional<optics::DeviceOptics> stack = pipeline::read_stack(config);
-    if (stack || config.nanocrystal) return std::make_unique<PipelineEvaluator>(config, std::move(stack));
+    if (stack || config.nanocrystal)
+        return std::make_unique<PipelineEvaluator>(config, std::move(stack));
     return make_mean_field_evaluator(config);
 }
 

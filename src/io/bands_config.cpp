@@ -34,9 +34,10 @@ void read_bands_table(const Src& src, const toml::table& root, std::vector<model
         b.from_nm = src.number(*a.get(0), join(key, 0), static_cast<const ParamRule*>(nullptr));
         b.to_nm = src.number(*a.get(1), join(key, 1), static_cast<const ParamRule*>(nullptr));
         if (!(b.from_nm > 0.0 && b.from_nm < b.to_nm && b.to_nm <= 1.0e5)) {
-            src.fail(v.source(), key,
-                     fmt::format("window [{}, {}] nm is not a wavelength interval", b.from_nm, b.to_nm),
-                     range);
+            src.fail(
+                v.source(), key,
+                fmt::format("window [{}, {}] nm is not a wavelength interval", b.from_nm, b.to_nm),
+                range);
         }
         bool replaced = false;
         for (model::NamedBand& d : out) {

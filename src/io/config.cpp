@@ -40,9 +40,9 @@ using model::Origin;
 constexpr double kMaxSpectrumPoints = 1.0e6;
 
 constexpr std::array<std::string_view, 16> kDopantKeys = {
-    "ion",       "density_cm3", "accepting_level", "kTET_s",   "kSET_s", "kETU_s", "kLP_cm3_s",
-    "quench_s",  "kBT_s",       "ion_file",        "ground",   "levels", "lines",  "relaxations",
-    "quench_per_s", "lifetime_s"};
+    "ion",       "density_cm3", "accepting_level", "kTET_s",    "kSET_s", "kETU_s",
+    "kLP_cm3_s", "quench_s",    "kBT_s",           "ion_file",  "ground", "levels",
+    "lines",     "relaxations", "quench_per_s",    "lifetime_s"};
 
 class ConfigReader {
 public:
@@ -55,9 +55,12 @@ public:
 
     RunConfig read() {
         const toml::table root = parse_toml(cfg_.text, src_.file());
-        src_.check_keys(root, "", {"title", "device", "ligand", "dopant", "transfer", "spectrum",
-                                   "transient", "sweep", "nanocrystal", "optics", "bands", "physics",
-                                   "lifetime", "inventory", "transport", "output"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime] [inventory]: src/lifetime
+        src_.check_keys(
+            root, "",
+            {"title", "device", "ligand", "dopant", "transfer", "spectrum", "transient", "sweep",
+             "nanocrystal", "optics", "bands", "physics", "lifetime", "inventory", "transport",
+             "output"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime]
+                          // [inventory]: src/lifetime
         // [transport] (and device.voltage_V, the transport.* sweep keys) is read and checked by
         // src/transport (read_transport_config), called by the sweep and by relsim check.
         cfg_.transport = root.get("transport") != nullptr;
@@ -68,15 +71,16 @@ public:
         read_dopants(root);
         read_transfers(root);
         if (const toml::node* n = root.get("spectrum")) read_spectrum(src_.table(*n, "spectrum"));
-        if (const toml::node* n = root.get("transient")) read_transient(src_.table(*n, "transient"));
+        if (const toml::node* n = root.get("transient"))
+            read_transient(src_.table(*n, "transient"));
         if (const toml::node* n = root.get("sweep")) {
             detail::read_sweep_table(src_, src_.table(*n, "sweep"), cfg_);  // config_sweep.cpp
         }
-        detail::read_output_table(src_, root, cfg_);         // output_config.cpp
-        detail::read_bands_table(src_, root, cfg_.bands);    // bands_config.cpp
-        detail::read_physics_table(src_, root, cfg_);        // physics_config.cpp
-        detail::fill_resolved(cfg_, origins_);               // config_parameters.cpp
-        detail::check_plausibility(cfg_);                    // plausibility.cpp
+        detail::read_output_table(src_, root, cfg_);       // output_config.cpp
+        detail::read_bands_table(src_, root, cfg_.bands);  // bands_config.cpp
+        detail::read_physics_table(src_, root, cfg_);      // physics_config.cpp
+        detail::fill_resolved(cfg_, origins_);             // config_parameters.cpp
+        detail::check_plausibility(cfg_);                  // plausibility.cpp
         return std::move(cfg_);
     }
 
@@ -99,14 +103,17 @@ private:
     void read_device(const toml::table& root) {
         const toml::node& n = src_.require(root, "", "device", "a [device] table");
         const toml::table& t = src_.table(n, "device");
-        src_.check_keys(t, "device",
-                        {"current_density_mA_cm2", "recombination_zone_nm", "charge_balance",
-                         "singlet_fraction", "outcoupling", "temperature_K", "langevin_cm3_s",
-                         "eml_thickness_nm", "voltage_V"});  // eml_thickness_nm: read by src/lifetime
-        if (const toml::node* v = t.get("voltage_V"); v && !cfg_.transport) {  // voltage_V: src/transport
-            src_.fail(v->source(), "device.voltage_V",
-                      "a voltage drive needs the stack: device.voltage_V goes with a [transport] table",
-                      "device.current_density_mA_cm2 without [transport]");
+        src_.check_keys(
+            t, "device",
+            {"current_density_mA_cm2", "recombination_zone_nm", "charge_balance",
+             "singlet_fraction", "outcoupling", "temperature_K", "langevin_cm3_s",
+             "eml_thickness_nm", "voltage_V"});  // eml_thickness_nm: read by src/lifetime
+        if (const toml::node* v = t.get("voltage_V");
+            v && !cfg_.transport) {  // voltage_V: src/transport
+            src_.fail(
+                v->source(), "device.voltage_V",
+                "a voltage drive needs the stack: device.voltage_V goes with a [transport] table",
+                "device.current_density_mA_cm2 without [transport]");
         }
         // A microscopic PL decay ([nanocrystal.excitation]) runs without current: J may be left
         // out or 0 there (the default stands in; src/nanocrystal ignores it).
@@ -124,11 +131,11 @@ private:
     void read_ligand(const toml::table& root) {
         const toml::node& n = src_.require(root, "", "ligand", "a [ligand] table");
         const toml::table& t = src_.table(n, "ligand");
-        src_.check_keys(t, "ligand",
-                        {"density_cm3", "triplet_energy_eV", "kS_rad_s", "kS_nr_s", "k_isc_s",
-                         "kT_rad_s", "kT_nr_s", "kTT_cm3_s", "tta_singlet_yield", "kTP_cm3_s",
-                         "kSS_cm3_s", "kST_cm3_s", "singlet_band_nm", "singlet_fwhm_nm",
-                         "triplet_band_nm", "triplet_fwhm_nm"});
+        src_.check_keys(
+            t, "ligand",
+            {"density_cm3", "triplet_energy_eV", "kS_rad_s", "kS_nr_s", "k_isc_s", "kT_rad_s",
+             "kT_nr_s", "kTT_cm3_s", "tta_singlet_yield", "kTP_cm3_s", "kSS_cm3_s", "kST_cm3_s",
+             "singlet_band_nm", "singlet_fwhm_nm", "triplet_band_nm", "triplet_fwhm_nm"});
         for (const auto& f : detail::ligand_fields()) {
             param(t, "ligand", f.name, f.required, cfg_.model.ligand.*(f.member));
         }
@@ -156,16 +163,18 @@ private:
         }
         for (std::size_t k = 0; k < cfg_.model.dopants.size(); ++k) {
             if (cfg_.model.dopants[k].ion == d.ion) {
-                src_.fail(ion_node.source(), join(prefix, "ion"),
-                          fmt::format("ion '{}' is already dopant {}; each [[dopant]] needs its own "
-                                      "ion name (use ion_file to give a second site of the same "
-                                      "element another name)",
-                                      d.ion, k),
-                          "a name not used by another [[dopant]]");
+                src_.fail(
+                    ion_node.source(), join(prefix, "ion"),
+                    fmt::format("ion '{}' is already dopant {}; each [[dopant]] needs its own "
+                                "ion name (use ion_file to give a second site of the same "
+                                "element another name)",
+                                d.ion, k),
+                    "a name not used by another [[dopant]]");
             }
         }
-        param(t, prefix, "density_cm3", !cfg_.nanocrystal, d.density_cm3);  // [nanocrystal]: unused (the
-        param(t, prefix, "kTET_s", !cfg_.nanocrystal, d.kTET_s);            // lattice, kTET0_s set them)
+        param(t, prefix, "density_cm3", !cfg_.nanocrystal,
+              d.density_cm3);                                     // [nanocrystal]: unused (the
+        param(t, prefix, "kTET_s", !cfg_.nanocrystal, d.kTET_s);  // lattice, kTET0_s set them)
         param(t, prefix, "kSET_s", false, d.kSET_s);
         param(t, prefix, "kETU_s", false, d.kETU_s);
         param(t, prefix, "kLP_cm3_s", false, d.kLP_cm3_s);
@@ -175,11 +184,13 @@ private:
             origins_[k] = {Origin::config, src_.where(*kbt)};
         }
 
-        detail::read_dopant_scheme(src_, dir_, t, prefix, ion_node, d, origins_,  // config_ion_scheme.cpp
+        detail::read_dopant_scheme(src_, dir_, t, prefix, ion_node, d,
+                                   origins_,  // config_ion_scheme.cpp
                                    cfg_.ion_files);
 
-        const toml::node& acc = src_.require(t, prefix, "accepting_level",
-                                             "an excited level of the scheme: " + excited_list(d.scheme));
+        const toml::node& acc =
+            src_.require(t, prefix, "accepting_level",
+                         "an excited level of the scheme: " + excited_list(d.scheme));
         d.accepting_level = src_.string(acc, join(prefix, "accepting_level"));
         if (!find_level(d.scheme, d.accepting_level)) {
             src_.fail(acc.source(), join(prefix, "accepting_level"),
@@ -190,7 +201,9 @@ private:
 
         const toml::node* q = t.get("quench_s");  // `quench_per_s` is an alias (configs/README.md)
         if (const toml::node* alias = t.get("quench_per_s")) {
-            if (q) src_.fail(alias->source(), join(prefix, "quench_per_s"), "quench_s is also given", "one of quench_s, quench_per_s");
+            if (q)
+                src_.fail(alias->source(), join(prefix, "quench_per_s"), "quench_s is also given",
+                          "one of quench_s, quench_per_s");
             q = alias;
         }
         if (q) {
@@ -200,7 +213,8 @@ private:
                 const std::string level(lk.str());
                 const std::string k = join(qk, level);
                 if (!find_level(d.scheme, level)) {
-                    const toml::source_region& at = lk.source().begin.line > 0 ? lk.source() : lv.source();
+                    const toml::source_region& at =
+                        lk.source().begin.line > 0 ? lk.source() : lv.source();
                     src_.fail(at, k,
                               fmt::format("quench_s names '{}', which is not an excited level of "
                                           "the {} scheme{}",
@@ -221,7 +235,6 @@ private:
         return s.source_file.empty() ? std::string(" (inline)") : " (" + s.source_file + ")";
     }
 
-
     void read_transfers(const toml::table& root) {
         const toml::node* n = root.get("transfer");
         if (!n) return;
@@ -240,9 +253,11 @@ private:
             }
             const toml::node* ks = t.get("k_s");
             const toml::node* kb = t.get("k_cm3_s");
-            const std::string one_of = "exactly one of k_s ([0, inf) s^-1) or k_cm3_s ([0, inf) cm^3 s^-1)";
+            const std::string one_of =
+                "exactly one of k_s ([0, inf) s^-1) or k_cm3_s ([0, inf) cm^3 s^-1)";
             if (ks && kb) {
-                src_.fail(kb->source(), join(prefix, "k_cm3_s"), "both k_s and k_cm3_s are given", one_of);
+                src_.fail(kb->source(), join(prefix, "k_cm3_s"), "both k_s and k_cm3_s are given",
+                          one_of);
             }
             if (!ks && !kb) src_.missing(t, prefix, "k_s", one_of);
             tr.bimolecular = kb != nullptr;
@@ -279,11 +294,12 @@ private:
             }
             return;
         }
-        src_.fail(n.source(), k,
-                  fmt::format("transfer {} names ion '{}', which is not a [[dopant]] of this config",
-                              name, ion),
-                  ions.empty() ? std::string("a dopant ion (the config has no [[dopant]])")
-                               : "a dopant ion: " + list_text(ions));
+        src_.fail(
+            n.source(), k,
+            fmt::format("transfer {} names ion '{}', which is not a [[dopant]] of this config",
+                        name, ion),
+            ions.empty() ? std::string("a dopant ion (the config has no [[dopant]])")
+                         : "a dopant ion: " + list_text(ions));
     }
 
     void read_spectrum(const toml::table& t) {
@@ -317,7 +333,8 @@ private:
     }
 
     void read_transient(const toml::table& t) {
-        src_.check_keys(t, "transient", {"pulse_current_density_mA_cm2", "pulse_on_s", "off_s", "points"});
+        src_.check_keys(t, "transient",
+                        {"pulse_current_density_mA_cm2", "pulse_on_s", "off_s", "points"});
         TransientSpec s;
         const std::pair<std::string_view, double*> fields[] = {
             {"pulse_current_density_mA_cm2", &s.pulse_current_density_mA_cm2},
@@ -333,7 +350,6 @@ private:
         }
         cfg_.transient = s;
     }
-
 
     Src src_;
     fs::path dir_;

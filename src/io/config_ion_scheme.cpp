@@ -60,7 +60,8 @@ public:
         read_ground(t, s, ground_energies);
         for (const std::string& g : s.ground) {  // for the plausibility checks (nir_tables.hpp)
             s.ground_energy_cm1.push_back(NAN);
-            for (const auto& [name, e] : ground_energies) if (name == g) s.ground_energy_cm1.back() = e;
+            for (const auto& [name, e] : ground_energies)
+                if (name == g) s.ground_energy_cm1.back() = e;
         }
         read_levels(t, s);
         check_ground_energies(t, s, ground_energies);
@@ -91,8 +92,7 @@ private:
     [[nodiscard]] double entry_number(const toml::table& e, const std::string& rel_entry,
                                       std::string_view name, const std::string& source_note) const {
         const std::string rel = join(rel_entry, name);
-        const toml::node& n =
-            src_.require(e, key(rel_entry), name, Src::range_of(rule_key(rel)));
+        const toml::node& n = src_.require(e, key(rel_entry), name, Src::range_of(rule_key(rel)));
         const double v = src_.number(n, key(rel), rule_key(rel));
         record(rel, n, source_note);
         return v;
@@ -107,9 +107,12 @@ private:
 
     void read_ground(const toml::table& t, model::LevelScheme& s,
                      std::vector<std::pair<std::string, double>>& energies) const {
-        const char* what = "an array of ground-multiplet member names (or {name, energy_cm1, source} tables)";
-        const toml::array& arr = src_.array(src_.require(t, prefix_, "ground", what), key("ground"), what);
-        if (arr.empty()) src_.fail(arr.source(), key("ground"), "the ground multiplet is empty", what);
+        const char* what =
+            "an array of ground-multiplet member names (or {name, energy_cm1, source} tables)";
+        const toml::array& arr =
+            src_.array(src_.require(t, prefix_, "ground", what), key("ground"), what);
+        if (arr.empty())
+            src_.fail(arr.source(), key("ground"), "the ground multiplet is empty", what);
         for (std::size_t j = 0; j < arr.size(); ++j) {
             const toml::node& e = *arr.get(j);
             const std::string rel = join(std::string("ground"), j);
@@ -127,8 +130,8 @@ private:
                 }
                 (void)note(*et, key(rel));
             } else {
-                src_.fail(e.source(), key(rel), "expected a level name or a table, got " + type_name(e),
-                          what);
+                src_.fail(e.source(), key(rel),
+                          "expected a level name or a table, got " + type_name(e), what);
             }
             if (!valid_level_name(name)) {
                 src_.fail(name_node->source(), key(rel), "invalid level name '" + name + "'",
@@ -145,13 +148,15 @@ private:
 
     void read_levels(const toml::table& t, model::LevelScheme& s) const {
         const char* what = "an array of tables {name, energy_cm1, source}";
-        const toml::array& arr = src_.array(src_.require(t, prefix_, "levels", what), key("levels"), what);
+        const toml::array& arr =
+            src_.array(src_.require(t, prefix_, "levels", what), key("levels"), what);
         if (arr.empty()) {
             src_.fail(arr.source(), key("levels"), "the scheme has no excited level", what);
         }
         for (std::size_t j = 0; j < arr.size(); ++j) {
             const std::string rel = join(std::string("levels"), j);
-            const toml::table& e = src_.table(*arr.get(j), key(rel), "a table {name, energy_cm1, source}");
+            const toml::table& e =
+                src_.table(*arr.get(j), key(rel), "a table {name, energy_cm1, source}");
             src_.check_keys(e, key(rel), {"name", "energy_cm1", "source"});
             const std::string src_note = note(e, key(rel));
             model::Level lv;
@@ -163,8 +168,9 @@ private:
             }
             if (find_level(s, lv.name) || is_ground(s, lv.name)) {
                 src_.fail(name_node.source(), key(join(rel, "name")),
-                          "level '" + lv.name + "' is defined twice (excited levels and ground "
-                          "members must have distinct names)",
+                          "level '" + lv.name +
+                              "' is defined twice (excited levels and ground "
+                              "members must have distinct names)",
                           "distinct names");
             }
             lv.energy_cm1 = entry_number(e, rel, "energy_cm1", src_note);
@@ -174,17 +180,18 @@ private:
 
     void check_ground_energies(const toml::table& t, const model::LevelScheme& s,
                                const std::vector<std::pair<std::string, double>>& energies) const {
-        const auto lowest = std::min_element(
-            s.levels.begin(), s.levels.end(),
-            [](const model::Level& a, const model::Level& b) { return a.energy_cm1 < b.energy_cm1; });
+        const auto lowest = std::min_element(s.levels.begin(), s.levels.end(),
+                                             [](const model::Level& a, const model::Level& b) {
+                                                 return a.energy_cm1 < b.energy_cm1;
+                                             });
         for (std::size_t g = 0; g < energies.size(); ++g) {
             if (energies[g].second < lowest->energy_cm1) continue;
             const toml::node* arr = t.get("ground");
             src_.fail(arr->source(), key("ground"),
-                      fmt::format("ground-multiplet member '{}' at {} cm^-1 is not below the lowest "
-                                  "excited level '{}' at {} cm^-1",
-                                  energies[g].first, energies[g].second, lowest->name,
-                                  lowest->energy_cm1),
+                      fmt::format(
+                          "ground-multiplet member '{}' at {} cm^-1 is not below the lowest "
+                          "excited level '{}' at {} cm^-1",
+                          energies[g].first, energies[g].second, lowest->name, lowest->energy_cm1),
                       fmt::format("[0, {}) cm^-1", lowest->energy_cm1));
         }
     }
@@ -201,7 +208,8 @@ private:
         }
         const model::Level* d = find_level(s, to);
         const std::string allowed_to = "an excited level below '" + from +
-                                       "' or a ground-multiplet member (" + list_text(s.ground) + ")";
+                                       "' or a ground-multiplet member (" + list_text(s.ground) +
+                                       ")";
         if (!d && !is_ground(s, to)) {
             src_.fail(e.get("to")->source(), key(join(rel, "to")),
                       fmt::format("{} ends at '{}', which is neither an excited level nor a "
@@ -225,7 +233,9 @@ private:
         for (std::size_t j = 0; j < arr.size(); ++j) {
             const std::string rel = join(std::string("lines"), j);
             const toml::table& e = src_.table(*arr.get(j), key(rel), what);
-            src_.check_keys(e, key(rel), {"from", "to", "rate_s", "wavelength_nm", "fwhm_nm", "source", "dipole"});
+            src_.check_keys(
+                e, key(rel),
+                {"from", "to", "rate_s", "wavelength_nm", "fwhm_nm", "source", "dipole"});
             const std::string src_note = note(e, key(rel));
             model::EmissionLine l;
             l.from = entry_name(e, rel, "from", "an excited level name");
@@ -236,7 +246,9 @@ private:
             l.fwhm_nm = entry_number(e, rel, "fwhm_nm", src_note);
             if (const toml::node* d = e.get("dipole")) {  // "ED" (default) or "MD": spec optics.md
                 const std::string v = src_.string(*d, key(join(rel, "dipole")), "\"ED\" or \"MD\"");
-                if (v != "ED" && v != "MD") src_.fail(d->source(), key(join(rel, "dipole")), "unknown dipole '" + v + "'", "\"ED\" or \"MD\"");
+                if (v != "ED" && v != "MD")
+                    src_.fail(d->source(), key(join(rel, "dipole")), "unknown dipole '" + v + "'",
+                              "\"ED\" or \"MD\"");
                 l.magnetic_dipole = v == "MD";
             }
             s.lines.push_back(l);
@@ -284,7 +296,8 @@ model::LevelScheme read_ion_root(const Src& src, const toml::table& root, const 
                                  std::vector<std::pair<std::string, double>>& ground_energies) {
     src.check_keys_in(root, prefix, kIonFileKeys);
     if (const toml::node* n = root.get("ion")) (void)src.string(*n, join(prefix, "ion"));
-    if (const toml::node* n = root.get("description")) (void)src.string(*n, join(prefix, "description"));
+    if (const toml::node* n = root.get("description"))
+        (void)src.string(*n, join(prefix, "description"));
     if (const toml::node* n = root.get("references")) {
         const std::string k = join(prefix, "references");
         const toml::array& refs = src.array(*n, k, "an array of strings");
@@ -293,7 +306,8 @@ model::LevelScheme read_ion_root(const Src& src, const toml::table& root, const 
         }
     }
     model::LevelScheme s;
-    SchemeReader(src, prefix, rule_prefix, Origin::ion_file, origins).read(root, s, ground_energies);
+    SchemeReader(src, prefix, rule_prefix, Origin::ion_file, origins)
+        .read(root, s, ground_energies);
     return s;
 }
 
@@ -320,7 +334,8 @@ public:
         for (const auto name : {"ground", "lines", "relaxations"}) {
             if (const toml::node* n = t.get(name)) {
                 src_.fail(n->source(), join(prefix, name),
-                          fmt::format("'{}' belongs to an inline level scheme, which needs 'levels'", name),
+                          fmt::format(
+                              "'{}' belongs to an inline level scheme, which needs 'levels'", name),
                           "an inline scheme with 'ground' and 'levels', or no scheme keys (the ion "
                           "file is read)");
             }
@@ -347,7 +362,8 @@ private:
     fs::path locate_ion_file(const toml::table& t, const std::string& prefix,
                              const toml::node& ion_node, const std::string& ion) {
         if (const toml::node* f = t.get("ion_file")) {
-            const fs::path p(src_.string(*f, join(prefix, "ion_file"), "a path (relative to the config)"));
+            const fs::path p(
+                src_.string(*f, join(prefix, "ion_file"), "a path (relative to the config)"));
             return p.is_absolute() ? p : dir_ / p;
         }
         const std::string file = ion + ".toml";
@@ -373,11 +389,12 @@ private:
             const fs::path shown = fs::absolute(dir, ec);
             searched.push_back((ec ? dir : shown).lexically_normal().string());
         }
-        src_.fail(ion_node.source(), join(prefix, "ion"),
-                  fmt::format("no ion file '{}' found; searched: {}", file, list_text(searched)),
-                  "an ion with a level-scheme file on the search path ($RELSIM_ION_PATH, <config "
-                  "dir>/ions, <config dir>/../ions, <source tree>/configs/ions), an 'ion_file' key, "
-                  "or an inline scheme ('ground', 'levels', ...)");
+        src_.fail(
+            ion_node.source(), join(prefix, "ion"),
+            fmt::format("no ion file '{}' found; searched: {}", file, list_text(searched)),
+            "an ion with a level-scheme file on the search path ($RELSIM_ION_PATH, <config "
+            "dir>/ions, <config dir>/../ions, <source tree>/configs/ions), an 'ion_file' key, "
+            "or an inline scheme ('ground', 'levels', ...)");
     }
 
     const Src& src_;

@@ -33,7 +33,9 @@ std::vector<std::string> split_key(const std::string& key) {
 }
 
 bool is_index(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+    });
 }
 
 bool bare_key(const std::string& s) {
@@ -61,14 +63,17 @@ std::size_t offset_of(const std::string& text, toml::source_position p) {
     }
     for (std::uint32_t col = 1; col < p.column && off < text.size(); ++off) {
         // count characters, not bytes: skip UTF-8 continuation bytes
-        while (off + 1 < text.size() && (static_cast<unsigned char>(text[off + 1]) & 0xC0) == 0x80) ++off;
+        while (off + 1 < text.size() && (static_cast<unsigned char>(text[off + 1]) & 0xC0) == 0x80)
+            ++off;
         ++col;
     }
     return off;
 }
 
 int line_of(const std::string& text, std::size_t offset) {
-    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(std::min(offset, text.size())), '\n'));
+    return 1 + static_cast<int>(std::count(
+                   text.begin(), text.begin() + static_cast<long>(std::min(offset, text.size())),
+                   '\n'));
 }
 
 //! The node at `parts` (nullptr where the path leaves the document); `depth` receives how many
@@ -132,8 +137,8 @@ std::string quoted(const std::string& s) {
     return q + "\"";
 }
 
-[[noreturn]] void refuse(const ConfigOverride& o, const std::string& path, const std::string& problem,
-                         const std::string& allowed) {
+[[noreturn]] void refuse(const ConfigOverride& o, const std::string& path,
+                         const std::string& problem, const std::string& allowed) {
     throw InputError(path, 0, 0, o.key, problem + " (" + o.origin + ")", allowed);
 }
 
@@ -143,7 +148,9 @@ std::string apply_one(const std::string& text, const std::string& path, const Co
     const toml::table root = parse_toml(text, path);
     const std::vector<std::string> parts = split_key(o.key);
     const auto value = parse_value(o.value_toml);
-    if (!value) refuse(o, path, "'" + o.value_toml + "' is not a TOML value", "a number, string, boolean or array");
+    if (!value)
+        refuse(o, path, "'" + o.value_toml + "' is not a TOML value",
+               "a number, string, boolean or array");
     const toml::node& new_value = *value->get("v");
     std::size_t depth = 0;
     const toml::node* found = walk(root, parts, depth);
@@ -165,7 +172,8 @@ std::string apply_one(const std::string& text, const std::string& path, const Co
             refuse(o, path,
                    fmt::format("'{}' names no value of the config that can be set here (an "
                                "ion-file parameter, an array element that does not exist, or a "
-                               "key under a non-table)", o.key),
+                               "key under a non-table)",
+                               o.key),
                    "a key of the config file's own tables; set ion-file parameters in the ion "
                    "file or an inline scheme");
         }
@@ -192,7 +200,8 @@ std::string apply_one(const std::string& text, const std::string& path, const Co
                 out = text + "\n" + dotted + " = " + o.value_toml + "\n";
                 edited_line = line_of(text, text.size()) + 1;
             } else {
-                out = text.substr(0, eol + 1) + dotted + " = " + o.value_toml + "\n" + text.substr(eol + 1);
+                out = text.substr(0, eol + 1) + dotted + " = " + o.value_toml + "\n" +
+                      text.substr(eol + 1);
                 edited_line = line_of(text, eol) + 1;
             }
             inserted = true;
@@ -223,7 +232,8 @@ ConfigOverride parse_override(const std::string& assignment) {
     ConfigOverride o;
     o.origin = "--set " + assignment;
     if (eq == std::string::npos) {
-        throw InputError("--set", 0, 0, "", "'" + assignment + "' has no '='", "key=value, e.g. device.outcoupling=0.25");
+        throw InputError("--set", 0, 0, "", "'" + assignment + "' has no '='",
+                         "key=value, e.g. device.outcoupling=0.25");
     }
     auto trim = [](std::string s) {
         const auto b = s.find_first_not_of(" \t");
@@ -233,7 +243,8 @@ ConfigOverride parse_override(const std::string& assignment) {
     o.key = trim(assignment.substr(0, eq));
     const std::string value = trim(assignment.substr(eq + 1));
     const auto parts = split_key(o.key);
-    if (o.key.empty() || std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
+    if (o.key.empty() ||
+        std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
         throw InputError("--set", 0, 0, o.key, "'" + o.key + "' is not a dotted key path",
                          "a key path such as device.current_density_mA_cm2 or dopant.0.kTET_s");
     }
@@ -275,17 +286,18 @@ RunConfig load_config_text_with_overrides(const std::string& text, const std::st
         for (std::size_t i = 0; i < edited.size(); ++i) {
             if (edited[i] == e.line()) {
                 // an overridden value: say where it came from
-                const int shift = static_cast<int>(std::count_if(inserted.begin(), inserted.end(),
-                                                                 [&](int l) { return l < e.line(); }));
-                const bool new_line = std::find(inserted.begin(), inserted.end(), e.line()) != inserted.end();
-                throw InputError(e.file(), new_line ? 0 : e.line() - shift, new_line ? 0 : e.column(),
-                                 e.key(), e.problem() + " (value from " + overrides[i].origin + ")",
-                                 e.allowed());
+                const int shift = static_cast<int>(std::count_if(
+                    inserted.begin(), inserted.end(), [&](int l) { return l < e.line(); }));
+                const bool new_line =
+                    std::find(inserted.begin(), inserted.end(), e.line()) != inserted.end();
+                throw InputError(
+                    e.file(), new_line ? 0 : e.line() - shift, new_line ? 0 : e.column(), e.key(),
+                    e.problem() + " (value from " + overrides[i].origin + ")", e.allowed());
             }
         }
         if (inserted.empty()) throw;
-        const int shift = static_cast<int>(std::count_if(inserted.begin(), inserted.end(),
-                                                         [&](int l) { return l < e.line(); }));
+        const int shift = static_cast<int>(
+            std::count_if(inserted.begin(), inserted.end(), [&](int l) { return l < e.line(); }));
         throw InputError(e.file(), e.line() - shift, e.column(), e.key(), e.problem(), e.allowed());
     }
 }

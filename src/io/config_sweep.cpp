@@ -46,14 +46,16 @@ public:
         const bool random = sw.mode == "random";
         std::size_t samples = 0;
         if (random) {
-            const toml::node& n = src_.require(t, "sweep", "samples", Src::range_of("sweep.samples"));
+            const toml::node& n =
+                src_.require(t, "sweep", "samples", Src::range_of("sweep.samples"));
             samples = static_cast<std::size_t>(src_.number(n, "sweep.samples", "sweep.samples"));
             if (const toml::node* s = t.get("seed")) {
                 // Read as an integer, never through a double (exact up to 2^63 - 1).
                 const auto* si = s->as_integer();
                 if (!si || si->get() < 0) {
                     src_.fail(s->source(), "sweep.seed",
-                              si ? "the seed is negative" : "expected an integer, got " + detail::type_name(*s),
+                              si ? "the seed is negative"
+                                 : "expected an integer, got " + detail::type_name(*s),
                               "an integer in [0, 9223372036854775807]");
                 }
                 sw.seed = static_cast<std::uint64_t>(si->get());
@@ -73,7 +75,8 @@ public:
         if (axes.empty()) src_.fail(axes.source(), "sweep.axis", "the sweep has no axis", what);
 
         std::set<std::string> seen;
-        auto claim = [&](const toml::table& at, const std::string& key_of_key, const std::string& kp) {
+        auto claim = [&](const toml::table& at, const std::string& key_of_key,
+                         const std::string& kp) {
             check_sweep_key(at, key_of_key, kp);
             if (!seen.insert(kp).second) {
                 src_.fail(at.source(), key_of_key, "'" + kp + "' is swept on more than one axis",
@@ -95,11 +98,12 @@ public:
             const toml::table& at = src_.table(*axes.get(a), ak, what);
             if (random) {
                 src_.check_keys(at, ak, {"key", "from", "log_from", "to"});
-                const std::string kp = src_.string(src_.require(at, ak, "key", "a key path"),
-                                                   join(ak, "key"));
+                const std::string kp =
+                    src_.string(src_.require(at, ak, "key", "a key path"), join(ak, "key"));
                 claim(at, join(ak, "key"), kp);
                 if (!at.get("from") && !at.get("log_from")) {
-                    src_.missing(at, ak, "from", "from (uniform) or log_from (log-uniform), with to");
+                    src_.missing(at, ak, "from",
+                                 "from (uniform) or log_from (log-uniform), with to");
                 }
                 const auto [lo, hi, lg] = range_of_axis(at, ak);
                 check_sweep_values(at, a, kp, {lo, hi});
@@ -113,15 +117,19 @@ public:
             if (const toml::node* ks = at.get("keys")) {
                 for (const auto name : {"key", "from", "log_from", "to", "points"}) {
                     if (const toml::node* n = at.get(name)) {
-                        src_.fail(n->source(), join(ak, name),
-                                  fmt::format("'{}' does not go with 'keys' (a zipped axis lists its "
-                                              "values for every key)",
-                                              name),
-                                  "keys = [..], values = [[..], [..]]");
+                        src_.fail(
+                            n->source(), join(ak, name),
+                            fmt::format("'{}' does not go with 'keys' (a zipped axis lists its "
+                                        "values for every key)",
+                                        name),
+                            "keys = [..], values = [[..], [..]]");
                     }
                 }
-                const toml::array& karr = src_.array(*ks, join(ak, "keys"), "an array of key paths");
-                if (karr.empty()) src_.fail(karr.source(), join(ak, "keys"), "'keys' is empty", "at least one key path");
+                const toml::array& karr =
+                    src_.array(*ks, join(ak, "keys"), "an array of key paths");
+                if (karr.empty())
+                    src_.fail(karr.source(), join(ak, "keys"), "'keys' is empty",
+                              "at least one key path");
                 for (std::size_t k = 0; k < karr.size(); ++k) {
                     const std::string kp = src_.string(*karr.get(k), join(join(ak, "keys"), k));
                     claim(at, join(ak, "keys"), kp);
@@ -129,20 +137,22 @@ public:
                 }
                 const std::string vk = join(ak, "values");
                 const toml::array& varr =
-                    src_.array(src_.require(at, ak, "values", "an array of arrays, one per key"), vk,
-                               "an array of arrays, one per key");
+                    src_.array(src_.require(at, ak, "values", "an array of arrays, one per key"),
+                               vk, "an array of arrays, one per key");
                 if (varr.size() != axis.keys.size()) {
-                    src_.fail(varr.source(), vk,
-                              fmt::format("{} value arrays for {} keys", varr.size(), axis.keys.size()),
-                              "one array of values per key");
+                    src_.fail(
+                        varr.source(), vk,
+                        fmt::format("{} value arrays for {} keys", varr.size(), axis.keys.size()),
+                        "one array of values per key");
                 }
                 for (std::size_t k = 0; k < varr.size(); ++k) {
                     axis.values.push_back(value_list(*varr.get(k), join(vk, k)));
                     if (axis.values[k].size() != axis.values[0].size()) {
-                        src_.fail(varr.get(k)->source(), join(vk, k),
-                                  fmt::format("{} values for '{}' but {} for '{}'", axis.values[k].size(),
-                                              axis.keys[k], axis.values[0].size(), axis.keys[0]),
-                                  "value arrays of equal length");
+                        src_.fail(
+                            varr.get(k)->source(), join(vk, k),
+                            fmt::format("{} values for '{}' but {} for '{}'", axis.values[k].size(),
+                                        axis.keys[k], axis.values[0].size(), axis.keys[0]),
+                            "value arrays of equal length");
                     }
                 }
                 axis.kind = "zip";
@@ -170,11 +180,13 @@ public:
                     }
                     const auto [lo, hi, lg] = range_of_axis(at, ak);
                     const std::string pk = join(ak, "points");
-                    const toml::node& pn = src_.require(at, ak, "points", Src::range_of("sweep.axis.*.points"));
+                    const toml::node& pn =
+                        src_.require(at, ak, "points", Src::range_of("sweep.axis.*.points"));
                     const auto n = static_cast<std::size_t>(src_.number(pn, pk, pk));
                     std::vector<double> v(n);
                     for (std::size_t i = 0; i < n; ++i) {
-                        const double f = n == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(n - 1);
+                        const double f =
+                            n == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(n - 1);
                         v[i] = lg ? std::exp(std::log(lo) + f * (std::log(hi) - std::log(lo)))
                                   : lo + f * (hi - lo);
                     }
@@ -200,8 +212,9 @@ public:
                 for (std::size_t k = 0; k < rnd.keys.size(); ++k) {
                     const RandomRange& r = ranges[k];
                     const double u = rng.uniform();
-                    double v = r.log ? std::exp(std::log(r.from) + u * (std::log(r.to) - std::log(r.from)))
-                                     : r.from + u * (r.to - r.from);
+                    double v =
+                        r.log ? std::exp(std::log(r.from) + u * (std::log(r.to) - std::log(r.from)))
+                              : r.from + u * (r.to - r.from);
                     v = std::clamp(v, std::min(r.from, r.to), std::max(r.from, r.to));
                     rnd.values[k][i] = v;
                 }
@@ -215,8 +228,7 @@ public:
         double total = 1.0;
         for (const auto& ax : sw.axes) total *= static_cast<double>(ax.size());
         if (total > kMaxSweepPoints) {
-            src_.fail(t.source(), "sweep",
-                      fmt::format("the sweep has {} points in total", total),
+            src_.fail(t.source(), "sweep", fmt::format("the sweep has {} points in total", total),
                       fmt::format("at most {} points", kMaxSweepPoints));
         }
         cfg_.sweep = std::move(sw);
@@ -227,7 +239,8 @@ private:
         model::ModelParams probe = cfg_.model;
         if (model::find_parameter(probe, kp)) return;
         if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
-        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V")) return;  // src/transport
+        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V"))
+            return;                                                        // src/transport
         if (kp.rfind("optics.", 0) == 0 && detail::find_rule(kp)) return;  // checked by src/optics
         if (kp.rfind("lifetime.", 0) == 0) return;  // checked (key and values) by src/lifetime
         const std::string allowed =
@@ -239,9 +252,10 @@ private:
         const std::string head = kp.substr(0, kp.find('.'));
         const ParamRule* r = detail::find_rule(kp);
         if (head == "spectrum" || head == "transient" || head == "sweep" || head == "title") {
-            problem = fmt::format("'{}' is a [{}] setting, not a model parameter; spectrum, "
-                                  "transient and sweep keys cannot be swept",
-                                  kp, head);
+            problem = fmt::format(
+                "'{}' is a [{}] setting, not a model parameter; spectrum, "
+                "transient and sweep keys cannot be swept",
+                kp, head);
         } else if (r && !r->model) {
             problem = fmt::format("'{}' is not a model parameter and cannot be swept", kp);
         } else if (r) {
@@ -258,11 +272,13 @@ private:
         } else {
             problem = fmt::format("'{}' is not a numeric model parameter", kp);
         }
-        const std::string near = detail::closest_key_path(kp, detail::kParamRules, [&](const std::string& c) {
-            return model::find_parameter(probe, c) != nullptr;
-        });
-        const std::string near_head = detail::closest_name(head, std::initializer_list<std::string_view>{
-            "device", "ligand", "dopant", "transfer", "nanocrystal", "optics", "transport", "lifetime"});
+        const std::string near = detail::closest_key_path(
+            kp, detail::kParamRules,
+            [&](const std::string& c) { return model::find_parameter(probe, c) != nullptr; });
+        const std::string near_head =
+            detail::closest_name(head, std::initializer_list<std::string_view>{
+                                           "device", "ligand", "dopant", "transfer", "nanocrystal",
+                                           "optics", "transport", "lifetime"});
         if (!near.empty()) {
             problem += " (did you mean '" + near + "'?)";
         } else if (!near_head.empty()) {
@@ -274,14 +290,15 @@ private:
     void check_sweep_values(const toml::table& axis, std::size_t a, const std::string& kp,
                             const std::vector<double>& values) {
         if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
-        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V")) return;  // src/transport
+        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V"))
+            return;                                 // src/transport
         if (kp.rfind("lifetime.", 0) == 0) return;  // checked by src/lifetime
         for (std::size_t i = 0; i < values.size(); ++i) {
             std::string allowed;
             const std::string p = check_parameter_value(kp, values[i], allowed);
             if (!p.empty()) {
-                src_.fail(axis.source(), kp,
-                          fmt::format("sweep axis {} point {}: {}", a, i, p), allowed);
+                src_.fail(axis.source(), kp, fmt::format("sweep axis {} point {}: {}", a, i, p),
+                          allowed);
             }
         }
     }
@@ -289,13 +306,15 @@ private:
     std::vector<double> value_list(const toml::node& n, const std::string& k) {
         const toml::array& arr = src_.array(n, k, "an array of numbers");
         if (arr.size() > 1000000) {  // as sweep.axis.*.points; 8 bytes per value and key in memory
-            src_.fail(arr.source(), k, fmt::format("{} values (about {:.0f} MB in memory)", arr.size(),
-                                                   16e-6 * static_cast<double>(arr.size())),
+            src_.fail(arr.source(), k,
+                      fmt::format("{} values (about {:.0f} MB in memory)", arr.size(),
+                                  16e-6 * static_cast<double>(arr.size())),
                       "at most 1e6 values per axis");
         }
         std::vector<double> v;
         for (std::size_t i = 0; i < arr.size(); ++i) {
-            v.push_back(src_.number(*arr.get(i), join(k, i), static_cast<const ParamRule*>(nullptr)));
+            v.push_back(
+                src_.number(*arr.get(i), join(k, i), static_cast<const ParamRule*>(nullptr)));
         }
         return v;
     }
@@ -316,11 +335,13 @@ private:
         const double to = src_.number(tn, join(ak, "to"), static_cast<const ParamRule*>(nullptr));
         if (lg) {
             if (!(from > 0.0)) {
-                src_.fail(fn.source(), fk, fmt::format("log_from = {} is not positive", from), "(0, inf)");
+                src_.fail(fn.source(), fk, fmt::format("log_from = {} is not positive", from),
+                          "(0, inf)");
             }
             if (!(to > 0.0)) {
                 src_.fail(tn.source(), join(ak, "to"),
-                          fmt::format("to = {} is not positive on a logarithmic axis", to), "(0, inf)");
+                          fmt::format("to = {} is not positive on a logarithmic axis", to),
+                          "(0, inf)");
             }
         }
         return {from, to, lg != nullptr};

@@ -5,7 +5,8 @@ namespace relsim::io {
 namespace {
 
 // The numbers are those of configs/tb_device.toml, where each carries its source.
-constexpr const char* kTemplate = R"(# relsim starting config (written by `relsim init`). Every key, unit and range:
+constexpr const char* kTemplate =
+    R"(# relsim starting config (written by `relsim init`). Every key, unit and range:
 # configs/README.md in the relsim source tree. Check it with `relsim check THIS.toml`,
 # run it with `relsim run THIS.toml -o OUT.h5`, override a key without editing with
 # `relsim run THIS.toml --set device.outcoupling=0.25`.

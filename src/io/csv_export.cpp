@@ -72,12 +72,15 @@ private:
         struct stat st {};
         if (::lstat(path.c_str(), &st) != 0) return;  // new
         if (!force_) {
-            throw InputError(path.string(), 0, 0, "", "the file exists already; nothing was written",
+            throw InputError(path.string(), 0, 0, "",
+                             "the file exists already; nothing was written",
                              "a new folder, or --force to replace the tables");
         }
         if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-            throw InputError(path.string(), 0, 0, "", "is not a regular file (a folder, device or FIFO); nothing was written",
-                             "a folder whose table names are free or regular files");
+            throw InputError(
+                path.string(), 0, 0, "",
+                "is not a regular file (a folder, device or FIFO); nothing was written",
+                "a folder whose table names are free or regular files");
         }
     }
 
@@ -102,14 +105,16 @@ private:
             if (!out) {
                 std::error_code ec;
                 fs::remove(temp, ec);
-                throw RunError(fmt::format("cannot write {}: {}", temp, err ? os_error(err) : "write failed"));
+                throw RunError(
+                    fmt::format("cannot write {}: {}", temp, err ? os_error(err) : "write failed"));
             }
         }
         std::error_code ec;
         fs::rename(temp, path, ec);
         if (ec) {
             fs::remove(temp, ec);
-            throw RunError(fmt::format("cannot rename {} to {}: {}", temp, path.string(), ec.message()));
+            throw RunError(
+                fmt::format("cannot rename {} to {}: {}", temp, path.string(), ec.message()));
         }
     }
 
@@ -128,18 +133,23 @@ void plan_fit_tables(const H5File& f, Tables& tables) {
     const auto units = std::make_shared<std::vector<std::string>>(f.read_strings("/fit/units"));
     const auto flags = std::make_shared<std::vector<std::string>>(f.read_strings("/fit/flags"));
     auto opt = [&](const std::string& p) {
-        return std::make_shared<std::vector<double>>(f.exists(p) ? f.read_doubles(p) : std::vector<double>{});
+        return std::make_shared<std::vector<double>>(f.exists(p) ? f.read_doubles(p)
+                                                                 : std::vector<double>{});
     };
-    const auto values = opt("/fit/values"), err = opt("/fit/stderr"), err10 = opt("/fit/stderr_log10"),
-               ident = opt("/fit/identifiable"), near = opt("/fit/near_degenerate"), beyond = opt("/fit/beyond_bounds"),
+    const auto values = opt("/fit/values"), err = opt("/fit/stderr"),
+               err10 = opt("/fit/stderr_log10"), ident = opt("/fit/identifiable"),
+               near = opt("/fit/near_degenerate"), beyond = opt("/fit/beyond_bounds"),
                cov = opt("/fit/covariance"), corr = opt("/fit/correlation");
     tables.add("parameters.csv", [=](std::ostream& o) {
         o << "key,unit,value,stderr,stderr_log10,identifiable,near_degenerate,beyond_bounds,flag\n";
-        auto at = [](const std::vector<double>& v, std::size_t j) { return j < v.size() ? num(v[j]) : std::string(); };
+        auto at = [](const std::vector<double>& v, std::size_t j) {
+            return j < v.size() ? num(v[j]) : std::string();
+        };
         for (std::size_t j = 0; j < keys->size(); ++j) {
-            o << csv_field((*keys)[j]) << ',' << csv_field(j < units->size() ? (*units)[j] : "") << ',' << at(*values, j)
-              << ',' << at(*err, j) << ',' << at(*err10, j) << ',' << at(*ident, j) << ',' << at(*near, j) << ','
-              << at(*beyond, j) << ',' << csv_field(j < flags->size() ? (*flags)[j] : "") << '\n';
+            o << csv_field((*keys)[j]) << ',' << csv_field(j < units->size() ? (*units)[j] : "")
+              << ',' << at(*values, j) << ',' << at(*err, j) << ',' << at(*err10, j) << ','
+              << at(*ident, j) << ',' << at(*near, j) << ',' << at(*beyond, j) << ','
+              << csv_field(j < flags->size() ? (*flags)[j] : "") << '\n';
         }
     });
     tables.add("covariance.csv", [=](std::ostream& o) {
@@ -147,7 +157,8 @@ void plan_fit_tables(const H5File& f, Tables& tables) {
         const std::size_t P = keys->size();
         for (std::size_t i = 0; i < P; ++i) {
             for (std::size_t j = 0; j < P && i * P + j < cov->size(); ++j) {
-                o << csv_field((*keys)[i]) << ',' << csv_field((*keys)[j]) << ',' << num((*cov)[i * P + j]) << ','
+                o << csv_field((*keys)[i]) << ',' << csv_field((*keys)[j]) << ','
+                  << num((*cov)[i * P + j]) << ','
                   << (i * P + j < corr->size() ? num((*corr)[i * P + j]) : std::string()) << '\n';
             }
         }
@@ -167,17 +178,24 @@ void plan_fit_tables(const H5File& f, Tables& tables) {
         std::vector<std::pair<std::string, std::vector<double>>> cols;
         const std::string xn = f.has_attribute(g, "x_name") ? f.string_attribute(g, "x_name") : "x";
         const std::string yn = f.has_attribute(g, "y_name") ? f.string_attribute(g, "y_name") : "y";
-        for (const auto& [q, name] : std::vector<std::pair<std::string, std::string>>{
-                 {"x", xn}, {"y", yn}, {"model", "model"}, {"residual", "residual"}, {"sigma", "sigma"}}) {
+        for (const auto& [q, name] :
+             std::vector<std::pair<std::string, std::string>>{{"x", xn},
+                                                              {"y", yn},
+                                                              {"model", "model"},
+                                                              {"residual", "residual"},
+                                                              {"sigma", "sigma"}}) {
             if (!f.exists(g + "/" + q)) continue;
-            cols.emplace_back(header_of(name, f.string_attribute(g + "/" + q, "units")), f.read_doubles(g + "/" + q));
+            cols.emplace_back(header_of(name, f.string_attribute(g + "/" + q, "units")),
+                              f.read_doubles(g + "/" + q));
         }
         tables.add(fmt::format("data_{}.csv", d), [cols](std::ostream& o) {
-            for (std::size_t c = 0; c < cols.size(); ++c) o << (c ? "," : "") << csv_field(cols[c].first);
+            for (std::size_t c = 0; c < cols.size(); ++c)
+                o << (c ? "," : "") << csv_field(cols[c].first);
             o << '\n';
             const std::size_t n = cols.empty() ? 0 : cols[0].second.size();
             for (std::size_t i = 0; i < n; ++i) {
-                for (std::size_t c = 0; c < cols.size(); ++c) o << (c ? "," : "") << num(cols[c].second.at(i));
+                for (std::size_t c = 0; c < cols.size(); ++c)
+                    o << (c ? "," : "") << num(cols[c].second.at(i));
                 o << '\n';
             }
         });
@@ -186,13 +204,15 @@ void plan_fit_tables(const H5File& f, Tables& tables) {
 
 }  // namespace
 
-std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir, bool force) {
+std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir,
+                                    bool force) {
     ExportOptions opt;
     opt.force = force;
     return export_csv(h5_path, dir, opt);
 }
 
-std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir, const ExportOptions& opt) {
+std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir,
+                                    const ExportOptions& opt) {
     const bool force = opt.force;
     if (!fs::is_regular_file(h5_path)) {
         throw InputError(h5_path, 0, 0, "", "no such result file", "a file written by relsim run");
@@ -200,32 +220,40 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
     std::vector<DatasetInfo> all = list_datasets(h5_path);
     H5File f(h5_path, H5File::Mode::read_only);
     if (!f.has_attribute("/", "relsim_version")) {
-        throw InputError(h5_path, 0, 0, "", "not a relsim result file (no relsim_version attribute)",
+        throw InputError(h5_path, 0, 0, "",
+                         "not a relsim result file (no relsim_version attribute)",
                          "a file written by relsim run or relsim fit");
     }
     // An interrupted run (issue 21 item 15: a .partial was exported with exit 0 and no word).
-    const bool complete = f.has_attribute("/", "complete") && f.int64_attribute("/", "complete") == 1;
+    const bool complete =
+        f.has_attribute("/", "complete") && f.int64_attribute("/", "complete") == 1;
     std::vector<std::uint8_t> done;
     if (f.exists("/sweep/done")) done = f.read_bytes("/sweep/done");
-    const auto n_done = static_cast<std::size_t>(std::count(done.begin(), done.end(), std::uint8_t{1}));
+    const auto n_done =
+        static_cast<std::size_t>(std::count(done.begin(), done.end(), std::uint8_t{1}));
     const bool whole = complete && n_done == done.size();
     if (!whole) {
-        const std::string what = fmt::format("is an incomplete result ({} of {} points done{})", n_done, done.size(),
-                                             complete ? "" : ": the run did not finish");
+        const std::string what =
+            fmt::format("is an incomplete result ({} of {} points done{})", n_done, done.size(),
+                        complete ? "" : ": the run did not finish");
         if (!opt.incomplete) {
-            throw InputError(h5_path, 0, 0, "", what + "; nothing was written",
-                             "resume it (relsim run CONFIG -o NAME --resume), or --incomplete to export the "
-                             "points done (a 'done' column marks them)");
+            throw InputError(
+                h5_path, 0, 0, "", what + "; nothing was written",
+                "resume it (relsim run CONFIG -o NAME --resume), or --incomplete to export the "
+                "points done (a 'done' column marks them)");
         }
-        fmt::print(stderr, "warning: {} {}; exported with a 'done [1]' column: rows with done = 0 hold "
-                           "placeholder zeros, not results\n", h5_path, what);
+        fmt::print(stderr,
+                   "warning: {} {}; exported with a 'done [1]' column: rows with done = 0 hold "
+                   "placeholder zeros, not results\n",
+                   h5_path, what);
     }
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (!fs::is_directory(dir)) {
-        throw InputError(dir, 0, 0, "--csv",
-                         "cannot create the output folder" + (ec ? ": " + ec.message() : std::string()),
-                         "a folder path this user can write to");
+        throw InputError(
+            dir, 0, 0, "--csv",
+            "cannot create the output folder" + (ec ? ": " + ec.message() : std::string()),
+            "a folder path this user can write to");
     }
     Tables tables(dir, force);
     if (f.has_attribute("/", "result_kind") && f.string_attribute("/", "result_kind") == "fit") {
@@ -272,7 +300,8 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
         return s;
     };
     auto is_meta = [](const std::string& p) {
-        return p.rfind("/axes/", 0) == 0 || p.rfind("/config/", 0) == 0 || p.rfind("/sweep/", 0) == 0;
+        return p.rfind("/axes/", 0) == 0 || p.rfind("/config/", 0) == 0 ||
+               p.rfind("/sweep/", 0) == 0;
     };
     std::map<std::string, bool> used;
 
@@ -301,7 +330,8 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
                 if (mark) o << ',' << int((*marks)[p]);
                 for (std::size_t c = 0; c < cols->size(); ++c) {
                     const double v = (*cols)[c].second[p];
-                    o << ',' << ((*integer)[c] ? fmt::format("{}", static_cast<long long>(v)) : num(v));
+                    o << ','
+                      << ((*integer)[c] ? fmt::format("{}", static_cast<long long>(v)) : num(v));
                 }
                 o << '\n';
             }
@@ -315,12 +345,14 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
         return s;
     };
     if (f.exists("/results/line_photon_rate") && f.exists("/results/line_labels")) {
-        auto labels = std::make_shared<std::vector<std::string>>(f.read_strings("/results/line_labels"));
+        auto labels =
+            std::make_shared<std::vector<std::string>>(f.read_strings("/results/line_labels"));
         auto v = std::make_shared<std::vector<double>>(f.read_doubles("/results/line_photon_rate"));
         const std::string unit = f.string_attribute("/results/line_photon_rate", "units");
         used["/results/line_photon_rate"] = used["/results/line_labels"] = true;
         tables.add("line_photon_rate.csv", [=](std::ostream& o) {
-            o << point_header() << ",line," << csv_field(header_of("line_photon_rate", unit)) << '\n';
+            o << point_header() << ",line," << csv_field(header_of("line_photon_rate", unit))
+              << '\n';
             for (std::uint64_t p = 0; p < points; ++p) {
                 for (std::size_t l = 0; l < labels->size(); ++l) {
                     o << point_prefix(p) << ',' << csv_field((*labels)[l]) << ','
@@ -335,13 +367,16 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
         used[coord_path] = true;
         auto cols = std::make_shared<std::vector<std::pair<std::string, std::vector<double>>>>();
         for (const DatasetInfo& d : all) {
-            if (d.path.rfind(group, 0) != 0 || d.dims != with_last(x->size()) || d.is_string) continue;
+            if (d.path.rfind(group, 0) != 0 || d.dims != with_last(x->size()) || d.is_string)
+                continue;
             if (d.path == coord_path) continue;
-            cols->emplace_back(header_of(d.path.substr(group.size()), d.units), f.read_doubles(d.path));
+            cols->emplace_back(header_of(d.path.substr(group.size()), d.units),
+                               f.read_doubles(d.path));
             used[d.path] = true;
         }
         if (cols->empty()) return;
-        const std::string coord_header = header_of(coord_name, f.string_attribute(coord_path, "units"));
+        const std::string coord_header =
+            header_of(coord_name, f.string_attribute(coord_path, "units"));
         tables.add(file, [=](std::ostream& o) {
             o << point_header() << ',' << csv_field(coord_header);
             for (const auto& c : *cols) o << ',' << csv_field(c.first);
@@ -372,11 +407,13 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
         const DatasetInfo info = d;
         tables.add(name + ".csv", [v, info](std::ostream& o) {
             for (std::size_t k = 0; k < info.dims.size(); ++k) o << 'i' << k << ',';
-            o << csv_field(header_of(info.path.substr(info.path.rfind('/') + 1), info.units)) << '\n';
+            o << csv_field(header_of(info.path.substr(info.path.rfind('/') + 1), info.units))
+              << '\n';
             std::vector<std::uint64_t> st(info.dims.size(), 1);
             for (std::size_t a = info.dims.size(); a-- > 1;) st[a - 1] = st[a] * info.dims[a];
             for (std::size_t i = 0; i < v->size(); ++i) {
-                for (std::size_t k = 0; k < info.dims.size(); ++k) o << (i / st[k]) % info.dims[k] << ',';
+                for (std::size_t k = 0; k < info.dims.size(); ++k)
+                    o << (i / st[k]) % info.dims[k] << ',';
                 o << num((*v)[i]) << '\n';
             }
         });

@@ -16,8 +16,8 @@ T read_numeric_attribute(const Where& where, hid_t file, const std::string& name
         where.handle(H5Aget_space(attr.get()), H5Sclose, "cannot get the attribute dataspace");
     const H5T_class_t cls = H5Tget_class(type.get());
     if (!(cls == H5T_INTEGER || (allow_float && cls == H5T_FLOAT))) {
-        where.fail_plain(fmt::format("attribute '{}' is not {}", name,
-                                     allow_float ? "numeric" : "an integer"));
+        where.fail_plain(
+            fmt::format("attribute '{}' is not {}", name, allow_float ? "numeric" : "an integer"));
     }
     if (point_count(where, space.get()) != 1) {
         where.fail_plain(fmt::format("attribute '{}' is not a single value", name));
@@ -40,8 +40,7 @@ void H5File::set_attribute(const std::string& object_path, const std::string& na
     write_string_attribute(w, obj.get(), name, value);
 }
 
-void H5File::set_attribute(const std::string& object_path, const std::string& name,
-                           double value) {
+void H5File::set_attribute(const std::string& object_path, const std::string& name, double value) {
     if (!impl_) {
         moved_from();
     }
@@ -73,10 +72,9 @@ std::string H5File::string_attribute(const std::string& object_path,
     if (H5Tget_class(type.get()) != H5T_STRING) {
         w.fail_plain(fmt::format("attribute '{}' is not a string", name));
     }
-    std::vector<std::string> values =
-        read_string_values(w, type.get(), space.get(), [&](hid_t mem, void* buffer) {
-            return H5Aread(attr.get(), mem, buffer);
-        });
+    std::vector<std::string> values = read_string_values(
+        w, type.get(), space.get(),
+        [&](hid_t mem, void* buffer) { return H5Aread(attr.get(), mem, buffer); });
     if (values.size() != 1) {
         w.fail_plain(fmt::format("attribute '{}' holds {} strings, not one", name, values.size()));
     }
@@ -109,9 +107,9 @@ bool H5File::has_attribute(const std::string& object_path, const std::string& na
     if (!impl_->exists(object_path)) {
         w.fail_plain("no such object");
     }
-    return w.check_tri(H5Aexists_by_name(impl_->file.get(), object_path.c_str(), name.c_str(),
-                                         H5P_DEFAULT),
-                       fmt::format("cannot look up attribute '{}'", name));
+    return w.check_tri(
+        H5Aexists_by_name(impl_->file.get(), object_path.c_str(), name.c_str(), H5P_DEFAULT),
+        fmt::format("cannot look up attribute '{}'", name));
 }
 
 std::vector<std::pair<std::string, std::string>> H5File::attribute_checksums() const {
@@ -143,9 +141,10 @@ std::vector<std::pair<std::string, std::string>> H5File::attribute_checksums() c
                  "cannot list the attributes");
         for (const std::string& name : names) {
             Handle attr = open_attribute(wo, impl_->file.get(), name);
-            Handle type = wo.handle(H5Aget_type(attr.get()), H5Tclose, "cannot get the attribute type");
-            Handle space = wo.handle(H5Aget_space(attr.get()), H5Sclose,
-                                     "cannot get the attribute dataspace");
+            Handle type =
+                wo.handle(H5Aget_type(attr.get()), H5Tclose, "cannot get the attribute type");
+            Handle space =
+                wo.handle(H5Aget_space(attr.get()), H5Sclose, "cannot get the attribute dataspace");
             std::string sum;
             const H5T_class_t cls = H5Tget_class(type.get());
             if (cls == H5T_STRING) {

@@ -209,12 +209,11 @@ void H5File::create_chunked(const std::string& path, ElementType type,
     w.check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), "cannot set the fill time");
     w.check(H5Pset_fill_value(dcpl.get(), memory_type(type), fill), "cannot set the fill value");
     Handle lcpl = link_create_plist(w);
-    Handle dset = w.handle(H5Dcreate2(im.file.get(), path.c_str(), file_type(type), space.get(),
-                                      lcpl.get(), dcpl.get(),
-                                      dapl.valid() ? dapl.get() : H5P_DEFAULT),
-                           H5Dclose,
-                           fmt::format("cannot create the {} dataset of shape {}", type_name(type),
-                                       join_dims(dims)));
+    Handle dset = w.handle(
+        H5Dcreate2(im.file.get(), path.c_str(), file_type(type), space.get(), lcpl.get(),
+                   dcpl.get(), dapl.valid() ? dapl.get() : H5P_DEFAULT),
+        H5Dclose,
+        fmt::format("cannot create the {} dataset of shape {}", type_name(type), join_dims(dims)));
     write_string_attribute(w, dset.get(), "units", units);
     im.streams.insert_or_assign(path, std::move(dset));
     // Make all metadata (and the fill) final on disk before any raw data is streamed.
@@ -231,8 +230,8 @@ void H5File::write_flat_range(const std::string& path, ElementType type, std::ui
     if (count != 0 && data == nullptr) {
         w.fail_plain("no data given");
     }
-    impl_->transfer_flat_range(w, impl_->stream(path), type, first, count,
-                               const_cast<void*>(data), true);
+    impl_->transfer_flat_range(w, impl_->stream(path), type, first, count, const_cast<void*>(data),
+                               true);
 }
 
 void H5File::read_flat_range(const std::string& path, ElementType type, std::uint64_t first,

@@ -17,8 +17,8 @@ H5File::H5File(const std::string& path, Mode mode) : impl_(std::make_unique<Impl
     impl_->mode = mode;
     silence_hdf5_error_printing();
     const Where w = impl_->where();
-    Handle fapl = w.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose,
-                           "cannot create a file access property list");
+    Handle fapl =
+        w.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create a file access property list");
     // v1.8 format at least: no persistent "open for writing" flag (see header).
     w.check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST),
             "cannot set the library version bounds");

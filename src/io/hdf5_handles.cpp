@@ -14,8 +14,8 @@ std::vector<Hyperslab> decompose_flat_range(std::span<const std::uint64_t> dims,
                                             std::uint64_t first, std::uint64_t count) {
     const std::size_t rank = dims.size();
     if (rank == 0 || rank > max_rank) {
-        throw std::invalid_argument(fmt::format("flat range: rank {} is not in 1..{}", rank,
-                                                max_rank));
+        throw std::invalid_argument(
+            fmt::format("flat range: rank {} is not in 1..{}", rank, max_rank));
     }
     // stride[k]: number of elements in one step of index k (product of the extents after k).
     std::array<std::uint64_t, max_rank> stride{};
@@ -25,8 +25,8 @@ std::vector<Hyperslab> decompose_flat_range(std::span<const std::uint64_t> dims,
     }
     const std::uint64_t total = stride[0] * dims[0];
     if (first > total || count > total - first) {
-        throw std::out_of_range(fmt::format("flat range [{}, {} + {}) is outside 0..{}", first,
-                                            first, count, total));
+        throw std::out_of_range(
+            fmt::format("flat range [{}, {} + {}) is outside 0..{}", first, first, count, total));
     }
     std::vector<Hyperslab> pieces;
     if (count == 0) {
@@ -112,13 +112,15 @@ std::string take_hdf5_reason() {
         const std::size_t b = at_msg + 17;
         const std::size_t e = inner.find('\'', b);
         const std::size_t ce = inner.find(',', at_errno);
-        const std::string head = inner.substr(0, inner.find(':') == std::string::npos ? 0 : inner.find(':'));
+        const std::string head =
+            inner.substr(0, inner.find(':') == std::string::npos ? 0 : inner.find(':'));
         std::string op = "I/O failed";
         if (inner.find("write failed") != std::string::npos) op = "file write failed";
         if (inner.find("read failed") != std::string::npos) op = "file read failed";
-        inner = fmt::format("{}: {}: {} ({})", head, op,
-                            inner.substr(b, e == std::string::npos ? std::string::npos : e - b),
-                            inner.substr(at_errno, ce == std::string::npos ? std::string::npos : ce - at_errno));
+        inner = fmt::format(
+            "{}: {}: {} ({})", head, op,
+            inner.substr(b, e == std::string::npos ? std::string::npos : e - b),
+            inner.substr(at_errno, ce == std::string::npos ? std::string::npos : ce - at_errno));
     }
     if (entries.size() == 1) {
         return entries.front();
@@ -217,8 +219,8 @@ Handle dataspace(const Where& where, const std::vector<std::uint64_t>& dims) {
         return where.handle(H5Screate(H5S_SCALAR), H5Sclose, "cannot create a scalar dataspace");
     }
     if (dims.size() > detail::max_rank) {
-        where.fail_plain(fmt::format("rank {} exceeds HDF5's maximum of {}", dims.size(),
-                                     detail::max_rank));
+        where.fail_plain(
+            fmt::format("rank {} exceeds HDF5's maximum of {}", dims.size(), detail::max_rank));
     }
     const std::vector<hsize_t> extents(dims.begin(), dims.end());
     return where.handle(H5Screate_simple(static_cast<int>(extents.size()), extents.data(), nullptr),
@@ -346,8 +348,8 @@ Handle streaming_access_plist(const Where& where, std::span<const std::uint64_t>
     const std::uint64_t nbytes =
         std::max(std::clamp(wanted, min_cache_bytes, max_cache_bytes), chunk_bytes);
     const std::uint64_t chunks_held = std::max<std::uint64_t>(1, nbytes / chunk_bytes);
-    const std::size_t nslots = next_prime(static_cast<std::size_t>(
-        std::clamp<std::uint64_t>(10 * chunks_held, 521, 10'007)));
+    const std::size_t nslots = next_prime(
+        static_cast<std::size_t>(std::clamp<std::uint64_t>(10 * chunks_held, 521, 10'007)));
     Handle dapl = where.handle(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose,
                                "cannot create a dataset access property list");
     where.check(H5Pset_chunk_cache(dapl.get(), nslots, static_cast<std::size_t>(nbytes), 1.0),
@@ -374,9 +376,9 @@ Handle open_attribute(const Where& where, hid_t file, const std::string& name) {
                          fmt::format("cannot look up attribute '{}'", name))) {
         where.fail_plain(fmt::format("has no attribute '{}'", name));
     }
-    return where.handle(H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT,
-                                        H5P_DEFAULT),
-                        H5Aclose, fmt::format("cannot open attribute '{}'", name));
+    return where.handle(
+        H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+        fmt::format("cannot open attribute '{}'", name));
 }
 
 //! Creates (replacing) scalar attribute `name` on the open object `obj`.
@@ -416,9 +418,7 @@ const std::string& no_path() {
     static const std::string empty;
     return empty;
 }
-[[noreturn]] void moved_from() {
-    throw RunError("HDF5 file: use of a moved-from H5File");
-}
+[[noreturn]] void moved_from() { throw RunError("HDF5 file: use of a moved-from H5File"); }
 
 }  // namespace h5detail
 

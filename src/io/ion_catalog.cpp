@@ -21,7 +21,8 @@ std::vector<std::string> ion_library_dirs() {
         std::size_t pos = 0;
         while (pos <= rest.size()) {
             const std::size_t colon = rest.find(':', pos);
-            const std::string part = rest.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+            const std::string part =
+                rest.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
             if (!part.empty()) dirs.push_back(part);
             if (colon == std::string::npos) break;
             pos = colon + 1;

@@ -46,14 +46,17 @@ void read_output_table(const Src& src, const toml::table& root, RunConfig& cfg) 
     }
     for (const char* stage : {"lifetime", "inventory"}) {
         if (o.results_given && root.get(stage)) {
-            src.fail(t.get("results")->source(), "output.results",
-                     fmt::format("[output] results (a chosen subset) is not combined with [{}], "
-                                 "whose stage reads the per-point populations and photon rates",
-                                 stage),
-                     fmt::format("leave out output.results (store every quantity) or the [{}] table", stage));
+            src.fail(
+                t.get("results")->source(), "output.results",
+                fmt::format("[output] results (a chosen subset) is not combined with [{}], "
+                            "whose stage reads the per-point populations and photon rates",
+                            stage),
+                fmt::format("leave out output.results (store every quantity) or the [{}] table",
+                            stage));
         }
     }
-    if (const toml::node* v = t.get("line_rates")) o.line_rates = src.boolean(*v, "output.line_rates");
+    if (const toml::node* v = t.get("line_rates"))
+        o.line_rates = src.boolean(*v, "output.line_rates");
     if (const toml::node* v = t.get("spectra")) {
         const bool spectra = src.boolean(*v, "output.spectra");
         if (cfg.spectrum.save_given && cfg.spectrum.save != spectra) {
@@ -80,7 +83,8 @@ void read_output_table(const Src& src, const toml::table& root, RunConfig& cfg) 
             bool ok = s && s->mode == "grid" && !s->axes.empty() && s->axes.back().size() >= 2;
             if (ok) {
                 const auto& keys = s->axes.back().keys;
-                ok = std::find(keys.begin(), keys.end(), "device.current_density_mA_cm2") != keys.end();
+                ok = std::find(keys.begin(), keys.end(), "device.current_density_mA_cm2") !=
+                     keys.end();
             }
             if (!ok) {
                 src.fail(v->source(), "output.reduce",

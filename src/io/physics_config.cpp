@@ -3,9 +3,9 @@
 //! `lifetime_s` (a measured lifetime that sets the level's quenching).
 //!
 //!   [physics]
-//!   energy_gap_law = true          # kTET_eff = kTET_s exp(-(E_T - E_a - lambda)^2 / (4 lambda kT))
-//!   tet_overlap_fwhm_eV = 0.30     # FWHM of the ligand phosphorescence band in energy, (0, 5] eV
-//!   degeneracy = true              # g_T Z_ground(T) / g_a in detailed balance
+//!   energy_gap_law = true          # kTET_eff = kTET_s exp(-(E_T - E_a - lambda)^2 / (4 lambda
+//!   kT)) tet_overlap_fwhm_eV = 0.30     # FWHM of the ligand phosphorescence band in energy, (0,
+//!   5] eV degeneracy = true              # g_T Z_ground(T) / g_a in detailed balance
 //! The factors are model::ligand_ion_factors (rate_model.hpp), applied by the mean-field model
 //! (RateModel) and by the microscopic model to every ligand-ion pair (nanocrystal compile_model).
 //!   polaron_decay = true           # n_p(t) = n_p0 / (1 + k_L n_p0 t) after a pulse
@@ -21,13 +21,18 @@ void read_physics_table(const Src& src, const toml::table& root, RunConfig& cfg)
     const toml::node* n = root.get("physics");
     if (!n) return;
     const toml::table& t = src.table(*n, "physics", "a [physics] table");
-    src.check_keys(t, "physics", {"energy_gap_law", "tet_overlap_fwhm_eV", "degeneracy", "polaron_decay"});
+    src.check_keys(t, "physics",
+                   {"energy_gap_law", "tet_overlap_fwhm_eV", "degeneracy", "polaron_decay"});
     model::PhysicsOptions& p = cfg.model.physics;
-    if (const toml::node* v = t.get("energy_gap_law")) p.energy_gap_law = src.boolean(*v, "physics.energy_gap_law");
-    if (const toml::node* v = t.get("degeneracy")) p.degeneracy = src.boolean(*v, "physics.degeneracy");
-    if (const toml::node* v = t.get("polaron_decay")) p.polaron_decay = src.boolean(*v, "physics.polaron_decay");
+    if (const toml::node* v = t.get("energy_gap_law"))
+        p.energy_gap_law = src.boolean(*v, "physics.energy_gap_law");
+    if (const toml::node* v = t.get("degeneracy"))
+        p.degeneracy = src.boolean(*v, "physics.degeneracy");
+    if (const toml::node* v = t.get("polaron_decay"))
+        p.polaron_decay = src.boolean(*v, "physics.polaron_decay");
     if (const toml::node* v = t.get("tet_overlap_fwhm_eV")) {
-        p.tet_overlap_fwhm_eV = src.number(*v, "physics.tet_overlap_fwhm_eV", static_cast<const ParamRule*>(nullptr));
+        p.tet_overlap_fwhm_eV =
+            src.number(*v, "physics.tet_overlap_fwhm_eV", static_cast<const ParamRule*>(nullptr));
         if (!(p.tet_overlap_fwhm_eV > 0.0 && p.tet_overlap_fwhm_eV <= 5.0)) {
             src.fail(v->source(), "physics.tet_overlap_fwhm_eV",
                      fmt::format("{} eV is not a band width", p.tet_overlap_fwhm_eV), "(0, 5] eV");
@@ -50,7 +55,8 @@ void read_physics_table(const Src& src, const toml::table& root, RunConfig& cfg)
 }
 
 void read_lifetimes(const Src& src, const toml::table& dt, const std::string& prefix,
-                    model::DopantParams& d, std::vector<std::pair<std::string, std::string>>& where) {
+                    model::DopantParams& d,
+                    std::vector<std::pair<std::string, std::string>>& where) {
     const toml::node* n = dt.get("lifetime_s");
     if (!n) return;
     const std::string lk = join(prefix, "lifetime_s");
@@ -62,7 +68,9 @@ void read_lifetimes(const Src& src, const toml::table& dt, const std::string& pr
         for (const model::Level& l : d.scheme.levels) {
             if (l.name == level) lv = &l;
         }
-        if (!lv) src.fail(v.source(), key, "'" + level + "' is not an excited level of " + d.ion, "an excited level");
+        if (!lv)
+            src.fail(v.source(), key, "'" + level + "' is not an excited level of " + d.ion,
+                     "an excited level");
         for (const auto& q : d.quench_s) {
             if (q.first == level) {
                 src.fail(v.source(), key, "quench_s also sets level " + level,
@@ -79,7 +87,8 @@ void read_lifetimes(const Src& src, const toml::table& dt, const std::string& pr
         }
         const std::string allowed = fmt::format("(0, {:.6g}] s (1 / (A + R) of {})",
                                                 decay_s > 0.0 ? 1.0 / decay_s : INFINITY, level);
-        if (!(tau > 0.0)) src.fail(v.source(), key, fmt::format("lifetime {} s is not positive", tau), allowed);
+        if (!(tau > 0.0))
+            src.fail(v.source(), key, fmt::format("lifetime {} s is not positive", tau), allowed);
         const double q = 1.0 / tau - decay_s;
         if (q < -1e-9 * decay_s) {
             src.fail(v.source(), key,
@@ -89,8 +98,9 @@ void read_lifetimes(const Src& src, const toml::table& dt, const std::string& pr
                      allowed);
         }
         d.quench_s.emplace_back(level, std::max(q, 0.0));
-        where.emplace_back(join(join(prefix, "quench_s"), level),
-                           fmt::format("{} (Q = 1/{} s - (A + R) = {:.6g} s^-1)", src.where(v), tau, q));
+        where.emplace_back(
+            join(join(prefix, "quench_s"), level),
+            fmt::format("{} (Q = 1/{} s - (A + R) = {:.6g} s^-1)", src.where(v), tau, q));
     }
 }
 

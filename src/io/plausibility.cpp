@@ -43,8 +43,10 @@ void check_rate(RunConfig& cfg, const std::string& key, double v) {
 void check_plausibility(RunConfig& cfg) {
     const model::LigandParams& lig = cfg.model.ligand;
     for (const auto& [name, v] : {std::pair<const char*, double>{"kS_rad_s", lig.kS_rad_s},
-                                  {"kS_nr_s", lig.kS_nr_s}, {"k_isc_s", lig.k_isc_s},
-                                  {"kT_rad_s", lig.kT_rad_s}, {"kT_nr_s", lig.kT_nr_s}}) {
+                                  {"kS_nr_s", lig.kS_nr_s},
+                                  {"k_isc_s", lig.k_isc_s},
+                                  {"kT_rad_s", lig.kT_rad_s},
+                                  {"kT_nr_s", lig.kT_nr_s}}) {
         check_rate(cfg, std::string("ligand.") + name, v);
     }
     if (lig.triplet_energy_eV > kMaxPlausibleTriplet_eV) {

@@ -39,7 +39,8 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 
 //! Chunk dimensions covering about `points` consecutive points in flat (row-major) order:
 //! whole trailing rows where they fit, then part of the next dimension.
-std::vector<std::uint64_t> chunk_for(const std::vector<std::uint64_t>& shape, std::uint64_t points) {
+std::vector<std::uint64_t> chunk_for(const std::vector<std::uint64_t>& shape,
+                                     std::uint64_t points) {
     std::vector<std::uint64_t> c(shape.size(), 1);
     std::uint64_t left = std::max<std::uint64_t>(points, 1);
     for (std::size_t i = shape.size(); i-- > 0;) {
@@ -107,8 +108,9 @@ constexpr const char* kAttributeRecord = "attribute_checksums";
 std::vector<std::pair<std::string, std::string>> recorded_attributes(const H5File& f) {
     std::vector<std::pair<std::string, std::string>> all = f.attribute_checksums();
     const std::string self = std::string("/@") + kAttributeRecord;
-    all.erase(std::remove_if(all.begin(), all.end(), [&](const auto& a) { return a.first == self; }),
-              all.end());
+    all.erase(
+        std::remove_if(all.begin(), all.end(), [&](const auto& a) { return a.first == self; }),
+        all.end());
     return all;
 }
 }  // namespace
@@ -133,7 +135,8 @@ std::vector<std::string> attribute_record_problems(const H5File& f) {
         const std::string line = text.substr(a, e - a);
         const std::size_t sp = line.rfind(' ');
         if (sp == std::string::npos) {
-            problems.push_back("the attribute record " + std::string(kAttributeRecord) + " is damaged");
+            problems.push_back("the attribute record " + std::string(kAttributeRecord) +
+                               " is damaged");
             return problems;
         }
         recorded[line.substr(0, sp)] = line.substr(sp + 1);
@@ -142,18 +145,21 @@ std::vector<std::string> attribute_record_problems(const H5File& f) {
     for (const auto& [where, sum] : recorded_attributes(f)) {
         const auto it = recorded.find(where);
         if (it == recorded.end()) {
-            problems.push_back(fmt::format("attribute {}: added after the file was finished", where));
+            problems.push_back(
+                fmt::format("attribute {}: added after the file was finished", where));
             continue;
         }
         if (it->second != sum) {
-            problems.push_back(fmt::format("attribute {}: CHANGED since the file was written "
-                                           "(checksum {}, now {})",
-                                           where, it->second, sum));
+            problems.push_back(
+                fmt::format("attribute {}: CHANGED since the file was written "
+                            "(checksum {}, now {})",
+                            where, it->second, sum));
         }
         recorded.erase(it);
     }
     for (const auto& [where, sum] : recorded) {
-        problems.push_back(fmt::format("attribute {}: MISSING (recorded when the file was written)", where));
+        problems.push_back(
+            fmt::format("attribute {}: MISSING (recorded when the file was written)", where));
     }
     return problems;
 }
@@ -166,8 +172,8 @@ std::uint64_t ResultLayout::num_points() const {
 
 double ResultLayout::allocation_factor(std::uint64_t row) const {
     const std::uint64_t block = points_per_block > 0 ? points_per_block : 16384;
-    const std::uint64_t points =
-        row == 0 ? std::min<std::uint64_t>(block, 16384) : std::clamp<std::uint64_t>(16384 / row, 1, block);
+    const std::uint64_t points = row == 0 ? std::min<std::uint64_t>(block, 16384)
+                                          : std::clamp<std::uint64_t>(16384 / row, 1, block);
     const std::vector<std::uint64_t> c = chunk_for(shape, points);  // as create_datasets()
     double allocated = 1.0, used = 1.0;
     for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -211,10 +217,11 @@ void ResultFile::create_datasets(const ResultLayout& L) {
     // choose): every block is flushed (kill safety) and a checksummed chunk is rewritten
     // whole, so chunks much larger than a block would be rewritten many times over.
     const std::uint64_t block = L.points_per_block > 0 ? L.points_per_block : 16384;
-    const std::vector<std::uint64_t> no_chunk = chunk_for(L.shape, std::min<std::uint64_t>(block, 16384));
+    const std::vector<std::uint64_t> no_chunk =
+        chunk_for(L.shape, std::min<std::uint64_t>(block, 16384));
     auto with_row = [&](std::uint64_t row) {
-        std::vector<std::uint64_t> c =
-            chunk_for(L.shape, std::clamp<std::uint64_t>(16384 / std::max<std::uint64_t>(row, 1), 1, block));
+        std::vector<std::uint64_t> c = chunk_for(
+            L.shape, std::clamp<std::uint64_t>(16384 / std::max<std::uint64_t>(row, 1), 1, block));
         c.push_back(row);
         return c;
     };
@@ -232,9 +239,11 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                                 "-1 not computed. Where status != 0 every "
                                 "result of the point is 0 (a placeholder, never NaN)."));
     if (L.store_solver_method) {
-        f.create_chunked("/results/solver_method", ElementType::int32, L.shape, no_chunk, "1", -1.0);
-        f.set_attribute("/results/solver_method", "description",
-                        std::string("0 Newton; 1 pseudo-transient continuation then Newton; -1 none"));
+        f.create_chunked("/results/solver_method", ElementType::int32, L.shape, no_chunk, "1",
+                         -1.0);
+        f.set_attribute(
+            "/results/solver_method", "description",
+            std::string("0 Newton; 1 pseudo-transient continuation then Newton; -1 none"));
     }
     if (L.reduce_row > 0) {
         const std::vector<std::uint64_t> rshape = L.reduced_shape();
@@ -248,8 +257,8 @@ void ResultFile::create_datasets(const ResultLayout& L) {
     }
     if (!L.line_labels.empty()) {
         f.create_chunked("/results/line_photon_rate", ElementType::float64,
-                         with_last(L.shape, L.line_labels.size()),
-                         with_row(L.line_labels.size()), "cm^-3 s^-1", 0.0);
+                         with_last(L.shape, L.line_labels.size()), with_row(L.line_labels.size()),
+                         "cm^-3 s^-1", 0.0);
         f.write_strings("/results/line_labels", L.line_labels);
     }
     for (std::size_t a = 0; a < L.axes.size(); ++a) {
@@ -272,8 +281,8 @@ void ResultFile::create_datasets(const ResultLayout& L) {
         }
     }
     if (!L.wavelength_nm.empty()) {
-        f.write_doubles("/spectrum/wavelength_nm", {L.wavelength_nm.size()},
-                        L.wavelength_nm.data(), "nm");
+        f.write_doubles("/spectrum/wavelength_nm", {L.wavelength_nm.size()}, L.wavelength_nm.data(),
+                        "nm");
         f.create_chunked("/spectrum/power", ElementType::float64,
                          with_last(L.shape, L.wavelength_nm.size()),
                          with_row(L.wavelength_nm.size()), "W m^-2 nm^-1", 0.0);
@@ -281,20 +290,23 @@ void ResultFile::create_datasets(const ResultLayout& L) {
                         std::string("outcoupled spectral exitance (Lambertian emitter)"));
     }
     if (!L.transient_time_s.empty()) {
-        f.write_doubles("/transient/time_s", {L.transient_time_s.size()},
-                        L.transient_time_s.data(), "s");
+        f.write_doubles("/transient/time_s", {L.transient_time_s.size()}, L.transient_time_s.data(),
+                        "s");
         for (const std::string& s : L.transient_series) {
             f.create_chunked("/transient/" + s, ElementType::float64,
                              with_last(L.shape, L.transient_time_s.size()),
                              with_row(L.transient_time_s.size()), "cm^-3 s^-1", 0.0);
         }
-        f.create_chunked("/transient/rise_time_s", ElementType::float64, L.shape, no_chunk, "s", 0.0);
-        f.create_chunked("/transient/decay_time_s", ElementType::float64, L.shape, no_chunk, "s", 0.0);
+        f.create_chunked("/transient/rise_time_s", ElementType::float64, L.shape, no_chunk, "s",
+                         0.0);
+        f.create_chunked("/transient/decay_time_s", ElementType::float64, L.shape, no_chunk, "s",
+                         0.0);
         f.create_chunked("/transient/status", ElementType::int32, L.shape, no_chunk, "1", -1.0);
-        f.set_attribute("/transient/status", "description",
-                        std::string("0 ok; +1 rise threshold never reached; +2 decay threshold "
-                                    "never reached (time reported as 0); +8 integration failed; +16 non-finite "
-                                    "value in the response (series and times set to 0)"));
+        f.set_attribute(
+            "/transient/status", "description",
+            std::string("0 ok; +1 rise threshold never reached; +2 decay threshold "
+                        "never reached (time reported as 0); +8 integration failed; +16 non-finite "
+                        "value in the response (series and times set to 0)"));
     }
     for (const StaticDataset& d : L.static_datasets) {
         f.write_doubles(d.path, d.shape, d.data.data(), d.unit);
@@ -302,10 +314,11 @@ void ResultFile::create_datasets(const ResultLayout& L) {
     }
     for (const auto& e : L.extra_series) {
         const auto dims = e.length == 0 ? L.shape : with_last(L.shape, e.length);
-        f.create_chunked(e.path, ElementType::float64, dims, e.length == 0 ? no_chunk : with_row(e.length),
-                         e.unit, 0.0);
+        f.create_chunked(e.path, ElementType::float64, dims,
+                         e.length == 0 ? no_chunk : with_row(e.length), e.unit, 0.0);
     }
-    for (const auto& e : L.extra_fixed) f.write_doubles(e.path, {e.values.size()}, e.values.data(), e.unit);
+    for (const auto& e : L.extra_fixed)
+        f.write_doubles(e.path, {e.values.size()}, e.values.data(), e.unit);
     f.create_chunked("/sweep/done", ElementType::uint8, {L.num_points()},
                      {std::min<std::uint64_t>(block, 131072)}, "1", 0.0);
     f.set_attribute("/sweep/done", "description",
@@ -357,22 +370,24 @@ ResultFile ResultFile::create(const std::string& final_path, const ResultLayout&
         } else if (says("File too large")) {
             hint = "raise the file size limit (ulimit -f) and run again";
         } else if (says("Input/output error")) {
-            hint = "the storage reported an I/O error: check the disk or file system, then run again";
+            hint =
+                "the storage reported an I/O error: check the disk or file system, then run again";
         } else if (says("Permission denied") || says("Read-only file system")) {
             hint = "write to a folder this user can write to";
         } else {
             hint = "this is not a disk-space problem; please report it with the config";
         }
-        throw RunError(fmt::format("cannot create the output file {}: {}\n  nothing was "
-                                   "computed and no file is left; {}",
-                                   rf.partial_path_, why, hint));
+        throw RunError(
+            fmt::format("cannot create the output file {}: {}\n  nothing was "
+                        "computed and no file is left; {}",
+                        rf.partial_path_, why, hint));
     }
     std::error_code ec;
     std::filesystem::rename(creating, rf.partial_path_, ec);
     if (ec) {
         std::filesystem::remove(creating, ec);
-        throw RunError(fmt::format("cannot rename {} to {}: {}", creating, rf.partial_path_,
-                                   ec.message()));
+        throw RunError(
+            fmt::format("cannot rename {} to {}: {}", creating, rf.partial_path_, ec.message()));
     }
     rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::read_write);
     return rf;
@@ -382,8 +397,7 @@ namespace {
 
 [[noreturn]] void unresumable(const std::string& partial, const std::string& why) {
     throw InputError(partial, 0, 0, "",
-                     "--resume: this file cannot be resumed: " + why +
-                         ". It is left as it is",
+                     "--resume: this file cannot be resumed: " + why + ". It is left as it is",
                      "to start over, run again without --resume (the new run replaces it once "
                      "its own file is created), or move the file away");
 }
@@ -399,7 +413,8 @@ ResultFile ResultFile::resume(const std::string& final_path, const ResultLayout&
         throw InputError(rf.partial_path_, 0, 0, "", "--resume: no interrupted run to resume",
                          "run without --resume to start one");
     }
-    if (!std::filesystem::is_regular_file(st)) unresumable(rf.partial_path_, "it is not a regular file");
+    if (!std::filesystem::is_regular_file(st))
+        unresumable(rf.partial_path_, "it is not a regular file");
     if (std::filesystem::file_size(rf.partial_path_, ec) == 0) {
         unresumable(rf.partial_path_, "it is empty");
     }
@@ -419,7 +434,8 @@ ResultFile ResultFile::resume(const std::string& final_path, const ResultLayout&
         }
         const std::vector<std::uint64_t> points{layout.num_points()};
         auto expect = [&](const std::string& path, const std::vector<std::uint64_t>& dims) {
-            if (!probe.exists(path)) unresumable(rf.partial_path_, "dataset " + path + " is missing");
+            if (!probe.exists(path))
+                unresumable(rf.partial_path_, "dataset " + path + " is missing");
             if (probe.dims(path) != dims) {
                 unresumable(rf.partial_path_, "dataset " + path + " has the wrong shape");
             }
@@ -427,12 +443,14 @@ ResultFile ResultFile::resume(const std::string& final_path, const ResultLayout&
         expect("/sweep/done", points);
         expect("/results/status", layout.shape);
         if (layout.store_solver_method) expect("/results/solver_method", layout.shape);
-        for (const ResultLayout::Reduced& r : layout.reduced) expect(r.path, layout.reduced_shape());
+        for (const ResultLayout::Reduced& r : layout.reduced)
+            expect(r.path, layout.reduced_shape());
         for (const std::string& q : layout.scalar_names) expect("/results/" + q, layout.shape);
     } catch (const InputError&) {
         throw;
     } catch (const std::exception& e) {
-        unresumable(rf.partial_path_, std::string("it is not a readable HDF5 file (") + e.what() + ")");
+        unresumable(rf.partial_path_,
+                    std::string("it is not a readable HDF5 file (") + e.what() + ")");
     }
     rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::read_write);
     return rf;
@@ -448,8 +466,8 @@ void ResultFile::write_block(const ResultBlock& b) {
     H5File& f = *file_;
     const ResultLayout& L = layout_;
     for (std::size_t q = 0; q < L.scalar_names.size(); ++q) {
-        f.write_flat_range("/results/" + L.scalar_names[q], ElementType::float64, b.first,
-                           b.count, b.scalars.data() + q * b.count);
+        f.write_flat_range("/results/" + L.scalar_names[q], ElementType::float64, b.first, b.count,
+                           b.scalars.data() + q * b.count);
     }
     f.write_flat_range("/results/status", ElementType::int32, b.first, b.count, b.status.data());
     if (L.store_solver_method) {
@@ -459,8 +477,8 @@ void ResultFile::write_block(const ResultBlock& b) {
     if (L.reduce_row > 0 && !L.reduced.empty()) {  // blocks hold whole rows (sweep_runner.cpp)
         const std::uint64_t rows = b.count / L.reduce_row;
         for (std::size_t r = 0; r < L.reduced.size(); ++r) {
-            f.write_flat_range(L.reduced[r].path, ElementType::float64, b.first / L.reduce_row, rows,
-                               b.reduced.data() + r * rows);
+            f.write_flat_range(L.reduced[r].path, ElementType::float64, b.first / L.reduce_row,
+                               rows, b.reduced.data() + r * rows);
         }
     }
     if (!L.line_labels.empty()) {

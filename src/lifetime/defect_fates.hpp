@@ -19,8 +19,8 @@ namespace relsim::lifetime::detail {
 //! `fates_in`: model::fate_names order (8 ligand channels, then 5 per species, quenching
 //! third). `d`: the populations the fates were counted on (the state, or the observables'
 //! dark populations in a cascade). `generation_cm3_s`: G of the solve. `Q`: quencher density.
-void split_defect_fates(const model::RateModel& m, const DegradationRates& rates, double generation_cm3_s,
-                        double Q, const double* d, const std::vector<double>& fates_in,
-                        std::vector<double>& fates);
+void split_defect_fates(const model::RateModel& m, const DegradationRates& rates,
+                        double generation_cm3_s, double Q, const double* d,
+                        const std::vector<double>& fates_in, std::vector<double>& fates);
 
 }  // namespace relsim::lifetime::detail

@@ -15,7 +15,8 @@ namespace {
 
 namespace ode = boost::numeric::odeint;
 using State = std::vector<double>;
-using Dense = ode::dense_output_runge_kutta<ode::controlled_runge_kutta<ode::runge_kutta_dopri5<State>>>;
+using Dense =
+    ode::dense_output_runge_kutta<ode::controlled_runge_kutta<ode::runge_kutta_dopri5<State>>>;
 
 constexpr double seconds_per_hour = 3600.0;
 //! Absolute tolerance on Q [cm^-3]: negligible against any quencher density that matters
@@ -27,12 +28,16 @@ void check(const LifetimeSettings& s) {
     const DegradationRates& r = s.rates;
     for (double v : {r.kX_TP_cm3_s, r.kX_SP_cm3_s, r.kX_T_s, r.kX_S_s, r.kQ_T_cm3_s, r.kQ_S_cm3_s,
                      r.kQ_Ln_cm3_s}) {
-        if (!(v >= 0.0) || !std::isfinite(v)) throw std::invalid_argument("lifetime: negative or non-finite rate");
+        if (!(v >= 0.0) || !std::isfinite(v))
+            throw std::invalid_argument("lifetime: negative or non-finite rate");
     }
-    if (!(s.stop_fraction > 0.0 && s.stop_fraction < 1.0)) throw std::invalid_argument("lifetime: stop_fraction outside (0, 1)");
-    if (!(s.max_hours > 0.0) || !std::isfinite(s.max_hours)) throw std::invalid_argument("lifetime: max_hours <= 0");
+    if (!(s.stop_fraction > 0.0 && s.stop_fraction < 1.0))
+        throw std::invalid_argument("lifetime: stop_fraction outside (0, 1)");
+    if (!(s.max_hours > 0.0) || !std::isfinite(s.max_hours))
+        throw std::invalid_argument("lifetime: max_hours <= 0");
     if (s.time_points < 2) throw std::invalid_argument("lifetime: time_points < 2");
-    if (!(s.relative_tolerance > 0.0 && s.relative_tolerance < 1e-3)) throw std::invalid_argument("lifetime: tolerance");
+    if (!(s.relative_tolerance > 0.0 && s.relative_tolerance < 1e-3))
+        throw std::invalid_argument("lifetime: tolerance");
 }
 
 //! Root of g on [a, b] with g(a) > 0 >= g(b): Illinois-modified regula falsi (superlinear),
@@ -92,12 +97,14 @@ const std::vector<double>& lt_levels() {
 
 std::string lt_name(double level) { return fmt::format("LT{:.0f}", 100.0 * level); }
 
-LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& settings, bool with_fates) {
+LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& settings,
+                            bool with_fates) {
     check(settings);
     const std::size_t n = point.num_slices();
     const std::size_t P = static_cast<std::size_t>(settings.time_points);
     LifetimeResult r;
-    for (auto* v : {&r.time_h, &r.luminance_rel, &r.eqe, &r.cie_x, &r.cie_y, &r.quencher_cm3}) v->assign(P, 0.0);
+    for (auto* v : {&r.time_h, &r.luminance_rel, &r.eqe, &r.cie_x, &r.cie_y, &r.quencher_cm3})
+        v->assign(P, 0.0);
     if (with_fates) r.fates.assign(P, std::vector<double>(point.fate_names().size(), 0.0));
     r.quencher_slices_cm3.assign(P, std::vector<double>(n, 0.0));
     r.lt_h.assign(lt_levels().size(), 0.0);
@@ -139,12 +146,14 @@ LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& set
     std::vector<Dense> history;
     const double tol = settings.relative_tolerance;
     if (forms) {
-        Dense stepper = ode::make_dense_output(kAbsTolerance_cm3, tol, ode::runge_kutta_dopri5<State>());
+        Dense stepper =
+            ode::make_dense_output(kAbsTolerance_cm3, tol, ode::runge_kutta_dopri5<State>());
         // First step: 1e-6 of the time for Q to reach 1e12 cm^-3 at the initial rate, bounded;
         // the controller adapts it at once (it only sets where the step sequence starts).
         double rate_h = 0.0;
         for (double f : s0.formation_cm3_s) rate_h = std::max(rate_h, seconds_per_hour * f);
-        const double dt0 = std::clamp(1.0e6 / rate_h, 1e-12 * settings.max_hours, 1e-4 * settings.max_hours);
+        const double dt0 =
+            std::clamp(1.0e6 / rate_h, 1e-12 * settings.max_hours, 1e-4 * settings.max_hours);
         stepper.initialize(q0, 0.0, dt0);
         double prev_rel = 1.0;
         for (int step = 0; step < kMaxSteps; ++step) {
@@ -163,8 +172,8 @@ LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& set
                     d.calc_state(t, q);
                     return rel_at(q) - levels[k];
                 };
-                const double t = find_root(g, t0, prev_rel - levels[k], t1, rel1 - levels[k],
-                                           1e-3 * tol * t1);
+                const double t =
+                    find_root(g, t0, prev_rel - levels[k], t1, rel1 - levels[k], 1e-3 * tol * t1);
                 if (t <= settings.max_hours) level_t[k] = t;
                 if (levels[k] == settings.stop_fraction) stop = true;
             }
@@ -196,7 +205,8 @@ LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& set
     for (std::size_t i = 0; i < P; ++i) {
         double t = 0.0;
         if (i > 0) {
-            const double e = P > 2 ? -4.0 + 4.0 * static_cast<double>(i - 1) / static_cast<double>(P - 2) : 0.0;
+            const double e =
+                P > 2 ? -4.0 + 4.0 * static_cast<double>(i - 1) / static_cast<double>(P - 2) : 0.0;
             t = i + 1 == P ? r.stop_h : r.stop_h * std::pow(10.0, e);
         }
         r.time_h[i] = t;
@@ -204,8 +214,9 @@ LifetimeResult run_lifetime(DegradationPoint& point, const LifetimeSettings& set
             s = s0;
         } else {
             if (!history.empty()) {
-                auto it = std::lower_bound(history.begin(), history.end(), t,
-                                           [](const Dense& d, double tt) { return d.current_time() < tt; });
+                auto it = std::lower_bound(
+                    history.begin(), history.end(), t,
+                    [](const Dense& d, double tt) { return d.current_time() < tt; });
                 if (it == history.end()) --it;
                 it->calc_state(t, q);
             }

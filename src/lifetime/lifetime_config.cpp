@@ -39,10 +39,11 @@ constexpr ParamRule kPriceRule = rule::nonneg("inventory.price_usd_per_kg", "USD
 
 //! The member of `s` a swept key "lifetime.<name>" sets, with its rule; nullptr: not sweepable.
 double* swept_member(LifetimeSettings& s, const std::string& key, const ParamRule** rule) {
-    static const char* names[] = {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s", "kX_S_s",
+    static const char* names[] = {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s",     "kX_S_s",
                                   "kQ_T_cm3_s",  "kQ_S_cm3_s",  "kQ_Ln_cm3_s"};
-    double* members[] = {&s.rates.kX_TP_cm3_s, &s.rates.kX_SP_cm3_s, &s.rates.kX_T_s, &s.rates.kX_S_s,
-                         &s.rates.kQ_T_cm3_s,  &s.rates.kQ_S_cm3_s,  &s.rates.kQ_Ln_cm3_s};
+    double* members[] = {&s.rates.kX_TP_cm3_s, &s.rates.kX_SP_cm3_s, &s.rates.kX_T_s,
+                         &s.rates.kX_S_s,      &s.rates.kQ_T_cm3_s,  &s.rates.kQ_S_cm3_s,
+                         &s.rates.kQ_Ln_cm3_s};
     for (std::size_t i = 0; i < std::size(names); ++i) {
         if (key == std::string("lifetime.") + names[i]) {
             *rule = &kRateRules[i];
@@ -64,11 +65,12 @@ double* swept_member(LifetimeSettings& s, const std::string& key, const ParamRul
 int line_of(const std::string& text, const std::string& needle) {
     const std::size_t at = text.find(needle);
     if (at == std::string::npos) return 0;
-    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    return 1 +
+           static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
 }
 
 double* rate_member(DegradationRates& r, std::size_t i) {
-    double* m[] = {&r.kX_TP_cm3_s, &r.kX_SP_cm3_s, &r.kX_T_s, &r.kX_S_s,
+    double* m[] = {&r.kX_TP_cm3_s, &r.kX_SP_cm3_s, &r.kX_T_s,     &r.kX_S_s,
                    &r.kQ_T_cm3_s,  &r.kQ_S_cm3_s,  &r.kQ_Ln_cm3_s};
     return m[i];
 }
@@ -117,7 +119,6 @@ std::optional<TransportEml> transport_emissive_layer(const toml::table& root) {
     return std::nullopt;
 }
 
-
 }  // namespace
 
 LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
@@ -138,35 +139,44 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
     // With [transport]: its emissive layer (which a sweep may move: eml_thickness_key).
     const std::optional<TransportEml> transport_d = transport_emissive_layer(root);
     const std::string transport_key =
-        transport_d ? fmt::format("transport.layer.{}.thickness_nm", transport_d->index) : std::string();
+        transport_d ? fmt::format("transport.layer.{}.thickness_nm", transport_d->index)
+                    : std::string();
     if (transport_d && transport_d->thickness_nm > 0.0) {
         out.eml_thickness_nm = transport_d->thickness_nm;
-        out.eml_thickness_origin = fmt::format("[transport] emissive layer '{}' ({})", transport_d->name, transport_key);
+        out.eml_thickness_origin =
+            fmt::format("[transport] emissive layer '{}' ({})", transport_d->name, transport_key);
         out.eml_thickness_is_zone = false;
         out.eml_thickness_key = transport_key;
     }
     if (const toml::node* dev = root.get("device"); dev && dev->as_table()) {
         if (const toml::node* n = dev->as_table()->get("eml_thickness_nm")) {
             const double d = src.number(*n, "device.eml_thickness_nm", &kThicknessRule);
-            if (transport_d && std::abs(d - transport_d->thickness_nm) > 1e-9 * std::max(d, transport_d->thickness_nm)) {
-                src.fail(n->source(), "device.eml_thickness_nm",
-                         fmt::format("{:g} nm disagrees with {} = {:g} nm, the thickness of the [transport] "
-                                     "emissive layer '{}'", d, transport_key, transport_d->thickness_nm, transport_d->name),
-                         fmt::format("{:g} nm ({}), or leave device.eml_thickness_nm out", transport_d->thickness_nm,
-                                     transport_key));
+            if (transport_d && std::abs(d - transport_d->thickness_nm) >
+                                   1e-9 * std::max(d, transport_d->thickness_nm)) {
+                src.fail(
+                    n->source(), "device.eml_thickness_nm",
+                    fmt::format(
+                        "{:g} nm disagrees with {} = {:g} nm, the thickness of the [transport] "
+                        "emissive layer '{}'",
+                        d, transport_key, transport_d->thickness_nm, transport_d->name),
+                    fmt::format("{:g} nm ({}), or leave device.eml_thickness_nm out",
+                                transport_d->thickness_nm, transport_key));
             }
             if (transport_d) {
                 for (const auto& [key, where] : io::detail::swept_keys(root)) {
                     if (key != transport_key) continue;
-                    src.fail(*where, key,
-                             fmt::format("the sweep moves {} (the [transport] emissive layer) while "
-                                         "device.eml_thickness_nm fixes the inventory's thickness", key),
-                             "leave device.eml_thickness_nm out: the inventory follows the swept layer");
+                    src.fail(
+                        *where, key,
+                        fmt::format("the sweep moves {} (the [transport] emissive layer) while "
+                                    "device.eml_thickness_nm fixes the inventory's thickness",
+                                    key),
+                        "leave device.eml_thickness_nm out: the inventory follows the swept layer");
                 }
             }
             if (optics_d && std::abs(d - *optics_d) > 1e-9 * std::max(d, *optics_d)) {
                 src.fail(n->source(), "device.eml_thickness_nm",
-                         fmt::format("{:g} nm disagrees with the [optics] emitting layer ({:g} nm)", d, *optics_d),
+                         fmt::format("{:g} nm disagrees with the [optics] emitting layer ({:g} nm)",
+                                     d, *optics_d),
                          "the thickness of the [optics] emitting layer, or leave the key out");
             }
             out.eml_thickness_nm = d;
@@ -180,14 +190,17 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
         const toml::table& t = src.table(*n, "inventory");
         src.check_keys(t, "inventory", {"price_usd_per_kg"});
         if (const toml::node* p = t.get("price_usd_per_kg")) {
-            const toml::table& pt = src.table(*p, "inventory.price_usd_per_kg",
-                                              "an inline table of prices by ion, e.g. { Tb = 1500.0 }");
+            const toml::table& pt =
+                src.table(*p, "inventory.price_usd_per_kg",
+                          "an inline table of prices by ion, e.g. { Tb = 1500.0 }");
             for (auto&& [k, v] : pt) {
                 const std::string ion(k.str());
                 const std::string key = "inventory.price_usd_per_kg." + ion;
                 if (!atomic_weight_g_mol(ion)) {
-                    src.fail(v.source(), key, "'" + ion + "' is not a rare-earth symbol with a standard atomic weight",
-                             "Sc, Y, La..Lu");
+                    src.fail(
+                        v.source(), key,
+                        "'" + ion + "' is not a rare-earth symbol with a standard atomic weight",
+                        "Sc, Y, La..Lu");
                 }
                 out.prices_usd_per_kg[ion] = src.number(v, key, &kPriceRule);
             }
@@ -207,7 +220,8 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
         // [lifetime] + [transport]: constant current only, and not with [optics] yet.
         if (const toml::node* o = root.get("optics")) {
             src.fail(o->source(), "optics",
-                     "[lifetime] together with [transport] and [optics] is not supported in this version "
+                     "[lifetime] together with [transport] and [optics] is not supported in this "
+                     "version "
                      "(the transport slices degrade with the constant outcoupling only)",
                      "[lifetime] with [transport], or [lifetime] with [optics]");
         }
@@ -218,22 +232,30 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
             if (key == "device.voltage_V" && !where) where = region;
         }
         if (where) {
-            src.fail(*where, "device.voltage_V",
-                     "[lifetime] with [transport] driven by a voltage is not supported in this version: the "
-                     "lifetime test runs at constant current, and brightness decay at constant voltage needs "
-                     "the stack re-solved as the device ages (defects as charge traps, not modelled)",
-                     "device.current_density_mA_cm2 (a constant-current drive) with [transport] and [lifetime]");
+            src.fail(
+                *where, "device.voltage_V",
+                "[lifetime] with [transport] driven by a voltage is not supported in this version: "
+                "the "
+                "lifetime test runs at constant current, and brightness decay at constant voltage "
+                "needs "
+                "the stack re-solved as the device ages (defects as charge traps, not modelled)",
+                "device.current_density_mA_cm2 (a constant-current drive) with [transport] and "
+                "[lifetime]");
         }
     }
-    src.check_keys(t, "lifetime", {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s", "kX_S_s", "kQ_T_cm3_s",
-                                   "kQ_S_cm3_s", "kQ_Ln_cm3_s", "stop_fraction", "max_hours", "time_points"});
+    src.check_keys(t, "lifetime",
+                   {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s", "kX_S_s", "kQ_T_cm3_s", "kQ_S_cm3_s",
+                    "kQ_Ln_cm3_s", "stop_fraction", "max_hours", "time_points"});
     LifetimeSettings s;
     for (std::size_t i = 0; i < std::size(kRateRules); ++i) {
         const std::string key(kRateRules[i].pattern);
-        if (const toml::node* n = t.get(key.substr(9))) *rate_member(s.rates, i) = src.number(*n, key, &kRateRules[i]);
+        if (const toml::node* n = t.get(key.substr(9)))
+            *rate_member(s.rates, i) = src.number(*n, key, &kRateRules[i]);
     }
-    if (const toml::node* n = t.get("stop_fraction")) s.stop_fraction = src.number(*n, "lifetime.stop_fraction", &kStopRule);
-    if (const toml::node* n = t.get("max_hours")) s.max_hours = src.number(*n, "lifetime.max_hours", &kMaxHoursRule);
+    if (const toml::node* n = t.get("stop_fraction"))
+        s.stop_fraction = src.number(*n, "lifetime.stop_fraction", &kStopRule);
+    if (const toml::node* n = t.get("max_hours"))
+        s.max_hours = src.number(*n, "lifetime.max_hours", &kMaxHoursRule);
     if (const toml::node* n = t.get("time_points")) {
         s.time_points = static_cast<int>(src.number(*n, "lifetime.time_points", &kTimePointsRule));
     }
@@ -242,7 +264,8 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
 }
 
 LifetimeConfig read_lifetime_config(const io::RunConfig& cfg) {
-    LifetimeConfig lc = read_lifetime_config(cfg.text, cfg.path, cfg.model.device.recombination_zone_nm);
+    LifetimeConfig lc =
+        read_lifetime_config(cfg.text, cfg.path, cfg.model.device.recombination_zone_nm);
     if (!cfg.sweep) return lc;
     for (const io::SweepAxis& ax : cfg.sweep->axes) {
         for (std::size_t k = 0; k < ax.keys.size(); ++k) {
@@ -250,26 +273,33 @@ LifetimeConfig read_lifetime_config(const io::RunConfig& cfg) {
             if (key.rfind("lifetime.", 0) != 0) continue;
             const int line = line_of(cfg.text, "\"" + key + "\"");
             const std::string allowed =
-                "lifetime.kX_TP_cm3_s, kX_SP_cm3_s, kX_T_s, kX_S_s, kQ_T_cm3_s, kQ_S_cm3_s, kQ_Ln_cm3_s, "
-                "stop_fraction, max_hours (time_points sets the output shape and is not sweepable), "
+                "lifetime.kX_TP_cm3_s, kX_SP_cm3_s, kX_T_s, kX_S_s, kQ_T_cm3_s, kQ_S_cm3_s, "
+                "kQ_Ln_cm3_s, "
+                "stop_fraction, max_hours (time_points sets the output shape and is not "
+                "sweepable), "
                 "with a [lifetime] table";
-            if (!lc.lifetime) throw InputError(cfg.path, line, 0, key, "a lifetime key is swept but the config has no [lifetime] table", allowed);
+            if (!lc.lifetime)
+                throw InputError(cfg.path, line, 0, key,
+                                 "a lifetime key is swept but the config has no [lifetime] table",
+                                 allowed);
             LifetimeSettings probe = *lc.lifetime;
             const ParamRule* rule = nullptr;
             if (!swept_member(probe, key, &rule)) {
-                throw InputError(cfg.path, line, 0, key,
-                                 "'" + key + "' is not a sweepable [lifetime] key" +
-                                     io::detail::did_you_mean(key, {"lifetime.kX_TP_cm3_s", "lifetime.kX_SP_cm3_s",
-                                                                    "lifetime.kX_T_s", "lifetime.kX_S_s",
-                                                                    "lifetime.kQ_T_cm3_s", "lifetime.kQ_S_cm3_s",
-                                                                    "lifetime.kQ_Ln_cm3_s", "lifetime.stop_fraction",
-                                                                    "lifetime.max_hours"}),
-                                 allowed);
+                throw InputError(
+                    cfg.path, line, 0, key,
+                    "'" + key + "' is not a sweepable [lifetime] key" +
+                        io::detail::did_you_mean(
+                            key, {"lifetime.kX_TP_cm3_s", "lifetime.kX_SP_cm3_s", "lifetime.kX_T_s",
+                                  "lifetime.kX_S_s", "lifetime.kQ_T_cm3_s", "lifetime.kQ_S_cm3_s",
+                                  "lifetime.kQ_Ln_cm3_s", "lifetime.stop_fraction",
+                                  "lifetime.max_hours"}),
+                    allowed);
             }
             for (std::size_t i = 0; i < ax.values[k].size(); ++i) {
                 const std::string problem = io::detail::check_rule(*rule, ax.values[k][i]);
                 if (!problem.empty()) {
-                    throw InputError(cfg.path, line, 0, key, fmt::format("sweep value {}: {}", i, problem),
+                    throw InputError(cfg.path, line, 0, key,
+                                     fmt::format("sweep value {}: {}", i, problem),
                                      io::detail::range_text(*rule));
                 }
             }
@@ -284,7 +314,8 @@ std::string parameter_unit(const std::string& key_path) {
     return swept_member(probe, key_path, &rule) && rule ? std::string(rule->unit) : std::string();
 }
 
-LifetimeSettings settings_at(const io::RunConfig& cfg, const LifetimeSettings& base, std::uint64_t index) {
+LifetimeSettings settings_at(const io::RunConfig& cfg, const LifetimeSettings& base,
+                             std::uint64_t index) {
     LifetimeSettings s = base;
     if (!cfg.sweep) return s;
     cfg.sweep->for_each_value(index, [&](const std::string& key, double v) {

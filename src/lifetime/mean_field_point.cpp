@@ -27,9 +27,9 @@ model::ModelParams with_all_quench_entries(model::ModelParams p) {
     return p;
 }
 
-void split_defect_fates(const model::RateModel& m, const DegradationRates& rates, double generation_cm3_s,
-                        double Q, const double* d, const std::vector<double>& fates_in,
-                        std::vector<double>& fates) {
+void split_defect_fates(const model::RateModel& m, const DegradationRates& rates,
+                        double generation_cm3_s, double Q, const double* d,
+                        const std::vector<double>& fates_in, std::vector<double>& fates) {
     constexpr std::size_t kLigandFates = 8;   // model::fate_names: 8 ligand channels first
     constexpr std::size_t kSpeciesFates = 5;  // then 5 per species, quenching third
     const double inv_G = generation_cm3_s > 0.0 ? 1.0 / generation_cm3_s : 0.0;
@@ -43,7 +43,8 @@ void split_defect_fates(const model::RateModel& m, const DegradationRates& rates
     const auto& species = m.species();
     for (std::size_t s = 0; s < species.size(); ++s) {
         double excited = 0.0;
-        for (std::size_t j = 0; j < species[s].num_levels; ++j) excited += d[species[s].first_state + j];
+        for (std::size_t j = 0; j < species[s].num_levels; ++j)
+            excited += d[species[s].first_state + j];
         const double dl = m.is_inert(s) ? 0.0 : rates.kQ_Ln_cm3_s * Q * excited * inv_G;
         fates[kLigandFates + kSpeciesFates * s + 2] -= dl;
         fates.push_back(dl);
@@ -53,16 +54,19 @@ void split_defect_fates(const model::RateModel& m, const DegradationRates& rates
 }  // namespace detail
 
 std::vector<model::BandShape> band_list(const model::ModelParams& params) {
-    std::vector<model::BandShape> bands{{params.ligand.singlet_band_nm, params.ligand.singlet_fwhm_nm},
-                                        {params.ligand.triplet_band_nm, params.ligand.triplet_fwhm_nm}};
+    std::vector<model::BandShape> bands{
+        {params.ligand.singlet_band_nm, params.ligand.singlet_fwhm_nm},
+        {params.ligand.triplet_band_nm, params.ligand.triplet_fwhm_nm}};
     for (const model::DopantParams& d : params.dopants) {
-        for (const model::EmissionLine& ln : d.scheme.lines) bands.push_back({ln.wavelength_nm, ln.fwhm_nm});
+        for (const model::EmissionLine& ln : d.scheme.lines)
+            bands.push_back({ln.wavelength_nm, ln.fwhm_nm});
     }
     return bands;
 }
 
 MeanFieldPoint::MeanFieldPoint(const model::ModelParams& params, const DegradationRates& rates,
-                               std::shared_ptr<const model::CieObserver> observer, const SliceOptics* optics)
+                               std::shared_ptr<const model::CieObserver> observer,
+                               const SliceOptics* optics)
     : base_(detail::with_all_quench_entries(params)),
       params_(base_),
       rates_(rates),
@@ -77,7 +81,8 @@ MeanFieldPoint::MeanFieldPoint(const model::ModelParams& params, const Degradati
     fate_names_ = model::fate_names(*model_);
     fate_names_.emplace_back("defect_quenching_singlet");
     fate_names_.emplace_back("defect_quenching_triplet");
-    for (const model::CompiledSpecies& sp : model_->species()) fate_names_.push_back("defect_quenching_" + sp.ion);
+    for (const model::CompiledSpecies& sp : model_->species())
+        fate_names_.push_back("defect_quenching_" + sp.ion);
     // Brightness measure from the initial state (fixed for the whole run).
     PointSample s;
     const std::vector<double> q0(num_slices(), 0.0);
@@ -107,7 +112,8 @@ void MeanFieldPoint::solve_slices(const double* Q_cm3, bool with_fates, PointSam
         model::copy_numbers(base_, params_);
         std::size_t l = 0;
         for (model::DopantParams& d : params_.dopants) {
-            for (model::EmissionLine& ln : d.scheme.lines) ln.rate_s *= optics_->line_purcell[sl][l++];
+            for (model::EmissionLine& ln : d.scheme.lines)
+                ln.rate_s *= optics_->line_purcell[sl][l++];
         }
         params_.ligand.kT_nr_s += rates_.kQ_T_cm3_s * Q;
         params_.ligand.kS_nr_s += rates_.kQ_S_cm3_s * Q;
@@ -144,11 +150,13 @@ void MeanFieldPoint::solve_slices(const double* Q_cm3, bool with_fates, PointSam
         };
         add_band(0, obs_.ligand_singlet_photon_rate_cm3_s);
         add_band(1, obs_.ligand_triplet_photon_rate_cm3_s);
-        for (std::size_t b = 0; b < obs_.line_photon_rate_cm3_s.size(); ++b) add_band(2 + b, obs_.line_photon_rate_cm3_s[b]);
+        for (std::size_t b = 0; b < obs_.line_photon_rate_cm3_s.size(); ++b)
+            add_band(2 + b, obs_.line_photon_rate_cm3_s[b]);
         photons_cm3_s += wgt * obs_.photon_rate_cm3_s;
         if (with_fates) {
             split_fates(m, drive, Q, cascade_ ? obs_.dark_cm3.data() : y_.data(), slice_fates_);
-            for (std::size_t c = 0; c < slice_fates_.size(); ++c) out.fates[c] += wgt * slice_fates_[c];
+            for (std::size_t c = 0; c < slice_fates_.size(); ++c)
+                out.fates[c] += wgt * slice_fates_[c];
         }
     }
     const double electrons_cm3_s = G / gamma;
@@ -158,7 +166,8 @@ void MeanFieldPoint::solve_slices(const double* Q_cm3, bool with_fates, PointSam
     out.eqe = electrons_cm3_s > 0.0 ? outcoupled_cm3_s / electrons_cm3_s : 0.0;
     out.cie_x = colour_.cie_x;
     out.cie_y = colour_.cie_y;
-    out.ok = std::isfinite(out.brightness) && std::isfinite(out.eqe) && std::isfinite(photons_cm3_s);
+    out.ok =
+        std::isfinite(out.brightness) && std::isfinite(out.eqe) && std::isfinite(photons_cm3_s);
 }
 
 void MeanFieldPoint::solve(const double* Q_cm3, bool with_fates, PointSample& out) {
@@ -194,7 +203,8 @@ void MeanFieldPoint::solve(const double* Q_cm3, bool with_fates, PointSample& ou
     out.formation_cm3_s[0] = rates_.kX_TP_cm3_s * T * np + rates_.kX_SP_cm3_s * S * np +
                              rates_.kX_T_s * T + rates_.kX_S_s * S;
     // Outcoupled band fluxes -> colour, luminance, radiance.
-    const double per_volume = params_.device.outcoupling * params_.device.recombination_zone_nm * nm_in_cm;
+    const double per_volume =
+        params_.device.outcoupling * params_.device.recombination_zone_nm * nm_in_cm;
     flux_.resize(2 + obs_.line_photon_rate_cm3_s.size());
     flux_[0] = per_volume * obs_.ligand_singlet_photon_rate_cm3_s;
     flux_[1] = per_volume * obs_.ligand_triplet_photon_rate_cm3_s;

@@ -21,8 +21,8 @@ constexpr double mA_in_A = 1.0e-3;
 }  // namespace
 
 ProfilePoint::ProfilePoint(const model::ModelParams& params, const DegradationRates& rates,
-                           std::shared_ptr<const model::CieObserver> observer, pipeline::Profile profile,
-                           ChargeFractions charge)
+                           std::shared_ptr<const model::CieObserver> observer,
+                           pipeline::Profile profile, ChargeFractions charge)
     : base_(detail::with_all_quench_entries(params)),
       params_(base_),
       rates_(rates),
@@ -32,9 +32,11 @@ ProfilePoint::ProfilePoint(const model::ModelParams& params, const DegradationRa
       radiometry_(pipeline::band_shapes(params), {}) {
     if (profile_.slices.empty()) throw std::invalid_argument("ProfilePoint: no emitter slice");
     for (const pipeline::Slice& s : profile_.slices) {
-        if (!(s.width_nm > 0.0)) throw std::invalid_argument("ProfilePoint: a slice of non-positive width");
+        if (!(s.width_nm > 0.0))
+            throw std::invalid_argument("ProfilePoint: a slice of non-positive width");
     }
-    if (!(profile_.current_density_mA_cm2 > 0.0)) throw std::invalid_argument("ProfilePoint: no current");
+    if (!(profile_.current_density_mA_cm2 > 0.0))
+        throw std::invalid_argument("ProfilePoint: no current");
     model_.emplace(params_);
     prev_y_.assign(profile_.slices.size(), {});
     for (const model::CompiledLine& l : model_->lines()) cascade_ = cascade_ || !l.to_ground;
@@ -43,7 +45,9 @@ ProfilePoint::ProfilePoint(const model::ModelParams& params, const DegradationRa
     PointSample s;
     const std::vector<double> q0(num_slices(), 0.0);
     solve(q0.data(), false, s);
-    photometric_ = !s.ok || radiometry_.evaluate(flux_.data()).photometry_meaningful;  // flux_ complete when ok
+    photometric_ =
+        !s.ok ||
+        radiometry_.evaluate(flux_.data()).photometry_meaningful;  // flux_ complete when ok
     for (auto& v : prev_y_) v.clear();
 }
 
@@ -54,7 +58,8 @@ std::vector<std::string> ProfilePoint::fate_names_of(const model::ModelParams& p
     std::vector<std::string> names = model::fate_names(m);
     names.emplace_back("defect_quenching_singlet");
     names.emplace_back("defect_quenching_triplet");
-    for (const model::CompiledSpecies& sp : m.species()) names.push_back("defect_quenching_" + sp.ion);
+    for (const model::CompiledSpecies& sp : m.species())
+        names.push_back("defect_quenching_" + sp.ion);
     names.emplace_back("recombination_outside_eml");
     names.emplace_back("no_recombination");
     return names;
@@ -62,7 +67,8 @@ std::vector<std::string> ProfilePoint::fate_names_of(const model::ModelParams& p
 
 void ProfilePoint::solve(const double* Q_cm3, bool with_fates, PointSample& out) {
     const std::size_t n = profile_.slices.size();
-    const double electrons_cm2_s = profile_.current_density_mA_cm2 * mA_in_A / constants::elementary_charge_C;
+    const double electrons_cm2_s =
+        profile_.current_density_mA_cm2 * mA_in_A / constants::elementary_charge_C;
     double air_cm2_s = 0.0, generated_cm2_s = 0.0;
     out.formation_cm3_s.assign(n, 0.0);
     flux_.assign(2, 0.0);
@@ -84,15 +90,18 @@ void ProfilePoint::solve(const double* Q_cm3, bool with_fates, PointSample& out)
         model::Drive d;
         d.current_density_A_cm2 = params_.device.charge_balance > 0.0
                                       ? slice.generation_cm3_s / params_.device.charge_balance *
-                                            constants::elementary_charge_C * slice.width_nm * nm_in_cm
+                                            constants::elementary_charge_C * slice.width_nm *
+                                            nm_in_cm
                                       : 0.0;
         d.generation_cm3_s = slice.generation_cm3_s;
         d.polaron_density_cm3 = slice.polaron_density_cm3;
         std::vector<double>& prev = prev_y_[k];
         y_.resize(m.num_states());
         const bool warm = prev.size() == y_.size();
-        solver::SteadyStateReport rep = solver_.solve(m, d, warm ? prev.data() : nullptr, y_.data());
-        if (rep.status != solver::SolveStatus::converged && warm) rep = solver_.solve(m, d, nullptr, y_.data());
+        solver::SteadyStateReport rep =
+            solver_.solve(m, d, warm ? prev.data() : nullptr, y_.data());
+        if (rep.status != solver::SolveStatus::converged && warm)
+            rep = solver_.solve(m, d, nullptr, y_.data());
         if (rep.status != solver::SolveStatus::converged) {
             for (auto& v : prev_y_) v.clear();
             out.ok = false;
@@ -113,7 +122,8 @@ void ProfilePoint::solve(const double* Q_cm3, bool with_fates, PointSample& out)
         flux_[0] += singlet_air;
         flux_[1] += triplet_air;
         air_cm2_s += singlet_air + triplet_air;
-        if (lines_air_.size() < obs_.line_photon_rate_cm3_s.size()) lines_air_.resize(obs_.line_photon_rate_cm3_s.size(), 0.0);
+        if (lines_air_.size() < obs_.line_photon_rate_cm3_s.size())
+            lines_air_.resize(obs_.line_photon_rate_cm3_s.size(), 0.0);
         for (std::size_t l = 0; l < obs_.line_photon_rate_cm3_s.size(); ++l) {
             const double f = w_cm * eta * obs_.line_photon_rate_cm3_s[l];
             lines_air_[l] += f;
@@ -122,10 +132,12 @@ void ProfilePoint::solve(const double* Q_cm3, bool with_fates, PointSample& out)
         const double g_cm2_s = w_cm * slice.generation_cm3_s;
         generated_cm2_s += g_cm2_s;
         if (with_fates) {
-            detail::split_defect_fates(m, rates_, d.generation_cm3_s, Q, cascade_ ? obs_.dark_cm3.data() : y_.data(),
-                                       obs_.fates, slice_fates_);
+            detail::split_defect_fates(m, rates_, d.generation_cm3_s, Q,
+                                       cascade_ ? obs_.dark_cm3.data() : y_.data(), obs_.fates,
+                                       slice_fates_);
             if (fates_.size() < slice_fates_.size()) fates_.resize(slice_fates_.size(), 0.0);
-            for (std::size_t f = 0; f < slice_fates_.size(); ++f) fates_[f] += g_cm2_s * slice_fates_[f];
+            for (std::size_t f = 0; f < slice_fates_.size(); ++f)
+                fates_[f] += g_cm2_s * slice_fates_[f];
         }
     }
     flux_.insert(flux_.end(), lines_air_.begin(), lines_air_.end());
@@ -141,7 +153,8 @@ void ProfilePoint::solve(const double* Q_cm3, bool with_fates, PointSample& out)
     // of J/q, then the charge that recombines outside the EML or not at all.
     out.fates.assign(fate_names_.size(), 0.0);
     for (std::size_t f = 0; f < fates_.size() && f < out.fates.size(); ++f) {
-        out.fates[f] = (generated_cm2_s > 0.0 ? fates_[f] / generated_cm2_s : 0.0) * charge_.eml_share;
+        out.fates[f] =
+            (generated_cm2_s > 0.0 ? fates_[f] / generated_cm2_s : 0.0) * charge_.eml_share;
     }
     out.fates[fate_names_.size() - 2] = charge_.recombination_outside_eml;
     out.fates[fate_names_.size() - 1] = charge_.no_recombination;

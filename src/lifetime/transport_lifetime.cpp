@@ -33,9 +33,9 @@ double TransportLifetime::eml_thickness_nm(std::uint64_t index) const {
     return 0.0;
 }
 
-TransportPointLifetime TransportLifetime::run_point(const model::ModelParams& p, const LifetimeSettings& s,
-                                                    std::shared_ptr<const model::CieObserver> observer,
-                                                    std::uint64_t index) const {
+TransportPointLifetime TransportLifetime::run_point(
+    const model::ModelParams& p, const LifetimeSettings& s,
+    std::shared_ptr<const model::CieObserver> observer, std::uint64_t index) const {
     TransportPointLifetime out;
     try {
         transport::StackSpec spec = stack_at(index);
@@ -48,7 +48,8 @@ TransportPointLifetime TransportLifetime::run_point(const model::ModelParams& p,
         stage->profile(drive, p, profile);
         const transport::Solution sol = stage->last();
         if (profile.slices.empty() || !(sol.current_density_A_m2 > 0.0)) {
-            out.result.status = 1;  // no current through the emitter (or below the solver's resolution)
+            out.result.status =
+                1;  // no current through the emitter (or below the solver's resolution)
             return out;
         }
         ChargeFractions charge;
@@ -66,23 +67,27 @@ TransportPointLifetime TransportLifetime::run_point(const model::ModelParams& p,
     return out;
 }
 
-void TransportLifetime::write_slices(io::H5File& f, const std::vector<std::uint64_t>& dims, std::size_t P,
+void TransportLifetime::write_slices(io::H5File& f, const std::vector<std::uint64_t>& dims,
+                                     std::size_t P,
                                      const std::vector<TransportPointLifetime>& points) const {
     const std::size_t N = points.size();
     std::size_t S = 1;
     for (const TransportPointLifetime& pt : points) S = std::max(S, pt.slices.size());
-    auto put = [&](const std::string& name, std::vector<std::uint64_t> shape, const std::vector<double>& v,
-                   const std::string& units, const std::string& description) {
+    auto put = [&](const std::string& name, std::vector<std::uint64_t> shape,
+                   const std::vector<double>& v, const std::string& units,
+                   const std::string& description) {
         const std::string path = "/lifetime/slices/" + name;
         if (!f.exists(path)) {
-            f.create_chunked(path, io::ElementType::float64, shape, std::vector<std::uint64_t>(shape.size(), 0), units, 0.0);
+            f.create_chunked(path, io::ElementType::float64, shape,
+                             std::vector<std::uint64_t>(shape.size(), 0), units, 0.0);
         }
         f.write_flat_range(path, io::ElementType::float64, 0, v.size(), v.data());
         f.set_attribute(path, "description", description);
     };
     std::vector<std::uint64_t> sdims = dims;
     sdims.push_back(S);
-    std::vector<double> pos(N * S, 0.0), width(N * S, 0.0), gen(N * S, 0.0), np(N * S, 0.0), count(N, 0.0);
+    std::vector<double> pos(N * S, 0.0), width(N * S, 0.0), gen(N * S, 0.0), np(N * S, 0.0),
+        count(N, 0.0);
     std::vector<double> q(N * P * S, 0.0);
     for (std::size_t i = 0; i < N; ++i) {
         const TransportPointLifetime& pt = points[i];
@@ -96,18 +101,24 @@ void TransportLifetime::write_slices(io::H5File& f, const std::vector<std::uint6
         const auto& qs = pt.result.quencher_slices_cm3;
         if (qs.size() != P) continue;
         for (std::size_t t = 0; t < P; ++t) {
-            for (std::size_t k = 0; k < qs[t].size() && k < S; ++k) q[(i * P + t) * S + k] = qs[t][k];
+            for (std::size_t k = 0; k < qs[t].size() && k < S; ++k)
+                q[(i * P + t) * S + k] = qs[t][k];
         }
     }
-    put("position_nm", sdims, pos, "nm", "slice centre from the anode (x = 0, as /transport/x_nm); 0 beyond count");
+    put("position_nm", sdims, pos, "nm",
+        "slice centre from the anode (x = 0, as /transport/x_nm); 0 beyond count");
     put("width_nm", sdims, width, "nm", "slice thickness; 0 beyond count");
-    put("generation_cm3_s", sdims, gen, "cm^-3 s^-1", "exciton generation G_k of the stack solved at t = 0 (fixed: constant current)");
-    put("polaron_density_cm3", sdims, np, "cm^-3", "polaron density n_p,k = slice mean of (n + p)/2 at t = 0 (fixed)");
+    put("generation_cm3_s", sdims, gen, "cm^-3 s^-1",
+        "exciton generation G_k of the stack solved at t = 0 (fixed: constant current)");
+    put("polaron_density_cm3", sdims, np, "cm^-3",
+        "polaron density n_p,k = slice mean of (n + p)/2 at t = 0 (fixed)");
     std::vector<std::uint64_t> qdims = dims;
     qdims.push_back(P);
     qdims.push_back(S);
-    put("quencher_cm3", qdims, q, "cm^-3", "quencher density Q_k of every slice at the output times /lifetime/time_h");
-    put("count", dims, count, "1", "number of emissive-layer slices of the point (transport.eml_slices or its default)");
+    put("quencher_cm3", qdims, q, "cm^-3",
+        "quencher density Q_k of every slice at the output times /lifetime/time_h");
+    put("count", dims, count, "1",
+        "number of emissive-layer slices of the point (transport.eml_slices or its default)");
 }
 
 }  // namespace relsim::lifetime::detail

@@ -34,15 +34,16 @@ public:
     [[nodiscard]] bool active() const { return tc_.has_value(); }
     //! Solves flat sweep point `index` (model parameters `p`, settings `s`). Never throws: a
     //! stack or point that cannot be solved gives status 3 (or run_lifetime's status) and zeros.
-    [[nodiscard]] TransportPointLifetime run_point(const model::ModelParams& p, const LifetimeSettings& s,
-                                                   std::shared_ptr<const model::CieObserver> observer,
-                                                   std::uint64_t index) const;
+    [[nodiscard]] TransportPointLifetime run_point(
+        const model::ModelParams& p, const LifetimeSettings& s,
+        std::shared_ptr<const model::CieObserver> observer, std::uint64_t index) const;
     //! The emissive layer's thickness at flat sweep point `index` [nm].
     [[nodiscard]] double eml_thickness_nm(std::uint64_t index) const;
     //! Writes /lifetime/slices/{position_nm, width_nm, generation_cm3_s, polaron_density_cm3}
     //! (sweep dims + slices), quencher_cm3 (sweep dims + time + slices) and count (sweep dims);
     //! the slice axis is the largest slice count of the sweep, unused entries 0.
-    void write_slices(io::H5File& f, const std::vector<std::uint64_t>& dims, std::size_t time_points,
+    void write_slices(io::H5File& f, const std::vector<std::uint64_t>& dims,
+                      std::size_t time_points,
                       const std::vector<TransportPointLifetime>& points) const;
 
 private:

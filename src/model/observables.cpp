@@ -10,9 +10,14 @@ namespace relsim::model {
 namespace {
 
 //! Fate channels of the ligand, in output order.
-constexpr const char* ligand_fates[] = {
-    "ligand_singlet_radiative", "ligand_singlet_nonradiative", "ligand_triplet_radiative",
-    "ligand_triplet_nonradiative", "ssa", "sta", "tta", "tpq"};
+constexpr const char* ligand_fates[] = {"ligand_singlet_radiative",
+                                        "ligand_singlet_nonradiative",
+                                        "ligand_triplet_radiative",
+                                        "ligand_triplet_nonradiative",
+                                        "ssa",
+                                        "sta",
+                                        "tta",
+                                        "tpq"};
 constexpr std::size_t num_ligand_fates = sizeof(ligand_fates) / sizeof(ligand_fates[0]);
 //! Fate channels of each species, in output order, prefixed with "<Ion>_".
 constexpr const char* species_fates[] = {"radiative", "nonradiative", "quenching",
@@ -109,7 +114,8 @@ void dark_populations(const RateModel& model, const Drive& drive, const double* 
         m(a, 1) -= sp.kTET_s * g;
         m(a, a) += sp.kBT_s;
         m(1, a) -= sp.kBT_s;
-        for (std::size_t j = sp.first_state; j < end; ++j) m(j, j) += sp.kLP_cm3_s * np + sp.kETU_s * X;
+        for (std::size_t j = sp.first_state; j < end; ++j)
+            m(j, j) += sp.kLP_cm3_s * np + sp.kETU_s * X;
         const DopantParams& d = p.dopants[s];
         for (const Relaxation& r : d.scheme.relaxations) {
             const auto from = static_cast<std::size_t>(level_state(sp, d, r.from));
@@ -132,8 +138,10 @@ void dark_populations(const RateModel& model, const Drive& drive, const double* 
             if (species[s].ion == t.to_ion) sa = s;
         }
         if (model.is_inert(sd) || model.is_inert(sa)) continue;
-        const auto donor = static_cast<std::size_t>(level_state(species[sd], p.dopants[sd], t.from_level));
-        const auto acc = static_cast<std::size_t>(level_state(species[sa], p.dopants[sa], t.to_level));
+        const auto donor =
+            static_cast<std::size_t>(level_state(species[sd], p.dopants[sd], t.from_level));
+        const auto acc =
+            static_cast<std::size_t>(level_state(species[sa], p.dopants[sa], t.to_level));
         const double k = (t.bimolecular ? t.rate * species[sa].density_cm3 : t.rate) * ground[sa];
         m(donor, donor) += k;
         m(acc, donor) -= k;
@@ -231,7 +239,8 @@ void evaluate_observables(const RateModel& model, const Drive& drive, const doub
         const std::size_t channel = gl.kind == GroundLoss::Kind::radiative      ? 0
                                     : gl.kind == GroundLoss::Kind::nonradiative ? 1
                                                                                 : 2;
-        fate[num_ligand_fates + num_species_fates * gl.species + channel] += gl.rate_s * d[gl.state];
+        fate[num_ligand_fates + num_species_fates * gl.species + channel] +=
+            gl.rate_s * d[gl.state];
     }
     // A photon into an excited level is a radiative fate of the exciton that emits it.
     if (cascade) {

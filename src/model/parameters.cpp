@@ -140,8 +140,10 @@ double level_degeneracy(const std::string& name) {
     // The name ends in J: digits, optionally "/2", after the last letter (or ')' of a Stark label
     // is not accepted: a J must be readable).
     std::size_t k = name.size();
-    while (k > 0 && (std::isdigit(static_cast<unsigned char>(name[k - 1])) || name[k - 1] == '/')) --k;
-    if (k == 0 || k == name.size() || !std::isalpha(static_cast<unsigned char>(name[k - 1]))) return 0.0;
+    while (k > 0 && (std::isdigit(static_cast<unsigned char>(name[k - 1])) || name[k - 1] == '/'))
+        --k;
+    if (k == 0 || k == name.size() || !std::isalpha(static_cast<unsigned char>(name[k - 1])))
+        return 0.0;
     const std::string j = name.substr(k);
     const auto slash = j.find('/');
     if (slash == std::string::npos) {
@@ -165,7 +167,8 @@ void copy_numbers(const ModelParams& from, ModelParams& to) {
         t.kETU_s = f.kETU_s;
         t.kLP_cm3_s = f.kLP_cm3_s;
         t.kBT_s = f.kBT_s;
-        for (std::size_t q = 0; q < f.quench_s.size(); ++q) t.quench_s[q].second = f.quench_s[q].second;
+        for (std::size_t q = 0; q < f.quench_s.size(); ++q)
+            t.quench_s[q].second = f.quench_s[q].second;
         for (std::size_t j = 0; j < f.scheme.levels.size(); ++j) {
             t.scheme.levels[j].energy_cm1 = f.scheme.levels[j].energy_cm1;
         }
@@ -178,7 +181,8 @@ void copy_numbers(const ModelParams& from, ModelParams& to) {
             t.scheme.relaxations[r].rate_s = f.scheme.relaxations[r].rate_s;
         }
     }
-    for (std::size_t i = 0; i < from.transfers.size(); ++i) to.transfers[i].rate = from.transfers[i].rate;
+    for (std::size_t i = 0; i < from.transfers.size(); ++i)
+        to.transfers[i].rate = from.transfers[i].rate;
 }
 
 double* find_parameter(ModelParams& params, const std::string& key_path) {

@@ -242,7 +242,8 @@ Photometry::Photometry(const CieObserver& observer, std::vector<BandShape> bands
             // A line far narrower than the 1 nm table step acts as a delta at c: the CMFs,
             // linear between nodes, are taken at c (the error is below (s / 1 nm) * 1e-3).
             if (c < nm.front() || c > nm.back()) continue;
-            std::size_t i = static_cast<std::size_t>(std::upper_bound(nm.begin(), nm.end(), c) - nm.begin());
+            std::size_t i =
+                static_cast<std::size_t>(std::upper_bound(nm.begin(), nm.end(), c) - nm.begin());
             i = std::min(i == 0 ? 0 : i - 1, n - 2);
             const double t = (c - nm[i]) / (nm[i + 1] - nm[i]);
             const double k = kPerCm2ToPerM2 * constants::photon_energy_J_nm / c;
@@ -328,7 +329,8 @@ double normal_mass(double a, double b) {
 double standardised(double x, double c, double s) {
     if (x == c) return 0.0;
     if (s > 0.0) return (x - c) / s;
-    return x < c ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    return x < c ? -std::numeric_limits<double>::infinity()
+                 : std::numeric_limits<double>::infinity();
 }
 
 }  // namespace
@@ -371,17 +373,18 @@ void band_spectrum(const std::vector<BandShape>& bands, const double* band_photo
                 sum += p.amplitude * std::exp(-u * u / (2.0 * p.s * p.s));
             }
         } else {
-            const double left = i > 0 ? 0.5 * (wavelength_nm[i - 1] + l)
-                                      : l - 0.5 * (wavelength_nm[1] - l);
-            const double right = i + 1 < n ? 0.5 * (l + wavelength_nm[i + 1])
-                                           : l + 0.5 * (l - wavelength_nm[n - 2]);
+            const double left =
+                i > 0 ? 0.5 * (wavelength_nm[i - 1] + l) : l - 0.5 * (wavelength_nm[1] - l);
+            const double right =
+                i + 1 < n ? 0.5 * (l + wavelength_nm[i + 1]) : l + 0.5 * (l - wavelength_nm[n - 2]);
             const double width = std::abs(right - left);
             const double a = std::min(left, right), e = std::max(left, right);
             if (width > 0.0) {
                 for (const Prepared& p : prepared) {
                     if (a - p.centre > p.cutoff || p.centre - e > p.cutoff) continue;
                     sum += p.flux *
-                           normal_mass(standardised(a, p.centre, p.s), standardised(e, p.centre, p.s)) /
+                           normal_mass(standardised(a, p.centre, p.s),
+                                       standardised(e, p.centre, p.s)) /
                            width;
                 }
             }
@@ -406,8 +409,10 @@ SpectrumBasis::SpectrumBasis(std::vector<BandShape> bands, std::vector<double> w
     // The same bins, cut-offs and masses as band_spectrum() (read it alongside).
     for (std::size_t i = 0; i < n; ++i) {
         const double l = wavelength_nm_[i];
-        const double left = i > 0 ? 0.5 * (wavelength_nm_[i - 1] + l) : l - 0.5 * (wavelength_nm_[1] - l);
-        const double right = i + 1 < n ? 0.5 * (l + wavelength_nm_[i + 1]) : l + 0.5 * (l - wavelength_nm_[n - 2]);
+        const double left =
+            i > 0 ? 0.5 * (wavelength_nm_[i - 1] + l) : l - 0.5 * (wavelength_nm_[1] - l);
+        const double right =
+            i + 1 < n ? 0.5 * (l + wavelength_nm_[i + 1]) : l + 0.5 * (l - wavelength_nm_[n - 2]);
         const double width = std::abs(right - left);
         const double a = std::min(left, right), e = std::max(left, right);
         width_nm_[i] = width;

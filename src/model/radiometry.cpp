@@ -24,7 +24,8 @@ constexpr double kPerCm2ToPerM2 = 1.0e4;
 constexpr std::array<double, 4> kNode = {0.1834346424956498049394761, 0.5255324099163289858177390,
                                          0.7966664774136267395915539, 0.9602898564975362316835609};
 constexpr std::array<double, 4> kWeight = {0.3626837833783619829651504, 0.3137066458778872873379622,
-                                           0.2223810344533744705443560, 0.1012285362903762591525314};
+                                           0.2223810344533744705443560,
+                                           0.1012285362903762591525314};
 
 //! integral over [lo, hi] of g(l) / l for the normalised Gaussian (c, s); pieces no wider than s.
 double gauss_over_lambda(double c, double s, double lo, double hi) {
@@ -72,8 +73,8 @@ RadiometryWeights::RadiometryWeights(std::vector<BandShape> bands, std::vector<N
     window_fraction_.resize(bands_.size() * windows_.size());
     for (std::size_t b = 0; b < bands_.size(); ++b) {
         const BandShape& band = bands_[b];
-        if (!(std::isfinite(band.centre_nm) && band.centre_nm > 0.0 && std::isfinite(band.fwhm_nm) &&
-              band.fwhm_nm > 0.0)) {
+        if (!(std::isfinite(band.centre_nm) && band.centre_nm > 0.0 &&
+              std::isfinite(band.fwhm_nm) && band.fwhm_nm > 0.0)) {
             throw std::invalid_argument("radiometry: band " + std::to_string(b) +
                                         " needs a finite positive centre and FWHM");
         }
@@ -107,8 +108,10 @@ double RadiometryWeights::spectral_exitance(const double* flux, double l) const 
         // is at most (1 + 2^-52) times its exact value, and half an ulp of a positive normal
         // partial sum exceeds sum 2^-54; the factor 2 covers the rounding.
         if (sum > 1e-300 && x > 40.0 && flux[b] > 0.0) {
-            const int k = std::min(static_cast<int>(std::min(x, 2000.0) * 1.4426950408889634) - 1, 1022);
-            const double bound = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - k) << 52);  // 2^-k
+            const int k =
+                std::min(static_cast<int>(std::min(x, 2000.0) * 1.4426950408889634) - 1, 1022);
+            const double bound =
+                std::bit_cast<double>(static_cast<std::uint64_t>(1023 - k) << 52);  // 2^-k
             if (2.0 * flux[b] * inv_norm_[b] * bound < sum * 0x1p-54) continue;
         }
         sum += flux[b] * std::exp(-x) / norm_[b];

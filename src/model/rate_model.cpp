@@ -44,8 +44,8 @@ double tet_reorganisation_eV(const PhysicsOptions& physics, double temperature_K
     return sigma_eV * sigma_eV / (2.0 * constants::boltzmann_eV_K * temperature_K);
 }
 
-double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1, double accepting_cm1,
-                      double temperature_K) {
+double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1,
+                      double accepting_cm1, double temperature_K) {
     if (!physics.energy_gap_law) return 1.0;  // the contract: a constant kTET
     const double lambda_eV = tet_reorganisation_eV(physics, temperature_K);
     const double kT_eV = constants::boltzmann_eV_K * temperature_K;
@@ -57,9 +57,10 @@ double tet_gap_factor(const PhysicsOptions& physics, double triplet_energy_cm1, 
 double ground_partition_function(const LevelScheme& scheme, double temperature_K) {
     if (scheme.ground.empty()) return 0.0;
     const double kT_cm1 = constants::boltzmann_eV_K * temperature_K * constants::eV_in_cm1;
-    const double e0 = !scheme.ground_energy_cm1.empty() && std::isfinite(scheme.ground_energy_cm1[0])
-                          ? scheme.ground_energy_cm1[0]
-                          : 0.0;
+    const double e0 =
+        !scheme.ground_energy_cm1.empty() && std::isfinite(scheme.ground_energy_cm1[0])
+            ? scheme.ground_energy_cm1[0]
+            : 0.0;
     double z = level_degeneracy(scheme.ground.front());
     for (std::size_t k = 1; k < scheme.ground.size() && k < scheme.ground_energy_cm1.size(); ++k) {
         const double e = scheme.ground_energy_cm1[k];
@@ -74,7 +75,8 @@ double degeneracy_factor(const DopantParams& d, double temperature_K) {
     const double g0 = d.scheme.ground.empty() ? 0.0 : level_degeneracy(d.scheme.ground.front());
     const double ga = level_degeneracy(d.accepting_level);
     if (!(g0 > 0.0 && ga > 0.0)) {
-        throw std::invalid_argument("ion " + d.ion + ": degeneracy needs J in the names of the "
+        throw std::invalid_argument("ion " + d.ion +
+                                    ": degeneracy needs J in the names of the "
                                     "accepting level and the first ground member");
     }
     return triplet_degeneracy * ground_partition_function(d.scheme, temperature_K) / ga;
@@ -128,11 +130,13 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
         for (const EmissionLine& ln : d.scheme.lines) {
             const long from = excited_index(d.scheme, ln.from);
             if (from < 0) {
-                throw std::invalid_argument("ion " + d.ion + ": line from unknown level " + ln.from);
+                throw std::invalid_argument("ion " + d.ion + ": line from unknown level " +
+                                            ln.from);
             }
             const long to = target_state(d.scheme, sp.first_state, d.ion, ln.from, ln.to);
             const std::size_t from_state = sp.first_state + static_cast<std::size_t>(from);
-            flows_.push_back({from_state, to, 0.0, to < 0 ? static_cast<long>(ground_losses_.size()) : -1});
+            flows_.push_back(
+                {from_state, to, 0.0, to < 0 ? static_cast<long>(ground_losses_.size()) : -1});
             if (to < 0) {
                 ground_losses_.push_back({s, from_state, 0.0, GroundLoss::Kind::radiative});
             }
@@ -159,7 +163,8 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
             }
             const long to = target_state(d.scheme, sp.first_state, d.ion, r.from, r.to);
             const std::size_t from_state = sp.first_state + static_cast<std::size_t>(from);
-            flows_.push_back({from_state, to, 0.0, to < 0 ? static_cast<long>(ground_losses_.size()) : -1});
+            flows_.push_back(
+                {from_state, to, 0.0, to < 0 ? static_cast<long>(ground_losses_.size()) : -1});
             if (to < 0) {
                 ground_losses_.push_back({s, from_state, 0.0, GroundLoss::Kind::nonradiative});
             }
@@ -168,7 +173,8 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
             const std::string& level = entry.first;
             const long j = excited_index(d.scheme, level);
             if (j < 0) {
-                throw std::invalid_argument("ion " + d.ion + ": quenching of unknown level " + level);
+                throw std::invalid_argument("ion " + d.ion + ": quenching of unknown level " +
+                                            level);
             }
             const std::size_t state = sp.first_state + static_cast<std::size_t>(j);
             flows_.push_back({state, -1, 0.0, static_cast<long>(ground_losses_.size())});
@@ -218,15 +224,18 @@ void RateModel::assign_rates() {
     auto set_flow = [&](double rate) {
         Flow& flow = flows_[f++];
         flow.rate_s = rate;
-        if (flow.ground_loss >= 0) ground_losses_[static_cast<std::size_t>(flow.ground_loss)].rate_s = rate;
+        if (flow.ground_loss >= 0)
+            ground_losses_[static_cast<std::size_t>(flow.ground_loss)].rate_s = rate;
     };
     for (std::size_t s = 0; s < params_.dopants.size(); ++s) {
         const DopantParams& d = params_.dopants[s];
         CompiledSpecies& sp = species_[s];
         sp.density_cm3 = d.density_cm3;
         sp.inv_density_cm3 = d.density_cm3 > 0.0 ? 1.0 / d.density_cm3 : 0.0;
-        const double accepting_cm1 = d.scheme.levels[sp.accepting_state - sp.first_state].energy_cm1;
-        sp.kTET_s = d.kTET_s * tet_gap_factor(params_.physics, triplet_energy_cm1, accepting_cm1, dev.temperature_K);
+        const double accepting_cm1 =
+            d.scheme.levels[sp.accepting_state - sp.first_state].energy_cm1;
+        sp.kTET_s = d.kTET_s * tet_gap_factor(params_.physics, triplet_energy_cm1, accepting_cm1,
+                                              dev.temperature_K);
         sp.kSET_s = d.kSET_s;
         sp.kETU_s = d.kETU_s;
         sp.kLP_cm3_s = d.kLP_cm3_s;
@@ -237,8 +246,8 @@ void RateModel::assign_rates() {
             // Detailed balance between the ligand triplet manifold (N_L sites) and the accepting
             // level (N_s sites), spec section 3, with the [physics] factors of every ligand-ion
             // pair (ligand_ion_factors: the same function the microscopic model uses).
-            const LigandIonFactors tf =
-                ligand_ion_factors(params_.physics, d, triplet_energy_cm1, accepting_cm1, dev.temperature_K);
+            const LigandIonFactors tf = ligand_ion_factors(params_.physics, d, triplet_energy_cm1,
+                                                           accepting_cm1, dev.temperature_K);
             sp.kBT_s = d.kTET_s * (lig.density_cm3 / d.density_cm3) * tf.back;
             sp.kBT_origin = Origin::detailed_balance;
         } else {

@@ -63,12 +63,14 @@ Estimate ratio(std::size_t n, GetY&& y, GetX&& x) {
             ss += d * d;
         }
         const double xbar = sx / static_cast<double>(n);
-        e.standard_error = std::sqrt(ss / static_cast<double>(n - 1) / static_cast<double>(n)) / xbar;
+        e.standard_error =
+            std::sqrt(ss / static_cast<double>(n - 1) / static_cast<double>(n)) / xbar;
     }
     return e;
 }
 
-std::pair<std::size_t, std::size_t> nc_range(const NanocrystalSpec& spec, const EnsembleOptions& o) {
+std::pair<std::size_t, std::size_t> nc_range(const NanocrystalSpec& spec,
+                                             const EnsembleOptions& o) {
     if (spec.count <= 0) throw std::invalid_argument("nanocrystal count must be positive");
     const auto total = static_cast<std::size_t>(spec.count);
     const std::size_t first = std::min(o.first_nc, total);
@@ -109,8 +111,8 @@ void require_el(const NanocrystalSpec& spec) {
     }
 }
 
-SteadyStateResult reduce_steady(const Model& model, const NanocrystalSpec& spec, const RadialBins& bins,
-                                const std::vector<NcSteady>& r) {
+SteadyStateResult reduce_steady(const Model& model, const NanocrystalSpec& spec,
+                                const RadialBins& bins, const std::vector<NcSteady>& r) {
     SteadyStateResult out;
     const std::size_t n = r.size();
     out.nc_count = n;
@@ -120,21 +122,30 @@ SteadyStateResult reduce_steady(const Model& model, const NanocrystalSpec& spec,
     // plain mean and standard error over NCs, bit for bit).
     auto gen = [&](std::size_t k) { return r[k].generated; };
     for (std::size_t l = 0; l < model.line_labels.size(); ++l) {
-        out.line_photons_per_exciton.push_back(ratio(n, [&](std::size_t k) { return r[k].lines[l]; }, gen));
+        out.line_photons_per_exciton.push_back(ratio(
+            n, [&](std::size_t k) { return r[k].lines[l]; }, gen));
     }
-    out.ligand_singlet_photons_per_exciton = ratio(n, [&](std::size_t k) { return r[k].ligand_singlet_photons; }, gen);
-    out.ligand_triplet_photons_per_exciton = ratio(n, [&](std::size_t k) { return r[k].ligand_triplet_photons; }, gen);
+    out.ligand_singlet_photons_per_exciton = ratio(
+        n, [&](std::size_t k) { return r[k].ligand_singlet_photons; }, gen);
+    out.ligand_triplet_photons_per_exciton = ratio(
+        n, [&](std::size_t k) { return r[k].ligand_triplet_photons; }, gen);
     auto photons = [&](std::size_t k) {
         double p = r[k].ligand_singlet_photons + r[k].ligand_triplet_photons;
         for (double v : r[k].lines) p += v;
         return p;
     };
     out.photons_per_exciton = ratio(n, photons, gen);
-    out.iqe = ratio(n, [&](std::size_t k) { return model.charge_balance * photons(k); }, gen);
-    out.eqe = ratio(n, [&](std::size_t k) { return model.outcoupling * model.charge_balance * photons(k); }, gen);
-    out.transfer_efficiency = ratio(n, [&](std::size_t k) { return r[k].transfer; }, gen);
+    out.iqe = ratio(
+        n, [&](std::size_t k) { return model.charge_balance * photons(k); }, gen);
+    out.eqe = ratio(
+        n, [&](std::size_t k) { return model.outcoupling * model.charge_balance * photons(k); },
+        gen);
+    out.transfer_efficiency = ratio(
+        n, [&](std::size_t k) { return r[k].transfer; }, gen);
     for (std::size_t f = 0; f < model.fate_names.size(); ++f) {
-        out.fates.push_back({model.fate_names[f], ratio(n, [&](std::size_t k) { return r[k].fates[f]; }, gen)});
+        out.fates.push_back(
+            {model.fate_names[f], ratio(
+                                      n, [&](std::size_t k) { return r[k].fates[f]; }, gen)});
     }
     for (std::size_t k = 0; k < n; ++k) {
         double s = 0.0;
@@ -150,7 +161,8 @@ SteadyStateResult reduce_steady(const Model& model, const NanocrystalSpec& spec,
     for (std::size_t s = 0; s < model.species.size(); ++s) {
         for (int j = 0; j < model.species[s].num_levels; ++j) {
             const auto f = static_cast<std::size_t>(li.at(static_cast<int>(s), j));
-            out.excited_per_nc[s].push_back(estimate(n, [&](std::size_t k) { return r[k].excited[f]; }));
+            out.excited_per_nc[s].push_back(
+                estimate(n, [&](std::size_t k) { return r[k].excited[f]; }));
             std::vector<double> prof(static_cast<std::size_t>(bins.count), 0.0);
             for (std::size_t b = 0; b < prof.size(); ++b) {
                 double ex = 0.0, ions = 0.0;
@@ -162,7 +174,8 @@ SteadyStateResult reduce_steady(const Model& model, const NanocrystalSpec& spec,
             }
             out.radial_excited_fraction[s].push_back(std::move(prof));
         }
-        out.ions_per_nc_by_species.push_back(estimate(n, [&](std::size_t k) { return r[k].ions_by_species[s]; }));
+        out.ions_per_nc_by_species.push_back(
+            estimate(n, [&](std::size_t k) { return r[k].ions_by_species[s]; }));
     }
     out.singlets_per_nc = estimate(n, [&](std::size_t k) { return r[k].singlets; });
     out.triplets_per_nc = estimate(n, [&](std::size_t k) { return r[k].triplets; });
@@ -189,7 +202,8 @@ std::vector<double> decay_times(const ExcitationSpec& ex) {
     return t;
 }
 
-DecayResult reduce_decay(const Model& model, const std::vector<double>& times, const std::vector<NcDecay>& r) {
+DecayResult reduce_decay(const Model& model, const std::vector<double>& times,
+                         const std::vector<NcDecay>& r) {
     DecayResult out;
     const std::size_t n = r.size(), P = times.size();
     out.nc_count = n;
@@ -203,7 +217,8 @@ DecayResult reduce_decay(const Model& model, const std::vector<double>& times, c
             const auto f = static_cast<std::size_t>(li.at(static_cast<int>(s), j));
             std::vector<double> mean(P), se(P);
             for (std::size_t t = 0; t < P; ++t) {
-                const Estimate e = ratio(n, [&](std::size_t k) { return r[k].population[f * P + t]; }, x);
+                const Estimate e = ratio(
+                    n, [&](std::size_t k) { return r[k].population[f * P + t]; }, x);
                 mean[t] = e.mean;
                 se[t] = e.standard_error;
             }
@@ -212,9 +227,14 @@ DecayResult reduce_decay(const Model& model, const std::vector<double>& times, c
         }
     }
     for (std::size_t t = 0; t < P; ++t) {
-        out.ligand_singlet.push_back(ratio(n, [&](std::size_t k) { return r[k].singlet[t]; }, x).mean);
-        out.ligand_triplet.push_back(ratio(n, [&](std::size_t k) { return r[k].triplet[t]; }, x).mean);
-        const Estimate e = ratio(n, [&](std::size_t k) { return r[k].photon_rate[t]; }, x);
+        out.ligand_singlet.push_back(ratio(
+                                         n, [&](std::size_t k) { return r[k].singlet[t]; }, x)
+                                         .mean);
+        out.ligand_triplet.push_back(ratio(
+                                         n, [&](std::size_t k) { return r[k].triplet[t]; }, x)
+                                         .mean);
+        const Estimate e = ratio(
+            n, [&](std::size_t k) { return r[k].photon_rate[t]; }, x);
         out.photon_rate_s.push_back(e.mean);
         out.photon_rate_stderr_s.push_back(e.standard_error);
     }
@@ -232,7 +252,8 @@ double generation_per_nc_s(const NanocrystalSpec& spec, const model::ModelParams
 namespace {
 
 double warmup_of(const NanocrystalSpec& spec, const Model& m) {
-    double tau = (m.kS_total() > 0.0 ? 1.0 / m.kS_total() : inf_s) + (m.kT_total() > 0.0 ? 1.0 / m.kT_total() : inf_s);
+    double tau = (m.kS_total() > 0.0 ? 1.0 / m.kS_total() : inf_s) +
+                 (m.kT_total() > 0.0 ? 1.0 / m.kT_total() : inf_s);
     double ion = 0.0;
     for (const SpeciesTable& t : m.species) {
         double cascade = 0.0;
@@ -241,12 +262,14 @@ double warmup_of(const NanocrystalSpec& spec, const Model& m) {
     }
     tau += ion;
     if (!std::isfinite(tau) || !(spec.measure_s > 0.0)) return spec.warmup_s;
-    const double need = tau * std::min(30.0, std::max(0.0, std::log(tau / (1.0e-3 * spec.measure_s))));
+    const double need =
+        tau * std::min(30.0, std::max(0.0, std::log(tau / (1.0e-3 * spec.measure_s))));
     return std::max(spec.warmup_s, need);
 }
 
 //! The kmc statistics checks (SteadyStateResult::statistics_failure).
-void check_statistics(const NanocrystalSpec& spec, const std::vector<NcSteady>& r, SteadyStateResult& out) {
+void check_statistics(const NanocrystalSpec& spec, const std::vector<NcSteady>& r,
+                      SteadyStateResult& out) {
     const std::size_t n = r.size();
     double generated = 0.0, flight = 0.0;
     for (const NcSteady& s : r) {
@@ -255,16 +278,21 @@ void check_statistics(const NanocrystalSpec& spec, const std::vector<NcSteady>& 
     }
     if (!(generated > 0.0)) {
         out.statistics_failure = fmt::format(
-            "no exciton was generated in the measurement window of any of the {} NCs (G_NC = {:.4g} s^-1, "
+            "no exciton was generated in the measurement window of any of the {} NCs (G_NC = "
+            "{:.4g} s^-1, "
             "measure_s = {:.4g} s: {:.3g} expected in all); raise nanocrystal.measure_s or count",
-            n, out.generation_per_nc_s, spec.measure_s, out.generation_per_nc_s * spec.measure_s * static_cast<double>(n));
+            n, out.generation_per_nc_s, spec.measure_s,
+            out.generation_per_nc_s * spec.measure_s * static_cast<double>(n));
         return;
     }
-    out.fate_sum = ratio(n, [&](std::size_t k) {
-        double v = 0.0;
-        for (double f : r[k].fates) v += f;
-        return v;
-    }, [&](std::size_t k) { return r[k].generated; });
+    out.fate_sum = ratio(
+        n,
+        [&](std::size_t k) {
+            double v = 0.0;
+            for (double f : r[k].fates) v += f;
+            return v;
+        },
+        [&](std::size_t k) { return r[k].generated; });
     // The fates counted in the window differ from the excitons generated there by the weight in
     // flight at its start minus that at its end: variance ~ 2 x (excitations in flight). The
     // larger of this counting error and the ensemble's delta-method error is the yardstick.
@@ -273,8 +301,10 @@ void check_statistics(const NanocrystalSpec& spec, const std::vector<NcSteady>& 
     const double dev = std::abs(out.fate_sum.mean - 1.0);
     if (dev > 4.0 * out.fate_sum.standard_error + 1.0e-9) {
         out.statistics_failure = fmt::format(
-            "the fates sum to {:.6g} +- {:.2g} (ensemble standard error), not 1 within 4 standard errors "
-            "({:.4g} excitons generated in the window over {} NCs, warm-up {:.4g} s); raise nanocrystal.measure_s, "
+            "the fates sum to {:.6g} +- {:.2g} (ensemble standard error), not 1 within 4 standard "
+            "errors "
+            "({:.4g} excitons generated in the window over {} NCs, warm-up {:.4g} s); raise "
+            "nanocrystal.measure_s, "
             "warmup_s or count",
             out.fate_sum.mean, out.fate_sum.standard_error, generated, n, out.warmup_used_s);
     }
@@ -286,7 +316,8 @@ double kmc_warmup_s(const NanocrystalSpec& spec, const model::ModelParams& param
     return warmup_of(spec, compile_model(spec, params, params.device.current_density_mA_cm2));
 }
 
-SteadyStateResult solve_el_steady_state_kmc(const NanocrystalSpec& spec, const model::ModelParams& params,
+SteadyStateResult solve_el_steady_state_kmc(const NanocrystalSpec& spec,
+                                            const model::ModelParams& params,
                                             const EnsembleOptions& options) {
     require_el(spec);
     const Model model = compile_model(spec, params, params.device.current_density_mA_cm2);
@@ -302,7 +333,8 @@ SteadyStateResult solve_el_steady_state_kmc(const NanocrystalSpec& spec, const m
     return out;
 }
 
-SteadyStateResult solve_el_steady_state_linear(const NanocrystalSpec& spec, const model::ModelParams& params,
+SteadyStateResult solve_el_steady_state_linear(const NanocrystalSpec& spec,
+                                               const model::ModelParams& params,
                                                const EnsembleOptions& options) {
     require_el(spec);
     const Model model = compile_model(spec, params, params.device.current_density_mA_cm2);
@@ -314,11 +346,13 @@ SteadyStateResult solve_el_steady_state_linear(const NanocrystalSpec& spec, cons
     return reduce_steady(model, spec, bins, r);
 }
 
-SteadyStateResult solve_el_steady_state(const NanocrystalSpec& spec, const model::ModelParams& params,
+SteadyStateResult solve_el_steady_state(const NanocrystalSpec& spec,
+                                        const model::ModelParams& params,
                                         const EnsembleOptions& options) {
     if (spec.engine != Engine::kmc) return solve_el_steady_state_linear(spec, params, options);
     SteadyStateResult r = solve_el_steady_state_kmc(spec, params, options);
-    if (!r.statistics_failure.empty()) throw InsufficientStatistics("too little statistics: " + r.statistics_failure);
+    if (!r.statistics_failure.empty())
+        throw InsufficientStatistics("too little statistics: " + r.statistics_failure);
     return r;
 }
 
@@ -360,34 +394,40 @@ PulseResult solve_el_pulse(const NanocrystalSpec& spec, const model::ModelParams
     const Model on = compile_model(spec, params, pulse.pulse_current_density_mA_cm2);
     const Model off = compile_model(spec, params, 0.0);
     if (spec.engine == Engine::linear && on.polaron_decay_rate_s > 0.0) {
-        throw InputError("", 0, 0, "nanocrystal.engine",
-                         "[physics] polaron_decay after a pulse needs time-dependent rates, which the linear "
-                         "engine does not have",
-                         "engine = \"kmc\"");
+        throw InputError(
+            "", 0, 0, "nanocrystal.engine",
+            "[physics] polaron_decay after a pulse needs time-dependent rates, which the linear "
+            "engine does not have",
+            "engine = \"kmc\"");
     }
     // Output times: `points` equal intervals per phase, t = 0 and the pulse end included.
     std::vector<double> times;
     const auto np = static_cast<std::size_t>(pulse.points);
-    for (std::size_t k = 0; k <= np; ++k) times.push_back(pulse.pulse_on_s * static_cast<double>(k) / static_cast<double>(np));
+    for (std::size_t k = 0; k <= np; ++k)
+        times.push_back(pulse.pulse_on_s * static_cast<double>(k) / static_cast<double>(np));
     for (std::size_t k = 1; k <= np; ++k) {
-        times.push_back(pulse.pulse_on_s + pulse.off_s * static_cast<double>(k) / static_cast<double>(np));
+        times.push_back(pulse.pulse_on_s +
+                        pulse.off_s * static_cast<double>(k) / static_cast<double>(np));
     }
     auto r = run_ensemble<NcPulse>(spec, options, [&](std::size_t nc) {
         const NcSystem sys = build_system(spec, on, nc, options);
         return spec.engine == Engine::kmc ? kmc_pulse(on, off, sys, spec, nc, pulse, times)
-                                          : linear_pulse(on, off, sys, spec, pulse, times, options.linear_decay_max_states);
+                                          : linear_pulse(on, off, sys, spec, pulse, times,
+                                                         options.linear_decay_max_states);
     });
     PulseResult out;
     const std::size_t n = r.size();
     out.nc_count = n;
     out.time_s = times;
-    out.species_photon_rate_per_nc_s.assign(on.species.size(), std::vector<double>(times.size(), 0.0));
+    out.species_photon_rate_per_nc_s.assign(on.species.size(),
+                                            std::vector<double>(times.size(), 0.0));
     for (std::size_t t = 0; t < times.size(); ++t) {
         const Estimate e = estimate(n, [&](std::size_t k) { return r[k].photon_rate[t]; });
         out.photon_rate_per_nc_s.push_back(e.mean);
         out.photon_rate_per_nc_stderr_s.push_back(e.standard_error);
         for (std::size_t s = 0; s < on.species.size(); ++s) {
-            out.species_photon_rate_per_nc_s[s][t] = estimate(n, [&](std::size_t k) { return r[k].species_rate[s][t]; }).mean;
+            out.species_photon_rate_per_nc_s[s][t] =
+                estimate(n, [&](std::size_t k) { return r[k].species_rate[s][t]; }).mean;
         }
     }
     for (const NcPulse& p : r) out.events += p.events;

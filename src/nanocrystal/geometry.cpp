@@ -23,9 +23,9 @@ namespace relsim::nanocrystal {
 namespace {
 
 struct LatticeBasis {
-    double a[3][3];                  //!< rows: a1, a2, a3 [nm]
+    double a[3][3];                           //!< rows: a1, a2, a3 [nm]
     std::vector<std::array<double, 3>> frac;  //!< fractional RE positions
-    std::vector<double> occupancy;   //!< probability that the position holds a RE ion
+    std::vector<double> occupancy;            //!< probability that the position holds a RE ion
 };
 
 LatticeBasis lattice_basis(const NanocrystalSpec& spec) {
@@ -69,11 +69,14 @@ Geometry build_geometry(const NanocrystalSpec& spec, std::size_t nc_index) {
     {
         double cells = 1.0;
         for (int c : spec.cells) cells *= c;
-        const double extent = spec.shape == Shape::sphere ? spec.radius_nm / std::min(spec.a_nm, spec.c_nm > 0.0 ? spec.c_nm : spec.a_nm)
-                                                          : std::cbrt(cells);
+        const double extent =
+            spec.shape == Shape::sphere
+                ? spec.radius_nm / std::min(spec.a_nm, spec.c_nm > 0.0 ? spec.c_nm : spec.a_nm)
+                : std::cbrt(cells);
         if (!(extent < 1.0e5)) {
-            throw std::invalid_argument("build_geometry: the NC spans more than 1e5 lattice cells per direction "
-                                        "(nanocrystal::cost_problem refuses it with its estimate)");
+            throw std::invalid_argument(
+                "build_geometry: the NC spans more than 1e5 lattice cells per direction "
+                "(nanocrystal::cost_problem refuses it with its estimate)");
         }
     }
     detail::Stream rng(detail::stream_seed(spec.seed, nc_index, detail::StreamTag::geometry));
@@ -90,7 +93,8 @@ Geometry build_geometry(const NanocrystalSpec& spec, std::size_t nc_index) {
         for (std::size_t q = 0; q < lb.frac.size(); ++q) {
             const double f[3] = {i + lb.frac[q][0], j + lb.frac[q][1], k + lb.frac[q][2]};
             double p[3];
-            for (int d = 0; d < 3; ++d) p[d] = f[0] * lb.a[0][d] + f[1] * lb.a[1][d] + f[2] * lb.a[2][d];
+            for (int d = 0; d < 3; ++d)
+                p[d] = f[0] * lb.a[0][d] + f[1] * lb.a[1][d] + f[2] * lb.a[2][d];
             place(p, lb.occupancy[q]);
         }
     };
@@ -99,7 +103,8 @@ Geometry build_geometry(const NanocrystalSpec& spec, std::size_t nc_index) {
         if (spec.cells.size() != 3) throw std::invalid_argument("periodic_box needs 3 cell counts");
         g.periodic = true;
         for (int r = 0; r < 3; ++r) {
-            for (int d = 0; d < 3; ++d) g.cell_matrix_nm[r][d] = lb.a[r][d] * spec.cells[static_cast<std::size_t>(r)];
+            for (int d = 0; d < 3; ++d)
+                g.cell_matrix_nm[r][d] = lb.a[r][d] * spec.cells[static_cast<std::size_t>(r)];
         }
         for (int d = 0; d < 3; ++d) g.box_nm[d] = g.cell_matrix_nm[d][d];
         for (int i = 0; i < spec.cells[0]; ++i) {
@@ -118,7 +123,8 @@ Geometry build_geometry(const NanocrystalSpec& spec, std::size_t nc_index) {
     // Sphere centred on the lattice point (0, 0, 0). Shells from the centre out; a site beyond
     // the last shell's outer radius (radius_nm larger than it) is undoped host.
     const double R = spec.radius_nm;
-    const double min_edge = std::min(spec.a_nm, spec.lattice == Lattice::simple_cubic ? spec.a_nm : spec.c_nm);
+    const double min_edge =
+        std::min(spec.a_nm, spec.lattice == Lattice::simple_cubic ? spec.a_nm : spec.c_nm);
     // In-plane reach of the hexagonal cell: |u a1 + v a2| >= (sqrt(3)/2) a max(|u|, |v|).
     const int nij = static_cast<int>(std::ceil(R / (0.5 * std::sqrt(3.0) * spec.a_nm))) + 2;
     const int nk = static_cast<int>(std::ceil(R / min_edge)) + 2;
@@ -152,7 +158,8 @@ Geometry build_geometry(const NanocrystalSpec& spec, std::size_t nc_index) {
     if (spec.ligand) {
         const double Rl = R + spec.ligand->standoff_nm;
         const double area = 4.0 * std::numbers::pi * Rl * Rl;
-        const auto n = static_cast<std::size_t>(std::llround(spec.ligand->surface_density_nm2 * area));
+        const auto n =
+            static_cast<std::size_t>(std::llround(spec.ligand->surface_density_nm2 * area));
         g.ligands.reserve(n);
         for (std::size_t l = 0; l < n; ++l) {
             const double z = 2.0 * rng.uniform() - 1.0;

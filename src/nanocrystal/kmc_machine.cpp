@@ -36,7 +36,8 @@ void Kmc::rebuild_caches(std::uint32_t e) {
         }
         blocked(e, 0) = b;
     }
-    const auto& chans = sys_.donor_channels[static_cast<std::size_t>(species(e))][static_cast<std::size_t>(j)];
+    const auto& chans =
+        sys_.donor_channels[static_cast<std::size_t>(species(e))][static_cast<std::size_t>(j)];
     for (std::size_t k = 0; k < chans.size(); ++k) {
         const PairChannel& c = sys_.pairs[static_cast<std::size_t>(chans[k])];
         double b = 0.0;
@@ -55,7 +56,9 @@ void Kmc::rebuild_caches(std::uint32_t e) {
     for (const AnnihilationChannel& a : sys_.annihilations) {
         if (a.first_species != species(e) || a.first_level != j) continue;
         for (std::uint32_t f : active_) {
-            if (f == e || is_ligand(f) || species(f) != a.second_species || level_[f] != a.second_level) continue;
+            if (f == e || is_ligand(f) || species(f) != a.second_species ||
+                level_[f] != a.second_level)
+                continue;
             annih_[e] += annihilation_rate(sys_, a, e, f);
         }
     }
@@ -77,8 +80,10 @@ void Kmc::change(std::uint32_t x, int to, double w, double t) {
         if (to == 1) ++n_T_;
     } else {
         const int s = species(x);
-        if (from != ground) --count_[static_cast<std::size_t>(level_index_[static_cast<std::size_t>(s)] + from)];
-        if (to != ground) ++count_[static_cast<std::size_t>(level_index_[static_cast<std::size_t>(s)] + to)];
+        if (from != ground)
+            --count_[static_cast<std::size_t>(level_index_[static_cast<std::size_t>(s)] + from)];
+        if (to != ground)
+            ++count_[static_cast<std::size_t>(level_index_[static_cast<std::size_t>(s)] + to)];
     }
     // Active lists (all entities; ligands alone).
     if (!was_active && is_active) {
@@ -151,7 +156,9 @@ void Kmc::change(std::uint32_t x, int to, double w, double t) {
                     }
                 } else {
                     for (std::uint32_t i : active_) {
-                        if (i == x || is_ligand(i) || species(i) != c.donor_species || level_[i] != c.donor_level) continue;
+                        if (i == x || is_ligand(i) || species(i) != c.donor_species ||
+                            level_[i] != c.donor_level)
+                            continue;
                         const double k = pair_channel_rate(sys_, c, i, x);
                         if (k > 0.0) {
                             blocked(i, slot) += sign * k;
@@ -169,7 +176,9 @@ void Kmc::change(std::uint32_t x, int to, double w, double t) {
             const bool old_match = from == a.second_level, new_match = to == a.second_level;
             if (old_match == new_match) continue;
             for (std::uint32_t i : active_) {
-                if (i == x || is_ligand(i) || species(i) != a.first_species || level_[i] != a.first_level) continue;
+                if (i == x || is_ligand(i) || species(i) != a.first_species ||
+                    level_[i] != a.first_level)
+                    continue;
                 annih_[i] += (new_match ? 1.0 : -1.0) * annihilation_rate(sys_, a, i, x);
                 if (annih_[i] < 0.0) annih_[i] = 0.0;
                 dirty_.push_back(i);
@@ -211,7 +220,8 @@ void Kmc::execute_event(std::size_t leaf) {
         }
         u -= c.rate_s;
     }
-    const double surf = sys_.ion_level_surface_s[sys_.level_offset[e] + static_cast<std::size_t>(j)];
+    const double surf =
+        sys_.ion_level_surface_s[sys_.level_offset[e] + static_cast<std::size_t>(j)];
     if (u < surf) {
         fate(species_fate(s, sf_surface_quenching), w);
         change(e, ground, w, now_);
@@ -221,9 +231,9 @@ void Kmc::execute_event(std::size_t leaf) {
     if (j == t.accepting_level) {
         const double a = avail(sys_.back.row_total(e), blocked(e, 0));
         if (u < a) {
-            const std::uint32_t m = draw_partner(sys_.back.offset, sys_.back.partner, sys_.back.rate,
-                                                 sys_.back.prefix, e, blocked(e, 0),
-                                                 [&](std::uint32_t l) { return level_[n_ions_ + l] == ground; });
+            const std::uint32_t m = draw_partner(
+                sys_.back.offset, sys_.back.partner, sys_.back.rate, sys_.back.prefix, e,
+                blocked(e, 0), [&](std::uint32_t l) { return level_[n_ions_ + l] == ground; });
             if (m >= sys_.back.offset[e + 1]) return;
             if (in_window()) counters_.back += 1.0;
             change(e, ground, w, now_);
@@ -232,14 +242,15 @@ void Kmc::execute_event(std::size_t leaf) {
         }
         u -= a;
     }
-    const auto& chans = sys_.donor_channels[static_cast<std::size_t>(s)][static_cast<std::size_t>(j)];
+    const auto& chans =
+        sys_.donor_channels[static_cast<std::size_t>(s)][static_cast<std::size_t>(j)];
     for (std::size_t k = 0; k < chans.size(); ++k) {
         const PairChannel& c = sys_.pairs[static_cast<std::size_t>(chans[k])];
         const double a = avail(c.forward.row_total(e), blocked(e, k + 1));
         if (u < a) {
-            const std::uint32_t m = draw_partner(c.forward.offset, c.forward.partner, c.forward.rate,
-                                                 c.forward.prefix, e, blocked(e, k + 1),
-                                                 [&](std::uint32_t f) { return level_[f] == ground; });
+            const std::uint32_t m = draw_partner(
+                c.forward.offset, c.forward.partner, c.forward.rate, c.forward.prefix, e,
+                blocked(e, k + 1), [&](std::uint32_t f) { return level_[f] == ground; });
             if (m >= c.forward.offset[e + 1]) return;
             const std::uint32_t f = c.forward.partner[m];
             if (c.fate >= 0) fate(c.fate, w);
@@ -253,7 +264,9 @@ void Kmc::execute_event(std::size_t leaf) {
     for (const AnnihilationChannel& a : sys_.annihilations) {
         if (a.first_species != s || a.first_level != j) continue;
         for (std::uint32_t f : active_) {
-            if (f == e || is_ligand(f) || species(f) != a.second_species || level_[f] != a.second_level) continue;
+            if (f == e || is_ligand(f) || species(f) != a.second_species ||
+                level_[f] != a.second_level)
+                continue;
             const double k = annihilation_rate(sys_, a, e, f);
             if (u < k) {
                 const double wf = weight_[f];
@@ -307,8 +320,9 @@ void Kmc::ligand_event(std::uint32_t e, int j, double u, double w) {
     const std::size_t l = e - n_ions_;
     const std::vector<double>& rate = singlet ? sys_.dexter_singlet_rate : sys_.dexter.rate;
     const std::vector<double>& prefix = singlet ? sys_.dexter_singlet_prefix : sys_.dexter.prefix;
-    const std::uint32_t q = draw_partner(sys_.dexter.offset, sys_.dexter.partner, rate, prefix, l, blocked(e, 0),
-                                         [&](std::uint32_t i) { return level_[i] == ground; });
+    const std::uint32_t q =
+        draw_partner(sys_.dexter.offset, sys_.dexter.partner, rate, prefix, l, blocked(e, 0),
+                     [&](std::uint32_t i) { return level_[i] == ground; });
     if (q >= sys_.dexter.offset[l + 1]) return;
     to_ion(e, sys_.dexter.partner[q], w);
 }

@@ -59,8 +59,12 @@ struct Counters {
 class Kmc {
 public:
     Kmc(const Model& model, const NcSystem& sys, std::uint64_t seed)
-        : m_(&model), sys_(sys), rng_(seed), n_ions_(sys.num_ions()),
-          n_ent_(sys.num_ions() + sys.num_ligands()), tree_(n_ent_ + 1) {
+        : m_(&model),
+          sys_(sys),
+          rng_(seed),
+          n_ions_(sys.num_ions()),
+          n_ent_(sys.num_ions() + sys.num_ligands()),
+          tree_(n_ent_ + 1) {
         level_.assign(n_ent_, ground);
         weight_.assign(n_ent_, 0.0);
         pos_.assign(n_ent_, -1);
@@ -98,7 +102,9 @@ public:
     }
 
     //! Excites ion i to `level` at time t with weight w.
-    void excite_ion(std::size_t i, int level, double w) { change(static_cast<std::uint32_t>(i), level, w, now_); }
+    void excite_ion(std::size_t i, int level, double w) {
+        change(static_cast<std::uint32_t>(i), level, w, now_);
+    }
     void excite_ligand(std::size_t l, int state, double w) {
         change(static_cast<std::uint32_t>(n_ions_ + l), state, w, now_);
     }
@@ -136,7 +142,9 @@ public:
         observe(t_end);
         now_ = t_end;
     }
-    void run(double t_end) { run(t_end, [](double) {}); }
+    void run(double t_end) {
+        run(t_end, [](double) {});
+    }
 
     //! Baseline: every step recomputes each excited entity's rate from scratch (its pair rows
     //! and the active list) and selects the event by a linear scan over all entities.
@@ -192,7 +200,8 @@ public:
     [[nodiscard]] long singlets() const { return n_S_; }
     [[nodiscard]] long triplets() const { return n_T_; }
     [[nodiscard]] std::size_t bytes() const {
-        return tree_.bytes() + n_ent_ * (1 + 8 + 4 + 8 + 8) + blocked_.size() * 8 + time_in_level_.size() * 8;
+        return tree_.bytes() + n_ent_ * (1 + 8 + 4 + 8 + 8) + blocked_.size() * 8 +
+               time_in_level_.size() * 8;
     }
     //! Photons counted so far (all lines and ligand bands) and per species.
     [[nodiscard]] double total_photons() const {
@@ -208,7 +217,9 @@ private:
     [[nodiscard]] const SpeciesTable& table(std::uint32_t e) const {
         return m_->species[static_cast<std::size_t>(species(e))];
     }
-    [[nodiscard]] double& blocked(std::uint32_t e, std::size_t slot) { return blocked_[e * slots_ + slot]; }
+    [[nodiscard]] double& blocked(std::uint32_t e, std::size_t slot) {
+        return blocked_[e * slots_ + slot];
+    }
     [[nodiscard]] bool in_window() const { return now_ >= window_from_ && now_ <= window_to_; }
 
     //! Intrinsic rate of ion e in level j (species channels + surface), under the current model.
@@ -235,9 +246,11 @@ private:
         }
         double r = intrinsic(e, j);
         if (j == table(e).accepting_level) r += avail(sys_.back.row_total(e), blocked(e, 0));
-        const auto& chans = sys_.donor_channels[static_cast<std::size_t>(species(e))][static_cast<std::size_t>(j)];
+        const auto& chans =
+            sys_.donor_channels[static_cast<std::size_t>(species(e))][static_cast<std::size_t>(j)];
         for (std::size_t k = 0; k < chans.size(); ++k) {
-            r += avail(sys_.pairs[static_cast<std::size_t>(chans[k])].forward.row_total(e), blocked(e, k + 1));
+            r += avail(sys_.pairs[static_cast<std::size_t>(chans[k])].forward.row_total(e),
+                       blocked(e, k + 1));
         }
         return r + annih_[e];
     }
@@ -278,7 +291,8 @@ private:
     }
 
     [[nodiscard]] std::size_t slot_of(int s, int level, int ci) const {
-        const auto& chans = sys_.donor_channels[static_cast<std::size_t>(s)][static_cast<std::size_t>(level)];
+        const auto& chans =
+            sys_.donor_channels[static_cast<std::size_t>(s)][static_cast<std::size_t>(level)];
         for (std::size_t k = 0; k < chans.size(); ++k) {
             if (chans[k] == ci) return k + 1;
         }
@@ -297,7 +311,8 @@ private:
     //! A partner of row `row` of `c` that satisfies ok(partner), drawn with probability
     //! proportional to its rate among those that do (rates from `rate`, sums from `prefix`).
     template <class Ok>
-    std::uint32_t draw_partner(const std::vector<std::uint32_t>& offset, const std::vector<std::uint32_t>& partner,
+    std::uint32_t draw_partner(const std::vector<std::uint32_t>& offset,
+                               const std::vector<std::uint32_t>& partner,
                                const std::vector<double>& rate, const std::vector<double>& prefix,
                                std::size_t row, double blocked_sum, Ok&& ok) {
         const std::uint32_t b = offset[row], e = offset[row + 1];

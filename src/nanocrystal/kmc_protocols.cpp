@@ -7,8 +7,10 @@
 namespace relsim::nanocrystal::detail {
 
 NcSteady kmc_steady(const Model& model, const NcSystem& sys, const NanocrystalSpec& spec,
-                    std::size_t nc_index, const RadialBins& bins, double warmup_s, bool plain_loop) {
-    if (sys.num_ligands() == 0) throw std::invalid_argument("kmc EL steady state: the NC has no ligands");
+                    std::size_t nc_index, const RadialBins& bins, double warmup_s,
+                    bool plain_loop) {
+    if (sys.num_ligands() == 0)
+        throw std::invalid_argument("kmc EL steady state: the NC has no ligands");
     Kmc k(model, sys, random_stream_seed(spec.seed, nc_index));
     k.set_plain_loop(plain_loop);
     const double t0 = warmup_s, t1 = warmup_s + spec.measure_s;
@@ -33,10 +35,13 @@ NcSteady kmc_steady(const Model& model, const NcSystem& sys, const NanocrystalSp
         const Ion& ion = sys.geo.ions[i];
         const int nl = model.species[static_cast<std::size_t>(ion.species)].num_levels;
         for (int j = 0; j < nl; ++j) {
-            const double n = k.time_in_level()[sys.level_offset[i] + static_cast<std::size_t>(j)] * inv_T;
+            const double n =
+                k.time_in_level()[sys.level_offset[i] + static_cast<std::size_t>(j)] * inv_T;
             const int f = li.at(ion.species, j);
             out.excited[static_cast<std::size_t>(f)] += n;
-            if (bins.count > 0) out.radial_excited[static_cast<std::size_t>(f * bins.count + bins.bin(ion, spec.radius_nm))] += n;
+            if (bins.count > 0)
+                out.radial_excited[static_cast<std::size_t>(f * bins.count +
+                                                            bins.bin(ion, spec.radius_nm))] += n;
         }
     }
     out.singlets = k.time_singlet() * inv_T;
@@ -58,10 +63,12 @@ NcDecay kmc_decay(const Model& model, const NcSystem& sys, const NanocrystalSpec
     // shuffle of the candidates.
     std::vector<std::uint32_t> cand;
     if (ex.target_is_ligand) {
-        for (std::size_t l = 0; l < sys.num_ligands(); ++l) cand.push_back(static_cast<std::uint32_t>(l));
+        for (std::size_t l = 0; l < sys.num_ligands(); ++l)
+            cand.push_back(static_cast<std::uint32_t>(l));
     } else {
         for (std::size_t i = 0; i < sys.num_ions(); ++i) {
-            if (sys.geo.ions[i].species == ex.target.species) cand.push_back(static_cast<std::uint32_t>(i));
+            if (sys.geo.ions[i].species == ex.target.species)
+                cand.push_back(static_cast<std::uint32_t>(i));
         }
     }
     NcDecay out;
@@ -72,7 +79,8 @@ NcDecay kmc_decay(const Model& model, const NcSystem& sys, const NanocrystalSpec
     out.triplet.assign(P, 0.0);
     out.photon_rate.assign(P, 0.0);
     if (cand.empty()) return out;
-    const auto n_exc = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(ex.fraction * static_cast<double>(cand.size()))));
+    const auto n_exc = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::llround(ex.fraction * static_cast<double>(cand.size()))));
     for (std::size_t q = 0; q < n_exc && q < cand.size(); ++q) {
         const std::size_t r = q + pick.below(cand.size() - q);
         std::swap(cand[q], cand[r]);
@@ -93,13 +101,15 @@ NcDecay kmc_decay(const Model& model, const NcSystem& sys, const NanocrystalSpec
         // Photons emitted by the event just executed happened at now(); bin them.
         if (k.photons_all_ != last_photons) {
             const double t = k.now();
-            const auto bin = static_cast<std::size_t>(std::min<double>(static_cast<double>(P - 1), std::floor(t / h + 0.5)));
+            const auto bin = static_cast<std::size_t>(
+                std::min<double>(static_cast<double>(P - 1), std::floor(t / h + 0.5)));
             photon_times_counts[bin] += static_cast<double>(k.photons_all_ - last_photons);
             last_photons = k.photons_all_;
         }
         while (next < P && times[next] < t_next) {
             const auto& cnt = k.level_count();
-            for (std::size_t f = 0; f < cnt.size(); ++f) out.population[f * P + next] = static_cast<double>(cnt[f]);
+            for (std::size_t f = 0; f < cnt.size(); ++f)
+                out.population[f * P + next] = static_cast<double>(cnt[f]);
             out.singlet[next] = static_cast<double>(k.singlets());
             out.triplet[next] = static_cast<double>(k.triplets());
             ++next;
@@ -114,8 +124,9 @@ NcDecay kmc_decay(const Model& model, const NcSystem& sys, const NanocrystalSpec
     return out;
 }
 
-NcPulse kmc_pulse(const Model& on, const Model& off, const NcSystem& sys, const NanocrystalSpec& spec,
-                  std::size_t nc_index, const PulseSpec& pulse, const std::vector<double>& times) {
+NcPulse kmc_pulse(const Model& on, const Model& off, const NcSystem& sys,
+                  const NanocrystalSpec& spec, std::size_t nc_index, const PulseSpec& pulse,
+                  const std::vector<double>& times) {
     Kmc k(on, sys, random_stream_seed(spec.seed, nc_index));
     k.species_photons.assign(on.species.size(), 0.0);
     NcPulse out;

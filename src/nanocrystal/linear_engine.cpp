@@ -51,9 +51,10 @@ struct Functional {  //!< sum of coef * x[state]
 
 struct Generator {
     std::size_t n = 0;
-    std::vector<Triplet> M;    //!< expected numbers (photons, populations)
-    std::vector<Triplet> MW;   //!< fate weights (differs when a transfer splits or a cascade line emits)
-    bool has_split = false;   //!< MW differs from M
+    std::vector<Triplet> M;  //!< expected numbers (photons, populations)
+    std::vector<Triplet>
+        MW;  //!< fate weights (differs when a transfer splits or a cascade line emits)
+    bool has_split = false;  //!< MW differs from M
     std::vector<Functional> lines, fates;
     Functional lig_S, lig_T, transfer;
     std::size_t ion_base = 0;
@@ -66,7 +67,9 @@ Generator build_generator(const Model& model, const NcSystem& sys) {
     g.n = g.ion_base + sys.ion_level_rate_s.size();
     g.lines.resize(static_cast<std::size_t>(model.num_lines()));
     g.fates.resize(static_cast<std::size_t>(model.num_fates()));
-    auto ion_state = [&](std::size_t i, int j) { return g.ion_base + sys.level_offset[i] + static_cast<std::size_t>(j); };
+    auto ion_state = [&](std::size_t i, int j) {
+        return g.ion_base + sys.level_offset[i] + static_cast<std::size_t>(j);
+    };
     auto diag = std::vector<double>(g.n, 0.0);
     auto flow = [&](std::size_t from, long to, double k) {
         if (k == 0.0) return;
@@ -96,7 +99,8 @@ Generator build_generator(const Model& model, const NcSystem& sys) {
         fate(T, fate_tpq, model.k_tpq);
         for (std::uint32_t m = sys.dexter.offset[l]; m < sys.dexter.offset[l + 1]; ++m) {
             const std::size_t i = sys.dexter.partner[m];
-            const int a = model.species[static_cast<std::size_t>(sys.geo.ions[i].species)].accepting_level;
+            const int a =
+                model.species[static_cast<std::size_t>(sys.geo.ions[i].species)].accepting_level;
             const auto to = static_cast<long>(ion_state(i, a));
             flow(T, to, sys.dexter.rate[m]);
             flow(S, to, sys.dexter_singlet_rate[m]);
@@ -115,14 +119,18 @@ Generator build_generator(const Model& model, const NcSystem& sys) {
                     // fate is booked here (first-photon bookkeeping): no fate weight goes on.
                     g.has_split = true;
                     diag[x] -= c.rate_s;
-                    g.M.emplace_back(static_cast<int>(ion_state(i, c.to_level)), static_cast<int>(x), c.rate_s);
+                    g.M.emplace_back(static_cast<int>(ion_state(i, c.to_level)),
+                                     static_cast<int>(x), c.rate_s);
                 } else {
-                    flow(x, c.to_level >= 0 ? static_cast<long>(ion_state(i, c.to_level)) : -1, c.rate_s);
+                    flow(x, c.to_level >= 0 ? static_cast<long>(ion_state(i, c.to_level)) : -1,
+                         c.rate_s);
                 }
                 fate(x, c.fate, c.rate_s);
-                if (c.line >= 0) g.lines[static_cast<std::size_t>(c.line)].terms.push_back({x, c.rate_s});
+                if (c.line >= 0)
+                    g.lines[static_cast<std::size_t>(c.line)].terms.push_back({x, c.rate_s});
             }
-            const double surf = sys.ion_level_surface_s[sys.level_offset[i] + static_cast<std::size_t>(j)];
+            const double surf =
+                sys.ion_level_surface_s[sys.level_offset[i] + static_cast<std::size_t>(j)];
             flow(x, -1, surf);
             fate(x, species_fate(s, sf_surface_quenching), surf);
             if (j == t.accepting_level) {
@@ -131,7 +139,8 @@ Generator build_generator(const Model& model, const NcSystem& sys) {
                     g.transfer.terms.push_back({x, -sys.back.rate[m]});
                 }
             }
-            for (int ci : sys.donor_channels[static_cast<std::size_t>(s)][static_cast<std::size_t>(j)]) {
+            for (int ci :
+                 sys.donor_channels[static_cast<std::size_t>(s)][static_cast<std::size_t>(j)]) {
                 const PairChannel& c = sys.pairs[static_cast<std::size_t>(ci)];
                 for (std::uint32_t m = c.forward.offset[i]; m < c.forward.offset[i + 1]; ++m) {
                     const std::size_t f = c.forward.partner[m];
@@ -139,11 +148,13 @@ Generator build_generator(const Model& model, const NcSystem& sys) {
                     if (c.splits) {
                         g.has_split = true;
                         flow(x, static_cast<long>(ion_state(i, c.donor_to)), k);  // both systems
-                        g.M.emplace_back(static_cast<int>(ion_state(f, c.acceptor_level)), static_cast<int>(x), k);
+                        g.M.emplace_back(static_cast<int>(ion_state(f, c.acceptor_level)),
+                                         static_cast<int>(x), k);
                     } else if (c.acceptor_level >= 0) {
                         flow(x, static_cast<long>(ion_state(f, c.acceptor_level)), k);
                     } else {
-                        flow(x, c.donor_to >= 0 ? static_cast<long>(ion_state(i, c.donor_to)) : -1, k);
+                        flow(x, c.donor_to >= 0 ? static_cast<long>(ion_state(i, c.donor_to)) : -1,
+                             k);
                         fate(x, c.fate, k);
                     }
                 }
@@ -157,7 +168,8 @@ Generator build_generator(const Model& model, const NcSystem& sys) {
     return g;
 }
 
-Eigen::VectorXd solve_absorbing(const std::vector<Triplet>& t, std::size_t n, const Eigen::VectorXd& p0) {
+Eigen::VectorXd solve_absorbing(const std::vector<Triplet>& t, std::size_t n,
+                                const Eigen::VectorXd& p0) {
     Eigen::SparseMatrix<double> M(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
     M.setFromTriplets(t.begin(), t.end());
     M.makeCompressed();
@@ -165,8 +177,9 @@ Eigen::VectorXd solve_absorbing(const std::vector<Triplet>& t, std::size_t n, co
     lu.analyzePattern(M);
     lu.factorize(M);
     if (lu.info() != Eigen::Success) {
-        throw std::runtime_error("linear engine: the NC's generator is singular (a state without any "
-                                 "decay: give every level a line, relaxation or quench_s)");
+        throw std::runtime_error(
+            "linear engine: the NC's generator is singular (a state without any "
+            "decay: give every level a line, relaxation or quench_s)");
     }
     Eigen::VectorXd tau = lu.solve(-p0);
     if (lu.info() != Eigen::Success || !tau.allFinite()) {
@@ -176,10 +189,12 @@ Eigen::VectorXd solve_absorbing(const std::vector<Triplet>& t, std::size_t n, co
 }
 
 //! States reachable from `seeds` in the graph of `t` (column -> row), in increasing order.
-std::vector<std::size_t> reachable(const std::vector<Triplet>& t, std::size_t n, const std::vector<std::size_t>& seeds) {
+std::vector<std::size_t> reachable(const std::vector<Triplet>& t, std::size_t n,
+                                   const std::vector<std::size_t>& seeds) {
     std::vector<std::vector<std::size_t>> adj(n);
     for (const Triplet& e : t) {
-        if (e.row() != e.col() && e.value() != 0.0) adj[static_cast<std::size_t>(e.col())].push_back(static_cast<std::size_t>(e.row()));
+        if (e.row() != e.col() && e.value() != 0.0)
+            adj[static_cast<std::size_t>(e.col())].push_back(static_cast<std::size_t>(e.row()));
     }
     std::vector<char> seen(n, 0);
     std::vector<std::size_t> stack(seeds.begin(), seeds.end());
@@ -201,10 +216,13 @@ std::vector<std::size_t> reachable(const std::vector<Triplet>& t, std::size_t n,
     return out;
 }
 
-Eigen::MatrixXd dense_on(const std::vector<Triplet>& t, const std::vector<long>& map, std::size_t m) {
-    Eigen::MatrixXd D = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(m));
+Eigen::MatrixXd dense_on(const std::vector<Triplet>& t, const std::vector<long>& map,
+                         std::size_t m) {
+    Eigen::MatrixXd D =
+        Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(m));
     for (const Triplet& e : t) {
-        const long r = map[static_cast<std::size_t>(e.row())], c = map[static_cast<std::size_t>(e.col())];
+        const long r = map[static_cast<std::size_t>(e.row())],
+                   c = map[static_cast<std::size_t>(e.col())];
         if (r >= 0 && c >= 0) D(r, c) += e.value();
     }
     return D;
@@ -214,7 +232,8 @@ void check_size(std::size_t m, std::size_t max_states) {
     if (m > max_states) {
         throw InputError("", 0, 0, "nanocrystal.engine",
                          "the linear engine's exact decay needs a dense matrix exponential of " +
-                             std::to_string(m) + " states, beyond the limit of " + std::to_string(max_states),
+                             std::to_string(m) + " states, beyond the limit of " +
+                             std::to_string(max_states),
                          "a smaller NC, or engine = \"kmc\"");
     }
 }
@@ -231,7 +250,8 @@ void fill_geometry_summary(const Model& model, const NcSystem& sys, const Radial
     for (const Ion& ion : sys.geo.ions) {
         out.ions_by_species[static_cast<std::size_t>(ion.species)] += 1.0;
         if (bins.count > 0) {
-            out.radial_ions[static_cast<std::size_t>(ion.species * bins.count + bins.bin(ion, radius_nm))] += 1.0;
+            out.radial_ions[static_cast<std::size_t>(ion.species * bins.count +
+                                                     bins.bin(ion, radius_nm))] += 1.0;
         }
     }
 }
@@ -263,10 +283,13 @@ NcSteady linear_steady(const Model& model, const NcSystem& sys, const Nanocrysta
         const Ion& ion = sys.geo.ions[i];
         const int nl = model.species[static_cast<std::size_t>(ion.species)].num_levels;
         for (int j = 0; j < nl; ++j) {
-            const double n = G * tau[static_cast<Eigen::Index>(g.ion_base + sys.level_offset[i] + static_cast<std::size_t>(j))];
+            const double n = G * tau[static_cast<Eigen::Index>(g.ion_base + sys.level_offset[i] +
+                                                               static_cast<std::size_t>(j))];
             const int f = li.at(ion.species, j);
             out.excited[static_cast<std::size_t>(f)] += n;
-            if (bins.count > 0) out.radial_excited[static_cast<std::size_t>(f * bins.count + bins.bin(ion, spec.radius_nm))] += n;
+            if (bins.count > 0)
+                out.radial_excited[static_cast<std::size_t>(f * bins.count +
+                                                            bins.bin(ion, spec.radius_nm))] += n;
         }
     }
     for (std::size_t l = 0; l < nL; ++l) {
@@ -281,8 +304,9 @@ NcSteady linear_steady(const Model& model, const NcSystem& sys, const Nanocrysta
 namespace {
 
 //! Aggregates a state vector on `states` into the decay record at time index k.
-void record(const Model& model, const NcSystem& sys, const Generator& g, const std::vector<std::size_t>& states,
-            const Eigen::VectorXd& p, double scale, std::size_t k, std::size_t P, NcDecay& out) {
+void record(const Model& model, const NcSystem& sys, const Generator& g,
+            const std::vector<std::size_t>& states, const Eigen::VectorXd& p, double scale,
+            std::size_t k, std::size_t P, NcDecay& out) {
     const LevelIndex li(model);
     double photons = 0.0;
     for (std::size_t q = 0; q < states.size(); ++q) {
@@ -300,12 +324,14 @@ void record(const Model& model, const NcSystem& sys, const Generator& g, const s
         }
         // Ion state: find its ion and level by the offset table (binary search).
         const std::size_t off = x - g.ion_base;
-        const auto it = std::upper_bound(sys.level_offset.begin(), sys.level_offset.end(), static_cast<std::uint32_t>(off));
+        const auto it = std::upper_bound(sys.level_offset.begin(), sys.level_offset.end(),
+                                         static_cast<std::uint32_t>(off));
         const std::size_t i = static_cast<std::size_t>(it - sys.level_offset.begin()) - 1;
         const int j = static_cast<int>(off - sys.level_offset[i]);
         const int s = sys.geo.ions[i].species;
         out.population[static_cast<std::size_t>(li.at(s, j)) * P + k] += v;
-        for (const IntrinsicChannel& c : model.species[static_cast<std::size_t>(s)].channels[static_cast<std::size_t>(j)]) {
+        for (const IntrinsicChannel& c :
+             model.species[static_cast<std::size_t>(s)].channels[static_cast<std::size_t>(j)]) {
             if (c.line >= 0) photons += c.rate_s * v;
         }
     }
@@ -324,7 +350,8 @@ NcDecay linear_decay(const Model& model, const NcSystem& sys, const NanocrystalS
     } else {
         for (std::size_t i = 0; i < sys.num_ions(); ++i) {
             if (sys.geo.ions[i].species == ex.target.species) {
-                seeds.push_back(g.ion_base + sys.level_offset[i] + static_cast<std::size_t>(ex.target.level));
+                seeds.push_back(g.ion_base + sys.level_offset[i] +
+                                static_cast<std::size_t>(ex.target.level));
             }
         }
     }
@@ -356,7 +383,8 @@ NcDecay linear_decay(const Model& model, const NcSystem& sys, const NanocrystalS
 }
 
 NcPulse linear_pulse(const Model& on, const Model& off, const NcSystem& sys, const NanocrystalSpec&,
-                     const PulseSpec& pulse, const std::vector<double>& times, std::size_t max_states) {
+                     const PulseSpec& pulse, const std::vector<double>& times,
+                     std::size_t max_states) {
     const Generator gon = build_generator(on, sys);
     const Generator goff = build_generator(off, sys);
     const std::size_t nL = sys.num_ligands();
@@ -397,11 +425,13 @@ NcPulse linear_pulse(const Model& on, const Model& off, const NcSystem& sys, con
                 continue;
             }
             const std::size_t offx = x - gon.ion_base;
-            const auto it = std::upper_bound(sys.level_offset.begin(), sys.level_offset.end(), static_cast<std::uint32_t>(offx));
+            const auto it = std::upper_bound(sys.level_offset.begin(), sys.level_offset.end(),
+                                             static_cast<std::uint32_t>(offx));
             const std::size_t i = static_cast<std::size_t>(it - sys.level_offset.begin()) - 1;
             const int j = static_cast<int>(offx - sys.level_offset[i]);
             const auto s = static_cast<std::size_t>(sys.geo.ions[i].species);
-            for (const IntrinsicChannel& c : model.species[s].channels[static_cast<std::size_t>(j)]) {
+            for (const IntrinsicChannel& c :
+                 model.species[s].channels[static_cast<std::size_t>(j)]) {
                 if (c.line >= 0) {
                     coef[static_cast<Eigen::Index>(q)] += c.rate_s;
                     coef_s[s][static_cast<Eigen::Index>(q)] += c.rate_s;
@@ -423,7 +453,8 @@ NcPulse linear_pulse(const Model& on, const Model& off, const NcSystem& sys, con
         for (; k <= n_on; ++k) {
             if (k > 0) p = E * p + F;
             out.photon_rate[k] = coef.dot(p);
-            for (std::size_t s = 0; s < coef_s.size(); ++s) out.species_rate[s][k] = coef_s[s].dot(p);
+            for (std::size_t s = 0; s < coef_s.size(); ++s)
+                out.species_rate[s][k] = coef_s[s].dot(p);
         }
     }
     build_coef(off);
@@ -433,7 +464,8 @@ NcPulse linear_pulse(const Model& on, const Model& off, const NcSystem& sys, con
         for (; k < P; ++k) {
             p = E * p;
             out.photon_rate[k] = coef.dot(p);
-            for (std::size_t s = 0; s < coef_s.size(); ++s) out.species_rate[s][k] = coef_s[s].dot(p);
+            for (std::size_t s = 0; s < coef_s.size(); ++s)
+                out.species_rate[s][k] = coef_s[s].dot(p);
         }
     }
     return out;

@@ -57,11 +57,12 @@ NanocrystalConfig Reader::read() {
                   "a [nanocrystal] table");
     }
     const toml::table& t = src_.table(*n, "nanocrystal");
-    src_.check_keys(t, "nanocrystal",
-                    {"engine", "lattice", "host", "a_nm", "c_nm", "shape", "radius_nm", "cells",
-                     "count", "seed", "nc_density_cm3", "warmup_s", "measure_s", "composition",
-                     "shell", "ligand", "transfer", "annihilation", "surface_quench",
-                     "excitation"});
+    src_.check_keys(
+        t, "nanocrystal",
+        {"engine",         "lattice",   "host",         "a_nm",           "c_nm",
+         "shape",          "radius_nm", "cells",        "count",          "seed",
+         "nc_density_cm3", "warmup_s",  "measure_s",    "composition",    "shell",
+         "ligand",         "transfer",  "annihilation", "surface_quench", "excitation"});
     NanocrystalSpec& sp = out_.spec;
     read_choices(t);
     read_scalars(t);
@@ -78,7 +79,9 @@ NanocrystalConfig Reader::read() {
         fail_at(p.key, p.problem, "a consistent geometry (configs/README.md)");
     }
     if (const CostProblem p = cost_problem(sp, cfg_.model); !p.problem.empty()) {
-        fail_at(p.key, p.problem, "a run that fits in memory and finishes (docs/microscopic.md, \"Size and time guards\")");
+        fail_at(p.key, p.problem,
+                "a run that fits in memory and finishes (docs/microscopic.md, \"Size and time "
+                "guards\")");
     }
     check_sweep_keys(src_, root, cfg_, out_);
     fill_resolved();
@@ -96,7 +99,8 @@ void Reader::fail_at(const std::string& key, const std::string& problem,
     // The offending key, or the nearest enclosing table that was read.
     std::string k = key;
     while (true) {
-        if (const auto it = where_.find(k); it != where_.end()) src_.fail(it->second, key, problem, allowed);
+        if (const auto it = where_.find(k); it != where_.end())
+            src_.fail(it->second, key, problem, allowed);
         const auto dot = k.rfind('.');
         if (dot == std::string::npos) break;
         k = k.substr(0, dot);
@@ -134,7 +138,8 @@ void Reader::read_choices(const toml::table& t) {
         const toml::node* n = t.get(name);
         if (!n) return {};
         std::string allowed;
-        for (const char* v : values) allowed += (allowed.empty() ? "\"" : ", \"") + std::string(v) + "\"";
+        for (const char* v : values)
+            allowed += (allowed.empty() ? "\"" : ", \"") + std::string(v) + "\"";
         const std::string key = join(std::string("nanocrystal"), name);
         const std::string v = src_.string(*n, key, allowed);
         record(key, *n);
@@ -175,8 +180,7 @@ void Reader::read_scalars(const toml::table& t) {
     };
     auto only = [&](const char* name, bool allowed, const std::string& why) {
         if (const toml::node* n = t.get(name); n && !allowed) {
-            src_.fail(n->source(), join(std::string("nanocrystal"), name), why,
-                      "leave it out");
+            src_.fail(n->source(), join(std::string("nanocrystal"), name), why, "leave it out");
         }
     };
     if (sp.lattice == Lattice::simple_cubic) {
@@ -199,14 +203,16 @@ void Reader::read_scalars(const toml::table& t) {
             out_.radius_follows_shells = true;
         }
     } else if (const toml::node* c = t.get("cells")) {
-        const toml::array& a = src_.array(*c, "nanocrystal.cells", "an array [nx, ny, nz] of cell counts");
+        const toml::array& a =
+            src_.array(*c, "nanocrystal.cells", "an array [nx, ny, nz] of cell counts");
         if (a.size() != 3) {
             src_.fail(a.source(), "nanocrystal.cells", fmt::format("{} entries", a.size()),
                       "three cell counts [nx, ny, nz], each in [1, 1000]");
         }
         record("nanocrystal.cells", *c);
         for (std::size_t i = 0; i < 3; ++i) {
-            sp.cells[i] = static_cast<int>(number(*a.get(i), join(std::string("nanocrystal.cells"), i)));
+            sp.cells[i] =
+                static_cast<int>(number(*a.get(i), join(std::string("nanocrystal.cells"), i)));
         }
     }
     double v = 0.0;
@@ -239,7 +245,8 @@ void Reader::read_shells(const toml::table& t) {
                   "one composition = { ... } in [nanocrystal]");
     }
     const toml::array& arr = src_.array(*n, "nanocrystal.shell", what);
-    if (arr.empty()) src_.fail(arr.source(), "nanocrystal.shell", "no shells", "at least one shell");
+    if (arr.empty())
+        src_.fail(arr.source(), "nanocrystal.shell", "no shells", "at least one shell");
     record("nanocrystal.shell", *n);
     for (std::size_t i = 0; i < arr.size(); ++i) {
         const std::string pre = join(std::string("nanocrystal.shell"), i);
@@ -249,19 +256,23 @@ void Reader::read_shells(const toml::table& t) {
         ShellSpec sh;
         if (const toml::node* th = st.get("thickness_nm")) {
             if (st.get("outer_radius_nm")) {
-                src_.fail(th->source(), join(pre, "thickness_nm"), "both outer_radius_nm and thickness_nm are given",
-                          "one of them: outer_radius_nm (0, inf) nm, or thickness_nm [0, inf) nm (the outer "
+                src_.fail(th->source(), join(pre, "thickness_nm"),
+                          "both outer_radius_nm and thickness_nm are given",
+                          "one of them: outer_radius_nm (0, inf) nm, or thickness_nm [0, inf) nm "
+                          "(the outer "
                           "radius is then the previous shell's plus the thickness)");
             }
             sh.thickness_nm = number(*th, join(pre, "thickness_nm"));
         } else {
-            sh.outer_radius_nm = number(src_.require(st, pre, "outer_radius_nm",
-                                                     Src::range_of("nanocrystal.shell.*.outer_radius_nm") +
-                                                         " (or thickness_nm [0, inf) nm)"),
-                                        join(pre, "outer_radius_nm"));
+            sh.outer_radius_nm =
+                number(src_.require(st, pre, "outer_radius_nm",
+                                    Src::range_of("nanocrystal.shell.*.outer_radius_nm") +
+                                        " (or thickness_nm [0, inf) nm)"),
+                       join(pre, "outer_radius_nm"));
         }
-        const toml::node& c = src_.require(st, pre, "composition",
-                                           "composition = { <Ion> = <fraction>, ... } ({} for an inert shell)");
+        const toml::node& c =
+            src_.require(st, pre, "composition",
+                         "composition = { <Ion> = <fraction>, ... } ({} for an inert shell)");
         sh.composition = per_species(c, join(pre, "composition"));
         sp.shells.push_back(std::move(sh));
     }
@@ -277,7 +288,8 @@ void Reader::read_ligand(const toml::table& t) {
                   "shape = \"sphere\" for ligands; a periodic box is excited by "
                   "[nanocrystal.excitation]");
     }
-    src_.check_keys(t, pre, {"surface_density_nm2", "standoff_nm", "r0_nm", "L_nm", "kTET0_s", "kSET0_s"});
+    src_.check_keys(t, pre,
+                    {"surface_density_nm2", "standoff_nm", "r0_nm", "L_nm", "kTET0_s", "kSET0_s"});
     LigandShellSpec l;
     auto num = [&](const char* name, double& out) {
         if (const toml::node* n = t.get(name)) out = number(*n, join(pre, name));
@@ -309,30 +321,35 @@ void Reader::read_excitation(const toml::table& t) {
         e.target_is_ligand = true;
         record(pre + ".target", tn);
         if (!out_.spec.ligand) {
-            src_.fail(tn.source(), pre + ".target", "target = \"ligand\" but the NC has no [nanocrystal.ligand]",
+            src_.fail(tn.source(), pre + ".target",
+                      "target = \"ligand\" but the NC has no [nanocrystal.ligand]",
                       "an ion level \"<Ion>:<level>\", or add [nanocrystal.ligand]");
         }
     } else {
         e.target = level_ref(tn, pre + ".target", false);
     }
     if (const toml::node* n = t.get("fraction")) e.fraction = number(*n, pre + ".fraction");
-    if (const toml::node* n = t.get("decay_until_s")) e.decay_until_s = number(*n, pre + ".decay_until_s");
-    if (const toml::node* n = t.get("points")) e.points = static_cast<int>(number(*n, pre + ".points"));
+    if (const toml::node* n = t.get("decay_until_s"))
+        e.decay_until_s = number(*n, pre + ".decay_until_s");
+    if (const toml::node* n = t.get("points"))
+        e.points = static_cast<int>(number(*n, pre + ".points"));
     out_.spec.excitation = e;
 }
 
 void Reader::check_run_kind(const toml::table& t) {
     const NanocrystalSpec& sp = out_.spec;
     if (cfg_.transient && cfg_.model.physics.polaron_decay && sp.engine == Engine::linear) {
-        fail_at("nanocrystal.engine",
-                "[physics] polaron_decay with [transient] needs time-dependent rates after the pulse, "
-                "which the linear engine's matrix exponentials do not have",
-                "engine = \"kmc\" (exact, by thinning), or polaron_decay = false");
+        fail_at(
+            "nanocrystal.engine",
+            "[physics] polaron_decay with [transient] needs time-dependent rates after the pulse, "
+            "which the linear engine's matrix exponentials do not have",
+            "engine = \"kmc\" (exact, by thinning), or polaron_decay = false");
     }
     if (sp.excitation) {
         if (cfg_.transient) {
             fail_at("nanocrystal.excitation",
-                    "both [nanocrystal.excitation] (a PL decay) and [transient] (an EL pulse) are given",
+                    "both [nanocrystal.excitation] (a PL decay) and [transient] (an EL pulse) are "
+                    "given",
                     "one of them per config");
         }
         return;
@@ -355,28 +372,33 @@ void Reader::fill_resolved() {
     const NanocrystalSpec& sp = out_.spec;
     std::vector<std::string> keys;
     auto add = [&](const std::string& k) { keys.push_back(k); };
-    for (const char* k : {"a_nm", "c_nm", "radius_nm", "count", "seed", "nc_density_cm3", "warmup_s", "measure_s"}) {
+    for (const char* k : {"a_nm", "c_nm", "radius_nm", "count", "seed", "nc_density_cm3",
+                          "warmup_s", "measure_s"}) {
         add(join(std::string("nanocrystal"), k));
     }
     for (std::size_t i = 0; i < 3; ++i) add(fmt::format("nanocrystal.cells.{}", i));
     auto comp = [&](const std::string& pre, const Composition& c) {
         for (std::size_t s = 0; s < out_.species.size(); ++s) {
-            if (s < c.size() && (c[s] != 0.0 || where_.count(join(pre, out_.species[s])))) add(join(pre, out_.species[s]));
+            if (s < c.size() && (c[s] != 0.0 || where_.count(join(pre, out_.species[s]))))
+                add(join(pre, out_.species[s]));
         }
     };
     if (sp.shells.empty()) comp("nanocrystal.composition", sp.composition);
     for (std::size_t i = 0; i < sp.shells.size(); ++i) {
-        add(fmt::format("nanocrystal.shell.{}.{}", i, sp.shells[i].thickness_nm ? "thickness_nm" : "outer_radius_nm"));
+        add(fmt::format("nanocrystal.shell.{}.{}", i,
+                        sp.shells[i].thickness_nm ? "thickness_nm" : "outer_radius_nm"));
         comp(fmt::format("nanocrystal.shell.{}.composition", i), sp.shells[i].composition);
     }
     if (sp.ligand) {
-        for (const char* k : {"surface_density_nm2", "standoff_nm", "r0_nm", "L_nm"}) add(join(std::string("nanocrystal.ligand"), k));
+        for (const char* k : {"surface_density_nm2", "standoff_nm", "r0_nm", "L_nm"})
+            add(join(std::string("nanocrystal.ligand"), k));
         comp("nanocrystal.ligand.kTET0_s", sp.ligand->kTET0_s);
         comp("nanocrystal.ligand.kSET0_s", sp.ligand->kSET0_s);
     }
     auto laws = [&](const char* kind, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) {
-            for (const char* k : {"C_nm_s", "multipolarity", "W0_s", "r0_nm", "L_nm", "cutoff_nm"}) {
+            for (const char* k :
+                 {"C_nm_s", "multipolarity", "W0_s", "r0_nm", "L_nm", "cutoff_nm"}) {
                 add(fmt::format("nanocrystal.{}.{}.{}", kind, i, k));
             }
         }
@@ -388,7 +410,8 @@ void Reader::fill_resolved() {
         add(fmt::format("nanocrystal.surface_quench.{}.surface_length_nm", i));
     }
     if (sp.excitation) {
-        for (const char* k : {"fraction", "decay_until_s", "points"}) add(join(std::string("nanocrystal.excitation"), k));
+        for (const char* k : {"fraction", "decay_until_s", "points"})
+            add(join(std::string("nanocrystal.excitation"), k));
     }
     NanocrystalSpec scratch = sp;  // one copy for every lookup (a copy per key was quadratic)
     for (const std::string& k : keys) {
@@ -399,7 +422,8 @@ void Reader::fill_resolved() {
         r.value = *v;
         r.unit = parameter_unit(k);
         if (r.unit.rfind("nm^s", 0) == 0) {
-            const auto m = get_parameter_in(scratch, out_.species, k.substr(0, k.rfind('.')) + ".multipolarity");
+            const auto m = get_parameter_in(scratch, out_.species,
+                                            k.substr(0, k.rfind('.')) + ".multipolarity");
             r.unit = fmt::format("nm^{} s^-1", m ? static_cast<int>(*m) : 6);
         }
         if (const auto it = where_.find(k); it != where_.end()) {
@@ -408,7 +432,8 @@ void Reader::fill_resolved() {
         } else if (k == "nanocrystal.radius_nm" && out_.radius_follows_shells) {
             r.origin = Origin::derived;
             r.source = "outer radius of the last shell";
-        } else if ((k == "nanocrystal.a_nm" || k == "nanocrystal.c_nm") && sp.lattice == Lattice::beta_NaREF4) {
+        } else if ((k == "nanocrystal.a_nm" || k == "nanocrystal.c_nm") &&
+                   sp.lattice == Lattice::beta_NaREF4) {
             r.origin = Origin::default_value;
             r.source = host_source_;
         } else {

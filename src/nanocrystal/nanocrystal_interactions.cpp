@@ -35,7 +35,8 @@ LevelRef Reader::level_ref(const toml::node& n, const std::string& key, bool gro
     const std::string level = v.substr(colon + 1);
     const auto it = std::find(out_.species.begin(), out_.species.end(), ion);
     if (it == out_.species.end()) {
-        src_.fail(n.source(), key, fmt::format("'{}' names ion '{}', which is no [[dopant]] of this config", v, ion),
+        src_.fail(n.source(), key,
+                  fmt::format("'{}' names ion '{}', which is no [[dopant]] of this config", v, ion),
                   "a dopant ion: " + species_list());
     }
     const int s = static_cast<int>(it - out_.species.begin());
@@ -48,13 +49,14 @@ LevelRef Reader::level_ref(const toml::node& n, const std::string& key, bool gro
     }
     const bool is_ground_member =
         std::find(sch.ground.begin(), sch.ground.end(), level) != sch.ground.end();
-    src_.fail(n.source(), key,
-              fmt::format("'{}' names level '{}', which is {} of {}", v, level,
-                          is_ground_member ? "a member of the ground multiplet, not an excited level"
-                                           : "not a level",
-                          ion),
-              fmt::format("an excited level of {}: {}{}", ion, list_text(names),
-                          ground_ok ? fmt::format(" (or \"{}:ground\")", ion) : std::string()));
+    src_.fail(
+        n.source(), key,
+        fmt::format("'{}' names level '{}', which is {} of {}", v, level,
+                    is_ground_member ? "a member of the ground multiplet, not an excited level"
+                                     : "not a level",
+                    ion),
+        fmt::format("an excited level of {}: {}{}", ion, list_text(names),
+                    ground_ok ? fmt::format(" (or \"{}:ground\")", ion) : std::string()));
 }
 
 double Reader::level_energy(const LevelRef& r) const {
@@ -86,9 +88,10 @@ PairLaw Reader::read_law(const toml::table& t, const std::string& pre) {
         }
         for (const char* name : {"r0_nm", "L_nm"}) {
             if (const toml::node* n = t.get(name)) {
-                src_.fail(n->source(), join(pre, name),
-                          fmt::format("'{}' belongs to the exchange law (W0_s), not to C_nm_s", name),
-                          "C_nm_s with multipolarity, or W0_s with r0_nm and L_nm");
+                src_.fail(
+                    n->source(), join(pre, name),
+                    fmt::format("'{}' belongs to the exchange law (W0_s), not to C_nm_s", name),
+                    "C_nm_s with multipolarity, or W0_s with r0_nm and L_nm");
             }
         }
     } else {
@@ -98,12 +101,15 @@ PairLaw Reader::read_law(const toml::table& t, const std::string& pre) {
                       "'multipolarity' belongs to the multipolar law (C_nm_s), not to W0_s",
                       "C_nm_s with multipolarity, or W0_s with r0_nm and L_nm");
         }
-        law.r0_nm = number(src_.require(t, pre, "r0_nm", Src::range_of("nanocrystal.transfer.*.r0_nm")),
-                           join(pre, "r0_nm"));
-        law.L_nm = number(src_.require(t, pre, "L_nm", Src::range_of("nanocrystal.transfer.*.L_nm")),
-                          join(pre, "L_nm"));
+        law.r0_nm =
+            number(src_.require(t, pre, "r0_nm", Src::range_of("nanocrystal.transfer.*.r0_nm")),
+                   join(pre, "r0_nm"));
+        law.L_nm =
+            number(src_.require(t, pre, "L_nm", Src::range_of("nanocrystal.transfer.*.L_nm")),
+                   join(pre, "L_nm"));
     }
-    if (const toml::node* c = t.get("cutoff_nm")) law.cutoff_nm = number(*c, join(pre, "cutoff_nm"));
+    if (const toml::node* c = t.get("cutoff_nm"))
+        law.cutoff_nm = number(*c, join(pre, "cutoff_nm"));
     return law;
 }
 
@@ -121,38 +127,46 @@ void Reader::read_pairs(const toml::table& nc, const std::string& kind) {
         record(pre, t);
         const std::string syntax = "\"<Ion>:<level>\", e.g. \"Tb:5D4\"";
         if (transfer) {
-            src_.check_keys(t, pre, {"donor", "donor_to", "acceptor", "C_nm_s", "multipolarity",
-                                     "W0_s", "r0_nm", "L_nm", "cutoff_nm"});
+            src_.check_keys(t, pre,
+                            {"donor", "donor_to", "acceptor", "C_nm_s", "multipolarity", "W0_s",
+                             "r0_nm", "L_nm", "cutoff_nm"});
             TransferSpec tr;
             tr.donor = level_ref(src_.require(t, pre, "donor", syntax), join(pre, "donor"), false);
             tr.donor_to = {tr.donor.species, -1};
             if (const toml::node* d = t.get("donor_to")) {
                 tr.donor_to = level_ref(*d, join(pre, "donor_to"), true, tr.donor.species);
                 if (tr.donor_to.species != tr.donor.species ||
-                    (!tr.donor_to.is_ground() && !(level_energy(tr.donor_to) < level_energy(tr.donor)))) {
-                    src_.fail(d->source(), join(pre, "donor_to"),
-                              "donor_to must be the donor ion's ground or a lower level of the same ion",
-                              "\"ground\" or an excited level of the donor ion below the donor level");
+                    (!tr.donor_to.is_ground() &&
+                     !(level_energy(tr.donor_to) < level_energy(tr.donor)))) {
+                    src_.fail(
+                        d->source(), join(pre, "donor_to"),
+                        "donor_to must be the donor ion's ground or a lower level of the same ion",
+                        "\"ground\" or an excited level of the donor ion below the donor level");
                 }
             }
-            tr.acceptor = level_ref(src_.require(t, pre, "acceptor", syntax), join(pre, "acceptor"), false);
+            tr.acceptor =
+                level_ref(src_.require(t, pre, "acceptor", syntax), join(pre, "acceptor"), false);
             tr.law = read_law(t, pre);
             out_.spec.transfers.push_back(std::move(tr));
         } else {
-            src_.check_keys(t, pre, {"first", "second", "first_to", "second_to", "C_nm_s",
-                                     "multipolarity", "W0_s", "r0_nm", "L_nm", "cutoff_nm"});
+            src_.check_keys(t, pre,
+                            {"first", "second", "first_to", "second_to", "C_nm_s", "multipolarity",
+                             "W0_s", "r0_nm", "L_nm", "cutoff_nm"});
             AnnihilationSpec an;
             an.first = level_ref(src_.require(t, pre, "first", syntax), join(pre, "first"), false);
-            an.second = level_ref(src_.require(t, pre, "second", syntax), join(pre, "second"), false);
+            an.second =
+                level_ref(src_.require(t, pre, "second", syntax), join(pre, "second"), false);
             an.first_to = {an.first.species, -1};
             if (const toml::node* f = t.get("first_to")) {
                 an.first_to = level_ref(*f, join(pre, "first_to"), true, an.first.species);
             }
-            const std::string up = "\"<Ion>:<level>\" of the second ion (upconversion) or \"ground\"";
+            const std::string up =
+                "\"<Ion>:<level>\" of the second ion (upconversion) or \"ground\"";
             an.second_to = level_ref(src_.require(t, pre, "second_to", up), join(pre, "second_to"),
                                      true, an.second.species);
             for (const auto& [to, from, name] :
-                 {std::tuple{an.first_to, an.first, "first_to"}, std::tuple{an.second_to, an.second, "second_to"}}) {
+                 {std::tuple{an.first_to, an.first, "first_to"},
+                  std::tuple{an.second_to, an.second, "second_to"}}) {
                 if (to.species != from.species) {
                     src_.fail(t.get(name)->source(), join(pre, name),
                               fmt::format("{} names another ion than {}", name,
@@ -185,9 +199,10 @@ void Reader::read_surface_quench(const toml::table& nc) {
         SurfaceQuenchSpec q;
         q.level = level_ref(src_.require(t, pre, "level", "\"<Ion>:<level>\", e.g. \"Tb:5D4\""),
                             join(pre, "level"), false);
-        q.k_surface_s = number(src_.require(t, pre, "k_surface_s",
-                                            Src::range_of("nanocrystal.surface_quench.*.k_surface_s")),
-                               join(pre, "k_surface_s"));
+        q.k_surface_s =
+            number(src_.require(t, pre, "k_surface_s",
+                                Src::range_of("nanocrystal.surface_quench.*.k_surface_s")),
+                   join(pre, "k_surface_s"));
         if (const toml::node* l = t.get("surface_length_nm")) {
             q.surface_length_nm = number(*l, join(pre, "surface_length_nm"));
         }

@@ -105,7 +105,8 @@ Slot find_slot(NanocrystalSpec& sp, const std::vector<std::string>& species,
         // A shell has either key (the other is derived): the outer radius of a thickness_nm shell
         // is not a key of its own (derive() would overwrite a value set there).
         if (n == 4 && c[3] == "outer_radius_nm" && !sh.thickness_nm) return {&sh.outer_radius_nm};
-        if (n == 4 && c[3] == "thickness_nm" && sh.thickness_nm) return {nullptr, nullptr, nullptr, &sh.thickness_nm};
+        if (n == 4 && c[3] == "thickness_nm" && sh.thickness_nm)
+            return {nullptr, nullptr, nullptr, &sh.thickness_nm};
         if (n == 5 && c[3] == "composition") return composition_slot(sh.composition, species, c[4]);
         return {};
     }
@@ -126,7 +127,8 @@ Slot find_slot(NanocrystalSpec& sp, const std::vector<std::string>& species,
         const long i = index_of(c[2]);
         if (i < 0) return {};
         const auto ui = static_cast<std::size_t>(i);
-        if (k == "transfer") return ui < sp.transfers.size() ? law_slot(sp.transfers[ui].law, c[3]) : Slot{};
+        if (k == "transfer")
+            return ui < sp.transfers.size() ? law_slot(sp.transfers[ui].law, c[3]) : Slot{};
         if (k == "annihilation") {
             return ui < sp.annihilations.size() ? law_slot(sp.annihilations[ui].law, c[3]) : Slot{};
         }
@@ -184,7 +186,8 @@ std::optional<double> get_parameter(const NanocrystalSpec& spec,
     return get_parameter_in(copy, species, key_path);
 }
 
-std::optional<double> get_parameter_in(NanocrystalSpec& spec, const std::vector<std::string>& species,
+std::optional<double> get_parameter_in(NanocrystalSpec& spec,
+                                       const std::vector<std::string>& species,
                                        const std::string& key_path) {
     const Slot s = find_slot(spec, species, split(key_path));
     if (s.d) return *s.d;
@@ -248,21 +251,24 @@ KeyProblem geometry_problem_at(const NanocrystalSpec& sp, const std::vector<std:
             const double r = sp.shells[i].outer_radius_nm;
             if (sp.shells[i].thickness_nm) {  // thickness >= 0: an empty shell is allowed
                 prev = r;
-                if (auto p = composition_problem(sp.shells[i].composition, species, fmt::format("shell {}", i));
+                if (auto p = composition_problem(sp.shells[i].composition, species,
+                                                 fmt::format("shell {}", i));
                     !p.empty()) {
                     return {comp_key(pre), p};
                 }
                 continue;
             }
             if (!(r > prev)) {
-                return {pre + "outer_radius_nm",
-                        fmt::format("shell {} has outer_radius_nm = {:g}, not above {} ({:g} nm): "
-                                    "shells must be listed from the centre out with increasing radii",
-                                    i, r, i == 0 ? std::string("0") : fmt::format("shell {}'s", i - 1),
-                                    prev)};
+                return {
+                    pre + "outer_radius_nm",
+                    fmt::format("shell {} has outer_radius_nm = {:g}, not above {} ({:g} nm): "
+                                "shells must be listed from the centre out with increasing radii",
+                                i, r, i == 0 ? std::string("0") : fmt::format("shell {}'s", i - 1),
+                                prev)};
             }
             prev = r;
-            if (auto p = composition_problem(sp.shells[i].composition, species, fmt::format("shell {}", i));
+            if (auto p = composition_problem(sp.shells[i].composition, species,
+                                             fmt::format("shell {}", i));
                 !p.empty()) {
                 return {comp_key(pre), p};
             }
@@ -272,28 +278,32 @@ KeyProblem geometry_problem_at(const NanocrystalSpec& sp, const std::vector<std:
                     "every shell has thickness 0: the nanocrystal has no volume"};
         }
         if (!sp.shells.empty() && std::abs(prev - sp.radius_nm) > 1e-9 * std::max(1.0, prev)) {
-            return {"nanocrystal.radius_nm",
-                    fmt::format("the last shell ends at {:g} nm but radius_nm = {:g}: the last shell's "
-                                "outer_radius_nm must equal radius_nm (or leave radius_nm out and it "
-                                "follows the last shell)",
-                                prev, sp.radius_nm)};
+            return {
+                "nanocrystal.radius_nm",
+                fmt::format("the last shell ends at {:g} nm but radius_nm = {:g}: the last shell's "
+                            "outer_radius_nm must equal radius_nm (or leave radius_nm out and it "
+                            "follows the last shell)",
+                            prev, sp.radius_nm)};
         }
     } else {
         const double half = half_box_nm(sp);
         auto check_cut = [&](const PairLaw& law, const char* what, std::size_t i) -> KeyProblem {
             if (law.cutoff_nm && *law.cutoff_nm > half) {
-                return {fmt::format("nanocrystal.{}.{}.cutoff_nm", what, i),
-                        fmt::format("{} {} has cutoff_nm = {:g} beyond half the periodic box "
-                                    "({:g} nm): minimum-image distances are unique only up to there",
-                                    what, i, *law.cutoff_nm, half)};
+                return {
+                    fmt::format("nanocrystal.{}.{}.cutoff_nm", what, i),
+                    fmt::format("{} {} has cutoff_nm = {:g} beyond half the periodic box "
+                                "({:g} nm): minimum-image distances are unique only up to there",
+                                what, i, *law.cutoff_nm, half)};
             }
             return {};
         };
         for (std::size_t i = 0; i < sp.transfers.size(); ++i) {
-            if (auto p = check_cut(sp.transfers[i].law, "transfer", i); !p.problem.empty()) return p;
+            if (auto p = check_cut(sp.transfers[i].law, "transfer", i); !p.problem.empty())
+                return p;
         }
         for (std::size_t i = 0; i < sp.annihilations.size(); ++i) {
-            if (auto p = check_cut(sp.annihilations[i].law, "annihilation", i); !p.problem.empty()) return p;
+            if (auto p = check_cut(sp.annihilations[i].law, "annihilation", i); !p.problem.empty())
+                return p;
         }
     }
     if (sp.shells.empty()) {

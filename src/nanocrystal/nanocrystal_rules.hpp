@@ -23,7 +23,9 @@ constexpr ParamRule pos(std::string_view p, std::string_view unit) {
 constexpr ParamRule nonneg(std::string_view p, std::string_view unit) {
     return {p, unit, 0.0, kInf, false, true, false, true};
 }
-constexpr ParamRule fraction(std::string_view p) { return {p, "1", 0.0, 1.0, false, false, false, true}; }
+constexpr ParamRule fraction(std::string_view p) {
+    return {p, "1", 0.0, 1.0, false, false, false, true};
+}
 constexpr ParamRule integer(std::string_view p, double lo, double hi) {
     return {p, "1", lo, hi, false, false, true, true};
 }

@@ -16,22 +16,25 @@ using io::detail::list_text;
 namespace {
 
 std::string sweep_key_hint(const std::string& kp, const NanocrystalConfig& out_) {
-    if (kp.find(".cutoff_nm") != std::string::npos) return " (a cutoff is sweepable only where the table sets one)";
+    if (kp.find(".cutoff_nm") != std::string::npos)
+        return " (a cutoff is sweepable only where the table sets one)";
     if (kp.find(".C_nm_s") != std::string::npos || kp.find(".W0_s") != std::string::npos ||
         kp.find(".multipolarity") != std::string::npos || kp.find(".r0_nm") != std::string::npos) {
-        return " (a pair law has C_nm_s/multipolarity or W0_s/r0_nm/L_nm, whichever its table gives)";
+        return " (a pair law has C_nm_s/multipolarity or W0_s/r0_nm/L_nm, whichever its table "
+               "gives)";
     }
     if (kp.find(".composition.") != std::string::npos || kp.find("_s.") != std::string::npos) {
         return " (the last component must be a [[dopant]] ion: " + list_text(out_.species) + ")";
     }
-    if (kp == "nanocrystal.radius_nm" && out_.spec.shape != Shape::sphere) return " (a periodic box has no radius)";
+    if (kp == "nanocrystal.radius_nm" && out_.spec.shape != Shape::sphere)
+        return " (a periodic box has no radius)";
     return " (index out of range, or the table is absent)";
 }
 
 }  // namespace
 
-void check_sweep_keys(const io::detail::Src& src_, const toml::table& root, const io::RunConfig& cfg_,
-                  const NanocrystalConfig& out_) {
+void check_sweep_keys(const io::detail::Src& src_, const toml::table& root,
+                      const io::RunConfig& cfg_, const NanocrystalConfig& out_) {
     if (!cfg_.sweep) return;
     const toml::array* axes = nullptr;
     if (const toml::node* s = root.get("sweep"); s && s->as_table()) {
@@ -53,21 +56,29 @@ void check_sweep_keys(const io::detail::Src& src_, const toml::table& root, cons
             any = true;
             // In random mode every key is its own [[sweep.axis]] table, in order.
             const std::size_t table = random ? k : a;
-            const std::string akey = fmt::format("sweep.axis.{}.{}", table, ax.keys.size() > 1 && !random ? "keys" : "key");
-            if (kp == "nanocrystal.excitation.points" || kp == "nanocrystal.excitation.decay_until_s") {
-                src_.fail(axis_source(table), akey,
-                          fmt::format("'{}' fixes the time grid of the decay datasets, shared by every point", kp),
-                          "any other numeric [nanocrystal] key");
+            const std::string akey = fmt::format("sweep.axis.{}.{}", table,
+                                                 ax.keys.size() > 1 && !random ? "keys" : "key");
+            if (kp == "nanocrystal.excitation.points" ||
+                kp == "nanocrystal.excitation.decay_until_s") {
+                src_.fail(
+                    axis_source(table), akey,
+                    fmt::format(
+                        "'{}' fixes the time grid of the decay datasets, shared by every point",
+                        kp),
+                    "any other numeric [nanocrystal] key");
             }
             if (!get_parameter(out_.spec, out_.species, kp)) {
-                const std::string near = io::detail::closest_key_path(kp, detail::kNanocrystalRules, [&](const std::string& c) {
-                    return get_parameter(out_.spec, out_.species, c).has_value();
-                });
-                src_.fail(axis_source(table), akey, fmt::format("'{}' names no numeric key of this [nanocrystal] table{}",
-                                                                 kp, near.empty() ? sweep_key_hint(kp, out_)
-                                                                                  : " (did you mean '" + near + "'?)"),
+                const std::string near = io::detail::closest_key_path(
+                    kp, detail::kNanocrystalRules, [&](const std::string& c) {
+                        return get_parameter(out_.spec, out_.species, c).has_value();
+                    });
+                src_.fail(axis_source(table), akey,
+                          fmt::format("'{}' names no numeric key of this [nanocrystal] table{}", kp,
+                                      near.empty() ? sweep_key_hint(kp, out_)
+                                                   : " (did you mean '" + near + "'?)"),
                           "a numeric [nanocrystal] key of this config: nanocrystal.<key>, "
-                          "nanocrystal.shell.<i>.outer_radius_nm, nanocrystal.shell.<i>.composition.<Ion>, "
+                          "nanocrystal.shell.<i>.outer_radius_nm, "
+                          "nanocrystal.shell.<i>.composition.<Ion>, "
                           "nanocrystal.ligand.kTET0_s.<Ion>, nanocrystal.transfer.<i>.C_nm_s, ... "
                           "(configs/README.md)");
             }
@@ -110,7 +121,8 @@ void check_sweep_keys(const io::detail::Src& src_, const toml::table& root, cons
             for (std::size_t j = 0; j < nc_axes.size(); ++j) {
                 at += fmt::format("{}axis {} point {}", j ? ", " : "", nc_axes[j], idx[j]);
             }
-            src_.fail(axis_source(random ? 0 : nc_axes.front()), p.key, fmt::format("sweep ({}): {}", at, p.problem),
+            src_.fail(axis_source(random ? 0 : nc_axes.front()), p.key,
+                      fmt::format("sweep ({}): {}", at, p.problem),
                       "sweep values whose runs fit in memory and finish (docs/microscopic.md)");
         }
         std::size_t j = nc_axes.size();

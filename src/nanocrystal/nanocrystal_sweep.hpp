@@ -11,7 +11,7 @@ namespace relsim::nanocrystal {
 //! Checks every sweep key of `config` that starts with "nanocrystal." against the read table
 //! `nc` (key exists, values in range, decay grid not swept, every point's geometry consistent).
 //! @throws relsim::InputError located at the sweep axis
-void check_sweep_keys(const io::detail::Src& src, const toml::table& root, const io::RunConfig& config,
-                      const NanocrystalConfig& nc);
+void check_sweep_keys(const io::detail::Src& src, const toml::table& root,
+                      const io::RunConfig& config, const NanocrystalConfig& nc);
 
 }  // namespace relsim::nanocrystal

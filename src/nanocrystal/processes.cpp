@@ -57,7 +57,8 @@ void enumerate_pairs(const Geometry& g, const std::vector<Point>& A, const std::
     int n[3];
     for (;;) {
         for (int d = 0; d < 3; ++d) n[d] = static_cast<int>((hi[d] - lo[d]) / h) + 1;
-        if (static_cast<double>(n[0]) * n[1] * n[2] <= 8.0 * static_cast<double>(B.size()) + 64.0) break;
+        if (static_cast<double>(n[0]) * n[1] * n[2] <= 8.0 * static_cast<double>(B.size()) + 64.0)
+            break;
         h *= 1.5;
     }
     const int span = static_cast<int>(std::ceil(margin / h));
@@ -78,7 +79,8 @@ void enumerate_pairs(const Geometry& g, const std::vector<Point>& A, const std::
     for (std::size_t b = 0; b < B.size(); ++b) {
         int c[3];
         cell_of(B[b].p, c);
-        items[fill[(static_cast<std::size_t>(c[0]) * n[1] + c[1]) * n[2] + c[2]]++] = static_cast<std::uint32_t>(b);
+        items[fill[(static_cast<std::size_t>(c[0]) * n[1] + c[1]) * n[2] + c[2]]++] =
+            static_cast<std::uint32_t>(b);
     }
     for (std::size_t a = 0; a < A.size(); ++a) {
         int c[3];
@@ -145,7 +147,8 @@ double law_reach_nm(const PairLaw& law, double floor_s) {
     double r = inf;
     if (floor_s > 0.0) {
         if (law.exchange) {
-            r = law.W0_s > floor_s ? law.r0_nm + 0.5 * law.L_nm * std::log(law.W0_s / floor_s) : 0.0;
+            r = law.W0_s > floor_s ? law.r0_nm + 0.5 * law.L_nm * std::log(law.W0_s / floor_s)
+                                   : 0.0;
         } else {
             r = std::pow(law.C_nm_s / floor_s, 1.0 / law.multipolarity);
         }
@@ -172,18 +175,17 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
     m.charge_balance = params.device.charge_balance;
     m.outcoupling = params.device.outcoupling;
     m.generation_nc_s = drive.generation_cm3_s / spec.nc_density_cm3;
-    if (params.physics.polaron_decay) m.polaron_decay_rate_s = params.device.langevin_cm3_s * drive.polaron_density_cm3;
+    if (params.physics.polaron_decay)
+        m.polaron_decay_rate_s = params.device.langevin_cm3_s * drive.polaron_density_cm3;
     if (spec.ligand) {
         m.ligand_r0_nm = spec.ligand->r0_nm;
         m.ligand_L_nm = spec.ligand->L_nm;
     }
-    m.fate_names = {"ligand_blocked",
-                    "ligand_singlet_radiative",
-                    "ligand_singlet_nonradiative",
-                    "ligand_triplet_radiative",
-                    "ligand_triplet_nonradiative",
-                    "tpq"};
-    const double kT_cm1 = constants::boltzmann_eV_K * params.device.temperature_K * constants::eV_in_cm1;
+    m.fate_names = {
+        "ligand_blocked",           "ligand_singlet_radiative",    "ligand_singlet_nonradiative",
+        "ligand_triplet_radiative", "ligand_triplet_nonradiative", "tpq"};
+    const double kT_cm1 =
+        constants::boltzmann_eV_K * params.device.temperature_K * constants::eV_in_cm1;
     const double ET_cm1 = lig.triplet_energy_eV * constants::eV_in_cm1;
     int line = 0;
     for (std::size_t s = 0; s < params.dopants.size(); ++s) {
@@ -211,7 +213,8 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
         }
         for (const auto& [level, rate] : d.quench_s) {
             const int j = excited_index(d.scheme, level);
-            t.channels[static_cast<std::size_t>(j)].push_back({rate, -1, species_fate(si, sf_quenching), -1});
+            t.channels[static_cast<std::size_t>(j)].push_back(
+                {rate, -1, species_fate(si, sf_quenching), -1});
         }
         if (d.kLP_cm3_s > 0.0) {
             for (auto& ch : t.channels) {
@@ -232,14 +235,17 @@ Model compile_model(const NanocrystalSpec& spec, const model::ModelParams& param
         const double Ea = d.scheme.levels[static_cast<std::size_t>(t.accepting_level)].energy_cm1;
         const bool physics = params.physics.energy_gap_law || params.physics.degeneracy;
         const model::LigandIonFactors tf =
-            physics ? model::ligand_ion_factors(params.physics, d, ET_cm1, Ea, params.device.temperature_K)
+            physics ? model::ligand_ion_factors(params.physics, d, ET_cm1, Ea,
+                                                params.device.temperature_K)
                     : model::LigandIonFactors{};
         if (spec.ligand) {
             if (s < spec.ligand->kTET0_s.size()) t.kTET0_s = spec.ligand->kTET0_s[s] * tf.forward;
             if (s < spec.ligand->kSET0_s.size()) t.kSET0_s = spec.ligand->kSET0_s[s];
         }
         // Without [physics] options: exp(-(E_T - E_a) / k_B T), the contract's pairwise balance.
-        t.back_factor = !physics ? std::exp(-(ET_cm1 - Ea) / kT_cm1) : tf.forward > 0.0 ? tf.back / tf.forward : 0.0;
+        t.back_factor = !physics           ? std::exp(-(ET_cm1 - Ea) / kT_cm1)
+                        : tf.forward > 0.0 ? tf.back / tf.forward
+                                           : 0.0;
         for (const char* f : {"radiative", "nonradiative", "quenching", "surface_quenching",
                               "polaron_quenching", "etu"}) {
             m.fate_names.push_back(d.ion + "_" + f);
@@ -277,7 +283,8 @@ double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std:
     return k >= c.floor_s && k > 0.0 ? k : 0.0;
 }
 
-DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand, std::size_t ion) {
+DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand,
+                       std::size_t ion) {
     const SpeciesTable& t = model.species[static_cast<std::size_t>(sys.geo.ions[ion].species)];
     if (t.kTET0_s <= 0.0 && t.kSET0_s <= 0.0) return {};
     const LigandSite& l = sys.geo.ligands[ligand];
@@ -286,7 +293,8 @@ DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t liga
     const double r = distance_nm(sys.geo, pl, pa);
     const double kT = dexter_rate_s(t.kTET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
     const double kS = dexter_rate_s(t.kSET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
-    if ((kT > 0.0 && kT >= sys.dexter_floor_T[ligand]) || (kS > 0.0 && kS >= sys.dexter_floor_S[ligand])) {
+    if ((kT > 0.0 && kT >= sys.dexter_floor_T[ligand]) ||
+        (kS > 0.0 && kS >= sys.dexter_floor_S[ligand])) {
         return {kT, kS};
     }
     return {};
@@ -295,7 +303,8 @@ DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t liga
 std::size_t NcSystem::bytes() const {
     std::size_t b = geo.ions.size() * sizeof(Ion) + geo.ligands.size() * sizeof(LigandSite);
     b += level_offset.size() * 4 + (ion_level_rate_s.size() + ion_level_surface_s.size()) * 8;
-    b += dexter.bytes() + back.bytes() + (dexter_singlet_rate.size() + dexter_singlet_prefix.size()) * 8;
+    b += dexter.bytes() + back.bytes() +
+         (dexter_singlet_rate.size() + dexter_singlet_prefix.size()) * 8;
     for (const PairChannel& c : pairs) b += c.forward.bytes() + c.reverse.bytes();
     return b;
 }
@@ -314,7 +323,8 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
     std::size_t off = 0;
     for (std::size_t i = 0; i < n_ions; ++i) {
         sys.level_offset[i] = static_cast<std::uint32_t>(off);
-        off += static_cast<std::size_t>(model.species[static_cast<std::size_t>(g.ions[i].species)].num_levels);
+        off += static_cast<std::size_t>(
+            model.species[static_cast<std::size_t>(g.ions[i].species)].num_levels);
     }
     sys.level_offset[n_ions] = static_cast<std::uint32_t>(off);
     sys.ion_level_surface_s.assign(off, 0.0);
@@ -323,7 +333,8 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
         for (const SurfaceQuenchSpec& q : spec.surface_quench) {
             for (std::size_t i = 0; i < n_ions; ++i) {
                 if (g.ions[i].species != q.level.species) continue;
-                sys.ion_level_surface_s[sys.level_offset[i] + static_cast<std::size_t>(q.level.level)] +=
+                sys.ion_level_surface_s[sys.level_offset[i] +
+                                        static_cast<std::size_t>(q.level.level)] +=
                     q.k_surface_s * std::exp(-g.ions[i].depth_nm / q.surface_length_nm);
             }
         }
@@ -332,7 +343,8 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
         const SpeciesTable& t = model.species[static_cast<std::size_t>(g.ions[i].species)];
         for (int j = 0; j < t.num_levels; ++j) {
             const std::size_t k = sys.level_offset[i] + static_cast<std::size_t>(j);
-            sys.ion_level_rate_s[k] = t.level_rate_s[static_cast<std::size_t>(j)] + sys.ion_level_surface_s[k];
+            sys.ion_level_rate_s[k] =
+                t.level_rate_s[static_cast<std::size_t>(j)] + sys.ion_level_surface_s[k];
         }
     }
 
@@ -359,19 +371,22 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
             const double k0 = std::max(t.kTET0_s, t.kSET0_s);
             const double fl = std::min(t.kTET0_s > 0 ? floorT : inf, t.kSET0_s > 0 ? floorS : inf);
             const double reach = fl > 0.0 && std::isfinite(fl)
-                                     ? model.ligand_r0_nm + 0.5 * model.ligand_L_nm * std::log(std::max(k0 / fl, 1.0))
+                                     ? model.ligand_r0_nm + 0.5 * model.ligand_L_nm *
+                                                                std::log(std::max(k0 / fl, 1.0))
                                      : inf;
             enumerate_pairs(g, lig, by_species[s], false, frac > 0.0 ? reach : inf,
                             [&](std::size_t l, std::size_t b, double r) {
-                const double kT = dexter_rate_s(t.kTET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
-                const double kS = dexter_rate_s(t.kSET0_s, model.ligand_r0_nm, model.ligand_L_nm, r);
-                if ((kT > 0.0 && kT >= floorT) || (kS > 0.0 && kS >= floorS)) {
-                    rowsT[l].push_back({index_of[s][b], kT});
-                    rowsS[l].push_back(kS);
-                } else {
-                    droppedT[l] += kT;
-                }
-            });
+                                const double kT = dexter_rate_s(t.kTET0_s, model.ligand_r0_nm,
+                                                                model.ligand_L_nm, r);
+                                const double kS = dexter_rate_s(t.kSET0_s, model.ligand_r0_nm,
+                                                                model.ligand_L_nm, r);
+                                if ((kT > 0.0 && kT >= floorT) || (kS > 0.0 && kS >= floorS)) {
+                                    rowsT[l].push_back({index_of[s][b], kT});
+                                    rowsS[l].push_back(kS);
+                                } else {
+                                    droppedT[l] += kT;
+                                }
+                            });
         }
         // Second pass: the floor relative to each ligand's total decay rate with its transfers
         // (a dropped pair fires before the exciton leaves with probability <= fraction).
@@ -401,7 +416,8 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
             rowsT[l] = std::move(keepT);
             rowsS[l] = std::move(keepS);
             if (model.kT_total() + KT > 0.0) {
-                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, droppedT[l] / (model.kT_total() + KT));
+                sys.max_dropped_fraction =
+                    std::max(sys.max_dropped_fraction, droppedT[l] / (model.kT_total() + KT));
             }
             for (double k : rowsS[l]) sys.dexter_singlet_rate.push_back(k);
         }
@@ -433,11 +449,13 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
         c.acceptor_species = tr.acceptor.species;
         c.acceptor_level = tr.acceptor.level;
         c.splits = c.donor_to >= 0 && c.acceptor_level >= 0;
-        if (c.donor_to < 0 && c.acceptor_level < 0) c.fate = species_fate(c.donor_species, sf_nonradiative);
+        if (c.donor_to < 0 && c.acceptor_level < 0)
+            c.fate = species_fate(c.donor_species, sf_nonradiative);
         c.law = tr.law;
         const auto ds = static_cast<std::size_t>(c.donor_species);
         const auto as = static_cast<std::size_t>(c.acceptor_species);
-        const double decay = model.species[ds].level_rate_s[static_cast<std::size_t>(c.donor_level)];
+        const double decay =
+            model.species[ds].level_rate_s[static_cast<std::size_t>(c.donor_level)];
         c.floor_s = rate_floor(frac, decay);
         const double reach = law_reach_nm(c.law, c.floor_s);
         c.reach_nm = std::isfinite(reach) ? reach * (1.0 + 1e-9) + 1e-12 : inf;
@@ -446,10 +464,10 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
         std::vector<std::vector<std::pair<std::uint32_t, double>>> rows(n_ions);
         enumerate_pairs(g, by_species[ds], by_species[as], same, reach,
                         [&](std::size_t a, std::size_t b, double) {
-            const std::uint32_t i = index_of[ds][a], j = index_of[as][b];
-            const double k = pair_channel_rate(sys, c, i, j);
-            if (k > 0.0) rows[i].push_back({j, k});
-        });
+                            const std::uint32_t i = index_of[ds][a], j = index_of[as][b];
+                            const double k = pair_channel_rate(sys, c, i, j);
+                            if (k > 0.0) rows[i].push_back({j, k});
+                        });
         // Migration: the floor relative to the donor's whole out-rate. A dropped pair moves the
         // excitation to another ion like itself with probability <= fraction per hop, so the
         // walk changes by that fraction; the excitation's decay does not.
@@ -472,7 +490,8 @@ NcSystem build_system(const NanocrystalSpec& spec, const Model& model, std::size
                     }
                 }
                 rows[i] = std::move(keep);
-                sys.max_dropped_fraction = std::max(sys.max_dropped_fraction, lost / (decay + total));
+                sys.max_dropped_fraction =
+                    std::max(sys.max_dropped_fraction, lost / (decay + total));
             }
         }
         c.forward = make_csr(rows);

@@ -26,7 +26,9 @@ class Stream : public io::detail::SplitMix64 {
 public:
     using SplitMix64::SplitMix64;
     //! Uniform in (0, 1]: never 0, for -log(u).
-    double uniform_open0() noexcept { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
+    double uniform_open0() noexcept {
+        return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53;
+    }
     //! Exponential waiting time of total rate `rate` (> 0).
     double exponential(double rate) noexcept { return -std::log(uniform_open0()) / rate; }
     //! Uniform integer in [0, n) (n > 0) from a 53-bit uniform; bias below n / 2^53.

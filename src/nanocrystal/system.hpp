@@ -107,9 +107,9 @@ struct PairChannel {
     //! donor_to and acceptor_level both excited: one excitation becomes two (the acceptor's
     //! carries no fate weight, see kmc_machine.cpp).
     bool splits = false;
-    int fate = -1;     //!< when the donor's excitation ends here (both ground): its fate index
-    Csr forward;       //!< rows: donor ions; partners: acceptor ions
-    Csr reverse;       //!< rows: acceptor ions; partners: donor ions (same rates)
+    int fate = -1;  //!< when the donor's excitation ends here (both ground): its fate index
+    Csr forward;    //!< rows: donor ions; partners: acceptor ions
+    Csr reverse;    //!< rows: acceptor ions; partners: donor ions (same rates)
     PairLaw law;
     double floor_s = 0.0;
     //! Pairs farther than this were never candidates of the table (the law is below floor_s
@@ -139,10 +139,10 @@ struct NcSystem {
     std::vector<std::uint32_t> level_offset;  //!< per ion: first index in ion_level_* arrays
     std::vector<double> ion_level_surface_s;  //!< surface quench rate per (ion, level)
     std::vector<double> ion_level_rate_s;     //!< intrinsic + surface per (ion, level)
-    Csr dexter;                 //!< rows: ligands; partners: ions; rate = triplet kTET pair rate
+    Csr dexter;  //!< rows: ligands; partners: ions; rate = triplet kTET pair rate
     std::vector<double> dexter_singlet_rate;  //!< per dexter entry: singlet kSET pair rate
     std::vector<double> dexter_singlet_prefix;
-    Csr back;                   //!< rows: ions; partners: ligands; k_back (triplet)
+    Csr back;  //!< rows: ions; partners: ligands; k_back (triplet)
     std::vector<PairChannel> pairs;
     std::vector<AnnihilationChannel> annihilations;
     //! Per species, per level: the pair channels whose donor is that level.
@@ -180,7 +180,8 @@ double pair_channel_rate(const NcSystem& sys, const PairChannel& c, std::size_t 
 struct DexterPair {
     double kT = 0.0, kS = 0.0;
 };
-DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand, std::size_t ion);
+DexterPair dexter_pair(const Model& model, const NcSystem& sys, std::size_t ligand,
+                       std::size_t ion);
 double annihilation_rate(const NcSystem& sys, const AnnihilationChannel& c, std::size_t i,
                          std::size_t j);
 

@@ -4,7 +4,8 @@
 //!
 //! Total power (Chance, Prock & Silbey 1978, in the form of Neyts 1998), w = sqrt(1 - u^2):
 //!   ED perp: F = Re int 3/2 u^3/w (1 + r+ e+)(1 + r- e-) / D                      (p waves)
-//!   ED par : F = Re int 3/4 u/w [ (1 + r+ e+)(1 + r- e-)/D |_s + w^2 (1 - r+ e+)(1 - r- e-)/D |_p ]
+//!   ED par : F = Re int 3/4 u/w [ (1 + r+ e+)(1 + r- e-)/D |_s + w^2 (1 - r+ e+)(1 - r- e-)/D |_p
+//!   ]
 //! with r+- the stack's reflection coefficients above / below the emitting layer (p: H field),
 //! e+- = exp(2 i k_e w z+-), z+- the distances to the layer's top / bottom, D = 1 - r+ r- e+ e-.
 //! MD follows by duality: s and p exchanged. Power into a loss-free outer medium is
@@ -20,8 +21,9 @@
 //!  - [u_a, u_b] (waveguide: up to the highest dielectric index) and [u_b, u_c] (u_c = 2 u_b + 1/2,
 //!    beyond every surface-plasmon pole of interest): a half-sine dip into the fourth quadrant,
 //!    u = s - i delta sin(pi (s - a)/(b - a)). With exp(-i w t) and Im n >= 0, the poles of guided
-//!    modes and plasmons lie just above the real axis (first quadrant), so the dip passes below them
-//!    as the physical (lossy) limit requires; every kz keeps Im kz > 0 there, so nothing grows.
+//!    modes and plasmons lie just above the real axis (first quadrant), so the dip passes below
+//!    them as the physical (lossy) limit requires; every kz keeps Im kz > 0 there, so nothing
+//!    grows.
 //!  - [u_c, inf): real axis, u = u_c + L t / (1 - t) with L = 1 / (2 k_e z_min); only the reflected
 //!    part is integrated there (the homogeneous part is purely imaginary beyond u = 1), which
 //!    avoids cancelling a growing imaginary term.
@@ -158,7 +160,8 @@ private:
     std::vector<double> d_;
 };
 
-constexpr std::size_t kStride = num_cases * 5;  // per slice: case x {F_real, air, other, F_wg, F_beyond}
+constexpr std::size_t kStride =
+    num_cases * 5;  // per slice: case x {F_real, air, other, F_wg, F_beyond}
 
 inline bool loss_free(Complex n) { return n.imag() == 0.0 && n.real() > 0.0; }
 
@@ -178,19 +181,23 @@ double EmitterPowers::eta_air(bool md) const {
 }
 
 std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double wavelength_nm,
-                                         const std::vector<double>& z_nm,
-                                         const Accuracy& accuracy, SolveReport* report,
-                                         QuadratureMesh* mesh) {
+                                         const std::vector<double>& z_nm, const Accuracy& accuracy,
+                                         SolveReport* report, QuadratureMesh* mesh) {
     const std::size_t N = stack.index.size();
     const std::size_t e = stack.emitter;
     if (N < 3 || stack.thickness_nm.size() != N || e == 0 || e + 1 >= N) {
-        throw std::invalid_argument("dipole_powers: the stack needs >= 3 layers and an inner emitting layer");
+        throw std::invalid_argument(
+            "dipole_powers: the stack needs >= 3 layers and an inner emitting layer");
     }
-    if (!loss_free(stack.index[e])) throw std::invalid_argument("dipole_powers: the emitting layer must be loss-free");
-    if (!(wavelength_nm > 0.0)) throw std::invalid_argument("dipole_powers: wavelength must be > 0");
+    if (!loss_free(stack.index[e]))
+        throw std::invalid_argument("dipole_powers: the emitting layer must be loss-free");
+    if (!(wavelength_nm > 0.0))
+        throw std::invalid_argument("dipole_powers: wavelength must be > 0");
     const double de = stack.thickness_nm[e];
     for (double z : z_nm) {
-        if (!(z > 0.0 && z < de)) throw std::invalid_argument("dipole_powers: emitter position outside the emitting layer");
+        if (!(z > 0.0 && z < de))
+            throw std::invalid_argument(
+                "dipole_powers: emitter position outside the emitting layer");
     }
     if (stack.incoherent_substrate && !loss_free(stack.index[0])) {
         throw std::invalid_argument("dipole_powers: the incoherent substrate must be loss-free");
@@ -209,13 +216,17 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
     if (top_free) u_a = std::max(u_a, n_top.real() / ne);
     if (bot_free) u_a = std::max(u_a, n_bot.real() / ne);
     std::vector<double> cuts{0.0, u_a};
-    auto add_cut = [&](double c) { if (c > 0.0 && c < u_a) cuts.push_back(c); };
+    auto add_cut = [&](double c) {
+        if (c > 0.0 && c < u_a) cuts.push_back(c);
+    };
     add_cut(1.0);
     if (top_free) add_cut(n_top.real() / ne);
     if (bot_free) add_cut(n_bot.real() / ne);
     if (stack.incoherent_substrate) add_cut(1.0 / ne);
     std::sort(cuts.begin(), cuts.end());
-    cuts.erase(std::unique(cuts.begin(), cuts.end(), [](double x, double y) { return std::abs(x - y) < 1e-12; }), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end(),
+                           [](double x, double y) { return std::abs(x - y) < 1e-12; }),
+               cuts.end());
     double u_b = std::max(u_a, 1.0);
     for (std::size_t j = 1; j + 1 < N; ++j) {
         const Complex eps = stack.index[j] * stack.index[j];
@@ -232,7 +243,8 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
     };
     std::vector<Seg> segs;
     if (u_a > 0.0) {
-        for (std::size_t i = 0; i + 1 < cuts.size(); ++i) segs.push_back({Seg::real, cuts[i], cuts[i + 1]});
+        for (std::size_t i = 0; i + 1 < cuts.size(); ++i)
+            segs.push_back({Seg::real, cuts[i], cuts[i + 1]});
     }
     if (u_b > u_a + 1e-12) segs.push_back({Seg::dip_wg, u_a, u_b});
     segs.push_back({Seg::dip_beyond, u_b, u_c});
@@ -300,7 +312,8 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
             em[i] = Em[i] * Em[i];
         }
         // 1 / D for both polarisations (D = 1 - r+ r- e_d), used by every slice and case.
-        const Complex Ds = 1.0 / (1.0 - s.r_up * s.r_dn * ed), Dp = 1.0 / (1.0 - p.r_up * p.r_dn * ed);
+        const Complex Ds = 1.0 / (1.0 - s.r_up * s.r_dn * ed),
+                      Dp = 1.0 / (1.0 - p.r_up * p.r_dn * ed);
         const Complex u3w = u * u * u / w, uw = u / w, w2 = w * w;
         const bool reflected_only = sg.kind == Seg::tail;
         const std::size_t slot = sg.kind == Seg::real ? 0 : sg.kind == Seg::dip_wg ? 3 : 4;
@@ -358,11 +371,16 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
             if (!real) continue;
             // |E+- (1 +- r-+ e-+) / D|^2: the wave leaving the layer upwards / downwards.
             const double nEp = std::norm(Ep[i]), nEm = std::norm(Em[i]);
-            const double us_p = nEp * std::norm(1.0 + sdn) * nDs, us_m = nEp * std::norm(1.0 - sdn) * nDs;
-            const double up_p = nEp * std::norm(1.0 + pdn) * nDp, up_m = nEp * std::norm(1.0 - pdn) * nDp;
-            const double ds_p = nEm * std::norm(1.0 + sup) * nDs, ds_m = nEm * std::norm(1.0 - sup) * nDs;
-            const double dp_p = nEm * std::norm(1.0 + pup) * nDp, dp_m = nEm * std::norm(1.0 - pup) * nDp;
-            auto put = [&](std::size_t cs, double top_sp, double top_pp, double bot_sp, double bot_pp) {
+            const double us_p = nEp * std::norm(1.0 + sdn) * nDs,
+                         us_m = nEp * std::norm(1.0 - sdn) * nDs;
+            const double up_p = nEp * std::norm(1.0 + pdn) * nDp,
+                         up_m = nEp * std::norm(1.0 - pdn) * nDp;
+            const double ds_p = nEm * std::norm(1.0 + sup) * nDs,
+                         ds_m = nEm * std::norm(1.0 - sup) * nDs;
+            const double dp_p = nEm * std::norm(1.0 + pup) * nDp,
+                         dp_m = nEm * std::norm(1.0 - pup) * nDp;
+            auto put = [&](std::size_t cs, double top_sp, double top_pp, double bot_sp,
+                           double bot_pp) {
                 // top_sp, top_pp: upward power carried by s and p waves (bottom likewise).
                 const double top = top_sp + top_pp, bot = bot_sp + bot_pp;
                 const double bot_air = bot_sp * esc_s + bot_pp * esc_p;
@@ -381,14 +399,17 @@ std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack, double 
             };
             put(ed_perp, 0.0, A_perp * up_p * top_p, 0.0, A_perp * dp_p * bot_p);
             put(md_perp, A_perp * us_p * top_s, 0.0, A_perp * ds_p * bot_s, 0.0);
-            put(ed_par, A_par1 * us_p * top_s, A_par2 * up_m * top_p, A_par1 * ds_p * bot_s, A_par2 * dp_m * bot_p);
-            put(md_par, A_par2 * us_m * top_s, A_par1 * up_p * top_p, A_par2 * ds_m * bot_s, A_par1 * dp_p * bot_p);
+            put(ed_par, A_par1 * us_p * top_s, A_par2 * up_m * top_p, A_par1 * ds_p * bot_s,
+                A_par2 * dp_m * bot_p);
+            put(md_par, A_par2 * us_m * top_s, A_par1 * up_p * top_p, A_par2 * ds_m * bot_s,
+                A_par1 * dp_p * bot_p);
         }
     };
 
     std::vector<detail::GkPiece> start;
     if (mesh && mesh->num_segments == static_cast<int>(segs.size())) {
-        for (std::size_t i = 0; i < mesh->segment.size(); ++i) start.push_back({mesh->segment[i], mesh->a[i], mesh->b[i]});
+        for (std::size_t i = 0; i < mesh->segment.size(); ++i)
+            start.push_back({mesh->segment[i], mesh->a[i], mesh->b[i]});
     }
     const detail::GkResult r = detail::integrate_segments(
         integrand, static_cast<int>(segs.size()), ncomp, accuracy.rel_tol, accuracy.abs_floor,

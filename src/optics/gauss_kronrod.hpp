@@ -21,7 +21,7 @@ namespace relsim::optics::detail {
 struct GkInterval {
     int segment = 0;
     double a = 0.0, b = 1.0;
-    std::size_t slot = 0;     //!< where its K15 and error vectors live in the pools
+    std::size_t slot = 0;  //!< where its K15 and error vectors live in the pools
     double priority = 0.0;
 };
 
@@ -43,7 +43,8 @@ struct GkResult {
 //! integrated over t in [0, 1], starting from `initial_splits` equal pieces.
 //! A previous final mesh as the start mesh, if it covers every segment (else empty). With
 //! `coarsen`, dyadic siblings are merged first (one level back) so the mesh can shrink again.
-inline std::vector<GkPiece> start_from(const std::vector<GkPiece>& mesh, int num_segments, bool coarsen) {
+inline std::vector<GkPiece> start_from(const std::vector<GkPiece>& mesh, int num_segments,
+                                       bool coarsen) {
     std::vector<GkPiece> m = mesh;
     std::sort(m.begin(), m.end(), [](const GkPiece& x, const GkPiece& y) {
         return x.segment != y.segment ? x.segment < y.segment : x.a < y.a;
@@ -57,7 +58,8 @@ inline std::vector<GkPiece> start_from(const std::vector<GkPiece>& mesh, int num
         const double k = m[i].a / (2.0 * h);
         const bool left_sibling = std::abs(k - std::round(k)) < 1e-9;
         if (coarsen && left_sibling && i + 1 < m.size() && m[i + 1].segment == m[i].segment &&
-            std::abs(m[i + 1].a - m[i].b) < 1e-15 && std::abs((m[i + 1].b - m[i + 1].a) - h) < 1e-15 * (1.0 + h)) {
+            std::abs(m[i + 1].a - m[i].b) < 1e-15 &&
+            std::abs((m[i + 1].b - m[i + 1].a) - h) < 1e-15 * (1.0 + h)) {
             out.push_back({m[i].segment, m[i].a, m[i + 1].b});
             ++i;
             covered[static_cast<std::size_t>(m[i].segment)] += m[i].b - m[i].a;
@@ -74,7 +76,8 @@ inline std::vector<GkPiece> start_from(const std::vector<GkPiece>& mesh, int num
 template <class F>
 GkResult integrate_segments(F&& f, int num_segments, std::size_t n, double rel_tol,
                             double abs_floor, int max_intervals, int initial_splits = 4,
-                            const std::vector<GkPiece>* start_mesh = nullptr, bool coarsen = false) {
+                            const std::vector<GkPiece>* start_mesh = nullptr,
+                            bool coarsen = false) {
     static constexpr double xgk[8] = {
         0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
         0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
@@ -85,10 +88,9 @@ GkResult integrate_segments(F&& f, int num_segments, std::size_t n, double rel_t
         0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
         0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
         0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-    static constexpr double wg[4] = {0.129484966168869693270611432679082,
-                                     0.279705391489276667901467771423780,
-                                     0.381830050505118944950369775488975,
-                                     0.417959183673469387755102040816327};
+    static constexpr double wg[4] = {
+        0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+        0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
     GkResult res;
     res.value.assign(n, 0.0);
     res.error.assign(n, 0.0);
@@ -149,9 +151,9 @@ GkResult integrate_segments(F&& f, int num_segments, std::size_t n, double rel_t
         for (std::size_t i = 0; i < n; ++i) p = std::max(p, epool[iv.slot * n + i] / scale(i));
         return p;
     };
-    const std::vector<GkPiece> hint =
-        start_mesh && !start_mesh->empty() ? start_from(*start_mesh, num_segments, coarsen)
-                                           : std::vector<GkPiece>{};
+    const std::vector<GkPiece> hint = start_mesh && !start_mesh->empty()
+                                          ? start_from(*start_mesh, num_segments, coarsen)
+                                          : std::vector<GkPiece>{};
     if (!hint.empty()) {
         for (const GkPiece& pc : hint) all.push_back(add(pc.segment, pc.a, pc.b));
     } else {

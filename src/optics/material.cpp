@@ -50,7 +50,8 @@ bool load_material(const std::string& name, MaterialTable& out) {
     // A table is a plain file of modest size: a link to /dev/zero or a FIFO would be read forever
     // (issue 21 item 13).
     if (!std::filesystem::is_regular_file(st)) {
-        throw InputError(path, 0, 0, "", "the material table is not a regular file (a device, FIFO or folder)",
+        throw InputError(path, 0, 0, "",
+                         "the material table is not a regular file (a device, FIFO or folder)",
                          "a CSV file wavelength_nm,n,k");
     }
     constexpr std::uintmax_t kMaxTableBytes = 16u << 20;
@@ -96,7 +97,8 @@ bool load_material(const std::string& name, MaterialTable& out) {
                              "wavelength_nm > 0, n > 0, k >= 0");
         }
         if (!t.wavelength_nm.empty() && w <= t.wavelength_nm.back()) {
-            throw InputError(path, no, 1, "", "wavelengths must increase", "ascending wavelength_nm");
+            throw InputError(path, no, 1, "", "wavelengths must increase",
+                             "ascending wavelength_nm");
         }
         t.wavelength_nm.push_back(w);
         t.n.push_back(n);

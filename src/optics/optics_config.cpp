@@ -27,7 +27,8 @@ const toml::node* sweep_axis_of(const toml::table& root, const std::string& key)
     for (const toml::node& a : *axes->as_array()) {
         const toml::table* t = a.as_table();
         if (!t) continue;
-        if (const auto* k = t->get("key"); k && k->as_string() && k->as_string()->get() == key) return &a;
+        if (const auto* k = t->get("key"); k && k->as_string() && k->as_string()->get() == key)
+            return &a;
         if (const auto* ks = t->get("keys"); ks && ks->as_array()) {
             for (const toml::node& k : *ks->as_array()) {
                 if (k.as_string() && k.as_string()->get() == key) return &a;
@@ -46,8 +47,9 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
     const toml::node* node = root.get("optics");
     if (!node) return std::nullopt;
     const toml::table& t = src.table(*node, "optics");
-    src.check_keys(t, "optics", {"substrate", "substrate_n", "emitting_layer", "zone_offset_nm",
-                                 "emitter_slices", "layer"});
+    src.check_keys(t, "optics",
+                   {"substrate", "substrate_n", "emitting_layer", "zone_offset_nm",
+                    "emitter_slices", "layer"});
     if (const toml::node* tr = root.get("transient")) {
         src.fail(tr->source(), "transient",
                  "[transient] together with [optics] is not supported (pulses are solved for one "
@@ -59,7 +61,8 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
     if (const toml::node* n = t.get("substrate")) {
         const std::string v = src.string(*n, "optics.substrate", "\"glass\" or \"none\"");
         if (v != "glass" && v != "none") {
-            src.fail(n->source(), "optics.substrate", "unknown substrate '" + v + "'", "\"glass\" or \"none\"");
+            src.fail(n->source(), "optics.substrate", "unknown substrate '" + v + "'",
+                     "\"glass\" or \"none\"");
         }
         s.glass_substrate = v == "glass";
     }
@@ -74,17 +77,20 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
         s.zone_offset_nm = src.number(*n, "optics.zone_offset_nm", "optics.zone_offset_nm");
     }
     if (const toml::node* n = t.get("emitter_slices")) {
-        s.emitter_slices = static_cast<int>(src.number(*n, "optics.emitter_slices", "optics.emitter_slices"));
+        s.emitter_slices =
+            static_cast<int>(src.number(*n, "optics.emitter_slices", "optics.emitter_slices"));
     }
     const char* what = "an array of tables [[optics.layer]] {name, thickness_nm, material | n, k}";
-    const toml::array& arr = src.array(src.require(t, "optics", "layer", what), "optics.layer", what);
+    const toml::array& arr =
+        src.array(src.require(t, "optics", "layer", what), "optics.layer", what);
     const std::size_t nl = arr.size();
     const std::size_t min_layers = s.glass_substrate ? 2 : 3;
     if (nl < min_layers) {
-        src.fail(arr.source(), "optics.layer",
-                 fmt::format("the stack has {} layer(s)", nl),
-                 s.glass_substrate ? "at least 2 layers above the glass (an emitting layer and the semi-infinite top)"
-                                   : "at least 3 layers (semi-infinite bottom, emitting layer, semi-infinite top)");
+        src.fail(
+            arr.source(), "optics.layer", fmt::format("the stack has {} layer(s)", nl),
+            s.glass_substrate
+                ? "at least 2 layers above the glass (an emitting layer and the semi-infinite top)"
+                : "at least 3 layers (semi-infinite bottom, emitting layer, semi-infinite top)");
     }
     std::set<std::string> names;
     for (std::size_t i = 0; i < nl; ++i) {
@@ -94,18 +100,22 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
         LayerSpec l;
         l.name = src.string(src.require(e, key, "name", "a layer name"), join(key, "name"));
         if (!names.insert(l.name).second) {
-            src.fail(e.get("name")->source(), join(key, "name"), "layer name '" + l.name + "' is used twice", "unique layer names");
+            src.fail(e.get("name")->source(), join(key, "name"),
+                     "layer name '" + l.name + "' is used twice", "unique layer names");
         }
         l.semi_infinite = (i + 1 == nl) || (!s.glass_substrate && i == 0);
         const toml::node* th = e.get("thickness_nm");
         if (l.semi_infinite && th) {
             src.fail(th->source(), join(key, "thickness_nm"),
-                     "this layer is semi-infinite (the first with substrate = \"none\", and the last) and has no thickness",
+                     "this layer is semi-infinite (the first with substrate = \"none\", and the "
+                     "last) and has no thickness",
                      "no thickness_nm on a semi-infinite layer");
         }
         if (!l.semi_infinite) {
-            const toml::node& tn = src.require(e, key, "thickness_nm", Src::range_of("optics.layer.*.thickness_nm"));
-            l.thickness_nm = src.number(tn, join(key, "thickness_nm"), "optics.layer.*.thickness_nm");
+            const toml::node& tn =
+                src.require(e, key, "thickness_nm", Src::range_of("optics.layer.*.thickness_nm"));
+            l.thickness_nm =
+                src.number(tn, join(key, "thickness_nm"), "optics.layer.*.thickness_nm");
             // 1 m: far beyond any coherent film; larger values only overflow the phase terms of
             // the transfer matrices (issue 21 item 13).
             constexpr double kMaxThickness_nm = 1.0e9;
@@ -119,23 +129,27 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
         const toml::node* nn = e.get("n");
         const toml::node* kk = e.get("k");
         if (mat && (nn || kk)) {
-            src.fail((nn ? nn : kk)->source(), join(key, nn ? "n" : "k"), "a layer has either a material or n and k",
+            src.fail((nn ? nn : kk)->source(), join(key, nn ? "n" : "k"),
+                     "a layer has either a material or n and k",
                      "material = \"<name>\" or n = <number> (k = <number>)");
         }
         if (!mat && !nn) {
-            src.missing(e, key, "material", "material = \"<name>\" (data/materials/<name>.csv) or n = <number>");
+            src.missing(e, key, "material",
+                        "material = \"<name>\" (data/materials/<name>.csv) or n = <number>");
         }
         if (mat) {
             l.material = src.string(*mat, join(key, "material"), "a material name");
             l.material_line = static_cast<int>(mat->source().begin.line);
             l.material_column = static_cast<int>(mat->source().begin.column);
             if (!valid_material_name(l.material)) {
-                src.fail(mat->source(), join(key, "material"), "'" + l.material + "' is not a material name",
+                src.fail(mat->source(), join(key, "material"),
+                         "'" + l.material + "' is not a material name",
                          "letters, digits, _ - . (a file data/materials/<name>.csv)");
             }
             MaterialTable table;
             if (!load_material(l.material, table)) {
-                src.fail(mat->source(), join(key, "material"), "unknown material '" + l.material + "'",
+                src.fail(mat->source(), join(key, "material"),
+                         "unknown material '" + l.material + "'",
                          "a file " + materials_dir() + "/<name>.csv");
             }
             double lo = 1e300, hi = -1e300;
@@ -144,11 +158,13 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
                 hi = std::max(hi, w);
             }
             if (!checks.wavelengths_nm.empty() && !(table.covers(lo) && table.covers(hi))) {
-                src.fail(mat->source(), join(key, "material"),
-                         fmt::format("material '{}' ({}) covers {}-{} nm, but this run needs {}-{} nm "
-                                     "(spectrum grid, line and band centres)",
-                                     l.material, table.path, table.min_nm(), table.max_nm(), lo, hi),
-                         fmt::format("wavelengths within {}-{} nm, or another material table", table.min_nm(), table.max_nm()));
+                src.fail(
+                    mat->source(), join(key, "material"),
+                    fmt::format("material '{}' ({}) covers {}-{} nm, but this run needs {}-{} nm "
+                                "(spectrum grid, line and band centres)",
+                                l.material, table.path, table.min_nm(), table.max_nm(), lo, hi),
+                    fmt::format("wavelengths within {}-{} nm, or another material table",
+                                table.min_nm(), table.max_nm()));
             }
         } else {
             l.n = src.number(*nn, join(key, "n"), "optics.layer.*.n");
@@ -165,12 +181,14 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
     if (it == s.layers.end()) {
         std::vector<std::string> list;
         for (const LayerSpec& l : s.layers) list.push_back(l.name);
-        src.fail(em.source(), "optics.emitting_layer", "no layer is named '" + s.emitting_layer + "'",
+        src.fail(em.source(), "optics.emitting_layer",
+                 "no layer is named '" + s.emitting_layer + "'",
                  "one of " + io::detail::list_text(list));
     }
     s.emitting_index = static_cast<std::size_t>(it - s.layers.begin());
     if (it->semi_infinite) {
-        src.fail(em.source(), "optics.emitting_layer", "the emitting layer '" + s.emitting_layer + "' is semi-infinite",
+        src.fail(em.source(), "optics.emitting_layer",
+                 "the emitting layer '" + s.emitting_layer + "' is semi-infinite",
                  "a thin layer (with a thickness)");
     }
     // The emitting layer must be loss-free at every wavelength used.
@@ -185,7 +203,8 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
     };
     if (absorbs(*it)) {
         src.fail(em.source(), "optics.emitting_layer",
-                 "the emitting layer '" + s.emitting_layer + "' absorbs (k > 0); the dipole solver needs a loss-free emitting medium",
+                 "the emitting layer '" + s.emitting_layer +
+                     "' absorbs (k > 0); the dipole solver needs a loss-free emitting medium",
                  "an emitting layer with k = 0");
     }
     const toml::node* swept_at = nullptr;
@@ -198,15 +217,18 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
         const toml::source_region where = swept_at ? swept_at->source() : t.source();
         if (!probe_holder.find_parameter(key)) {
             src.fail(where, key, "'" + key + "' names no number of this [optics] stack",
-                     "optics.layer.<i>.thickness_nm (thin layers), optics.layer.<i>.n|k (constant-index layers), "
+                     "optics.layer.<i>.thickness_nm (thin layers), optics.layer.<i>.n|k "
+                     "(constant-index layers), "
                      "optics.zone_offset_nm, optics.substrate_n (glass)");
         }
-        const std::string emitter_key = fmt::format("optics.layer.{}.thickness_nm", s.emitting_index);
+        const std::string emitter_key =
+            fmt::format("optics.layer.{}.thickness_nm", s.emitting_index);
         for (double v : values) {
             if (key == "optics.zone_offset_nm") max_offset = std::max(max_offset, v);
             if (key == emitter_key) min_emitter_nm = std::min(min_emitter_nm, v);
             if (key == fmt::format("optics.layer.{}.k", s.emitting_index) && v != 0.0) {
-                src.fail(where, key, "the emitting layer must stay loss-free (k = 0)", "k = 0 for the emitting layer");
+                src.fail(where, key, "the emitting layer must stay loss-free (k = 0)",
+                         "k = 0 for the emitting layer");
             }
         }
     }
@@ -214,11 +236,14 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
     for (double z : checks.recombination_zone_nm) max_zone = std::max(max_zone, z);
     if (max_offset + max_zone > min_emitter_nm * (1.0 + 1e-12)) {
         const toml::node* zn = t.get("zone_offset_nm");
-        src.fail(zn ? zn->source() : em.source(), zn ? "optics.zone_offset_nm" : "optics.emitting_layer",
-                 fmt::format("the emitters lie outside their layer: zone_offset_nm {} + recombination zone {} nm > "
-                             "emitting-layer thickness {} nm (largest offset and zone, thinnest layer of the run)",
-                             max_offset, max_zone, min_emitter_nm),
-                 "zone_offset_nm + device.recombination_zone_nm <= the emitting layer's thickness_nm");
+        src.fail(
+            zn ? zn->source() : em.source(), zn ? "optics.zone_offset_nm" : "optics.emitting_layer",
+            fmt::format("the emitters lie outside their layer: zone_offset_nm {} + recombination "
+                        "zone {} nm > "
+                        "emitting-layer thickness {} nm (largest offset and zone, thinnest layer "
+                        "of the run)",
+                        max_offset, max_zone, min_emitter_nm),
+            "zone_offset_nm + device.recombination_zone_nm <= the emitting layer's thickness_nm");
     }
     return s;
 }

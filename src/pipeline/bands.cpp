@@ -23,14 +23,17 @@ std::vector<model::BandShape> band_shapes(const model::ModelParams& params) {
         {params.ligand.singlet_band_nm, params.ligand.singlet_fwhm_nm},
         {params.ligand.triplet_band_nm, params.ligand.triplet_fwhm_nm}};
     for (const model::DopantParams& d : params.dopants) {
-        for (const model::EmissionLine& ln : d.scheme.lines) bands.push_back({ln.wavelength_nm, ln.fwhm_nm});
+        for (const model::EmissionLine& ln : d.scheme.lines)
+            bands.push_back({ln.wavelength_nm, ln.fwhm_nm});
     }
     return bands;
 }
 
-void band_photon_flux(const model::ModelParams& p, const model::Observables& obs, std::vector<double>& flux) {
+void band_photon_flux(const model::ModelParams& p, const model::Observables& obs,
+                      std::vector<double>& flux) {
     constexpr double nm_in_cm = 1.0e-7;
-    const double per_volume_to_flux = p.device.outcoupling * p.device.recombination_zone_nm * nm_in_cm;
+    const double per_volume_to_flux =
+        p.device.outcoupling * p.device.recombination_zone_nm * nm_in_cm;
     flux.resize(2 + obs.line_photon_rate_cm3_s.size());
     flux[0] = per_volume_to_flux * obs.ligand_singlet_photon_rate_cm3_s;
     flux[1] = per_volume_to_flux * obs.ligand_triplet_photon_rate_cm3_s;
@@ -49,7 +52,8 @@ solver::PulseSpec pulse_of(const io::TransientSpec& t) {
 }
 
 std::string cie_table_path() {
-    if (const char* dir = std::getenv("RELSIM_DATA_DIR")) return std::string(dir) + "/cie1931_2deg_1nm.csv";
+    if (const char* dir = std::getenv("RELSIM_DATA_DIR"))
+        return std::string(dir) + "/cie1931_2deg_1nm.csv";
     return std::string(build_info::source_dir) + "/data/cie1931_2deg_1nm.csv";
 }
 

@@ -33,10 +33,12 @@ public:
         const model::DeviceParams& dev = p.device;
         const double J_mA_cm2 = dev.charge_balance > 0.0
                                     ? slice.generation_cm3_s * constants::elementary_charge_C *
-                                          dev.recombination_zone_nm * nm_in_cm / dev.charge_balance * A_in_mA
+                                          dev.recombination_zone_nm * nm_in_cm /
+                                          dev.charge_balance * A_in_mA
                                     : 0.0;
         // Equal to rounding (the uniform zone): keep the point's J, bit for bit.
-        if (!(std::abs(J_mA_cm2 - dev.current_density_mA_cm2) <= 1e-12 * std::abs(dev.current_density_mA_cm2))) {
+        if (!(std::abs(J_mA_cm2 - dev.current_density_mA_cm2) <=
+              1e-12 * std::abs(dev.current_density_mA_cm2))) {
             s.params.device.current_density_mA_cm2 = J_mA_cm2;
         }
         s.result = nanocrystal::solve_el_steady_state(spec_, s.params, options_);
@@ -74,10 +76,12 @@ private:
 }  // namespace
 
 std::vector<std::string> nanocrystal_fate_names(const model::ModelParams& params) {
-    std::vector<std::string> f{"ligand_blocked", "ligand_singlet_radiative", "ligand_singlet_nonradiative",
-                               "ligand_triplet_radiative", "ligand_triplet_nonradiative", "tpq"};
+    std::vector<std::string> f{
+        "ligand_blocked",           "ligand_singlet_radiative",    "ligand_singlet_nonradiative",
+        "ligand_triplet_radiative", "ligand_triplet_nonradiative", "tpq"};
     for (const model::DopantParams& d : params.dopants) {
-        for (const char* c : {"radiative", "nonradiative", "quenching", "surface_quenching", "polaron_quenching", "etu"}) {
+        for (const char* c : {"radiative", "nonradiative", "quenching", "surface_quenching",
+                              "polaron_quenching", "etu"}) {
             f.push_back(d.ion + "_" + c);
         }
     }

@@ -32,8 +32,8 @@ public:
         const model::DeviceParams& dev = params.device;
         // Same expression order as model::RateModel::drive_at (bit-identical G and n_p).
         const double w_cm = dev.recombination_zone_nm * nm_in_cm;
-        const double electrons_cm3_s = drive.current_density_mA_cm2 * mA_in_A /
-                                       (constants::elementary_charge_C * w_cm);
+        const double electrons_cm3_s =
+            drive.current_density_mA_cm2 * mA_in_A / (constants::elementary_charge_C * w_cm);
         const auto n = static_cast<std::size_t>(slices_);
         out.slices.resize(n);
         for (std::size_t i = 0; i < n; ++i) {
@@ -137,8 +137,10 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
         }
         const double w_cm = slice.width_nm * nm_in_cm;
         photons_cm2_s += w_cm * em.photon_rate_cm3_s;
-        const double singlet_air = w_cm * opt.ligand_singlet_eta_air * em.ligand_singlet_photon_rate_cm3_s;
-        const double triplet_air = w_cm * opt.ligand_triplet_eta_air * em.ligand_triplet_photon_rate_cm3_s;
+        const double singlet_air =
+            w_cm * opt.ligand_singlet_eta_air * em.ligand_singlet_photon_rate_cm3_s;
+        const double triplet_air =
+            w_cm * opt.ligand_triplet_eta_air * em.ligand_triplet_photon_rate_cm3_s;
         out.band_photon_flux_air[0] += singlet_air;
         out.band_photon_flux_air[1] += triplet_air;
         air_cm2_s += singlet_air + triplet_air;
@@ -162,7 +164,8 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
         out.band_photon_flux_air.assign(2, 0.0);
         return;
     }
-    out.band_photon_flux_air.insert(out.band_photon_flux_air.end(), out.line_photon_flux_air.begin(),
+    out.band_photon_flux_air.insert(out.band_photon_flux_air.end(),
+                                    out.line_photon_flux_air.begin(),
                                     out.line_photon_flux_air.end());
     for (double& f : out.fates) f = generated_cm2_s > 0.0 ? f / generated_cm2_s : 0.0;
     out.iqe = electrons_cm2_s > 0.0 ? photons_cm2_s / electrons_cm2_s : 0.0;

@@ -16,7 +16,8 @@ namespace relsim::pipeline {
 namespace {
 
 std::vector<double> spectrum_grid(const io::SpectrumSpec& s) {
-    const auto n = static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
+    const auto n =
+        static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
     std::vector<double> w(n);
     for (std::size_t i = 0; i < n; ++i) w[i] = s.from_nm + static_cast<double>(i) * s.step_nm;
     return w;
@@ -70,10 +71,13 @@ public:
         }
         const std::vector<double> z{s.zone_offset_nm + slice.position_nm};
         for (std::size_t b = 0; b < nb; ++b) {
-            const optics::EmitterPowers e = optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], z).at(0);
+            const optics::EmitterPowers e =
+                optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], z).at(0);
             const double eta = e.eta_air(md[b]);
-            if (b == 0) out.ligand_singlet_eta_air = eta;
-            else if (b == 1) out.ligand_triplet_eta_air = eta;
+            if (b == 0)
+                out.ligand_singlet_eta_air = eta;
+            else if (b == 1)
+                out.ligand_triplet_eta_air = eta;
             else {
                 out.line_purcell[b - 2] = e.purcell(md[b]);
                 out.line_eta_air[b - 2] = eta;
@@ -82,7 +86,8 @@ public:
     }
 
 private:
-    std::shared_ptr<const Table> table_for(const std::vector<double>& key, const std::vector<double>& wl,
+    std::shared_ptr<const Table> table_for(const std::vector<double>& key,
+                                           const std::vector<double>& wl,
                                            const std::vector<bool>& md, double zone) const {
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -134,7 +139,8 @@ std::vector<double> optics_wavelengths(const io::RunConfig& c) {
         for (const io::SweepAxis& ax : c.sweep->axes) {
             for (std::size_t i = 0; i < ax.keys.size(); ++i) {
                 const std::string& k = ax.keys[i];
-                if (k.find("wavelength_nm") != std::string::npos || k.find("band_nm") != std::string::npos) {
+                if (k.find("wavelength_nm") != std::string::npos ||
+                    k.find("band_nm") != std::string::npos) {
                     w.insert(w.end(), ax.values[i].begin(), ax.values[i].end());
                 }
             }
@@ -152,7 +158,8 @@ optics::OpticsChecks optics_checks(const io::RunConfig& c) {
             for (std::size_t i = 0; i < ax.keys.size(); ++i) {
                 k.swept.emplace_back(ax.keys[i], ax.values[i]);
                 if (ax.keys[i] == "device.recombination_zone_nm") {
-                    k.recombination_zone_nm.insert(k.recombination_zone_nm.end(), ax.values[i].begin(), ax.values[i].end());
+                    k.recombination_zone_nm.insert(k.recombination_zone_nm.end(),
+                                                   ax.values[i].begin(), ax.values[i].end());
                 }
             }
         }
@@ -225,10 +232,13 @@ void PositionedStackOptics::slice_optics(const Slice& slice, const model::ModelP
     out.line_eta_air.resize(nb - 2);
     const std::vector<double> zs{z};
     for (std::size_t b = 0; b < nb; ++b) {
-        const optics::EmitterPowers e = optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], zs).at(0);
+        const optics::EmitterPowers e =
+            optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], zs).at(0);
         const double eta = e.eta_air(md[b]);
-        if (b == 0) out.ligand_singlet_eta_air = eta;
-        else if (b == 1) out.ligand_triplet_eta_air = eta;
+        if (b == 0)
+            out.ligand_singlet_eta_air = eta;
+        else if (b == 1)
+            out.ligand_triplet_eta_air = eta;
         else {
             out.line_purcell[b - 2] = e.purcell(md[b]);
             out.line_eta_air[b - 2] = eta;

@@ -60,7 +60,8 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
     } else if (mode != "as_is") {
         throw std::invalid_argument("mode must be as_is, point or transient");
     }
-    const relsim::lifetime::Stage lifetime_stage(c);  // [lifetime]/[inventory], checked before the run
+    const relsim::lifetime::Stage lifetime_stage(
+        c);  // [lifetime]/[inventory], checked before the run
     relsim::sweep::RunOptions opt;
     opt.output_path = output_path;
     opt.threads = threads;
@@ -72,7 +73,8 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
     bool interrupted = false;
     {
         py::gil_scoped_release release;
-        auto running = std::async(std::launch::async, [&c, &opt] { return relsim::sweep::run(c, opt); });
+        auto running =
+            std::async(std::launch::async, [&c, &opt] { return relsim::sweep::run(c, opt); });
         while (running.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
             if (interrupted) continue;
             py::gil_scoped_acquire acquire;
@@ -90,7 +92,8 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
     }
     {
         py::gil_scoped_release release;
-        (void)lifetime_stage.run(output_path, threads, true);  // inventory; lifetime with [lifetime] (as relsim run)
+        (void)lifetime_stage.run(output_path, threads,
+                                 true);  // inventory; lifetime with [lifetime] (as relsim run)
     }
     py::dict d;
     d["points"] = s.points;
@@ -151,8 +154,10 @@ PYBIND11_MODULE(_relsim, m) {
         .def_property_readonly("text", [](const ConfigHandle& c) { return c.cfg->text; })
         .def_property_readonly("path", [](const ConfigHandle& c) { return c.cfg->path; })
         .def_property_readonly("title", [](const ConfigHandle& c) { return c.cfg->title; })
-        .def_property_readonly("has_sweep", [](const ConfigHandle& c) { return c.cfg->sweep.has_value(); })
-        .def_property_readonly("has_transient", [](const ConfigHandle& c) { return c.cfg->transient.has_value(); })
+        .def_property_readonly("has_sweep",
+                               [](const ConfigHandle& c) { return c.cfg->sweep.has_value(); })
+        .def_property_readonly("has_transient",
+                               [](const ConfigHandle& c) { return c.cfg->transient.has_value(); })
         .def_property_readonly("sweep_axes",
                                [](const ConfigHandle& c) {
                                    py::list out;
@@ -165,73 +170,84 @@ PYBIND11_MODULE(_relsim, m) {
         .def_property_readonly("ion_files",
                                [](const ConfigHandle& c) {
                                    py::dict d;
-                                   for (const auto& f : c.cfg->ion_files) d[py::str(f.path)] = f.text;
+                                   for (const auto& f : c.cfg->ion_files)
+                                       d[py::str(f.path)] = f.text;
                                    return d;
                                })
-        .def_property_readonly("resolved",
-                               [](const ConfigHandle& c) {
-                                   py::list out;
-                                   for (const auto& r : c.cfg->resolved) {
-                                       out.append(py::make_tuple(r.key, r.value, r.unit,
-                                                                 relsim::model::origin_name(r.origin), r.source));
-                                   }
-                                   return out;
-                               })
+        .def_property_readonly(
+            "resolved",
+            [](const ConfigHandle& c) {
+                py::list out;
+                for (const auto& r : c.cfg->resolved) {
+                    out.append(py::make_tuple(r.key, r.value, r.unit,
+                                              relsim::model::origin_name(r.origin), r.source));
+                }
+                return out;
+            })
         .def("value_toml",
-             [](const ConfigHandle& c, const std::string& key) { return relsim::io::config_value_toml(*c.cfg, key); })
-        .def("with_override",
-             [](const ConfigHandle& c, const std::string& key, const std::string& value_toml,
-                const std::string& origin) {
-                 relsim::io::ConfigOverride o{key, value_toml, origin};
-                 return make(relsim::io::load_config_text_with_overrides(c.cfg->text, c.cfg->path, {o}));
-             });
+             [](const ConfigHandle& c, const std::string& key) {
+                 return relsim::io::config_value_toml(*c.cfg, key);
+             })
+        .def("with_override", [](const ConfigHandle& c, const std::string& key,
+                                 const std::string& value_toml, const std::string& origin) {
+            relsim::io::ConfigOverride o{key, value_toml, origin};
+            return make(relsim::io::load_config_text_with_overrides(c.cfg->text, c.cfg->path, {o}));
+        });
 
     m.def("load_file", [](const std::string& path) { return make(relsim::io::load_config(path)); });
     m.def("load_text", [](const std::string& text, const std::string& virtual_path) {
         return make(relsim::io::load_config_text(text, virtual_path));
     });
-    m.def("run_to_file", &run_to_file, py::arg("config"), py::arg("output_path"), py::arg("threads") = 0,
-          py::arg("mode") = "as_is", py::arg("quiet") = true);
-    m.def("export_csv",
-          [](const std::string& h5, const std::string& dir, bool force) {
-              py::gil_scoped_release release;
-              return relsim::io::export_csv(h5, dir, force);
-          },
-          py::arg("h5_path"), py::arg("dir"), py::arg("force") = false);
+    m.def("run_to_file", &run_to_file, py::arg("config"), py::arg("output_path"),
+          py::arg("threads") = 0, py::arg("mode") = "as_is", py::arg("quiet") = true);
+    m.def(
+        "export_csv",
+        [](const std::string& h5, const std::string& dir, bool force) {
+            py::gil_scoped_release release;
+            return relsim::io::export_csv(h5, dir, force);
+        },
+        py::arg("h5_path"), py::arg("dir"), py::arg("force") = false);
     m.def("starting_config_text", &relsim::io::starting_config_text);
-    m.def("ions", [](const std::vector<std::string>& dirs) {
-        py::list out;
-        for (const auto& f : relsim::io::list_ion_files(dirs.empty() ? relsim::io::ion_library_dirs() : dirs)) {
-            py::dict d;
-            d["ion"] = f.ion;
-            d["path"] = f.path;
-            d["description"] = f.description;
-            d["references"] = f.references;
-            py::list levels, lines, relax;
-            for (const auto& l : f.scheme.levels) levels.append(py::make_tuple(l.name, l.energy_cm1));
-            for (const auto& l : f.scheme.lines) {
-                py::dict ld;
-                ld["from"] = l.from;
-                ld["to"] = l.to;
-                ld["rate_s"] = l.rate_s;
-                ld["wavelength_nm"] = l.wavelength_nm;
-                ld["fwhm_nm"] = l.fwhm_nm;
-                lines.append(ld);
+    m.def(
+        "ions",
+        [](const std::vector<std::string>& dirs) {
+            py::list out;
+            for (const auto& f :
+                 relsim::io::list_ion_files(dirs.empty() ? relsim::io::ion_library_dirs() : dirs)) {
+                py::dict d;
+                d["ion"] = f.ion;
+                d["path"] = f.path;
+                d["description"] = f.description;
+                d["references"] = f.references;
+                py::list levels, lines, relax;
+                for (const auto& l : f.scheme.levels)
+                    levels.append(py::make_tuple(l.name, l.energy_cm1));
+                for (const auto& l : f.scheme.lines) {
+                    py::dict ld;
+                    ld["from"] = l.from;
+                    ld["to"] = l.to;
+                    ld["rate_s"] = l.rate_s;
+                    ld["wavelength_nm"] = l.wavelength_nm;
+                    ld["fwhm_nm"] = l.fwhm_nm;
+                    lines.append(ld);
+                }
+                for (const auto& r : f.scheme.relaxations)
+                    relax.append(py::make_tuple(r.from, r.to, r.rate_s));
+                d["levels"] = levels;
+                d["ground"] = f.scheme.ground;
+                d["lines"] = lines;
+                d["relaxations"] = relax;
+                out.append(d);
             }
-            for (const auto& r : f.scheme.relaxations) relax.append(py::make_tuple(r.from, r.to, r.rate_s));
-            d["levels"] = levels;
-            d["ground"] = f.scheme.ground;
-            d["lines"] = lines;
-            d["relaxations"] = relax;
-            out.append(d);
-        }
-        return out;
-    }, py::arg("dirs") = std::vector<std::string>{});
+            return out;
+        },
+        py::arg("dirs") = std::vector<std::string>{});
     m.def("rolloff",
           [](py::array_t<double, py::array::c_style | py::array::forcecast> J,
              py::array_t<double, py::array::c_style | py::array::forcecast> eqe,
              py::array_t<double, py::array::c_style | py::array::forcecast> L,
-             py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> status) -> py::object {
+             py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> status)
+              -> py::object {
               auto vec = [](const auto& a) { return std::vector(a.data(), a.data() + a.size()); };
               if (J.size() != eqe.size() || J.size() != L.size() || J.size() != status.size()) {
                   throw std::invalid_argument("J, eqe, luminance and status must have equal sizes");
@@ -239,7 +255,9 @@ PYBIND11_MODULE(_relsim, m) {
               const auto r = relsim::sweep::rolloff(vec(J), vec(eqe), vec(L), vec(status));
               if (!r) return py::none();
               py::dict d;
-              auto opt = [](const std::optional<double>& v) { return v ? py::object(py::float_(*v)) : py::object(py::none()); };
+              auto opt = [](const std::optional<double>& v) {
+                  return v ? py::object(py::float_(*v)) : py::object(py::none());
+              };
               d["peak_eqe"] = r->peak_eqe;
               d["peak_J_mA_cm2"] = r->peak_J_mA_cm2;
               d["peak_luminance_cd_m2"] = r->peak_luminance_cd_m2;

@@ -191,9 +191,9 @@ SteadyStateSolver& SteadyStateSolver::operator=(SteadyStateSolver&&) noexcept = 
 namespace {
 
 //! Newton iterations from ws.y. Returns the status; ws.y holds the iterate.
-SolveStatus newton(const RateModel& model, const model::Drive& drive,
-                   const SteadyStateOptions& opt, int max_iterations,
-                   SteadyStateSolver::Workspace& w, int& iterations, double& last_norm) {
+SolveStatus newton(const RateModel& model, const model::Drive& drive, const SteadyStateOptions& opt,
+                   int max_iterations, SteadyStateSolver::Workspace& w, int& iterations,
+                   double& last_norm) {
     Eigen::VectorXd& y = w.y;
     Eigen::VectorXd& f = w.f;
     Eigen::VectorXd& dy = w.dy;
@@ -219,7 +219,8 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive,
             small_lu_solve(n, w.lu_small, w.transposition, f.data(), dy.data());
         } else {
             lu.compute(jac);
-            if (!(lu.matrixLU().diagonal().cwiseAbs().minCoeff() > 0.0)) return SolveStatus::singular;
+            if (!(lu.matrixLU().diagonal().cwiseAbs().minCoeff() > 0.0))
+                return SolveStatus::singular;
             dy.noalias() = lu.solve(f);
         }
         dy = -dy;
@@ -316,9 +317,8 @@ bool physical(const RateModel& model, const Eigen::VectorXd& y) {
 
 }  // namespace
 
-SteadyStateReport SteadyStateSolver::solve(const model::RateModel& model,
-                                           const model::Drive& drive, const double* guess,
-                                           double* y_out) {
+SteadyStateReport SteadyStateSolver::solve(const model::RateModel& model, const model::Drive& drive,
+                                           const double* guess, double* y_out) {
     Workspace& w = *ws_;
     const Index n = static_cast<Index>(model.num_states());
     w.resize(n);
@@ -370,7 +370,8 @@ SteadyStateReport SteadyStateSolver::solve(const model::RateModel& model,
         ++report.continuation_steps;
         model.rhs(drive, w.y.data(), w.f.data());
         model.jacobian(drive, w.y.data(), w.jac.data());
-        if (!all_finite(w.f) || !w.jac.allFinite()) return finish(SolveStatus::non_finite, SolveMethod::none);
+        if (!all_finite(w.f) || !w.jac.allFinite())
+            return finish(SolveStatus::non_finite, SolveMethod::none);
         w.jac *= -1.0;
         w.jac.diagonal().array() += 1.0 / h;
         w.lu.compute(w.jac);

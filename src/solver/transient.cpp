@@ -98,18 +98,24 @@ bool integrate_phase(const ScaledSystem& sys, Vec& z, double t0, double t1,
                     tail->state(times[next_out], zi);
                     output(times[next_out++], zi);
                 }
-                if (decay_threshold >= 0.0 && res.crossing_time < 0.0 && prev_rate > decay_threshold) {
+                if (decay_threshold >= 0.0 && res.crossing_time < 0.0 &&
+                    prev_rate > decay_threshold) {
                     // first crossing on a fine log grid of the remaining time, then bisection
                     double lo = t_now, hi = -1.0;
                     for (int k = 1; k <= 400 && hi < 0.0; ++k) {
-                        const double t = t_now + (t1 - t_now) * std::pow(10.0, -8.0 * (1.0 - k / 400.0));
+                        const double t =
+                            t_now + (t1 - t_now) * std::pow(10.0, -8.0 * (1.0 - k / 400.0));
                         tail->state(t, zi);
-                        if (scaled_rate(*sys.model, *sys.scale, zi, y) <= decay_threshold) hi = t; else lo = t;
+                        if (scaled_rate(*sys.model, *sys.scale, zi, y) <= decay_threshold)
+                            hi = t;
+                        else
+                            lo = t;
                     }
                     for (int k = 0; hi > 0.0 && k < 200 && hi - lo > 1e-14 * hi; ++k) {
                         const double mid = 0.5 * (lo + hi);
                         tail->state(mid, zi);
-                        (scaled_rate(*sys.model, *sys.scale, zi, y) > decay_threshold ? lo : hi) = mid;
+                        (scaled_rate(*sys.model, *sys.scale, zi, y) > decay_threshold ? lo : hi) =
+                            mid;
                     }
                     if (hi > 0.0) res.crossing_time = hi;
                 }
@@ -182,13 +188,15 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
         for (std::size_t i = 0; i < n; ++i) y[i] = zo[static_cast<Eigen::Index>(i)] * scale[i];
         model::evaluate_observables(model, on_drive, y.data(), obs);
         res.photon_rate_cm3_s[out_index] = obs.photon_rate_cm3_s;
-        std::copy(obs.species_photon_rate_cm3_s.begin(), obs.species_photon_rate_cm3_s.end(),
-                  res.species_photon_rate_cm3_s.begin() + static_cast<long>(out_index * num_species));
+        std::copy(
+            obs.species_photon_rate_cm3_s.begin(), obs.species_photon_rate_cm3_s.end(),
+            res.species_photon_rate_cm3_s.begin() + static_cast<long>(out_index * num_species));
         std::copy(obs.line_photon_rate_cm3_s.begin(), obs.line_photon_rate_cm3_s.end(),
                   res.line_photon_rate_cm3_s.begin() + static_cast<long>(out_index * num_lines));
         res.ligand_photon_rate_cm3_s[2 * out_index] = obs.ligand_singlet_photon_rate_cm3_s;
         res.ligand_photon_rate_cm3_s[2 * out_index + 1] = obs.ligand_triplet_photon_rate_cm3_s;
-        std::copy(y.begin(), y.end(), res.populations_cm3.begin() + static_cast<long>(out_index * n));
+        std::copy(y.begin(), y.end(),
+                  res.populations_cm3.begin() + static_cast<long>(out_index * n));
         ++out_index;
     };
 
@@ -200,7 +208,8 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     Vec z = Vec::Zero(static_cast<Eigen::Index>(n));
     sys.drive = on_drive;
     PhaseResult on_phase;
-    if (!integrate_phase(sys, z, 0.0, pulse.on_s, on_times, options, options.characteristic_times, -1.0, output, on_phase)) {
+    if (!integrate_phase(sys, z, 0.0, pulse.on_s, on_times, options, options.characteristic_times,
+                         -1.0, output, on_phase)) {
         res.status = transient_failed;
         std::fill(res.photon_rate_cm3_s.begin(), res.photon_rate_cm3_s.end(), 0.0);
         return res;
@@ -216,7 +225,8 @@ TransientResult run_pulse(const model::RateModel& model, const PulseSpec& pulse,
     res.status |= transient_no_rise;
     if (rate_on > 0.0 && options.characteristic_times) {
         const auto& ts = on_phase.step_time;
-        Rosenbrock4 redo(static_cast<Eigen::Index>(n), options.scaled_absolute_tolerance, options.relative_tolerance);
+        Rosenbrock4 redo(static_cast<Eigen::Index>(n), options.scaled_absolute_tolerance,
+                         options.relative_tolerance);
         Vec zm(static_cast<Eigen::Index>(n));
         for (std::size_t k = 0; k < ts.size(); ++k) {
             const Vec& z_end = k + 1 < ts.size() ? on_phase.step_state[k + 1] : z_on;

@@ -41,7 +41,8 @@ namespace {
 
 using nanocrystal::LevelRef;
 
-//! Levels of species s that quench: listed in the dopant's quench_s (any value) or a surface_quench.
+//! Levels of species s that quench: listed in the dopant's quench_s (any value) or a
+//! surface_quench.
 std::vector<std::size_t> quench_levels(const model::DopantParams& d, std::size_t s,
                                        const nanocrystal::NanocrystalSpec& spec) {
     std::vector<std::size_t> out;
@@ -49,7 +50,8 @@ std::vector<std::size_t> quench_levels(const model::DopantParams& d, std::size_t
         bool q = std::any_of(d.quench_s.begin(), d.quench_s.end(),
                              [&](const auto& e) { return e.first == d.scheme.levels[j].name; });
         for (const auto& sq : spec.surface_quench) {
-            q = q || (sq.level.species == static_cast<int>(s) && sq.level.level == static_cast<int>(j));
+            q = q ||
+                (sq.level.species == static_cast<int>(s) && sq.level.level == static_cast<int>(j));
         }
         if (q) out.push_back(j);
     }
@@ -88,7 +90,9 @@ double dexter_reach(const nanocrystal::NanocrystalSpec& spec, std::size_t s) {
     if (spec.shells.empty()) {
         layers.emplace_back(R, s < spec.composition.size() ? spec.composition[s] : 0.0);
     } else {
-        for (const auto& sh : spec.shells) layers.emplace_back(sh.outer_radius_nm, s < sh.composition.size() ? sh.composition[s] : 0.0);
+        for (const auto& sh : spec.shells)
+            layers.emplace_back(sh.outer_radius_nm,
+                                s < sh.composition.size() ? sh.composition[s] : 0.0);
     }
     double w = 0.0, inner = 0.0;
     for (const auto& [outer, c] : layers) {
@@ -137,20 +141,24 @@ std::vector<EffectiveKey> effective_keys(const io::RunConfig& config,
     const auto inter = inter_species(nc.spec);
     for (std::size_t m = 0; m < inter.size(); ++m) {
         const auto& tr = nc.spec.transfers[inter[m]];
-        std::string name = "k_cm3_s/" + level_label(config, tr.donor) + "_to_" + level_label(config, tr.acceptor);
+        std::string name =
+            "k_cm3_s/" + level_label(config, tr.donor) + "_to_" + level_label(config, tr.acceptor);
         if (seen[name]++ > 0) name += fmt::format("_{}", inter[m]);
         auto colon = [&](const LevelRef& r) {
             const std::string lab = level_label(config, r);
             const auto& d = config.model.dopants[static_cast<std::size_t>(r.species)];
             return d.ion + ":" + lab.substr(d.ion.size() + 1);
         };
-        keys.push_back({name, fmt::format("transfer.{}.k_cm3_s", m), "cm^3 s^-1", colon(tr.donor), colon(tr.acceptor)});
+        keys.push_back({name, fmt::format("transfer.{}.k_cm3_s", m), "cm^3 s^-1", colon(tr.donor),
+                        colon(tr.acceptor)});
     }
     return keys;
 }
 
-std::vector<double> effective_values(const io::RunConfig& config, const nanocrystal::NanocrystalConfig& nc,
-                                     const nanocrystal::NanocrystalSpec& spec, const model::ModelParams& params,
+std::vector<double> effective_values(const io::RunConfig& config,
+                                     const nanocrystal::NanocrystalConfig& nc,
+                                     const nanocrystal::NanocrystalSpec& spec,
+                                     const model::ModelParams& params,
                                      const nanocrystal::SteadyStateResult& r) {
     (void)config;
     const auto& dop = params.dopants;
@@ -164,14 +172,17 @@ std::vector<double> effective_values(const io::RunConfig& config, const nanocrys
         return 0.0;
     };
     auto pop = [&](std::size_t s, std::size_t j) {
-        return s < r.excited_per_nc.size() && j < r.excited_per_nc[s].size() ? r.excited_per_nc[s][j].mean : 0.0;
+        return s < r.excited_per_nc.size() && j < r.excited_per_nc[s].size()
+                   ? r.excited_per_nc[s][j].mean
+                   : 0.0;
     };
     std::vector<double> ions(ns), g(ns, 1.0), excited(ns, 0.0), phi(ns, 0.0);
     for (std::size_t s = 0; s < ns; ++s) {
         ions[s] = s < r.ions_per_nc_by_species.size() ? r.ions_per_nc_by_species[s].mean : 0.0;
         for (std::size_t j = 0; j < dop[s].scheme.levels.size(); ++j) excited[s] += pop(s, j);
         g[s] = ions[s] > 0.0 ? std::max(1.0 - excited[s] / ions[s], 0.0) : 1.0;
-        for (const char* f : {"radiative", "nonradiative", "quenching", "surface_quenching", "polaron_quenching", "etu"}) {
+        for (const char* f : {"radiative", "nonradiative", "quenching", "surface_quenching",
+                              "polaron_quenching", "etu"}) {
             phi[s] += fate(dop[s].ion + "_" + f) * G;
         }
     }
@@ -180,12 +191,15 @@ std::vector<double> effective_values(const io::RunConfig& config, const nanocrys
     // Ion -> ion transfers between species: flux into each acceptor that is not direct.
     const auto inter = inter_species(spec);
     std::vector<bool> acceptor(ns, false);
-    for (std::size_t t : inter) acceptor[static_cast<std::size_t>(spec.transfers[t].acceptor.species)] = true;
+    for (std::size_t t : inter)
+        acceptor[static_cast<std::size_t>(spec.transfers[t].acceptor.species)] = true;
     std::vector<double> weight(ns, 0.0);
     double weight_sum = 0.0;
     for (std::size_t s = 0; s < ns; ++s) {
-        const double k0T = spec.ligand && s < spec.ligand->kTET0_s.size() ? spec.ligand->kTET0_s[s] : 0.0;
-        const double k0S = spec.ligand && s < spec.ligand->kSET0_s.size() ? spec.ligand->kSET0_s[s] : 0.0;
+        const double k0T =
+            spec.ligand && s < spec.ligand->kTET0_s.size() ? spec.ligand->kTET0_s[s] : 0.0;
+        const double k0S =
+            spec.ligand && s < spec.ligand->kSET0_s.size() ? spec.ligand->kSET0_s[s] : 0.0;
         weight[s] = (k0T * T + k0S * S) * g[s] * dexter_reach(spec, s);
         weight_sum += weight[s];
     }
@@ -205,17 +219,21 @@ std::vector<double> effective_values(const io::RunConfig& config, const nanocrys
             const auto& tr = spec.transfers[inter[m]];
             if (tr.acceptor.species != static_cast<int>(s)) continue;
             const double strength = tr.law.exchange ? tr.law.W0_s : tr.law.C_nm_s;
-            w[m] = pop(static_cast<std::size_t>(tr.donor.species), static_cast<std::size_t>(tr.donor.level)) * strength;
+            w[m] = pop(static_cast<std::size_t>(tr.donor.species),
+                       static_cast<std::size_t>(tr.donor.level)) *
+                   strength;
             total += w[m];
         }
         for (std::size_t m = 0; m < inter.size(); ++m) {
             if (w[m] <= 0.0 || total <= 0.0) continue;
             const auto& tr = spec.transfers[inter[m]];
             const double flux = in[s] * w[m] / total;
-            const double donor_pop = pop(static_cast<std::size_t>(tr.donor.species), static_cast<std::size_t>(tr.donor.level));
+            const double donor_pop = pop(static_cast<std::size_t>(tr.donor.species),
+                                         static_cast<std::size_t>(tr.donor.level));
             out[static_cast<std::size_t>(tr.donor.species)] += flux;
             const double N_A = ions[s] * n_nc;
-            k_tr[m] = donor_pop > 0.0 && N_A > 0.0 && g[s] > 0.0 ? flux / donor_pop / (g[s] * N_A) : 0.0;
+            k_tr[m] =
+                donor_pop > 0.0 && N_A > 0.0 && g[s] > 0.0 ? flux / donor_pop / (g[s] * N_A) : 0.0;
         }
     }
     for (std::size_t s = 0; s < ns; ++s) {
@@ -227,8 +245,10 @@ std::vector<double> effective_values(const io::RunConfig& config, const nanocrys
     v.push_back(params.device.charge_balance * std::max(1.0 - blocked, 0.0));
     v.push_back(r.ligands_per_nc.mean * n_nc);
     for (std::size_t s = 0; s < ns; ++s) {
-        const double k0T = spec.ligand && s < spec.ligand->kTET0_s.size() ? spec.ligand->kTET0_s[s] : 0.0;
-        const double k0S = spec.ligand && s < spec.ligand->kSET0_s.size() ? spec.ligand->kSET0_s[s] : 0.0;
+        const double k0T =
+            spec.ligand && s < spec.ligand->kTET0_s.size() ? spec.ligand->kTET0_s[s] : 0.0;
+        const double k0S =
+            spec.ligand && s < spec.ligand->kSET0_s.size() ? spec.ligand->kSET0_s[s] : 0.0;
         const double wT = k0T * T, wS = k0S * S;
         const double FT = wS == 0.0 ? F[s] : wT + wS > 0.0 ? F[s] * wT / (wT + wS) : 0.0;
         const double FS = wS == 0.0 ? 0.0 : F[s] - FT;
@@ -236,22 +256,27 @@ std::vector<double> effective_values(const io::RunConfig& config, const nanocrys
         v.push_back(T > 0.0 && g[s] > 0.0 ? FT / (T * g[s]) : 0.0);
         v.push_back(S > 0.0 && g[s] > 0.0 ? FS / (S * g[s]) : 0.0);
         const double X = 1.0 - g[s];
-        v.push_back(X > 0.0 && excited[s] > 0.0 ? fate(dop[s].ion + "_etu") * G / (X * excited[s]) : 0.0);
+        v.push_back(X > 0.0 && excited[s] > 0.0 ? fate(dop[s].ion + "_etu") * G / (X * excited[s])
+                                                : 0.0);
         const auto levels = quench_levels(dop[s], s, spec);
-        const double q_total = (fate(dop[s].ion + "_quenching") + fate(dop[s].ion + "_surface_quenching")) * G;
+        const double q_total =
+            (fate(dop[s].ion + "_quenching") + fate(dop[s].ion + "_surface_quenching")) * G;
         double wsum = 0.0;
         std::vector<double> wq;
         for (std::size_t j : levels) {
             double k = config_quench(dop[s], j);
             for (const auto& sq : spec.surface_quench) {
-                if (sq.level.species == static_cast<int>(s) && sq.level.level == static_cast<int>(j)) k += sq.k_surface_s;
+                if (sq.level.species == static_cast<int>(s) &&
+                    sq.level.level == static_cast<int>(j))
+                    k += sq.k_surface_s;
             }
             wq.push_back(pop(s, j) * k);
             wsum += wq.back();
         }
         for (std::size_t i = 0; i < levels.size(); ++i) {
             const double N = pop(s, levels[i]);
-            v.push_back(wsum > 0.0 && N > 0.0 ? q_total * wq[i] / wsum / N : config_quench(dop[s], levels[i]));
+            v.push_back(wsum > 0.0 && N > 0.0 ? q_total * wq[i] / wsum / N
+                                              : config_quench(dop[s], levels[i]));
         }
     }
     for (double k : k_tr) v.push_back(k);
@@ -259,7 +284,8 @@ std::vector<double> effective_values(const io::RunConfig& config, const nanocrys
     return v;
 }
 
-std::string meanfield_config_text(const io::RunConfig& config, const std::vector<EffectiveKey>& keys,
+std::string meanfield_config_text(const io::RunConfig& config,
+                                  const std::vector<EffectiveKey>& keys,
                                   const std::vector<std::vector<double>>& values) {
     // Point 0's values are written into the tables; a sweep's zipped axis sets every point.
     model::ModelParams p = config.model;
@@ -283,14 +309,21 @@ std::string meanfield_config_text(const io::RunConfig& config, const std::vector
         }
     }
     for (std::size_t k = 0; k < keys.size(); ++k) {
-        if (double* slot = model::find_parameter(p, keys[k].key)) *slot = values[k].empty() ? *slot : values[k][0];
+        if (double* slot = model::find_parameter(p, keys[k].key))
+            *slot = values[k].empty() ? *slot : values[k][0];
     }
     std::string t;
-    t += "# Mean-field config generated by relsim from the microscopic run of " + config.path + "\n";
-    t += "# (docs/microscopic.md, 'Effective mean-field parameters'): the config's device, ligand,\n";
-    t += "# level schemes (inline) and spectrum, with the effective parameters that reproduce the\n";
+    t +=
+        "# Mean-field config generated by relsim from the microscopic run of " + config.path + "\n";
+    t += "# (docs/microscopic.md, 'Effective mean-field parameters'): the config's device, "
+         "ligand,\n";
+    t +=
+        "# level schemes (inline) and spectrum, with the effective parameters that reproduce the\n";
     t += "# ensemble's yields. Run it as is: relsim run <this file>.\n";
-    t += "title = " + quoted("mean-field equivalent of: " + (config.title.empty() ? config.path : config.title)) + "\n\n";
+    t +=
+        "title = " +
+        quoted("mean-field equivalent of: " + (config.title.empty() ? config.path : config.title)) +
+        "\n\n";
     const model::DeviceParams& d = p.device;
     t += "[device]\n";
     t += "current_density_mA_cm2 = " + num(d.current_density_mA_cm2) + "\n";
@@ -302,13 +335,23 @@ std::string meanfield_config_text(const io::RunConfig& config, const std::vector
     t += "langevin_cm3_s = " + num(d.langevin_cm3_s) + "\n\n";
     const model::LigandParams& l = p.ligand;
     t += "[ligand]\n";
-    for (const auto& [k, v] : std::vector<std::pair<const char*, double>>{
-             {"density_cm3", l.density_cm3}, {"triplet_energy_eV", l.triplet_energy_eV}, {"kS_rad_s", l.kS_rad_s},
-             {"kS_nr_s", l.kS_nr_s}, {"k_isc_s", l.k_isc_s}, {"kT_rad_s", l.kT_rad_s}, {"kT_nr_s", l.kT_nr_s},
-             {"kTT_cm3_s", 0.0}, {"tta_singlet_yield", l.tta_singlet_yield}, {"kTP_cm3_s", l.kTP_cm3_s},
-             {"kSS_cm3_s", 0.0}, {"kST_cm3_s", 0.0}, {"singlet_band_nm", l.singlet_band_nm},
-             {"singlet_fwhm_nm", l.singlet_fwhm_nm}, {"triplet_band_nm", l.triplet_band_nm},
-             {"triplet_fwhm_nm", l.triplet_fwhm_nm}}) {
+    for (const auto& [k, v] :
+         std::vector<std::pair<const char*, double>>{{"density_cm3", l.density_cm3},
+                                                     {"triplet_energy_eV", l.triplet_energy_eV},
+                                                     {"kS_rad_s", l.kS_rad_s},
+                                                     {"kS_nr_s", l.kS_nr_s},
+                                                     {"k_isc_s", l.k_isc_s},
+                                                     {"kT_rad_s", l.kT_rad_s},
+                                                     {"kT_nr_s", l.kT_nr_s},
+                                                     {"kTT_cm3_s", 0.0},
+                                                     {"tta_singlet_yield", l.tta_singlet_yield},
+                                                     {"kTP_cm3_s", l.kTP_cm3_s},
+                                                     {"kSS_cm3_s", 0.0},
+                                                     {"kST_cm3_s", 0.0},
+                                                     {"singlet_band_nm", l.singlet_band_nm},
+                                                     {"singlet_fwhm_nm", l.singlet_fwhm_nm},
+                                                     {"triplet_band_nm", l.triplet_band_nm},
+                                                     {"triplet_fwhm_nm", l.triplet_fwhm_nm}}) {
         t += std::string(k) + " = " + num(v) + "\n";
     }
     for (std::size_t s = 0; s < p.dopants.size(); ++s) {
@@ -330,17 +373,21 @@ std::string meanfield_config_text(const io::RunConfig& config, const std::vector
         t += q.empty() ? "}\n" : " }\n";
         const model::LevelScheme& sc = dp.scheme;
         t += "ground = [";
-        for (std::size_t i = 0; i < sc.ground.size(); ++i) t += (i ? ", " : "") + quoted(sc.ground[i]);
+        for (std::size_t i = 0; i < sc.ground.size(); ++i)
+            t += (i ? ", " : "") + quoted(sc.ground[i]);
         t += "]\nlevels = [\n";
-        for (const auto& lv : sc.levels) t += "  { name = " + quoted(lv.name) + ", energy_cm1 = " + num(lv.energy_cm1) + " },\n";
+        for (const auto& lv : sc.levels)
+            t += "  { name = " + quoted(lv.name) + ", energy_cm1 = " + num(lv.energy_cm1) + " },\n";
         t += "]\nlines = [\n";
         for (const auto& ln : sc.lines) {
-            t += "  { from = " + quoted(ln.from) + ", to = " + quoted(ln.to) + ", rate_s = " + num(ln.rate_s) +
-                 ", wavelength_nm = " + num(ln.wavelength_nm) + ", fwhm_nm = " + num(ln.fwhm_nm) + " },\n";
+            t += "  { from = " + quoted(ln.from) + ", to = " + quoted(ln.to) +
+                 ", rate_s = " + num(ln.rate_s) + ", wavelength_nm = " + num(ln.wavelength_nm) +
+                 ", fwhm_nm = " + num(ln.fwhm_nm) + " },\n";
         }
         t += "]\nrelaxations = [\n";
         for (const auto& rx : sc.relaxations) {
-            t += "  { from = " + quoted(rx.from) + ", to = " + quoted(rx.to) + ", rate_s = " + num(rx.rate_s) + " },\n";
+            t += "  { from = " + quoted(rx.from) + ", to = " + quoted(rx.to) +
+                 ", rate_s = " + num(rx.rate_s) + " },\n";
         }
         t += "]\n";
     }
@@ -350,7 +397,8 @@ std::string meanfield_config_text(const io::RunConfig& config, const std::vector
              "\nk_cm3_s = " + num(*model::find_parameter(p, k.key)) + "\n";  // listed above
     }
     const io::SpectrumSpec& sp = config.spectrum;
-    t += "\n[spectrum]\nfrom_nm = " + num(sp.from_nm) + "\nto_nm = " + num(sp.to_nm) + "\nstep_nm = " + num(sp.step_nm) + "\n";
+    t += "\n[spectrum]\nfrom_nm = " + num(sp.from_nm) + "\nto_nm = " + num(sp.to_nm) +
+         "\nstep_nm = " + num(sp.step_nm) + "\n";
     if (sp.save_given) t += std::string("save = ") + (sp.save ? "true" : "false") + "\n";
     if (config.sweep) {
         // One zipped axis over every point (row-major order of the microscopic sweep).
@@ -362,19 +410,22 @@ std::string meanfield_config_text(const io::RunConfig& config, const std::vector
         }
         const std::uint64_t n = values.empty() ? config.sweep->num_points() : values.front().size();
         std::vector<std::uint64_t> strides(config.sweep->axes.size(), 1);
-        for (std::size_t a = strides.size(); a-- > 1;) strides[a - 1] = strides[a] * config.sweep->axes[a].size();
+        for (std::size_t a = strides.size(); a-- > 1;)
+            strides[a - 1] = strides[a] * config.sweep->axes[a].size();
         for (std::size_t a = 0; a < config.sweep->axes.size(); ++a) {
             const io::SweepAxis& ax = config.sweep->axes[a];
             for (std::size_t k = 0; k < ax.keys.size(); ++k) {
                 if (ax.keys[k].rfind("nanocrystal.", 0) == 0) continue;
                 if (std::find(zkeys.begin(), zkeys.end(), ax.keys[k]) != zkeys.end()) continue;
                 std::vector<double> col(n);
-                for (std::uint64_t i = 0; i < n; ++i) col[i] = ax.values[k][(i / strides[a]) % ax.size()];
+                for (std::uint64_t i = 0; i < n; ++i)
+                    col[i] = ax.values[k][(i / strides[a]) % ax.size()];
                 zkeys.push_back(ax.keys[k]);
                 zvals.push_back(std::move(col));
             }
         }
-        t += "\n# One zipped axis over the microscopic sweep's points in row-major order.\n[sweep]\n[[sweep.axis]]\nkeys = [";
+        t += "\n# One zipped axis over the microscopic sweep's points in row-major "
+             "order.\n[sweep]\n[[sweep.axis]]\nkeys = [";
         for (std::size_t k = 0; k < zkeys.size(); ++k) t += (k ? ", " : "") + quoted(zkeys[k]);
         t += "]\nvalues = [\n";
         for (const auto& col : zvals) {

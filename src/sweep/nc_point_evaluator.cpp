@@ -46,7 +46,8 @@ int line_of_table(const std::string& text, const std::string& table) {
 }
 
 //! Linear interpolation of (x, y) at `at`; 0 beyond the last point by more than half a bin.
-double resample(const std::vector<double>& x, const std::vector<double>& y, double at, double limit) {
+double resample(const std::vector<double>& x, const std::vector<double>& y, double at,
+                double limit) {
     if (x.empty() || at > limit) return 0.0;
     if (at <= x.front()) return y.front();
     if (at >= x.back()) return y.back();
@@ -59,7 +60,8 @@ double resample(const std::vector<double>& x, const std::vector<double>& y, doub
 //! Trapezoid integral of y over t.
 double integral(const std::vector<double>& t, const std::vector<double>& y) {
     double s = 0.0;
-    for (std::size_t i = 1; i < t.size() && i < y.size(); ++i) s += 0.5 * (y[i] + y[i - 1]) * (t[i] - t[i - 1]);
+    for (std::size_t i = 1; i < t.size() && i < y.size(); ++i)
+        s += 0.5 * (y[i] + y[i - 1]) * (t[i] - t[i - 1]);
     return s;
 }
 
@@ -76,10 +78,12 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
     decay_ = nc_.spec.excitation.has_value();
     stack_ = pipeline::read_stack(config);  // [optics]: per-slice Purcell factors and eta_air
     if (stack_ && decay_) {
-        throw InputError(config.path, line_of_table(config.text, "nanocrystal.excitation"), 0, "nanocrystal.excitation",
-                         "[nanocrystal.excitation] (a PL decay) together with [optics] is not supported: the "
-                         "decay of a directly excited NC is computed without the stack",
-                         "either [nanocrystal.excitation] or [optics]");
+        throw InputError(
+            config.path, line_of_table(config.text, "nanocrystal.excitation"), 0,
+            "nanocrystal.excitation",
+            "[nanocrystal.excitation] (a PL decay) together with [optics] is not supported: the "
+            "decay of a directly excited NC is computed without the stack",
+            "either [nanocrystal.excitation] or [optics]");
     }
     options_.threads = threads;
     options_.radial_bin_nm = radial_bin_nm;  // the engine bins are then the output grid
@@ -93,7 +97,8 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
     for (std::size_t a = L.shape.size(); a-- > 1;) strides_[a - 1] = strides_[a] * L.shape[a];
 
     for (const model::DopantParams& d : config.model.dopants) {
-        for (const model::Level& lv : d.scheme.levels) level_names_.push_back(d.ion + "_" + lv.name);
+        for (const model::Level& lv : d.scheme.levels)
+            level_names_.push_back(d.ion + "_" + lv.name);
     }
     auto scalar = [&](const std::string& name, const std::string& unit, bool with_stderr) {
         L.scalar_names.push_back(name);
@@ -141,25 +146,31 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
     scalar("photon_rate/total", "cm^-3 s^-1", true);
     scalar("photon_rate/ligand_singlet", "cm^-3 s^-1", true);
     scalar("photon_rate/ligand_triplet", "cm^-3 s^-1", true);
-    for (const model::DopantParams& d : config.model.dopants) scalar("photon_rate/" + d.ion, "cm^-3 s^-1", true);
+    for (const model::DopantParams& d : config.model.dopants)
+        scalar("photon_rate/" + d.ion, "cm^-3 s^-1", true);
     scalar("populations/S", "cm^-3", true);
     scalar("populations/T", "cm^-3", true);
     for (const std::string& lv : level_names_) scalar("populations/" + lv, "cm^-3", true);
-    std::vector<std::string> fates{"ligand_blocked", "ligand_singlet_radiative", "ligand_singlet_nonradiative",
-                                   "ligand_triplet_radiative", "ligand_triplet_nonradiative", "tpq"};
+    std::vector<std::string> fates{
+        "ligand_blocked",           "ligand_singlet_radiative",    "ligand_singlet_nonradiative",
+        "ligand_triplet_radiative", "ligand_triplet_nonradiative", "tpq"};
     for (const model::DopantParams& d : config.model.dopants) {
-        for (const char* f : {"radiative", "nonradiative", "quenching", "surface_quenching", "polaron_quenching", "etu"}) {
+        for (const char* f : {"radiative", "nonradiative", "quenching", "surface_quenching",
+                              "polaron_quenching", "etu"}) {
             fates.push_back(d.ion + "_" + f);
         }
     }
     for (const std::string& f : fates) scalar("fates/" + f, "1", true);
 
     for (const model::CompiledLine& cl : base.lines()) L.line_labels.push_back(cl.label);
-    if (!L.line_labels.empty()) series("/results/line_photon_rate_stderr", "cm^-3 s^-1", L.line_labels.size());
+    if (!L.line_labels.empty())
+        series("/results/line_photon_rate_stderr", "cm^-3 s^-1", L.line_labels.size());
     if (save_spectrum) {
         const io::SpectrumSpec& s = config.spectrum;
-        const auto n = static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
-        for (std::size_t i = 0; i < n; ++i) L.wavelength_nm.push_back(s.from_nm + static_cast<double>(i) * s.step_nm);
+        const auto n =
+            static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
+        for (std::size_t i = 0; i < n; ++i)
+            L.wavelength_nm.push_back(s.from_nm + static_cast<double>(i) * s.step_nm);
     }
 
     // Radial grid up to the largest radius any point reaches.
@@ -169,9 +180,11 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
             for (std::size_t k = 0; k < ax.keys.size(); ++k) {
                 const std::string& key = ax.keys[k];
                 const bool radius = key == "nanocrystal.radius_nm" ||
-                                    (key.rfind("nanocrystal.shell.", 0) == 0 &&
-                                     key.size() > 16 && key.compare(key.size() - 16, 16, ".outer_radius_nm") == 0);
-                if (radius) r_max = std::max(r_max, *std::max_element(ax.values[k].begin(), ax.values[k].end()));
+                                    (key.rfind("nanocrystal.shell.", 0) == 0 && key.size() > 16 &&
+                                     key.compare(key.size() - 16, 16, ".outer_radius_nm") == 0);
+                if (radius)
+                    r_max = std::max(r_max,
+                                     *std::max_element(ax.values[k].begin(), ax.values[k].end()));
             }
         }
         // thickness_nm shells: the radius grows with every thickness, so all at their largest
@@ -182,8 +195,9 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
                 const std::string& key = ax.keys[k];
                 if (key.rfind("nanocrystal.shell.", 0) == 0 && key.size() > 13 &&
                     key.compare(key.size() - 13, 13, ".thickness_nm") == 0) {
-                    nanocrystal::set_parameter(widest, nc_.species, key,
-                                               *std::max_element(ax.values[k].begin(), ax.values[k].end()));
+                    nanocrystal::set_parameter(
+                        widest, nc_.species, key,
+                        *std::max_element(ax.values[k].begin(), ax.values[k].end()));
                 }
             }
         }
@@ -192,24 +206,31 @@ NcPointEvaluator::NcPointEvaluator(const io::RunConfig& config,
     }
     if (nc_.spec.shape == nanocrystal::Shape::sphere) {
         const auto bins = static_cast<std::size_t>(std::ceil(r_max / radial_bin_nm - 1e-9));
-        for (std::size_t b = 0; b < bins; ++b) radial_r_nm_.push_back((static_cast<double>(b) + 0.5) * radial_bin_nm);
+        for (std::size_t b = 0; b < bins; ++b)
+            radial_r_nm_.push_back((static_cast<double>(b) + 0.5) * radial_bin_nm);
         L.extra_fixed.push_back({"/microscopic/radial/r_nm", "nm", radial_r_nm_});
-        for (const std::string& lv : level_names_) series("/microscopic/radial/" + lv, "1", radial_r_nm_.size());
+        for (const std::string& lv : level_names_)
+            series("/microscopic/radial/" + lv, "1", radial_r_nm_.size());
     }
     if (config.transient) {  // EL pulse: the engine's grid, `points` intervals per phase
         const io::TransientSpec& tr = *config.transient;
         const auto np = static_cast<std::size_t>(tr.points);
-        for (std::size_t k = 0; k <= np; ++k) L.transient_time_s.push_back(tr.pulse_on_s * static_cast<double>(k) / static_cast<double>(np));
+        for (std::size_t k = 0; k <= np; ++k)
+            L.transient_time_s.push_back(tr.pulse_on_s * static_cast<double>(k) /
+                                         static_cast<double>(np));
         for (std::size_t k = 1; k <= np; ++k) {
-            L.transient_time_s.push_back(tr.pulse_on_s + tr.off_s * static_cast<double>(k) / static_cast<double>(np));
+            L.transient_time_s.push_back(tr.pulse_on_s + tr.off_s * static_cast<double>(k) /
+                                                             static_cast<double>(np));
         }
         L.transient_series = {"photon_rate", "photon_rate_stderr"};
-        for (const model::DopantParams& d : config.model.dopants) L.transient_series.push_back(d.ion + "_photon_rate");
+        for (const model::DopantParams& d : config.model.dopants)
+            L.transient_series.push_back(d.ion + "_photon_rate");
     }
     if (stack_) OpticsPoint::add_layout(config, L);  // /results/outcoupling, /optics/*
     effective_ = effective_keys(config, nc_);
     for (const EffectiveKey& k : effective_) series("/microscopic/effective/" + k.name, k.unit, 0);
-    for (const model::DopantParams& d : config.model.dopants) series("/microscopic/nc/ions_per_nc/" + d.ion, "1", 0);
+    for (const model::DopantParams& d : config.model.dopants)
+        series("/microscopic/nc/ions_per_nc/" + d.ion, "1", 0);
     series("/microscopic/nc/sites_per_nc", "1", 0);
     series("/microscopic/nc/ligands_per_nc", "1", 0);
     series("/microscopic/nc/generation_per_nc_s", "s^-1", 0);
@@ -236,14 +257,16 @@ void NcPointEvaluator::set_point(std::uint64_t index) {
     nanocrystal::derive(nc_, spec_);
 }
 
-void NcPointEvaluator::put(io::ResultBlock& block, std::uint64_t slot, const std::string& name, double v) {
+void NcPointEvaluator::put(io::ResultBlock& block, std::uint64_t slot, const std::string& name,
+                           double v) {
     const auto it = std::find(layout_.scalar_names.begin(), layout_.scalar_names.end(), name);
     if (it == layout_.scalar_names.end()) return;
     const auto q = static_cast<std::size_t>(it - layout_.scalar_names.begin());
     block.scalars[q * block.count + slot] = v;
 }
 
-double* NcPointEvaluator::series(io::ResultBlock& block, std::uint64_t slot, const std::string& path) {
+double* NcPointEvaluator::series(io::ResultBlock& block, std::uint64_t slot,
+                                 const std::string& path) {
     std::uint64_t offset = 0;
     for (const auto& e : layout_.extra_series) {
         const std::uint64_t len = std::max<std::uint64_t>(e.length, 1);
@@ -257,7 +280,8 @@ void NcPointEvaluator::evaluate(std::uint64_t index, io::ResultBlock& block, std
                                 std::string& failure_kind) {
     const std::uint64_t count = block.count;
     auto zero_slot = [&] {
-        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) block.scalars[q * count + slot] = 0.0;
+        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q)
+            block.scalars[q * count + slot] = 0.0;
         const std::size_t nl = layout_.line_labels.size();
         std::fill_n(block.line_rates.begin() + static_cast<long>(slot * nl), nl, 0.0);
         const std::size_t nw = layout_.wavelength_nm.size();
@@ -279,16 +303,19 @@ void NcPointEvaluator::evaluate(std::uint64_t index, io::ResultBlock& block, std
                 const nanocrystal::SteadyStateResult r = solve_with_optics(optics);
                 fill_steady(r, block, slot, &optics);
             } else {
-                fill_steady(nanocrystal::solve_el_steady_state(spec_, params_, options_), block, slot);
+                fill_steady(nanocrystal::solve_el_steady_state(spec_, params_, options_), block,
+                            slot);
             }
             if (config_.transient) fill_pulse(block, slot);
         }
         block.status[slot] = 0;
         bool finite = true;
-        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) finite = finite && std::isfinite(block.scalars[q * count + slot]);
+        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q)
+            finite = finite && std::isfinite(block.scalars[q * count + slot]);
         for (const auto& e : layout_.extra_series) {
             const double* v = series(block, slot, e.path);
-            for (std::uint64_t j = 0; j < std::max<std::uint64_t>(e.length, 1); ++j) finite = finite && std::isfinite(v[j]);
+            for (std::uint64_t j = 0; j < std::max<std::uint64_t>(e.length, 1); ++j)
+                finite = finite && std::isfinite(v[j]);
         }
         if (!finite) {
             block.status[slot] = static_cast<std::int32_t>(solver::SolveStatus::non_finite);
@@ -314,7 +341,8 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
                                    std::uint64_t slot, const PointOptics* optics) {
     const model::RateModel mf(params_);
     const model::Drive drive = mf.nominal_drive();
-    const double G = drive.generation_cm3_s;  // excitons per cm^3 per s (kinetic-model.md section 2)
+    const double G =
+        drive.generation_cm3_s;  // excitons per cm^3 per s (kinetic-model.md section 2)
     const double n_nc = spec_.nc_density_cm3;
     const model::DeviceParams& dev = params_.device;
     auto both = [&](const std::string& name, const nanocrystal::Estimate& e, double scale) {
@@ -353,7 +381,8 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
     flux_err[0] = to_flux * G * r.ligand_singlet_photons_per_exciton.standard_error;
     flux_err[1] = to_flux * G * r.ligand_triplet_photons_per_exciton.standard_error;
     double* line_err = series(block, slot, "/results/line_photon_rate_stderr");
-    std::vector<double> species_rate(params_.dopants.size(), 0.0), species_err(params_.dopants.size(), 0.0);
+    std::vector<double> species_rate(params_.dopants.size(), 0.0),
+        species_err(params_.dopants.size(), 0.0);
     const auto& lines = mf.lines();
     for (std::size_t l = 0; l < nl; ++l) {
         const double rate = G * r.line_photons_per_exciton[l].mean;
@@ -365,11 +394,13 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
         species_rate[lines[l].species] += rate;
         species_err[lines[l].species] += err;  // bound: the lines of one NC ensemble are correlated
     }
-    if (optics) {  // [optics]: the bands' fluxes into air, slice by slice (nc_point_evaluator_optics.cpp)
+    if (optics) {  // [optics]: the bands' fluxes into air, slice by slice
+                   // (nc_point_evaluator_optics.cpp)
         flux = optics->flux_cm2_s;
         flux_err = optics->flux_err_cm2_s;
         put(block, slot, "outcoupling", optics->outcoupling);
-        const auto it = std::find(layout_.scalar_names.begin(), layout_.scalar_names.end(), "outcoupling");
+        const auto it =
+            std::find(layout_.scalar_names.begin(), layout_.scalar_names.end(), "outcoupling");
         auto q = static_cast<std::size_t>(it - layout_.scalar_names.begin()) + 1;
         for (double v : optics->line_purcell) block.scalars[(q++) * count_of(block) + slot] = v;
         for (double v : optics->line_eta_air) block.scalars[(q++) * count_of(block) + slot] = v;
@@ -386,12 +417,15 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
     const double current_A_m2 = drive.current_density_A_cm2 * 1.0e4;
     put(block, slot, "luminance_cd_m2", c.luminance_cd_m2);
     put(block, slot, "luminance_cd_m2_stderr", c_err.luminance_cd_m2);
-    put(block, slot, "current_efficiency_cd_A", current_A_m2 > 0.0 ? c.luminance_cd_m2 / current_A_m2 : 0.0);
-    put(block, slot, "current_efficiency_cd_A_stderr", current_A_m2 > 0.0 ? c_err.luminance_cd_m2 / current_A_m2 : 0.0);
+    put(block, slot, "current_efficiency_cd_A",
+        current_A_m2 > 0.0 ? c.luminance_cd_m2 / current_A_m2 : 0.0);
+    put(block, slot, "current_efficiency_cd_A_stderr",
+        current_A_m2 > 0.0 ? c_err.luminance_cd_m2 / current_A_m2 : 0.0);
     put(block, slot, "cie_x", c.cie_x);
     put(block, slot, "cie_y", c.cie_y);
     // Radiometry as for the mean-field model (model/radiometry.hpp), of the ensemble-mean fluxes.
-    const model::Radiometry rad = model::RadiometryWeights(band_shapes(params_), config_.bands).evaluate(flux.data());
+    const model::Radiometry rad =
+        model::RadiometryWeights(band_shapes(params_), config_.bands).evaluate(flux.data());
     put(block, slot, "radiance_W_sr_m2", rad.radiance_W_sr_m2);
     put(block, slot, "radiant_exitance_W_m2", rad.radiant_exitance_W_m2);
     put(block, slot, "photon_flux_m2_s", rad.photon_flux_m2_s);
@@ -400,11 +434,13 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
     put(block, slot, "visible_power_fraction", rad.visible_power_fraction);
     put(block, slot, "photometry_valid", rad.photometry_meaningful ? 1.0 : 0.0);
     for (std::size_t w = 0; w < config_.bands.size(); ++w) {
-        put(block, slot, "eqe_band/" + config_.bands[w].name, r.eqe.mean * rad.window_photon_fraction[w]);
+        put(block, slot, "eqe_band/" + config_.bands[w].name,
+            r.eqe.mean * rad.window_photon_fraction[w]);
     }
     if (!layout_.wavelength_nm.empty()) {
         const std::size_t nw = layout_.wavelength_nm.size();
-        model::band_spectrum(photometry.bands(), flux.data(), layout_.wavelength_nm, block.spectrum.data() + slot * nw);
+        model::band_spectrum(photometry.bands(), flux.data(), layout_.wavelength_nm,
+                             block.spectrum.data() + slot * nw);
     }
 
     // Radial profiles, re-sampled onto the fixed grid.
@@ -412,10 +448,13 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
     for (std::size_t s = 0; s < params_.dopants.size(); ++s) {
         for (std::size_t j = 0; j < params_.dopants[s].scheme.levels.size(); ++j, ++flat) {
             double* out = series(block, slot, "/microscopic/radial/" + level_names_[flat]);
-            if (!out || s >= r.radial_excited_fraction.size() || j >= r.radial_excited_fraction[s].size()) continue;
+            if (!out || s >= r.radial_excited_fraction.size() ||
+                j >= r.radial_excited_fraction[s].size())
+                continue;
             const double limit = spec_.radius_nm + 0.5 * radial_bin_nm;
             for (std::size_t b = 0; b < radial_r_nm_.size(); ++b) {
-                out[b] = resample(r.radial_r_nm, r.radial_excited_fraction[s][j], radial_r_nm_[b], limit);
+                out[b] = resample(r.radial_r_nm, r.radial_excited_fraction[s][j], radial_r_nm_[b],
+                                  limit);
             }
         }
     }
@@ -424,8 +463,10 @@ void NcPointEvaluator::fill_steady(const nanocrystal::SteadyStateResult& r, io::
     for (std::size_t k = 0; k < effective_.size() && k < eff.size(); ++k) {
         *series(block, slot, "/microscopic/effective/" + effective_[k].name) = eff[k];
     }
-    for (std::size_t s = 0; s < params_.dopants.size() && s < r.ions_per_nc_by_species.size(); ++s) {
-        *series(block, slot, "/microscopic/nc/ions_per_nc/" + params_.dopants[s].ion) = r.ions_per_nc_by_species[s].mean;
+    for (std::size_t s = 0; s < params_.dopants.size() && s < r.ions_per_nc_by_species.size();
+         ++s) {
+        *series(block, slot, "/microscopic/nc/ions_per_nc/" + params_.dopants[s].ion) =
+            r.ions_per_nc_by_species[s].mean;
     }
     *series(block, slot, "/microscopic/nc/sites_per_nc") = r.sites_per_nc.mean;
     *series(block, slot, "/microscopic/nc/ligands_per_nc") = r.ligands_per_nc.mean;
@@ -448,14 +489,19 @@ void NcPointEvaluator::fill_pulse(io::ResultBlock& block, std::uint64_t slot) {
     const std::vector<double>& grid = layout_.transient_time_s;
     const std::size_t nt = grid.size();
     if (r.time_s.size() != nt) {
-        throw std::runtime_error(fmt::format("the engine's pulse has {} times, expected {}", r.time_s.size(), nt));
+        throw std::runtime_error(
+            fmt::format("the engine's pulse has {} times, expected {}", r.time_s.size(), nt));
     }
     const double n_nc = spec_.nc_density_cm3;  // per NC -> per cm^3 of the layer
-    auto out = [&](std::size_t series) { return block.transient.data() + (series * block.count + slot) * nt; };
+    auto out = [&](std::size_t series) {
+        return block.transient.data() + (series * block.count + slot) * nt;
+    };
     for (std::size_t k = 0; k < nt; ++k) {
         out(0)[k] = r.photon_rate_per_nc_s[k] * n_nc;
         out(1)[k] = r.photon_rate_per_nc_stderr_s[k] * n_nc;
-        for (std::size_t s = 0; s < r.species_photon_rate_per_nc_s.size() && 2 + s < layout_.transient_series.size(); ++s) {
+        for (std::size_t s = 0;
+             s < r.species_photon_rate_per_nc_s.size() && 2 + s < layout_.transient_series.size();
+             ++s) {
             out(2 + s)[k] = r.species_photon_rate_per_nc_s[s][k] * n_nc;
         }
     }
@@ -481,7 +527,8 @@ void NcPointEvaluator::fill_pulse(io::ResultBlock& block, std::uint64_t slot) {
     block.transient_status[slot] = (rise < 0.0 ? 1 : 0) + (fall < 0.0 ? 2 : 0);
 }
 
-void NcPointEvaluator::fill_decay(const nanocrystal::DecayResult& r, io::ResultBlock& block, std::uint64_t slot) {
+void NcPointEvaluator::fill_decay(const nanocrystal::DecayResult& r, io::ResultBlock& block,
+                                  std::uint64_t slot) {
     const std::vector<double>& grid = layout_.extra_fixed.front().values;
     auto copy = [&](const std::string& path, const std::vector<double>& v) {
         double* out = series(block, slot, path);
@@ -489,7 +536,8 @@ void NcPointEvaluator::fill_decay(const nanocrystal::DecayResult& r, io::ResultB
         if (r.time_s.size() == grid.size()) {
             std::copy_n(v.begin(), std::min(v.size(), grid.size()), out);
         } else {
-            for (std::size_t k = 0; k < grid.size(); ++k) out[k] = resample(r.time_s, v, grid[k], grid.back());
+            for (std::size_t k = 0; k < grid.size(); ++k)
+                out[k] = resample(r.time_s, v, grid[k], grid.back());
         }
     };
     std::size_t flat = 0;
@@ -500,9 +548,11 @@ void NcPointEvaluator::fill_decay(const nanocrystal::DecayResult& r, io::ResultB
             if (s >= r.population.size() || j >= r.population[s].size()) continue;
             copy("/microscopic/decay/" + level_names_[flat], r.population[s][j]);
             if (s < r.population_stderr.size() && j < r.population_stderr[s].size()) {
-                copy("/microscopic/decay/" + level_names_[flat] + "_stderr", r.population_stderr[s][j]);
+                copy("/microscopic/decay/" + level_names_[flat] + "_stderr",
+                     r.population_stderr[s][j]);
             }
-            if (!e.target_is_ligand && static_cast<int>(s) == e.target.species && static_cast<int>(j) == e.target.level) {
+            if (!e.target_is_ligand && static_cast<int>(s) == e.target.species &&
+                static_cast<int>(j) == e.target.level) {
                 mean_lifetime = integral(r.time_s, r.population[s][j]);
             }
         }
@@ -511,7 +561,8 @@ void NcPointEvaluator::fill_decay(const nanocrystal::DecayResult& r, io::ResultB
     copy("/microscopic/decay/ligand_triplet", r.ligand_triplet);
     copy("/microscopic/decay/photon_rate", r.photon_rate_s);
     copy("/microscopic/decay/photon_rate_stderr", r.photon_rate_stderr_s);
-    if (e.target_is_ligand) mean_lifetime = integral(r.time_s, r.ligand_triplet) + integral(r.time_s, r.ligand_singlet);
+    if (e.target_is_ligand)
+        mean_lifetime = integral(r.time_s, r.ligand_triplet) + integral(r.time_s, r.ligand_singlet);
     put(block, slot, "pl_yield", integral(r.time_s, r.photon_rate_s));
     put(block, slot, "mean_lifetime_s", mean_lifetime);
     *series(block, slot, "/microscopic/nc/events") = static_cast<double>(r.events);
@@ -519,14 +570,17 @@ void NcPointEvaluator::fill_decay(const nanocrystal::DecayResult& r, io::ResultB
 
 void NcPointEvaluator::describe(io::ResultFile& file) const {
     file.set_attribute("/", "model", "microscopic");
-    file.set_attribute("/", "spec", "kinetic-model contract, version 1; microscopic-model contract, version 1");
-    file.set_attribute("/", "engine", nc_.spec.engine == nanocrystal::Engine::kmc ? "kmc" : "linear");
+    file.set_attribute("/", "spec",
+                       "kinetic-model contract, version 1; microscopic-model contract, version 1");
+    file.set_attribute("/", "engine",
+                       nc_.spec.engine == nanocrystal::Engine::kmc ? "kmc" : "linear");
     file.set_attribute("/results/solver_method", "description",
                        "microscopic model: 0 linear engine, 1 kmc engine; -1 failed point");
     if (decay_) {
-        file.set_attribute("/microscopic/decay", "description",
-                           "direct excitation at t = 0: ensemble-mean ions per level divided by the "
-                           "target's value at t = 0; photon_rate per initial excitation [s^-1]");
+        file.set_attribute(
+            "/microscopic/decay", "description",
+            "direct excitation at t = 0: ensemble-mean ions per level divided by the "
+            "target's value at t = 0; photon_rate per initial excitation [s^-1]");
     } else {
         file.set_attribute("/microscopic/effective", "description",
                            "mean-field parameters that reproduce this point's ensemble yields "
@@ -544,8 +598,10 @@ void NcPointEvaluator::finish(io::ResultFile& file) const {
     if (decay_) return;  // the mean-field model has no PL decay run
     const std::uint64_t n = layout_.num_points();
     std::vector<std::vector<double>> values;
-    for (const EffectiveKey& k : effective_) values.push_back(file.read_doubles("/microscopic/effective/" + k.name, 0, n));
-    // A failed point (all zeros) gets the config's own values, so the mean-field config stays valid.
+    for (const EffectiveKey& k : effective_)
+        values.push_back(file.read_doubles("/microscopic/effective/" + k.name, 0, n));
+    // A failed point (all zeros) gets the config's own values, so the mean-field config stays
+    // valid.
     const std::vector<std::int32_t> status = file.read_status(0, n);
     model::ModelParams base = config_.model;
     for (std::size_t k = 0; k < effective_.size(); ++k) {
@@ -554,7 +610,8 @@ void NcPointEvaluator::finish(io::ResultFile& file) const {
             if (status[i] != 0) values[k][i] = v ? *v : 0.0;
         }
     }
-    file.write_strings("/microscopic/meanfield_config", {meanfield_config_text(config_, effective_, values)});
+    file.write_strings("/microscopic/meanfield_config",
+                       {meanfield_config_text(config_, effective_, values)});
 }
 
 }  // namespace relsim::sweep

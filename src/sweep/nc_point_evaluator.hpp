@@ -30,8 +30,8 @@ namespace relsim::sweep {
 //! Names of the effective mean-field parameters of one point (see nc_effective.cpp), in the
 //! order they are stored under /microscopic/effective/, with the mean-field key each one sets.
 struct EffectiveKey {
-    std::string name;   //!< dataset name below /microscopic/effective/
-    std::string key;    //!< mean-field config key path ("dopant.0.kTET_s")
+    std::string name;  //!< dataset name below /microscopic/effective/
+    std::string key;   //!< mean-field config key path ("dopant.0.kTET_s")
     std::string unit;
     std::string from = {}, to = {};  //!< transfers only: "<Ion>:<level>" of donor and acceptor
 };
@@ -56,8 +56,9 @@ struct EffectiveKey {
 class NcPointEvaluator {
 public:
     //! Reads the [nanocrystal] table (throws InputError) and builds the layout.
-    NcPointEvaluator(const io::RunConfig& config, std::shared_ptr<const model::CieObserver> observer,
-                     bool save_spectrum, int threads);
+    NcPointEvaluator(const io::RunConfig& config,
+                     std::shared_ptr<const model::CieObserver> observer, bool save_spectrum,
+                     int threads);
 
     [[nodiscard]] const io::ResultLayout& layout() const { return layout_; }
     [[nodiscard]] const nanocrystal::NanocrystalConfig& nanocrystal() const { return nc_; }
@@ -81,8 +82,8 @@ private:
         double outcoupling = 0.0;
         std::vector<double> line_purcell, line_eta_air;
     };
-    void fill_steady(const nanocrystal::SteadyStateResult& r, io::ResultBlock& block, std::uint64_t slot,
-                     const PointOptics* optics = nullptr);
+    void fill_steady(const nanocrystal::SteadyStateResult& r, io::ResultBlock& block,
+                     std::uint64_t slot, const PointOptics* optics = nullptr);
     //! [optics]: the point's ensembles per slice through the pipeline, combined into `r`.
     nanocrystal::SteadyStateResult solve_with_optics(PointOptics& optics);
     void fill_pulse(io::ResultBlock& block, std::uint64_t slot);
@@ -97,11 +98,11 @@ private:
     std::vector<EffectiveKey> effective_;
     std::vector<std::uint64_t> strides_;
     std::shared_ptr<const model::CieObserver> observer_;
-    model::ModelParams params_;           //!< this point's mean-field parameters
-    nanocrystal::NanocrystalSpec spec_;   //!< this point's nanocrystal
+    model::ModelParams params_;          //!< this point's mean-field parameters
+    nanocrystal::NanocrystalSpec spec_;  //!< this point's nanocrystal
     nanocrystal::EnsembleOptions options_;
     std::vector<double> radial_r_nm_;
-    std::vector<std::string> level_names_;  //!< "<Ion>_<level>" per (species, level), flat
+    std::vector<std::string> level_names_;       //!< "<Ion>_<level>" per (species, level), flat
     std::optional<optics::DeviceOptics> stack_;  //!< [optics], parsed once; nullopt without
 };
 

@@ -25,14 +25,16 @@ void add(nanocrystal::Estimate& to, const nanocrystal::Estimate& e, double a) {
     to.standard_error += a * e.standard_error;
 }
 
-void add(std::vector<nanocrystal::Estimate>& to, const std::vector<nanocrystal::Estimate>& e, double a) {
+void add(std::vector<nanocrystal::Estimate>& to, const std::vector<nanocrystal::Estimate>& e,
+         double a) {
     to.resize(std::max(to.size(), e.size()));
     for (std::size_t i = 0; i < e.size(); ++i) add(to[i], e[i], a);
 }
 
 //! r += a * x for every statistic of an EL steady state (counts of the NCs themselves, which
 //! do not depend on the slice, are copied from the first slice).
-void accumulate(nanocrystal::SteadyStateResult& r, const nanocrystal::SteadyStateResult& x, double a, bool first) {
+void accumulate(nanocrystal::SteadyStateResult& r, const nanocrystal::SteadyStateResult& x,
+                double a, bool first) {
     if (first) {
         r = nanocrystal::SteadyStateResult{};
         r.nc_count = x.nc_count;
@@ -67,16 +69,19 @@ void accumulate(nanocrystal::SteadyStateResult& r, const nanocrystal::SteadyStat
     add(r.singlets_per_nc, x.singlets_per_nc, a);
     add(r.triplets_per_nc, x.triplets_per_nc, a);
     add(r.fate_sum, x.fate_sum, a);
-    for (std::size_t f = 0; f < r.fates.size() && f < x.fates.size(); ++f) add(r.fates[f].value, x.fates[f].value, a);
+    for (std::size_t f = 0; f < r.fates.size() && f < x.fates.size(); ++f)
+        add(r.fates[f].value, x.fates[f].value, a);
     for (std::size_t i = 0; i < r.fate_sum_per_nc.size() && i < x.fate_sum_per_nc.size(); ++i) {
         r.fate_sum_per_nc[i] += a * x.fate_sum_per_nc[i];
     }
     for (std::size_t s = 0; s < r.excited_per_nc.size() && s < x.excited_per_nc.size(); ++s) {
-        for (std::size_t j = 0; j < r.excited_per_nc[s].size() && j < x.excited_per_nc[s].size(); ++j) {
+        for (std::size_t j = 0; j < r.excited_per_nc[s].size() && j < x.excited_per_nc[s].size();
+             ++j) {
             add(r.excited_per_nc[s][j], x.excited_per_nc[s][j], a);
         }
     }
-    for (std::size_t s = 0; s < r.radial_excited_fraction.size() && s < x.radial_excited_fraction.size(); ++s) {
+    for (std::size_t s = 0;
+         s < r.radial_excited_fraction.size() && s < x.radial_excited_fraction.size(); ++s) {
         for (std::size_t j = 0; j < r.radial_excited_fraction[s].size(); ++j) {
             auto& to = r.radial_excited_fraction[s][j];
             const auto& from = x.radial_excited_fraction[s][j];
@@ -84,7 +89,8 @@ void accumulate(nanocrystal::SteadyStateResult& r, const nanocrystal::SteadyStat
         }
     }
     r.events += x.events;
-    r.max_dropped_rate_fraction = std::max(r.max_dropped_rate_fraction, x.max_dropped_rate_fraction);
+    r.max_dropped_rate_fraction =
+        std::max(r.max_dropped_rate_fraction, x.max_dropped_rate_fraction);
     r.max_states_per_nc = std::max(r.max_states_per_nc, x.max_states_per_nc);
 }
 
@@ -99,12 +105,15 @@ nanocrystal::SteadyStateResult NcPointEvaluator::solve_with_optics(PointOptics& 
                        .build();
     pipeline::PointContext context(problem);
     pipeline::PointResult point;
-    context.solve({pipeline::DriveKind::current, params_.device.current_density_mA_cm2, 0.0}, params_, point);
-    if (!point.converged) throw std::runtime_error("a slice of the point has a non-finite ensemble result");
+    context.solve({pipeline::DriveKind::current, params_.device.current_density_mA_cm2, 0.0},
+                  params_, point);
+    if (!point.converged)
+        throw std::runtime_error("a slice of the point has a non-finite ensemble result");
 
     // Generation weights of the slices (equal for the uniform zone).
     double generated = 0.0;
-    for (const pipeline::Slice& s : point.profile.slices) generated += s.width_nm * s.generation_cm3_s;
+    for (const pipeline::Slice& s : point.profile.slices)
+        generated += s.width_nm * s.generation_cm3_s;
     nanocrystal::SteadyStateResult r;
     const std::size_t nb = 2 + point.line_photon_flux_air.size();
     optics.flux_err_cm2_s.assign(nb, 0.0);
@@ -112,15 +121,20 @@ nanocrystal::SteadyStateResult NcPointEvaluator::solve_with_optics(PointOptics& 
     optics.line_eta_air.assign(nb - 2, 0.0);
     for (std::size_t k = 0; k < point.profile.slices.size(); ++k) {
         const pipeline::Slice& s = point.profile.slices[k];
-        const auto& state = dynamic_cast<const pipeline::NanocrystalEmitterState&>(*context.slice_state(k));
+        const auto& state =
+            dynamic_cast<const pipeline::NanocrystalEmitterState&>(*context.slice_state(k));
         const nanocrystal::SteadyStateResult& x = state.result;
         accumulate(r, x, s.width_nm * s.generation_cm3_s / generated, k == 0);
         const pipeline::SliceOptics& o = point.slice_optics[k];
-        const double to_flux = s.width_nm * nm_in_cm * s.generation_cm3_s;  // per exciton -> cm^-2 s^-1
-        optics.flux_err_cm2_s[0] += to_flux * o.ligand_singlet_eta_air * x.ligand_singlet_photons_per_exciton.standard_error;
-        optics.flux_err_cm2_s[1] += to_flux * o.ligand_triplet_eta_air * x.ligand_triplet_photons_per_exciton.standard_error;
+        const double to_flux =
+            s.width_nm * nm_in_cm * s.generation_cm3_s;  // per exciton -> cm^-2 s^-1
+        optics.flux_err_cm2_s[0] += to_flux * o.ligand_singlet_eta_air *
+                                    x.ligand_singlet_photons_per_exciton.standard_error;
+        optics.flux_err_cm2_s[1] += to_flux * o.ligand_triplet_eta_air *
+                                    x.ligand_triplet_photons_per_exciton.standard_error;
         for (std::size_t l = 0; l + 2 < nb && l < x.line_photons_per_exciton.size(); ++l) {
-            optics.flux_err_cm2_s[2 + l] += to_flux * o.line_eta_air[l] * x.line_photons_per_exciton[l].standard_error;
+            optics.flux_err_cm2_s[2 + l] +=
+                to_flux * o.line_eta_air[l] * x.line_photons_per_exciton[l].standard_error;
             optics.line_purcell[l] += o.line_purcell[l] / static_cast<double>(slices);
             optics.line_eta_air[l] += o.line_eta_air[l] / static_cast<double>(slices);
         }

@@ -11,7 +11,8 @@ namespace relsim::sweep {
 namespace {
 
 std::vector<double> spectrum_grid(const io::SpectrumSpec& s) {
-    const auto n = static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
+    const auto n =
+        static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
     std::vector<double> w(n);
     for (std::size_t i = 0; i < n; ++i) w[i] = s.from_nm + static_cast<double>(i) * s.step_nm;
     return w;
@@ -68,7 +69,8 @@ void OpticsPoint::add_layout(const io::RunConfig& config, io::ResultLayout& L) {
     if (config.transport) return;  // the [transport] slices: TransportPointEvaluator::make_layout
     auto op = from_config(config);
     if (!op) return;
-    add_stack_layout(config, op->optics_, op->optics_.positions_nm(config.model.device.recombination_zone_nm), L);
+    add_stack_layout(config, op->optics_,
+                     op->optics_.positions_nm(config.model.device.recombination_zone_nm), L);
 }
 
 void OpticsPoint::add_stack_layout(const io::RunConfig& config, const optics::DeviceOptics& stack,
@@ -85,7 +87,9 @@ void OpticsPoint::add_stack_layout(const io::RunConfig& config, const optics::De
                 // escaped: it is an HDF5 path separator (issue 21 item 16).
                 std::size_t same = 1;
                 for (std::size_t pj = 0; pj < li; ++pj) {
-                    same += d.scheme.lines[pj].from == ln.from && d.scheme.lines[pj].to == ln.to ? 1 : 0;
+                    same += d.scheme.lines[pj].from == ln.from && d.scheme.lines[pj].to == ln.to
+                                ? 1
+                                : 0;
                 }
                 std::string label = d.ion + "_" + ln.from + "_" + ln.to;
                 if (same > 1) label += "." + std::to_string(same);
@@ -122,17 +126,23 @@ void OpticsPoint::add_stack_layout(const io::RunConfig& config, const optics::De
         }
         L.static_datasets.push_back(std::move(d));
     };
-    io::StaticDataset wd{"/optics/wavelength_nm", "nm", "wavelengths of the factors (the spectrum grid)", {nw}, wl};
+    io::StaticDataset wd{
+        "/optics/wavelength_nm", "nm", "wavelengths of the factors (the spectrum grid)", {nw}, wl};
     L.static_datasets.push_back(std::move(wd));
-    io::StaticDataset zd{"/optics/position_nm", "nm",
-                         "emitter slice positions above the bottom of the emitting layer", {ns}, z};
+    io::StaticDataset zd{"/optics/position_nm",
+                         "nm",
+                         "emitter slice positions above the bottom of the emitting layer",
+                         {ns},
+                         z};
     L.static_datasets.push_back(std::move(zd));
     for (const bool md : {false, true}) {
         const std::string sfx = md ? "_md" : "_ed";
         const std::string who = md ? "magnetic" : "electric";
-        add("/optics/purcell" + sfx, "1", "isotropic " + who + "-dipole Purcell factor (slice, wavelength)",
+        add("/optics/purcell" + sfx, "1",
+            "isotropic " + who + "-dipole Purcell factor (slice, wavelength)",
             [md](const optics::EmitterPowers& e) { return e.purcell(md); });
-        add("/optics/eta_air" + sfx, "1", "isotropic " + who + "-dipole outcoupling into air (slice, wavelength)",
+        add("/optics/eta_air" + sfx, "1",
+            "isotropic " + who + "-dipole outcoupling into air (slice, wavelength)",
             [md](const optics::EmitterPowers& e) { return e.eta_air(md); });
         auto frac = [md](double optics::CasePowers::*m) {
             return [md, m](const optics::EmitterPowers& e) {
@@ -140,10 +150,17 @@ void OpticsPoint::add_stack_layout(const io::RunConfig& config, const optics::De
                 return c.purcell > 0.0 ? c.*m / c.purcell : 0.0;
             };
         };
-        add("/optics/channels/air" + sfx, "1", "fraction of the dissipated power reaching air", frac(&optics::CasePowers::air));
-        add("/optics/channels/substrate" + sfx, "1", "fraction entering the substrate without reaching air", frac(&optics::CasePowers::substrate));
-        add("/optics/channels/waveguide" + sfx, "1", "fraction in guided modes (outer light line < n_eff < highest dielectric index)", frac(&optics::CasePowers::waveguide));
-        add("/optics/channels/absorbed" + sfx, "1", "fraction absorbed in the layers or coupled to surface plasmons", frac(&optics::CasePowers::absorbed));
+        add("/optics/channels/air" + sfx, "1", "fraction of the dissipated power reaching air",
+            frac(&optics::CasePowers::air));
+        add("/optics/channels/substrate" + sfx, "1",
+            "fraction entering the substrate without reaching air",
+            frac(&optics::CasePowers::substrate));
+        add("/optics/channels/waveguide" + sfx, "1",
+            "fraction in guided modes (outer light line < n_eff < highest dielectric index)",
+            frac(&optics::CasePowers::waveguide));
+        add("/optics/channels/absorbed" + sfx, "1",
+            "fraction absorbed in the layers or coupled to surface plasmons",
+            frac(&optics::CasePowers::absorbed));
     }
 }
 
@@ -261,14 +278,17 @@ solver::SteadyStateReport PointEvaluator::solve_slices(bool warm) {
 namespace relsim::sweep {
 
 std::string describe_optics(const io::RunConfig& config) {
-    if (config.transport) return describe_transport_optics(config);  // emitters: the transport slices
+    if (config.transport)
+        return describe_transport_optics(config);  // emitters: the transport slices
     const auto spec = optics::read_optics_config(config.text, config.path, checks_of(config));
     if (!spec) return {};
     const optics::DeviceOptics d(*spec);  // loads every material (located errors)
-    std::string s = fmt::format("optics: substrate {}, emitting layer '{}', {} slice(s) at",
-                                spec->glass_substrate ? fmt::format("glass (n = {:g})", spec->substrate_n) : "none",
-                                spec->emitting_layer, spec->emitter_slices);
-    for (double z : d.positions_nm(config.model.device.recombination_zone_nm)) s += fmt::format(" {:g}", z);
+    std::string s = fmt::format(
+        "optics: substrate {}, emitting layer '{}', {} slice(s) at",
+        spec->glass_substrate ? fmt::format("glass (n = {:g})", spec->substrate_n) : "none",
+        spec->emitting_layer, spec->emitter_slices);
+    for (double z : d.positions_nm(config.model.device.recombination_zone_nm))
+        s += fmt::format(" {:g}", z);
     s += " nm; device.outcoupling is ignored\n";
     for (const optics::LayerSpec& l : spec->layers) {
         s += fmt::format("  layer {:<12} {:>10}  {}\n", l.name,

@@ -21,7 +21,9 @@ public:
     static std::unique_ptr<OpticsPoint> from_config(const io::RunConfig& config);
     explicit OpticsPoint(optics::OpticsSpec spec) : optics_(std::move(spec)) {}
 
-    [[nodiscard]] double* find_parameter(const std::string& key) { return optics_.find_parameter(key); }
+    [[nodiscard]] double* find_parameter(const std::string& key) {
+        return optics_.find_parameter(key);
+    }
     [[nodiscard]] std::size_t slices() const {
         return static_cast<std::size_t>(optics_.spec().emitter_slices);
     }
@@ -29,9 +31,13 @@ public:
     //! changed since the last call.
     void update(const model::ModelParams& p);
     //! Isotropic Purcell factor of line l (RateModel::lines() order) in slice s.
-    [[nodiscard]] double line_purcell(std::size_t l, std::size_t s) const { return purcell_[l * slices() + s]; }
+    [[nodiscard]] double line_purcell(std::size_t l, std::size_t s) const {
+        return purcell_[l * slices() + s];
+    }
     //! Outcoupling into air of band b in slice s; bands: ligand singlet, ligand triplet, lines.
-    [[nodiscard]] double band_eta(std::size_t b, std::size_t s) const { return eta_[b * slices() + s]; }
+    [[nodiscard]] double band_eta(std::size_t b, std::size_t s) const {
+        return eta_[b * slices() + s];
+    }
     [[nodiscard]] std::size_t num_lines() const { return purcell_.size() / slices(); }
     //! Slice means of a line's Purcell factor and outcoupling.
     [[nodiscard]] double mean_line_purcell(std::size_t l) const {

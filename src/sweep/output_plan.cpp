@@ -21,12 +21,14 @@ const std::vector<io::ResultLayout::Reduced>& rolloff_series() {
         {"/reduced/rolloff/peak_luminance_cd_m2", "cd m^-2", "luminance at the peak EQE", false},
         {"/reduced/rolloff/J90_mA_cm2", "mA cm^-2",
          "first J above the peak where EQE = 0.9 x peak (linear in EQE against log J); 0 where "
-         "flags bit 1 is set (not reached)", false},
+         "flags bit 1 is set (not reached)",
+         false},
         {"/reduced/rolloff/J50_mA_cm2", "mA cm^-2",
          "first J above the peak where EQE = 0.5 x peak; 0 where flags bit 2 is set", false},
         {"/reduced/rolloff/eqe_at_100_cd_m2", "1",
          "EQE where the luminance first reaches 100 cd m^-2 (linear in EQE against log L); 0 "
-         "where flags bit 4 is set", false},
+         "where flags bit 4 is set",
+         false},
         {"/reduced/rolloff/eqe_at_1000_cd_m2", "1",
          "EQE where the luminance first reaches 1000 cd m^-2; 0 where flags bit 8 is set", false},
         {"/reduced/rolloff/max_luminance_cd_m2", "cd m^-2", "highest luminance of the row", false},
@@ -34,7 +36,8 @@ const std::vector<io::ResultLayout::Reduced>& rolloff_series() {
         {"/reduced/rolloff/points_used", "1", "converged points of the row with J > 0", true},
         {"/reduced/rolloff/flags", "1",
          "0 all figures reached; +1 J90 not reached; +2 J50 not reached; +4 100 cd m^-2 not "
-         "reached; +8 1000 cd m^-2 not reached; 31: no converged point (every figure 0)", true},
+         "reached; +8 1000 cd m^-2 not reached; 31: no converged point (every figure 0)",
+         true},
     };
     return v;
 }
@@ -101,7 +104,8 @@ void apply_output_spec(const io::RunConfig& config, io::ResultLayout& L) {
         L.scalar_units = std::move(units);
         // Attributes of datasets that are not stored go with them.
         std::erase_if(L.result_attributes, [&](const std::array<std::string, 3>& a) {
-            return std::find(L.scalar_names.begin(), L.scalar_names.end(), a[0]) == L.scalar_names.end();
+            return std::find(L.scalar_names.begin(), L.scalar_names.end(), a[0]) ==
+                   L.scalar_names.end();
         });
         L.store_solver_method = method;
     }
@@ -171,8 +175,8 @@ void reduce_rolloff_rows(const io::ResultLayout& L, const std::vector<double>& J
         put(7, ro->max_luminance_cd_m2);
         put(8, ro->last_eqe_over_peak);
         put(9, static_cast<double>(ro->points_used));
-        put(10, (ro->J90_mA_cm2 ? 0 : 1) + (ro->J50_mA_cm2 ? 0 : 2) + (ro->eqe_at_100_cd_m2 ? 0 : 4) +
-                    (ro->eqe_at_1000_cd_m2 ? 0 : 8));
+        put(10, (ro->J90_mA_cm2 ? 0 : 1) + (ro->J50_mA_cm2 ? 0 : 2) +
+                    (ro->eqe_at_100_cd_m2 ? 0 : 4) + (ro->eqe_at_1000_cd_m2 ? 0 : 8));
     }
 }
 

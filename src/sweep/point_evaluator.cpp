@@ -13,7 +13,6 @@
 #include "relsim/core/build_info.hpp"
 #include "relsim/pipeline/bands.hpp"
 
-
 namespace relsim::sweep {
 namespace {
 
@@ -74,7 +73,6 @@ const std::vector<std::pair<std::string, std::string>>& radiometric_scalars() {
     return v;
 }
 
-
 std::string hdf5_name(std::string name) {
     std::replace(name.begin(), name.end(), '/', '_');
     return name;
@@ -82,7 +80,9 @@ std::string hdf5_name(std::string name) {
 
 solver::PulseSpec pulse_of(const io::TransientSpec& t) { return pipeline::pulse_of(t); }
 
-std::vector<model::BandShape> band_shapes(const model::ModelParams& params) { return pipeline::band_shapes(params); }
+std::vector<model::BandShape> band_shapes(const model::ModelParams& params) {
+    return pipeline::band_shapes(params);
+}
 
 void band_photon_flux(const model::ModelParams& p, const model::Observables& obs,
                       std::vector<double>& flux) {
@@ -144,8 +144,10 @@ io::ResultLayout make_layout(const io::RunConfig& config, const model::RateModel
     for (const model::CompiledLine& cl : base_model.lines()) L.line_labels.push_back(cl.label);
     if (save_spectrum) {
         const io::SpectrumSpec& s = config.spectrum;
-        const auto n = static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
-        for (std::size_t i = 0; i < n; ++i) L.wavelength_nm.push_back(s.from_nm + static_cast<double>(i) * s.step_nm);
+        const auto n =
+            static_cast<std::size_t>(std::floor((s.to_nm - s.from_nm) / s.step_nm + 1e-9)) + 1;
+        for (std::size_t i = 0; i < n; ++i)
+            L.wavelength_nm.push_back(s.from_nm + static_cast<double>(i) * s.step_nm);
     }
     if (config.transient) {
         L.transient_time_s = solver::pulse_output_times(pulse_of(*config.transient));
@@ -194,7 +196,9 @@ void PointEvaluator::set_point(std::uint64_t index) {
     for (std::size_t a = 0; a < axis_slots_.size(); ++a) {
         const std::uint64_t i = (index / strides_[a]) % layout_.shape[a];
         for (std::size_t k = 0; k < axis_slots_[a].size(); ++k) {
-            if (axis_slots_[a][k]) *axis_slots_[a][k] = layout_.axes[a].values[k][i];  // null: a lifetime.* key (src/lifetime)
+            if (axis_slots_[a][k])
+                *axis_slots_[a][k] =
+                    layout_.axes[a].values[k][i];  // null: a lifetime.* key (src/lifetime)
         }
     }
 }
@@ -203,7 +207,8 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
                               std::uint64_t slot, std::string& failure_kind) {
     const std::uint64_t count = block.count;
     auto zero_slot = [&] {
-        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) block.scalars[q * count + slot] = 0.0;
+        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q)
+            block.scalars[q * count + slot] = 0.0;
         const std::size_t nl = layout_.line_labels.size();
         std::fill_n(block.line_rates.begin() + static_cast<long>(slot * nl), nl, 0.0);
         const std::size_t nw = layout_.wavelength_nm.size();
@@ -268,9 +273,11 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
                 finite = finite && std::isfinite(block.scalars[q * count + slot]);
             }
             const std::size_t nl = layout_.line_labels.size();
-            for (std::size_t l = 0; l < nl; ++l) finite = finite && std::isfinite(block.line_rates[slot * nl + l]);
+            for (std::size_t l = 0; l < nl; ++l)
+                finite = finite && std::isfinite(block.line_rates[slot * nl + l]);
             const std::size_t nw = layout_.wavelength_nm.size();
-            for (std::size_t w = 0; w < nw; ++w) finite = finite && std::isfinite(block.spectrum[slot * nw + w]);
+            for (std::size_t w = 0; w < nw; ++w)
+                finite = finite && std::isfinite(block.spectrum[slot * nw + w]);
             double fate_sum = 0.0;
             for (double f : obs_.fates) fate_sum += f;
             std::int32_t failed = 0;
@@ -290,7 +297,8 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
             }
         }
         if (!layout_.transient_time_s.empty()) {
-            const solver::TransientResult tr = solver::run_pulse(model, pulse_of(*config_.transient));
+            const solver::TransientResult tr =
+                solver::run_pulse(model, pulse_of(*config_.transient));
             const std::size_t nt = layout_.transient_time_s.size();
             const std::size_t ns = model.species().size();
             auto series = [&](std::size_t s) {
@@ -305,7 +313,8 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
                 }
                 const std::size_t nl = model.lines().size();
                 for (std::size_t l = 0; l < nl; ++l) {
-                    series(2 + ns + l)[static_cast<long>(i)] = tr.line_photon_rate_cm3_s[i * nl + l];
+                    series(2 + ns + l)[static_cast<long>(i)] =
+                        tr.line_photon_rate_cm3_s[i * nl + l];
                 }
             }
             block.rise_time_s[slot] = tr.rise_time_s;
@@ -353,7 +362,8 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
     // them (the default layout stores all of them).
     const std::int32_t* stored = layout_.scalar_slot.empty() ? nullptr : layout_.scalar_slot.data();
     if (!needs_known_) find_needs(stored);
-    const model::Colour c = needs_colour_ ? photometry_->evaluate(band_flux_.data()) : model::Colour{};
+    const model::Colour c =
+        needs_colour_ ? photometry_->evaluate(band_flux_.data()) : model::Colour{};
     // Current efficiency: L [cd m^-2] / J [A m^-2]; J [A cm^-2] * 1e4 = J [A m^-2].
     const double current_A_m2 = drive.current_density_A_cm2 * 1.0e4;
 
@@ -406,8 +416,7 @@ void PointEvaluator::find_needs(const std::int32_t* stored) {
     // Computed order (make_layout): the 10 fixed scalars (luminance_cd_m2 .. cie_y at 3..6),
     // then species, states, fates, [optics] factors, then radiometry from first_radiometric.
     const std::size_t nq = stored ? layout_.scalar_slot.size() : 0;
-    const std::size_t first_radiometric =
-        nq - config_.bands.size() - radiometric_scalars().size();
+    const std::size_t first_radiometric = nq - config_.bands.size() - radiometric_scalars().size();
     auto any_stored = [&](std::size_t from, std::size_t to) {
         for (std::size_t q = from; q < to; ++q) {
             if (stored[q] >= 0) return true;
@@ -432,7 +441,8 @@ void PointEvaluator::publish_arrays(io::ResultBlock& block, std::uint64_t slot) 
             model::band_spectrum(photometry_->bands(), band_flux_.data(), layout_.wavelength_nm,
                                  block.spectrum.data() + slot * nw);
         } else {  // fixed line shapes: bit-identical to band_spectrum, no erfc per point
-            if (!spectrum_basis_) spectrum_basis_.emplace(photometry_->bands(), layout_.wavelength_nm);
+            if (!spectrum_basis_)
+                spectrum_basis_.emplace(photometry_->bands(), layout_.wavelength_nm);
             spectrum_basis_->evaluate(band_flux_.data(), block.spectrum.data() + slot * nw);
         }
     }

@@ -34,8 +34,7 @@ inline constexpr std::int32_t transient_non_finite = 16;
 
 //! Builds the output layout of a config (names, units, shapes).
 [[nodiscard]] io::ResultLayout make_layout(const io::RunConfig& config,
-                                           const model::RateModel& base_model,
-                                           bool save_spectrum);
+                                           const model::RateModel& base_model, bool save_spectrum);
 
 //! A name as an HDF5 dataset name: '/' (in level names such as 4F3/2) becomes '_'.
 [[nodiscard]] std::string hdf5_name(std::string name);

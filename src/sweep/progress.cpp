@@ -34,7 +34,8 @@ void Progress::finish(std::uint64_t done, std::uint64_t computed, std::uint64_t 
 void Progress::print(std::uint64_t done, std::uint64_t computed, std::uint64_t failed,
                      bool final_line) {
     printed_ = true;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double rate = elapsed > 0 ? static_cast<double>(computed) / elapsed : 0.0;
     const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
     const double frac = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
@@ -43,10 +44,12 @@ void Progress::print(std::uint64_t done, std::uint64_t computed, std::uint64_t f
         const int filled = static_cast<int>(frac * width);
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(width, '.');
-        fmt::print(stderr, "\r[{}] {:5.1f}%  {}/{} points  {:.3g} pt/s  ETA {:.0f} s  failed {}   {}",
-                   bar, 100 * frac, done, total_, rate, eta, failed, final_line ? "\n" : "");
+        fmt::print(stderr,
+                   "\r[{}] {:5.1f}%  {}/{} points  {:.3g} pt/s  ETA {:.0f} s  failed {}   {}", bar,
+                   100 * frac, done, total_, rate, eta, failed, final_line ? "\n" : "");
     } else {
-        fmt::print(stderr, "progress: {}/{} points ({:.1f}%), {:.3g} points/s, ETA {:.0f} s, {} failed\n",
+        fmt::print(stderr,
+                   "progress: {}/{} points ({:.1f}%), {:.3g} points/s, ETA {:.0f} s, {} failed\n",
                    done, total_, 100 * frac, rate, eta, failed);
     }
     std::fflush(stderr);

@@ -8,13 +8,15 @@
 namespace relsim::sweep {
 
 std::optional<Rolloff> rolloff(const std::vector<double>& J, const std::vector<double>& eqe,
-                               const std::vector<double>& L, const std::vector<std::int32_t>& status) {
+                               const std::vector<double>& L,
+                               const std::vector<std::int32_t>& status) {
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < J.size(); ++i) {
         if (status[i] == 0 && J[i] > 0.0) idx.push_back(i);
     }
     if (idx.empty()) return std::nullopt;
-    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return J[a] < J[b]; });
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](std::size_t a, std::size_t b) { return J[a] < J[b]; });
     Rolloff r;
     r.points_used = idx.size();
     std::size_t peak = 0;

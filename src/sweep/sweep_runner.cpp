@@ -46,12 +46,14 @@ struct WorkUnit {
 //! Deterministic work units: rows of the last axis cut into runs of at most max_unit_points.
 class UnitCutter {
 public:
-    UnitCutter(std::uint64_t total, std::uint64_t row) : total_(total), row_(std::max<std::uint64_t>(row, 1)) {}
+    UnitCutter(std::uint64_t total, std::uint64_t row)
+        : total_(total), row_(std::max<std::uint64_t>(row, 1)) {}
     //! The unit starting at flat index `first` (always a unit boundary).
     [[nodiscard]] WorkUnit at(std::uint64_t first) const {
         const std::uint64_t in_row = first % row_;
         const std::uint64_t left_in_row = row_ - in_row;
-        return {first, std::min({max_unit_points - in_row % max_unit_points, left_in_row, total_ - first})};
+        return {first, std::min({max_unit_points - in_row % max_unit_points, left_in_row,
+                                 total_ - first})};
     }
 
 private:
@@ -97,10 +99,10 @@ const char* failure_kind(std::int32_t status) {
     if (status == status_error) return "error";
     if (status == status_fate_budget) return "fates do not sum to 1";
     if (status == nanocrystal::status_insufficient_statistics) return "too little statistics";
-    if (status == transport::status_unresolved) return "current below the transport solver's resolution";
+    if (status == transport::status_unresolved)
+        return "current below the transport solver's resolution";
     return solver::to_string(static_cast<solver::SolveStatus>(status));
 }
-
 
 struct Ranks {
     int rank = 0;
@@ -146,7 +148,8 @@ void mpi_send_block(io::ResultBlock& b, std::size_t block_index) {
 void mpi_receive_block(io::ResultBlock& b, int from, std::size_t block_index) {
     const int tag = static_cast<int>(block_index % 32768);
     for_each_buffer(b, [&](auto& v, MPI_Datatype t) {
-        MPI_Recv(v.data(), static_cast<int>(v.size()), t, from, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(v.data(), static_cast<int>(v.size()), t, from, tag, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
     });
 }
 #else
@@ -173,9 +176,10 @@ std::uint64_t estimated_output_bytes(const io::RunConfig& config) {
         bytes += static_cast<double>(L.num_points()) * 8.0 *
                  (5.0 * static_cast<double>(config.model.dopants.size()) + 3.0);
     }
-    for (const io::SweepAxis& ax : L.axes) bytes += 8.0 * static_cast<double>(ax.size() * ax.keys.size());
+    for (const io::SweepAxis& ax : L.axes)
+        bytes += 8.0 * static_cast<double>(ax.size() * ax.keys.size());
     bytes += static_cast<double>(config.text.size()) + 1.0e5;  // attributes and metadata
-    return static_cast<std::uint64_t>(bytes * 1.02);          // chunk checksums, index
+    return static_cast<std::uint64_t>(bytes * 1.02);           // chunk checksums, index
 }
 
 std::string describe_output(const io::RunConfig& config) {
@@ -187,13 +191,15 @@ std::string describe_output(const io::RunConfig& config) {
     const double per_point = bytes_per_point(L);
     const double total = static_cast<double>(estimated_output_bytes(config));
     std::string s = fmt::format(
-        "output: {} results per point{}{}{}{}; {:.1f} bytes per point; estimated file size {:.4g} MB "
+        "output: {} results per point{}{}{}{}; {:.1f} bytes per point; estimated file size {:.4g} "
+        "MB "
         "for {} points\n",
         L.scalar_names.size(), L.store_solver_method ? " + solver_method" : "",
         L.line_labels.empty() ? "" : fmt::format(" + {} line rates", L.line_labels.size()),
-        L.wavelength_nm.empty() ? "" : fmt::format(" + a {}-point spectrum", L.wavelength_nm.size()),
-        L.reduce_row > 0 ? fmt::format(" + roll-off of each {}-point J row ({} datasets)", L.reduce_row,
-                                       L.reduced.size())
+        L.wavelength_nm.empty() ? ""
+                                : fmt::format(" + a {}-point spectrum", L.wavelength_nm.size()),
+        L.reduce_row > 0 ? fmt::format(" + roll-off of each {}-point J row ({} datasets)",
+                                       L.reduce_row, L.reduced.size())
                          : "",
         per_point, total / 1e6, L.num_points());
     if (config.output.given && config.output.results_given) {
@@ -243,8 +249,10 @@ std::vector<std::uint8_t> open_output(const RunOptions& options, const io::Resul
             if (nc) nc->describe(*file);
             if (options.resume) {
                 for (std::size_t k = 0; k < num_blocks; ++k) {
-                    const auto marks = file->done_marks(block_start[k], block_start[k + 1] - block_start[k]);
-                    block_done[k] = std::all_of(marks.begin(), marks.end(), [](std::uint8_t m) { return m == 1; });
+                    const auto marks =
+                        file->done_marks(block_start[k], block_start[k + 1] - block_start[k]);
+                    block_done[k] = std::all_of(marks.begin(), marks.end(),
+                                                [](std::uint8_t m) { return m == 1; });
                 }
             }
             file_ready = true;
@@ -273,7 +281,8 @@ std::vector<std::uint64_t> plan_blocks(const UnitCutter& cutter, std::uint64_t t
     for (std::uint64_t p = 0; p < total;) {
         const std::uint64_t b0 = p;
         // reduce = "rolloff": a block holds whole rows (each row's figures come from its block).
-        while (p < total && (p - b0 < block_target || (layout.reduce_row > 0 && p % layout.reduce_row != 0))) {
+        while (p < total &&
+               (p - b0 < block_target || (layout.reduce_row > 0 && p % layout.reduce_row != 0))) {
             p += cutter.at(p).count;
         }
         block_start.push_back(p);
@@ -290,7 +299,8 @@ void scan_best_point(io::ResultFile& file, const io::ResultLayout& layout, std::
     constexpr std::uint64_t chunk = 1u << 16;
     // The scanned quantity is the layout's first (eqe in the default layout); an [output] that
     // does not store eqe has no best point.
-    std::string scan_name = layout.scalar_names.empty() ? std::string() : layout.scalar_names.front();
+    std::string scan_name =
+        layout.scalar_names.empty() ? std::string() : layout.scalar_names.front();
     if (!layout.scalar_slot.empty() && scan_name != "eqe") scan_name.clear();
     summary.has_best = !scan_name.empty();
     const std::uint64_t scan_total = summary.has_best ? total : 0;
@@ -321,10 +331,12 @@ void scan_best_point(io::ResultFile& file, const io::ResultLayout& layout, std::
 //! The last stage: transport /summary figures (voltage sweeps) and the caller's stages, then
 //! the finished file is published under its final name.
 void publish_output(const io::RunConfig& config, const RunOptions& options,
-                    const transport::TransportConfig* tconf, io::ResultFile& file, RunSummary& summary) {
+                    const transport::TransportConfig* tconf, io::ResultFile& file,
+                    RunSummary& summary) {
     std::function<void(const std::string&)> before_publish = options.before_publish;
     if (tconf) {  // /summary voltage figures of a voltage sweep, then the other stages
-        before_publish = [&config, &tconf, next = options.before_publish](const std::string& partial) {
+        before_publish = [&config, &tconf,
+                          next = options.before_publish](const std::string& partial) {
             (void)write_transport_summary(config, *tconf, partial);
             if (next) next(partial);
         };
@@ -352,7 +364,10 @@ struct BlockComputer {
         struct Timer {  // adds the block's wall time to summary.compute_s however it ends
             std::chrono::steady_clock::time_point start;
             double& sum;
-            ~Timer() { sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+            ~Timer() {
+                sum +=
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            }
         } timer{c0, compute_s};
         units.clear();
         for (std::uint64_t p = b0; p < b1; p += units.back().count) units.push_back(cutter.at(p));
@@ -375,9 +390,11 @@ struct BlockComputer {
             for (std::uint64_t k = 0; k < unit.count; ++k) {
                 const std::uint64_t index = unit.first + k;
                 if (tconf) {  // a unit is solved in order by voltage continuation
-                    transport_evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                    transport_evaluators[static_cast<std::size_t>(tid)].evaluate(
+                        index, warm_starts && k > 0, block, index - b0, kind);
                 } else {
-                    evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0, block, index - b0, kind);
+                    evaluators[static_cast<std::size_t>(tid)].evaluate(index, warm_starts && k > 0,
+                                                                       block, index - b0, kind);
                 }
             }
         }
@@ -400,8 +417,10 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     const model::RateModel base_model(config.model);
     const bool has_sweep = config.sweep.has_value();
     const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
-    auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
-    auto photometry = std::make_shared<const model::Photometry>(*observer, band_shapes(config.model));
+    auto observer =
+        std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
+    auto photometry =
+        std::make_shared<const model::Photometry>(*observer, band_shapes(config.model));
     // A config with [nanocrystal] runs the microscopic model (nc_point_evaluator.hpp): same
     // driver, one point at a time, every thread on the point's NC ensemble.
     std::optional<NcPointEvaluator> nc;
@@ -410,9 +429,10 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // (transport_point.hpp); its table and sweep keys are checked here, before any file exists.
     std::optional<transport::TransportConfig> tconf;
     if (config.transport) tconf = transport::read_transport_config(config.text, config.path);
-    io::ResultLayout layout = nc      ? nc->layout()
-                              : tconf ? TransportPointEvaluator::make_layout(config, *tconf, base_model, save_spectrum)
-                                      : make_layout(config, base_model, save_spectrum);
+    io::ResultLayout layout =
+        nc      ? nc->layout()
+        : tconf ? TransportPointEvaluator::make_layout(config, *tconf, base_model, save_spectrum)
+                : make_layout(config, base_model, save_spectrum);
     const std::uint64_t total = layout.num_points();
     // The coordinate datasets are written once, before any point: each must be finite (a
     // pulse of 1e308 s on and off has an infinite end time).
@@ -427,7 +447,6 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     };
     check_axis(layout.transient_time_s, "transient", "pulse time axis (pulse_on_s + off_s)");
     check_axis(layout.wavelength_nm, "spectrum", "wavelength grid");
-
 
     io::RunIdentity id;
     id.config_path = config.path;
@@ -446,8 +465,11 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     const double values_per_point = bytes_per_point(layout) / 8.0;
     const std::uint64_t default_block = std::clamp<std::uint64_t>(
         static_cast<std::uint64_t>(2097152.0 / std::max(values_per_point, 1.0)), 256, 16384);
-    const std::uint64_t block_target =
-        options.block_points > 0 ? options.block_points : (nc ? 1 : config.transient ? 16 : default_block);
+    const std::uint64_t block_target = options.block_points > 0
+                                           ? options.block_points
+                                           : (nc                 ? 1
+                                              : config.transient ? 16
+                                                                 : default_block);
     const std::vector<std::uint64_t> block_start = plan_blocks(cutter, total, block_target, layout);
     const std::size_t num_blocks = block_start.size() - 1;
     layout.points_per_block = block_target;
@@ -463,10 +485,12 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
 #endif
     std::vector<PointEvaluator> evaluators;
     evaluators.reserve(static_cast<std::size_t>(threads));
-    for (int i = 0; i < (nc || tconf ? 0 : threads); ++i) evaluators.emplace_back(config, layout, observer, photometry);
+    for (int i = 0; i < (nc || tconf ? 0 : threads); ++i)
+        evaluators.emplace_back(config, layout, observer, photometry);
     std::vector<TransportPointEvaluator> transport_evaluators;
     transport_evaluators.reserve(static_cast<std::size_t>(threads));
-    for (int i = 0; i < (tconf ? threads : 0); ++i) transport_evaluators.emplace_back(config, *tconf, layout, observer, photometry);
+    for (int i = 0; i < (tconf ? threads : 0); ++i)
+        transport_evaluators.emplace_back(config, *tconf, layout, observer, photometry);
     const bool warm_starts = !(has_sweep && config.sweep->mode == "random");
 
     RunSummary summary;
@@ -483,17 +507,27 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
         if (!pending_write.valid()) return;
         const auto w0 = std::chrono::steady_clock::now();
         pending_write.get();  // rethrows a write failure here
-        summary.writer_wait_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+        summary.writer_wait_s +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     };
     std::vector<WorkUnit> units;
     std::uint64_t done = 0;
 
     // Current densities of a row for reduce = "rolloff".
     const std::vector<double> row_J =
-        layout.reduce_row > 0 ? layout.axes.back().values[current_key_of_last_axis(layout)] : std::vector<double>{};
-    const BlockComputer compute_block{layout, cutter, nc ? &*nc : nullptr, tconf ? &*tconf : nullptr,
-                                      evaluators, transport_evaluators, threads, warm_starts,
-                                      row_J, units, summary.compute_s};
+        layout.reduce_row > 0 ? layout.axes.back().values[current_key_of_last_axis(layout)]
+                              : std::vector<double>{};
+    const BlockComputer compute_block{layout,
+                                      cutter,
+                                      nc ? &*nc : nullptr,
+                                      tconf ? &*tconf : nullptr,
+                                      evaluators,
+                                      transport_evaluators,
+                                      threads,
+                                      warm_starts,
+                                      row_J,
+                                      units,
+                                      summary.compute_s};
     auto count_failures = [&](const std::vector<std::int32_t>& status) {
         for (std::int32_t s : status) {
             if (s != 0) {
@@ -535,7 +569,8 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
                 const auto w0 = std::chrono::steady_clock::now();
                 file->write_block(block);
                 // Read by the main thread only after get() (one write in flight at a time).
-                summary.writer_busy_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+                summary.writer_busy_s +=
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
                 ++summary.blocks_written;
             });
             current ^= 1;
@@ -550,7 +585,8 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     }
     wait_for_writer();
     progress.finish(done, summary.computed, summary.failed);
-    summary.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    summary.wall_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (summary.interrupted || !writer) return summary;
 
     scan_best_point(*file, layout, total, config.transient.has_value(), summary);

@@ -22,9 +22,10 @@ namespace {
 constexpr double nm_in_cm = 1.0e-7;
 constexpr double A_m2_per_mA_cm2 = 10.0;  // 1 mA cm^-2 = 10 A m^-2
 
-const char* const kProfileFields[] = {"x_nm",  "psi_V", "Ec_eV", "Ev_eV",   "Efn_eV",
+const char* const kProfileFields[] = {"x_nm",   "psi_V", "Ec_eV", "Ev_eV",   "Efn_eV",
                                       "Efp_eV", "n_cm3", "p_cm3", "R_cm3_s", "field_V_cm"};
-const char* const kProfileUnits[] = {"nm", "V", "eV", "eV", "eV", "eV", "cm^-3", "cm^-3", "cm^-3 s^-1", "V cm^-1"};
+const char* const kProfileUnits[] = {"nm", "V",     "eV",    "eV",         "eV",
+                                     "eV", "cm^-3", "cm^-3", "cm^-3 s^-1", "V cm^-1"};
 
 std::size_t index_of(const io::ResultLayout& L, const std::string& name) {
     const auto it = std::find(L.scalar_names.begin(), L.scalar_names.end(), name);
@@ -44,7 +45,8 @@ double* extra_series(const io::ResultLayout& L, io::ResultBlock& block, std::uin
 }
 
 //! Linear interpolation of a node profile onto `m` equidistant positions over [0, L].
-void resample(const std::vector<double>& x, const std::vector<double>& y, std::size_t m, double* out) {
+void resample(const std::vector<double>& x, const std::vector<double>& y, std::size_t m,
+              double* out) {
     const double L = x.back();
     std::size_t j = 0;
     for (std::size_t i = 0; i < m; ++i) {
@@ -87,16 +89,20 @@ std::string describe_transport_optics(const io::RunConfig& config) {
     if (!stack) return {};
     const pipeline::PositionedStackOptics where(*stack, tc->optics_from_top);
     const optics::OpticsSpec& spec = stack->spec();
-    std::string s = fmt::format("optics: substrate {}, emitting layer '{}' = [transport] emissive layer, {} slice(s) at",
-                                spec.glass_substrate ? fmt::format("glass (n = {:g})", spec.substrate_n) : "none",
-                                spec.emitting_layer, config_slice_positions(tc->stack).size());
-    for (double z : config_slice_positions(tc->stack)) s += fmt::format(" {:g}", where.layer_position_nm(z));
-    s += fmt::format(" nm above its bottom ({} on the substrate side); device.outcoupling is ignored\n",
-                     tc->optics_from_top ? "cathode" : "anode");
+    std::string s = fmt::format(
+        "optics: substrate {}, emitting layer '{}' = [transport] emissive layer, {} slice(s) at",
+        spec.glass_substrate ? fmt::format("glass (n = {:g})", spec.substrate_n) : "none",
+        spec.emitting_layer, config_slice_positions(tc->stack).size());
+    for (double z : config_slice_positions(tc->stack))
+        s += fmt::format(" {:g}", where.layer_position_nm(z));
+    s += fmt::format(
+        " nm above its bottom ({} on the substrate side); device.outcoupling is ignored\n",
+        tc->optics_from_top ? "cathode" : "anode");
     for (const optics::LayerSpec& l : spec.layers) {
         s += fmt::format("  layer {:<12} {:>10}  {}\n", l.name,
                          l.semi_infinite ? "semi-inf." : fmt::format("{:g} nm", l.thickness_nm),
-                         l.material.empty() ? fmt::format("n = {:g}, k = {:g}", l.n, l.k) : "material " + l.material);
+                         l.material.empty() ? fmt::format("n = {:g}, k = {:g}", l.n, l.k)
+                                            : "material " + l.material);
     }
     return s;
 }
@@ -136,10 +142,13 @@ io::ResultLayout TransportPointEvaluator::make_layout(const io::RunConfig& confi
         L.scalar_units.push_back(base.scalar_units[q]);
         if (n.rfind("fates/", 0) == 0) last_fate = L.scalar_names.size();
     }
-    const std::vector<std::string> fates{"fates/recombination_outside_eml", "fates/no_recombination"};
-    L.scalar_names.insert(L.scalar_names.begin() + static_cast<long>(last_fate), fates.begin(), fates.end());
+    const std::vector<std::string> fates{"fates/recombination_outside_eml",
+                                         "fates/no_recombination"};
+    L.scalar_names.insert(L.scalar_names.begin() + static_cast<long>(last_fate), fates.begin(),
+                          fates.end());
     L.scalar_units.insert(L.scalar_units.begin() + static_cast<long>(last_fate), 2, "1");
-    if (const auto stack = transport_stack_optics(config, tc)) {  // after the fates, as without [transport]
+    if (const auto stack =
+            transport_stack_optics(config, tc)) {  // after the fates, as without [transport]
         io::ResultLayout extra;
         std::vector<double> z = config_slice_positions(tc.stack);
         const pipeline::PositionedStackOptics where(*stack, tc.optics_from_top);
@@ -147,43 +156,49 @@ io::ResultLayout TransportPointEvaluator::make_layout(const io::RunConfig& confi
         OpticsPoint::add_stack_layout(config, *stack, z, extra);
         const auto at = L.scalar_names.begin() + static_cast<long>(last_fate + 2);
         L.scalar_names.insert(at, extra.scalar_names.begin(), extra.scalar_names.end());
-        L.scalar_units.insert(L.scalar_units.begin() + static_cast<long>(last_fate + 2), extra.scalar_units.begin(),
-                              extra.scalar_units.end());
+        L.scalar_units.insert(L.scalar_units.begin() + static_cast<long>(last_fate + 2),
+                              extra.scalar_units.begin(), extra.scalar_units.end());
         for (auto& d : extra.static_datasets) L.static_datasets.push_back(std::move(d));
-        L.result_attributes.push_back({"outcoupling", "description",
-                                       "photons into air / photons emitted, over the [transport] slices (each at its "
-                                       "position in the [optics] emitting layer); 0 at zero current"});
+        L.result_attributes.push_back(
+            {"outcoupling", "description",
+             "photons into air / photons emitted, over the [transport] slices (each at its "
+             "position in the [optics] emitting layer); 0 at zero current"});
     }
-    L.result_attributes.push_back({"transfer_efficiency", "description",
-                                   "per exciton generated in the emissive layer (slices weighted by G_k d_k)"});
+    L.result_attributes.push_back(
+        {"transfer_efficiency", "description",
+         "per exciton generated in the emissive layer (slices weighted by G_k d_k)"});
     for (const std::string& n : L.scalar_names)
         if (n.rfind("populations/", 0) == 0)
-            L.result_attributes.push_back({n, "description", "mean over the emissive layer (slices weighted by d_k)"});
+            L.result_attributes.push_back(
+                {n, "description", "mean over the emissive layer (slices weighted by d_k)"});
     for (const auto& [name, unit] : transport_scalars()) {
         L.scalar_names.push_back(name);
         L.scalar_units.push_back(unit);
     }
-    L.result_attributes.push_back({"fates/recombination_outside_eml", "description",
-                                   "charge (of J/q) recombining outside transport.emissive_layer: lost"});
-    L.result_attributes.push_back({"fates/no_recombination", "description",
-                                   "charge (of J/q) crossing the stack without recombining (leakage); 1 at zero current"});
-    L.result_attributes.push_back({"continuity_error", "description",
-                                   "max_x |J(x) - J| / J; a point above 1e-3 (current below the solver's "
-                                   "resolution) has status 8 and zeros"});
+    L.result_attributes.push_back(
+        {"fates/recombination_outside_eml", "description",
+         "charge (of J/q) recombining outside transport.emissive_layer: lost"});
+    L.result_attributes.push_back(
+        {"fates/no_recombination", "description",
+         "charge (of J/q) crossing the stack without recombining (leakage); 1 at zero current"});
+    L.result_attributes.push_back(
+        {"continuity_error", "description",
+         "max_x |J(x) - J| / J; a point above 1e-3 (current below the solver's "
+         "resolution) has status 8 and zeros"});
     if (tc.save_profiles) {
         for (std::size_t f = 0; f < std::size(kProfileFields); ++f)
-            L.extra_series.push_back({std::string("/transport/") + kProfileFields[f], kProfileUnits[f],
+            L.extra_series.push_back({std::string("/transport/") + kProfileFields[f],
+                                      kProfileUnits[f],
                                       static_cast<std::uint64_t>(tc.profile_points)});
         L.extra_series.push_back({"/transport/layer_edges_nm", "nm", tc.stack.layers.size() + 1});
     }
     return L;
 }
 
-TransportPointEvaluator::TransportPointEvaluator(const io::RunConfig& config,
-                                                 const transport::TransportConfig& tc,
-                                                 const io::ResultLayout& layout,
-                                                 std::shared_ptr<const model::CieObserver> observer,
-                                                 std::shared_ptr<const model::Photometry> photometry)
+TransportPointEvaluator::TransportPointEvaluator(
+    const io::RunConfig& config, const transport::TransportConfig& tc,
+    const io::ResultLayout& layout, std::shared_ptr<const model::CieObserver> observer,
+    std::shared_ptr<const model::Photometry> photometry)
     : config_(config),
       tc_(tc),
       layout_(&layout),
@@ -193,7 +208,8 @@ TransportPointEvaluator::TransportPointEvaluator(const io::RunConfig& config,
       spec_(tc.stack),
       voltage_V_(tc.voltage_V) {
     if (auto stack = transport_stack_optics(config, tc))
-        optics_ = std::make_shared<pipeline::PositionedStackOptics>(std::move(*stack), tc.optics_from_top);
+        optics_ = std::make_shared<pipeline::PositionedStackOptics>(std::move(*stack),
+                                                                    tc.optics_from_top);
     for (const io::SweepAxis& ax : layout.axes) {
         std::vector<double*> slots;
         for (const std::string& key : ax.keys) {
@@ -208,7 +224,8 @@ TransportPointEvaluator::TransportPointEvaluator(const io::RunConfig& config,
         axis_slots_.push_back(std::move(slots));
     }
     strides_.assign(layout.shape.size(), 1);
-    for (std::size_t a = layout.shape.size(); a-- > 1;) strides_[a - 1] = strides_[a] * layout.shape[a];
+    for (std::size_t a = layout.shape.size(); a-- > 1;)
+        strides_[a - 1] = strides_[a] * layout.shape[a];
     spec_.temperature_K = params_.device.temperature_K;
     stage_ = transport::make_transport_profile(spec_);
     problem_ = pipeline::DeviceProblemBuilder(config.model)
@@ -252,7 +269,8 @@ void TransportPointEvaluator::solve(bool warm, Point& pt) {
     }
     ctx_->solve(d, params_, result_);
     pt.sol = stage_->last();
-    pt.zero_current = tc_.voltage_drive ? voltage_V_ == 0.0 : params_.device.current_density_mA_cm2 == 0.0;
+    pt.zero_current =
+        tc_.voltage_drive ? voltage_V_ == 0.0 : params_.device.current_density_mA_cm2 == 0.0;
     if (pt.zero_current) {  // no current: every transport ratio is 0 (never noise / 0)
         transport::Solution z;
         z.converged = true;
@@ -265,12 +283,15 @@ void TransportPointEvaluator::solve(bool warm, Point& pt) {
 void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, std::uint64_t slot) {
     const io::ResultLayout& L = *layout_;
     const std::uint64_t count = block.count;
-    auto put = [&](const std::string& name, double v) { block.scalars[index_of(L, name) * count + slot] = v; };
+    auto put = [&](const std::string& name, double v) {
+        block.scalars[index_of(L, name) * count + slot] = v;
+    };
     const transport::Solution& s = pt.sol;
     const double J_A_m2 = s.current_density_A_m2;
     const bool driven = !result_.slices.empty();  // J > 0 and resolved (transport::to_profile)
     // Slice sums: photons per area inside the emitter and outcoupled per band.
-    double w_sum = 0.0, photons = 0.0, singlet = 0.0, triplet = 0.0, lig_air_s = 0.0, lig_air_t = 0.0;
+    double w_sum = 0.0, photons = 0.0, singlet = 0.0, triplet = 0.0, lig_air_s = 0.0,
+           lig_air_t = 0.0;
     double generated = 0.0, transferred = 0.0;
     std::vector<double> populations;
     const std::size_t nl = L.line_labels.size();
@@ -282,13 +303,16 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
         photons += w * e.photon_rate_cm3_s;
         singlet += w * e.ligand_singlet_photon_rate_cm3_s;
         triplet += w * e.ligand_triplet_photon_rate_cm3_s;
-        lig_air_s += w * result_.slice_optics[k].ligand_singlet_eta_air * e.ligand_singlet_photon_rate_cm3_s;
-        lig_air_t += w * result_.slice_optics[k].ligand_triplet_eta_air * e.ligand_triplet_photon_rate_cm3_s;
+        lig_air_s +=
+            w * result_.slice_optics[k].ligand_singlet_eta_air * e.ligand_singlet_photon_rate_cm3_s;
+        lig_air_t +=
+            w * result_.slice_optics[k].ligand_triplet_eta_air * e.ligand_triplet_photon_rate_cm3_s;
         const double g = w * result_.profile.slices[k].generation_cm3_s;
         generated += g;
         transferred += g * e.transfer_efficiency;
         populations.resize(e.populations_cm3.size(), 0.0);
-        for (std::size_t i = 0; i < e.populations_cm3.size(); ++i) populations[i] += w * e.populations_cm3[i];
+        for (std::size_t i = 0; i < e.populations_cm3.size(); ++i)
+            populations[i] += w * e.populations_cm3[i];
         for (std::size_t l = 0; l < nl && l < e.line_photon_rate_cm3_s.size(); ++l) {
             lines[l] += w * e.line_photon_rate_cm3_s[l];
             species[line_species_[l]] += w * e.line_photon_rate_cm3_s[l];
@@ -298,9 +322,11 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
     std::vector<double> band_flux(2 + nl, 0.0);
     band_flux[0] = lig_air_s;
     band_flux[1] = lig_air_t;
-    for (std::size_t l = 0; l < nl && l < result_.line_photon_flux_air.size(); ++l) band_flux[2 + l] = result_.line_photon_flux_air[l];
+    for (std::size_t l = 0; l < nl && l < result_.line_photon_flux_air.size(); ++l)
+        band_flux[2 + l] = result_.line_photon_flux_air[l];
 
-    if (bands_vary_) photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(params_));
+    if (bands_vary_)
+        photometry_ = std::make_shared<const model::Photometry>(*observer_, band_shapes(params_));
     if (bands_vary_ || !radiometry_) radiometry_.emplace(band_shapes(params_), config_.bands);
     const model::Radiometry rad = radiometry_->evaluate(band_flux.data());
     const model::Colour c = photometry_->evaluate(band_flux.data());
@@ -309,10 +335,12 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
     put("iqe", driven ? result_.iqe : 0.0);
     put("transfer_efficiency", generated > 0 ? transferred / generated : 0.0);
     for (std::size_t i = 0; i < state_names_.size(); ++i)
-        put("populations/" + hdf5_name(state_names_[i]), i < populations.size() ? populations[i] * per_volume : 0.0);
+        put("populations/" + hdf5_name(state_names_[i]),
+            i < populations.size() ? populations[i] * per_volume : 0.0);
     if (optics_) {  // slice means of the factors (equal slice widths), as without [transport]
         put("outcoupling", driven ? result_.outcoupling : 0.0);
-        const std::size_t q0 = index_of(L, "outcoupling");  // then optics/purcell/*, optics/eta_air/* per line
+        const std::size_t q0 =
+            index_of(L, "outcoupling");  // then optics/purcell/*, optics/eta_air/* per line
         const double ns = static_cast<double>(result_.slice_optics.size());
         for (std::size_t l = 0; l < nl; ++l) {
             double f = 0.0, eta = 0.0;
@@ -338,7 +366,8 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
     const double eml_share = driven ? s.recombination_eml_A_m2 / J_A_m2 : 0.0;
     const std::vector<std::string> names = problem_->emitter_stage().fate_names();
     for (std::size_t f = 0; f < names.size(); ++f)
-        put("fates/" + names[f], driven && f < result_.fates.size() ? result_.fates[f] * eml_share : 0.0);
+        put("fates/" + names[f],
+            driven && f < result_.fates.size() ? result_.fates[f] * eml_share : 0.0);
     put("fates/recombination_outside_eml", driven ? s.recombination_outside_eml : 0.0);
     put("fates/no_recombination", driven ? s.no_recombination : 1.0);
     put("radiance_W_sr_m2", rad.radiance_W_sr_m2);
@@ -349,7 +378,8 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
     put("visible_power_fraction", rad.visible_power_fraction);
     put("photometry_valid", rad.photometry_meaningful ? 1.0 : 0.0);
     for (std::size_t b = 0; b < config_.bands.size(); ++b)
-        put("eqe_band/" + config_.bands[b].name, (driven ? result_.eqe : 0.0) * rad.window_photon_fraction[b]);
+        put("eqe_band/" + config_.bands[b].name,
+            (driven ? result_.eqe : 0.0) * rad.window_photon_fraction[b]);
     // Transport outputs (spec section 4).
     const double V = s.voltage_V;
     put("voltage_V", V);
@@ -366,23 +396,31 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
     put("continuity_error", s.continuity_error);
     const double electrical_W_m2 = J_A_m2 * V;
     // Lambertian: luminous exitance = pi L [lm m^-2]; radiant exitance = pi radiance [W m^-2].
-    put("power_efficacy_lm_W", electrical_W_m2 > 0 && driven ? std::numbers::pi * c.luminance_cd_m2 / electrical_W_m2 : 0.0);
-    put("wall_plug_efficiency", electrical_W_m2 > 0 && driven ? std::numbers::pi * rad.radiance_W_sr_m2 / electrical_W_m2 : 0.0);
+    put("power_efficacy_lm_W", electrical_W_m2 > 0 && driven
+                                   ? std::numbers::pi * c.luminance_cd_m2 / electrical_W_m2
+                                   : 0.0);
+    put("wall_plug_efficiency", electrical_W_m2 > 0 && driven
+                                    ? std::numbers::pi * rad.radiance_W_sr_m2 / electrical_W_m2
+                                    : 0.0);
     for (std::size_t l = 0; l < nl; ++l) block.line_rates[slot * nl + l] = lines[l] * per_volume;
     if (!L.wavelength_nm.empty()) {
         const std::size_t nw = L.wavelength_nm.size();
-        model::band_spectrum(photometry_->bands(), band_flux.data(), L.wavelength_nm, block.spectrum.data() + slot * nw);
+        model::band_spectrum(photometry_->bands(), band_flux.data(), L.wavelength_nm,
+                             block.spectrum.data() + slot * nw);
     }
     if (tc_.save_profiles) {
         const transport::Profiles& P = s.profiles;
-        const std::vector<double>* fields[] = {&P.x_nm,   &P.psi_V, &P.Ec_eV, &P.Ev_eV,   &P.Efn_eV,
-                                               &P.Efp_eV, &P.n_cm3, &P.p_cm3, &P.R_cm3_s, &P.field_V_cm};
+        const std::vector<double>* fields[] = {&P.x_nm,    &P.psi_V,     &P.Ec_eV, &P.Ev_eV,
+                                               &P.Efn_eV,  &P.Efp_eV,    &P.n_cm3, &P.p_cm3,
+                                               &P.R_cm3_s, &P.field_V_cm};
         const auto m = static_cast<std::size_t>(tc_.profile_points);
         for (std::size_t f = 0; f < std::size(kProfileFields); ++f)
-            resample(P.x_nm, *fields[f], m, extra_series(L, block, slot, std::string("/transport/") + kProfileFields[f]));
+            resample(P.x_nm, *fields[f], m,
+                     extra_series(L, block, slot, std::string("/transport/") + kProfileFields[f]));
         double* edges = extra_series(L, block, slot, "/transport/layer_edges_nm");
         edges[0] = 0.0;
-        for (std::size_t i = 0; i < spec_.layers.size(); ++i) edges[i + 1] = edges[i] + spec_.layers[i].thickness_nm;
+        for (std::size_t i = 0; i < spec_.layers.size(); ++i)
+            edges[i + 1] = edges[i] + spec_.layers[i].thickness_nm;
     }
 }
 
@@ -391,7 +429,8 @@ void TransportPointEvaluator::evaluate(std::uint64_t index, bool warm, io::Resul
     const io::ResultLayout& L = *layout_;
     const std::uint64_t count = block.count;
     auto zero_slot = [&] {
-        for (std::size_t q = 0; q < L.scalar_names.size(); ++q) block.scalars[q * count + slot] = 0.0;
+        for (std::size_t q = 0; q < L.scalar_names.size(); ++q)
+            block.scalars[q * count + slot] = 0.0;
         const std::size_t nl = L.line_labels.size();
         std::fill_n(block.line_rates.begin() + static_cast<long>(slot * nl), nl, 0.0);
         const std::size_t nw = L.wavelength_nm.size();
@@ -418,18 +457,23 @@ void TransportPointEvaluator::evaluate(std::uint64_t index, bool warm, io::Resul
         block.method[slot] = 0;
         if (!result_.converged) {
             ctx_.reset();
-            return fail(static_cast<std::int32_t>(solver::SolveStatus::not_converged), "not converged");
+            return fail(static_cast<std::int32_t>(solver::SolveStatus::not_converged),
+                        "not converged");
         }
         if (!pt.zero_current && !(pt.sol.continuity_error <= transport::kResolvedContinuityError))
-            return fail(transport::status_unresolved, "current below the transport solver's resolution");
+            return fail(transport::status_unresolved,
+                        "current below the transport solver's resolution");
         publish(pt, block, slot);
         bool finite = true;
-        for (std::size_t q = 0; q < L.scalar_names.size(); ++q) finite = finite && std::isfinite(block.scalars[q * count + slot]);
+        for (std::size_t q = 0; q < L.scalar_names.size(); ++q)
+            finite = finite && std::isfinite(block.scalars[q * count + slot]);
         for (double v : block.extra) finite = finite && std::isfinite(v);
         double fate_sum = 0.0;
         for (std::size_t q = 0; q < L.scalar_names.size(); ++q)
-            if (L.scalar_names[q].rfind("fates/", 0) == 0) fate_sum += block.scalars[q * count + slot];
-        if (!finite) return fail(static_cast<std::int32_t>(solver::SolveStatus::non_finite), "non-finite");
+            if (L.scalar_names[q].rfind("fates/", 0) == 0)
+                fate_sum += block.scalars[q * count + slot];
+        if (!finite)
+            return fail(static_cast<std::int32_t>(solver::SolveStatus::non_finite), "non-finite");
         if (!(std::abs(fate_sum - 1.0) <= 1e-9)) return fail(status_fate_budget, "fate budget");
     } catch (...) {
         ctx_.reset();  // the next point starts cold
@@ -437,7 +481,8 @@ void TransportPointEvaluator::evaluate(std::uint64_t index, bool warm, io::Resul
     }
 }
 
-TransportPointEvaluator::Figures TransportPointEvaluator::solve_voltage(double voltage_V, bool warm) {
+TransportPointEvaluator::Figures TransportPointEvaluator::solve_voltage(double voltage_V,
+                                                                        bool warm) {
     voltage_V_ = voltage_V;
     Point pt;
     solve(warm, pt);

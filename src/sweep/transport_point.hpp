@@ -90,8 +90,8 @@ private:
 //! The [optics] stack of a [transport] config (nullopt without [optics]): read by the optics
 //! reader (its own checks; the zone is the transport emissive layer, checked against the stack
 //! by transport::read_transport_config).
-[[nodiscard]] std::optional<optics::DeviceOptics> transport_stack_optics(const io::RunConfig& config,
-                                                                        const transport::TransportConfig& tc);
+[[nodiscard]] std::optional<optics::DeviceOptics> transport_stack_optics(
+    const io::RunConfig& config, const transport::TransportConfig& tc);
 
 //! `relsim check` of [optics] with [transport]: the stack and the slice positions in the
 //! emitting layer ("" without [optics]).
@@ -100,7 +100,8 @@ private:
 //! After the run (rank 0, complete .partial): the /summary voltage figures of a sweep whose
 //! only axis is device.voltage_V, each crossing solved between its bracketing points to 1e-6 V
 //! (absent where not reached). Returns the lines printed by the CLI ("" for other sweeps).
-std::string write_transport_summary(const io::RunConfig& config, const transport::TransportConfig& tc,
+std::string write_transport_summary(const io::RunConfig& config,
+                                    const transport::TransportConfig& tc,
                                     const std::string& partial_path);
 
 }  // namespace relsim::sweep

@@ -40,54 +40,68 @@ std::string describe_transport(const io::RunConfig& config) {
     const transport::StackSpec& s = tc->stack;
     const transport::Stack stack(s);
     std::string out = fmt::format(
-        "transport: {} layers, {:g} nm; anode work function {:g} eV, cathode {:g} eV: built-in voltage "
+        "transport: {} layers, {:g} nm; anode work function {:g} eV, cathode {:g} eV: built-in "
+        "voltage "
         "V_bi = {:g} V; drive: {}\n",
         s.layers.size(), stack.length_nm(), s.anode_work_function_eV, s.cathode_work_function_eV,
         stack.built_in_voltage_V(),
         tc->voltage_drive ? fmt::format("voltage, device.voltage_V = {:g} V", tc->voltage_V)
                           : fmt::format("current, device.current_density_mA_cm2 = {:g} (V solved)",
                                         config.model.device.current_density_mA_cm2));
-    out += fmt::format("  {:<3} {:<10} {:>9} {:>8} {:>8} {:>11} {:>11} {:>6} {:>9}\n", "#", "layer", "d (nm)",
-                       "HOMO eV", "LUMO eV", "mu_n cm2/Vs", "mu_p cm2/Vs", "eps_r", "N0 cm^-3");
+    out += fmt::format("  {:<3} {:<10} {:>9} {:>8} {:>8} {:>11} {:>11} {:>6} {:>9}\n", "#", "layer",
+                       "d (nm)", "HOMO eV", "LUMO eV", "mu_n cm2/Vs", "mu_p cm2/Vs", "eps_r",
+                       "N0 cm^-3");
     for (std::size_t i = 0; i < s.layers.size(); ++i) {
         const transport::Layer& l = s.layers[i];
-        out += fmt::format("  {:<3} {:<10} {:>9g} {:>8g} {:>8g} {:>11.3g} {:>11.3g} {:>6g} {:>9.3g}{}\n", i, l.name,
-                           l.thickness_nm, l.homo_eV, l.lumo_eV, l.mu_n_cm2_Vs, l.mu_p_cm2_Vs, l.eps_r, l.N0_cm3,
-                           l.name == s.emissive_layer ? "  (emissive)" : "");
+        out += fmt::format(
+            "  {:<3} {:<10} {:>9g} {:>8g} {:>8g} {:>11.3g} {:>11.3g} {:>6g} {:>9.3g}{}\n", i,
+            l.name, l.thickness_nm, l.homo_eV, l.lumo_eV, l.mu_n_cm2_Vs, l.mu_p_cm2_Vs, l.eps_r,
+            l.N0_cm3, l.name == s.emissive_layer ? "  (emissive)" : "");
     }
     const double phi_p = -s.layers.front().homo_eV - s.anode_work_function_eV;
     const double phi_n = s.cathode_work_function_eV + s.layers.back().lumo_eV;
-    out += fmt::format("  injection barriers (Schottky-Mott): holes at the anode phi_p = -HOMO - W_anode = {:.3g} eV, "
-                       "electrons at the cathode phi_n = W_cathode + LUMO = {:.3g} eV\n",
-                       phi_p, phi_n);
+    out += fmt::format(
+        "  injection barriers (Schottky-Mott): holes at the anode phi_p = -HOMO - W_anode = {:.3g} "
+        "eV, "
+        "electrons at the cathode phi_n = W_cathode + LUMO = {:.3g} eV\n",
+        phi_p, phi_n);
     for (std::size_t i = 0; i + 1 < s.layers.size(); ++i) {
         const transport::Layer &a = s.layers[i], &b = s.layers[i + 1];
         const double hole = a.homo_eV - b.homo_eV;      // > 0: holes going to the cathode climb
         const double electron = a.lumo_eV - b.lumo_eV;  // > 0: electrons going to the anode climb
-        out += fmt::format("  step {}|{}: HOMO {:+.3g} eV ({}), LUMO {:+.3g} eV ({})\n", a.name, b.name,
-                           b.homo_eV - a.homo_eV,
-                           hole > 0 ? fmt::format("hole barrier {:.3g} eV", hole) : std::string("no hole barrier"),
-                           b.lumo_eV - a.lumo_eV,
-                           electron > 0 ? fmt::format("electron barrier {:.3g} eV", electron)
-                                        : std::string("no electron barrier"));
+        out += fmt::format(
+            "  step {}|{}: HOMO {:+.3g} eV ({}), LUMO {:+.3g} eV ({})\n", a.name, b.name,
+            b.homo_eV - a.homo_eV,
+            hole > 0 ? fmt::format("hole barrier {:.3g} eV", hole) : std::string("no hole barrier"),
+            b.lumo_eV - a.lumo_eV,
+            electron > 0 ? fmt::format("electron barrier {:.3g} eV", electron)
+                         : std::string("no electron barrier"));
     }
     const transport::Layer& e = s.layers[static_cast<std::size_t>(stack.emissive_index())];
-    out += fmt::format("  emissive layer {}: {} slice{} of {:g} nm ({}); recombination elsewhere is lost "
-                       "(fates/recombination_outside_eml)\n",
-                       e.name, stack.slice_count(), stack.slice_count() == 1 ? "" : "s",
-                       e.thickness_nm / stack.slice_count(),
-                       s.eml_slices > 0 ? "eml_slices" : fmt::format("nc_diameter_nm {:g}", s.nc_diameter_nm));
-    out += fmt::format("  mesh: {} cosine-graded cells per layer, {} nodes; Langevin prefactor {:g}; profiles {}\n",
-                       s.cells_per_layer, stack.x_m.size(), s.langevin_prefactor,
-                       tc->save_profiles ? fmt::format("saved on {} points (/transport/*)", tc->profile_points)
-                                         : std::string("not saved (save_profiles = false)"));
-    out += "  outputs: device.recombination_zone_nm, charge_balance and langevin_cm3_s are replaced by the "
-           "solved profile; optics: " +
-           std::string(tc->with_optics ? "the [optics] stack per slice (below)" : "device.outcoupling (constant)") + "\n";
+    out += fmt::format(
+        "  emissive layer {}: {} slice{} of {:g} nm ({}); recombination elsewhere is lost "
+        "(fates/recombination_outside_eml)\n",
+        e.name, stack.slice_count(), stack.slice_count() == 1 ? "" : "s",
+        e.thickness_nm / stack.slice_count(),
+        s.eml_slices > 0 ? "eml_slices" : fmt::format("nc_diameter_nm {:g}", s.nc_diameter_nm));
+    out += fmt::format(
+        "  mesh: {} cosine-graded cells per layer, {} nodes; Langevin prefactor {:g}; profiles "
+        "{}\n",
+        s.cells_per_layer, stack.x_m.size(), s.langevin_prefactor,
+        tc->save_profiles ? fmt::format("saved on {} points (/transport/*)", tc->profile_points)
+                          : std::string("not saved (save_profiles = false)"));
+    out +=
+        "  outputs: device.recombination_zone_nm, charge_balance and langevin_cm3_s are replaced "
+        "by the "
+        "solved profile; optics: " +
+        std::string(tc->with_optics ? "the [optics] stack per slice (below)"
+                                    : "device.outcoupling (constant)") +
+        "\n";
     return out;
 }
 
-std::string write_transport_summary(const io::RunConfig& config, const transport::TransportConfig& tc,
+std::string write_transport_summary(const io::RunConfig& config,
+                                    const transport::TransportConfig& tc,
                                     const std::string& partial_path) {
     if (!config.sweep || config.sweep->axes.size() != 1 || config.sweep->axes[0].keys.size() != 1 ||
         config.sweep->axes[0].keys[0] != "device.voltage_V" || !tc.voltage_drive)
@@ -99,7 +113,8 @@ std::string write_transport_summary(const io::RunConfig& config, const transport
     const std::vector<double> status = f.read_doubles("/results/status");
     std::vector<std::size_t> order(V.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return V[a] < V[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return V[a] < V[b]; });
     auto lum = [&](std::size_t i) { return status[i] == 0 ? L[i] : 0.0; };
 
     // One evaluator, one thread, the config's values without the sweep: every figure is solved
@@ -108,8 +123,10 @@ std::string write_transport_summary(const io::RunConfig& config, const transport
     point.sweep.reset();
     transport::TransportConfig tcp = tc;
     tcp.save_profiles = false;
-    auto observer = std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
-    auto photometry = std::make_shared<const model::Photometry>(*observer, band_shapes(point.model));
+    auto observer =
+        std::make_shared<const model::CieObserver>(model::load_cie_observer(cie_table_path()));
+    auto photometry =
+        std::make_shared<const model::Photometry>(*observer, band_shapes(point.model));
     const model::RateModel base(point.model);
     const io::ResultLayout layout = TransportPointEvaluator::make_layout(point, tcp, base, false);
     TransportPointEvaluator ev(point, tcp, layout, observer, photometry);
@@ -141,13 +158,17 @@ std::string write_transport_summary(const io::RunConfig& config, const transport
         // Peak power efficacy: golden-section search between the neighbours of the best point.
         std::size_t best = order.size();
         for (std::size_t k = 0; k < order.size(); ++k)
-            if (status[order[k]] == 0 && P[order[k]] > 0 && (best == order.size() || P[order[k]] > P[order[best]])) best = k;
+            if (status[order[k]] == 0 && P[order[k]] > 0 &&
+                (best == order.size() || P[order[k]] > P[order[best]]))
+                best = k;
         if (best < order.size()) {
-            double a = V[order[best > 0 ? best - 1 : 0]], b = V[order[std::min(best + 1, order.size() - 1)]];
+            double a = V[order[best > 0 ? best - 1 : 0]],
+                   b = V[order[std::min(best + 1, order.size() - 1)]];
             const double g = (std::sqrt(5.0) - 1.0) / 2.0;
             ev.solve_voltage(a, warm);
             double c = b - g * (b - a), d = a + g * (b - a);
-            double fc = ev.solve_voltage(c, true).power_efficacy_lm_W, fd = ev.solve_voltage(d, true).power_efficacy_lm_W;
+            double fc = ev.solve_voltage(c, true).power_efficacy_lm_W,
+                   fd = ev.solve_voltage(d, true).power_efficacy_lm_W;
             while (b - a > kVoltageTolerance_V) {
                 if (fc > fd) {
                     b = d, d = c, fd = fc;
@@ -168,11 +189,13 @@ std::string write_transport_summary(const io::RunConfig& config, const transport
     for (std::size_t k = 0; k < std::size(kFigures); ++k) {
         if (!value[k] || !std::isfinite(*value[k])) continue;
         const std::string path = std::string("/summary/") + kFigures[k].name;
-        if (!f.exists(path)) f.create_chunked(path, io::ElementType::float64, {}, {}, kFigures[k].unit, 0.0);
+        if (!f.exists(path))
+            f.create_chunked(path, io::ElementType::float64, {}, {}, kFigures[k].unit, 0.0);
         f.write_flat_range(path, io::ElementType::float64, 0, 1, &*value[k]);
         f.set_attribute(path, "description",
-                        std::string(kFigures[k].text) + (k == 3 ? ", maximum solved between the sweep points"
-                                                                : ", solved between the bracketing sweep points to 1e-6 V"));
+                        std::string(kFigures[k].text) +
+                            (k == 3 ? ", maximum solved between the sweep points"
+                                    : ", solved between the bracketing sweep points to 1e-6 V"));
     }
     f.close();
     return text;

@@ -34,13 +34,16 @@ TEST_CASE("unknown key is an error that lists the allowed keys", "[config][error
         const std::string text = minimal_config(
             "ground = [\"7F6\", \"7F5\"]\n"
             "levels = [ { name = \"5D4\", energy_cm1 = 20500.0 } ]\n"
-            "lines = [ { from = \"5D4\", to = \"7F5\", rate_s = 100.0, wavelength_nm = 544.0, fwhm_nm = 8.0 },\n"
-            "          { from = \"5D4\", to = \"7F6\", rate_s = 40.0, wavelength_nm = 489.0, fwhm_nm = 8.0, colour = 1 } ]\n");
+            "lines = [ { from = \"5D4\", to = \"7F5\", rate_s = 100.0, wavelength_nm = 544.0, "
+            "fwhm_nm = 8.0 },\n"
+            "          { from = \"5D4\", to = \"7F6\", rate_s = 40.0, wavelength_nm = 489.0, "
+            "fwhm_nm = 8.0, colour = 1 } ]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.0.lines.1.colour");
         CHECK(e.line() == line_of(text, "colour"));
         CHECK_THAT(e.what(), Contains("bad.toml:"));
-        CHECK_THAT(e.allowed(), Contains("wavelength_nm") && Contains("fwhm_nm") && Contains("source"));
+        CHECK_THAT(e.allowed(),
+                   Contains("wavelength_nm") && Contains("fwhm_nm") && Contains("source"));
     }
     SECTION("inside an ion file: the message names the ion file and its line") {
         const std::string ion_file = relsim_test::test_dir() + "/bad/ions/UnknownKey.toml";
@@ -57,7 +60,8 @@ TEST_CASE("unknown key is an error that lists the allowed keys", "[config][error
 TEST_CASE("missing required key names the table line and the range", "[config][errors]") {
     SECTION("ligand.density_cm3") {
         std::string text = minimal_config();
-        text.erase(text.find("density_cm3 = 7.5e20\n"), std::string("density_cm3 = 7.5e20\n").size());
+        text.erase(text.find("density_cm3 = 7.5e20\n"),
+                   std::string("density_cm3 = 7.5e20\n").size());
         const auto e = load_error(text);
         CHECK(e.key() == "ligand.density_cm3");
         CHECK_THAT(e.what(), Contains(at("bad.toml", line_of(text, "[ligand]"))));
@@ -83,13 +87,15 @@ TEST_CASE("missing required key names the table line and the range", "[config][e
     }
     SECTION("no [device] table") {
         std::string text = minimal_config();
-        text.erase(text.find("[device]\n"), std::string("[device]\ncurrent_density_mA_cm2 = 10.0\n").size());
+        text.erase(text.find("[device]\n"),
+                   std::string("[device]\ncurrent_density_mA_cm2 = 10.0\n").size());
         const auto e = load_error(text);
         CHECK(e.key() == "device");
         CHECK_THAT(e.what(), Contains("missing required key 'device'"));
     }
     SECTION("transfer without a rate") {
-        const std::string text = minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D3\"\nto = \"Tb:5D4\"\n");
+        const std::string text =
+            minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D3\"\nto = \"Tb:5D4\"\n");
         const auto e = load_error(text);
         CHECK(e.key() == "transfer.0.k_s");
         CHECK(e.line() == line_of(text, "[[transfer]]"));
@@ -99,7 +105,8 @@ TEST_CASE("missing required key names the table line and the range", "[config][e
 
 TEST_CASE("wrong type: a string where a number goes", "[config][errors]") {
     std::string text = minimal_config();
-    text.replace(text.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(), "kTET_s = \"fast\"");
+    text.replace(text.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(),
+                 "kTET_s = \"fast\"");
     const auto e = load_error(text);
     CHECK(e.key() == "dopant.0.kTET_s");
     CHECK_THAT(e.what(), Contains(at("bad.toml", line_of(text, "kTET_s"))));
@@ -114,8 +121,10 @@ TEST_CASE("wrong type: a string where a number goes", "[config][errors]") {
         CHECK(e2.line() == line_of(t2, "ion = 65"));
     }
     SECTION("a float where an integer goes") {
-        const std::string t3 = minimal_config(
-            {}, "[transient]\npulse_current_density_mA_cm2 = 1.0\npulse_on_s = 1e-3\noff_s = 1e-2\npoints = 400.0\n");
+        const std::string t3 =
+            minimal_config({},
+                           "[transient]\npulse_current_density_mA_cm2 = 1.0\npulse_on_s = "
+                           "1e-3\noff_s = 1e-2\npoints = 400.0\n");
         const auto e3 = load_error(t3);
         CHECK(e3.key() == "transient.points");
         CHECK(e3.line() == line_of(t3, "points = 400.0"));
@@ -124,7 +133,8 @@ TEST_CASE("wrong type: a string where a number goes", "[config][errors]") {
     }
     SECTION("integers are accepted where floats go") {
         std::string t4 = minimal_config();
-        t4.replace(t4.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(), "kTET_s = 2000000000");
+        t4.replace(t4.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(),
+                   "kTET_s = 2000000000");
         const auto cfg = relsim::io::load_config_text(t4, "ok.toml");
         CHECK(cfg.model.dopants.at(0).kTET_s == 2.0e9);
     }
@@ -133,7 +143,8 @@ TEST_CASE("wrong type: a string where a number goes", "[config][errors]") {
 TEST_CASE("out-of-range values: negative rate, fraction above 1, non-finite", "[config][errors]") {
     SECTION("negative rate") {
         std::string text = minimal_config();
-        text.replace(text.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(), "kTET_s = -3.0");
+        text.replace(text.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(),
+                     "kTET_s = -3.0");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.0.kTET_s");
         CHECK_THAT(e.what(), Contains(at("bad.toml", line_of(text, "kTET_s"))));
@@ -159,8 +170,10 @@ TEST_CASE("out-of-range values: negative rate, fraction above 1, non-finite", "[
         const std::string text = minimal_config(
             "ground = [\"7F6\", \"7F5\"]\n"
             "levels = [ { name = \"5D4\", energy_cm1 = 20500.0 } ]\n"
-            "lines = [ { from = \"5D4\", to = \"7F5\", rate_s = 100.0, wavelength_nm = 544.0, fwhm_nm = 8.0 },\n"
-            "          { from = \"5D4\", to = \"7F6\", rate_s = -40.0, wavelength_nm = 489.0, fwhm_nm = 8.0 } ]\n");
+            "lines = [ { from = \"5D4\", to = \"7F5\", rate_s = 100.0, wavelength_nm = 544.0, "
+            "fwhm_nm = 8.0 },\n"
+            "          { from = \"5D4\", to = \"7F6\", rate_s = -40.0, wavelength_nm = 489.0, "
+            "fwhm_nm = 8.0 } ]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.0.lines.1.rate_s");
         CHECK(e.line() == line_of(text, "-40.0"));
@@ -233,33 +246,39 @@ TEST_CASE("accepting level that does not exist", "[config][errors]") {
 TEST_CASE("scheme cross-references: lines and relaxations", "[config][errors]") {
     const std::string scheme_head =
         "ground = [\"7F6\", \"7F5\"]\n"
-        "levels = [ { name = \"5D4\", energy_cm1 = 20500.0 }, { name = \"5D3\", energy_cm1 = 26300.0 } ]\n";
+        "levels = [ { name = \"5D4\", energy_cm1 = 20500.0 }, { name = \"5D3\", energy_cm1 = "
+        "26300.0 } ]\n";
     SECTION("line from a ground member") {
-        const std::string text = minimal_config(
-            scheme_head + "lines = [ { from = \"7F5\", to = \"7F6\", rate_s = 1.0, wavelength_nm = 5000.0, fwhm_nm = 8.0 } ]\n");
+        const std::string text =
+            minimal_config(scheme_head +
+                           "lines = [ { from = \"7F5\", to = \"7F6\", rate_s = 1.0, wavelength_nm "
+                           "= 5000.0, fwhm_nm = 8.0 } ]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.0.lines.0.from");
         CHECK(e.line() == line_of(text, "lines ="));
         CHECK_THAT(e.allowed(), Contains("5D4, 5D3"));
     }
     SECTION("line to an unknown level") {
-        const std::string text = minimal_config(
-            scheme_head + "lines = [ { from = \"5D4\", to = \"7F9\", rate_s = 1.0, wavelength_nm = 500.0, fwhm_nm = 8.0 } ]\n");
+        const std::string text =
+            minimal_config(scheme_head +
+                           "lines = [ { from = \"5D4\", to = \"7F9\", rate_s = 1.0, wavelength_nm "
+                           "= 500.0, fwhm_nm = 8.0 } ]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.0.lines.0.to");
         CHECK_THAT(e.allowed(), Contains("7F6, 7F5"));
     }
     SECTION("relaxation upwards") {
-        const std::string text =
-            minimal_config(scheme_head + "relaxations = [ { from = \"5D4\", to = \"5D3\", rate_s = 1.0e6 } ]\n");
+        const std::string text = minimal_config(
+            scheme_head + "relaxations = [ { from = \"5D4\", to = \"5D3\", rate_s = 1.0e6 } ]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.0.relaxations.0.to");
         CHECK(e.line() == line_of(text, "relaxations"));
         CHECK_THAT(e.what(), Contains("lower energy"));
     }
     SECTION("duplicate dopant ion") {
-        const std::string text = minimal_config(
-            {}, "[[dopant]]\nion = \"Tb\"\ndensity_cm3 = 1e20\naccepting_level = \"5D4\"\nkTET_s = 1e9\n");
+        const std::string text = minimal_config({},
+                                                "[[dopant]]\nion = \"Tb\"\ndensity_cm3 = "
+                                                "1e20\naccepting_level = \"5D4\"\nkTET_s = 1e9\n");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.1.ion");
         CHECK(e.line() == line_of(text, "[[dopant]]") + 6);
@@ -273,7 +292,8 @@ TEST_CASE("scheme cross-references: lines and relaxations", "[config][errors]") 
 
 TEST_CASE("transfer between unknown ions or levels", "[config][errors]") {
     SECTION("unknown acceptor ion") {
-        const std::string text = minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D4\"\nto = \"Eu:5D0\"\nk_s = 1e4\n");
+        const std::string text =
+            minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D4\"\nto = \"Eu:5D0\"\nk_s = 1e4\n");
         const auto e = load_error(text);
         CHECK(e.key() == "transfer.0.to");
         CHECK_THAT(e.what(), Contains(at("bad.toml", line_of(text, "to = \"Eu"))));
@@ -281,31 +301,34 @@ TEST_CASE("transfer between unknown ions or levels", "[config][errors]") {
         CHECK(e.allowed() == "a dopant ion: Tb");
     }
     SECTION("unknown donor ion") {
-        const std::string text = minimal_config({}, "[[transfer]]\nfrom = \"Ce:5d\"\nto = \"Tb:5D4\"\nk_s = 1e4\n");
+        const std::string text =
+            minimal_config({}, "[[transfer]]\nfrom = \"Ce:5d\"\nto = \"Tb:5D4\"\nk_s = 1e4\n");
         const auto e = load_error(text);
         CHECK(e.key() == "transfer.0.from");
         CHECK(e.line() == line_of(text, "Ce:5d"));
     }
     SECTION("unknown level of a known ion") {
-        const std::string text = minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D7\"\nto = \"Tb:5D4\"\nk_s = 1e4\n");
+        const std::string text =
+            minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D7\"\nto = \"Tb:5D4\"\nk_s = 1e4\n");
         const auto e = load_error(text);
         CHECK(e.key() == "transfer.0.from");
         CHECK_THAT(e.allowed(), Contains("5D4, 5D3"));
     }
     SECTION("malformed endpoint") {
-        const std::string text = minimal_config({}, "[[transfer]]\nfrom = \"Tb-5D3\"\nto = \"Tb:5D4\"\nk_s = 1e4\n");
+        const std::string text =
+            minimal_config({}, "[[transfer]]\nfrom = \"Tb-5D3\"\nto = \"Tb:5D4\"\nk_s = 1e4\n");
         CHECK_THAT(load_error(text).allowed(), Contains("<Ion>:<level>"));
     }
     SECTION("both k_s and k_cm3_s") {
-        const std::string text =
-            minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D3\"\nto = \"Tb:5D4\"\nk_s = 1e4\nk_cm3_s = 1e-17\n");
+        const std::string text = minimal_config(
+            {}, "[[transfer]]\nfrom = \"Tb:5D3\"\nto = \"Tb:5D4\"\nk_s = 1e4\nk_cm3_s = 1e-17\n");
         const auto e = load_error(text);
         CHECK(e.key() == "transfer.0.k_cm3_s");
         CHECK(e.line() == line_of(text, "k_cm3_s"));
     }
     SECTION("negative bimolecular rate") {
-        const std::string text =
-            minimal_config({}, "[[transfer]]\nfrom = \"Tb:5D3\"\nto = \"Tb:5D4\"\nk_cm3_s = -1e-17\n");
+        const std::string text = minimal_config(
+            {}, "[[transfer]]\nfrom = \"Tb:5D3\"\nto = \"Tb:5D4\"\nk_cm3_s = -1e-17\n");
         const auto e = load_error(text);
         CHECK(e.key() == "transfer.0.k_cm3_s");
         CHECK(e.allowed() == "[0, inf) cm^3 s^-1");
@@ -317,11 +340,14 @@ TEST_CASE("unreadable or missing ion file", "[config][errors]") {
         const std::string text = minimal_config("ion_file = \"no_such_dir/Tb.toml\"\n");
         const auto e = load_error(text, "/tmp/relsim_cfg_test/bad.toml");
         CHECK(e.key() == "dopant.0.ion_file");
-        CHECK_THAT(e.what(), Contains(at("/tmp/relsim_cfg_test/bad.toml", line_of(text, "ion_file"))));
-        CHECK_THAT(e.what(), Contains("/tmp/relsim_cfg_test/no_such_dir/Tb.toml") && Contains("no such file"));
+        CHECK_THAT(e.what(),
+                   Contains(at("/tmp/relsim_cfg_test/bad.toml", line_of(text, "ion_file"))));
+        CHECK_THAT(e.what(), Contains("/tmp/relsim_cfg_test/no_such_dir/Tb.toml") &&
+                                 Contains("no such file"));
     }
     SECTION("ion_file that is a directory") {
-        const auto e = load_error(minimal_config("ion_file = \"" + relsim_test::test_dir() + "/bad\"\n"));
+        const auto e =
+            load_error(minimal_config("ion_file = \"" + relsim_test::test_dir() + "/bad\"\n"));
         CHECK(e.key() == "dopant.0.ion_file");
         CHECK_THAT(e.what(), Contains("is a directory"));
     }
@@ -342,17 +368,20 @@ TEST_CASE("unreadable or missing ion file", "[config][errors]") {
     }
     SECTION("config file that does not exist") {
         const auto e = relsim_test::load_file_error("/nonexistent/relsim/config.toml");
-        CHECK_THAT(e.what(), Contains("/nonexistent/relsim/config.toml") && Contains("cannot read"));
+        CHECK_THAT(e.what(),
+                   Contains("/nonexistent/relsim/config.toml") && Contains("cannot read"));
     }
 }
 
 TEST_CASE("TOML syntax error", "[config][errors]") {
     std::string text = minimal_config();
-    text.replace(text.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(), "kTET_s = = 2.0e9");
+    text.replace(text.find("kTET_s = 2.0e9"), std::string("kTET_s = 2.0e9").size(),
+                 "kTET_s = = 2.0e9");
     const auto e = load_error(text, "syntax.toml");
     CHECK(e.file() == "syntax.toml");
     CHECK(e.line() == line_of(text, "kTET_s"));
-    CHECK_THAT(e.what(), Contains(at("syntax.toml", line_of(text, "kTET_s"))) && Contains("TOML syntax error"));
+    CHECK_THAT(e.what(), Contains(at("syntax.toml", line_of(text, "kTET_s"))) &&
+                             Contains("TOML syntax error"));
 
     SECTION("from a file on disk") {
         const std::string path = relsim_test::test_dir() + "/bad/syntax_error.toml";
@@ -365,7 +394,8 @@ TEST_CASE("TOML syntax error", "[config][errors]") {
 
 TEST_CASE("bad sweep key path", "[config][errors]") {
     auto sweep = [](const std::string& key) {
-        return minimal_config({}, "[sweep]\n[[sweep.axis]]\nkey = \"" + key + "\"\nvalues = [1.0, 2.0]\n");
+        return minimal_config(
+            {}, "[sweep]\n[[sweep.axis]]\nkey = \"" + key + "\"\nvalues = [1.0, 2.0]\n");
     };
     SECTION("no such parameter") {
         const std::string text = sweep("device.colour");
@@ -389,12 +419,14 @@ TEST_CASE("bad sweep key path", "[config][errors]") {
         CHECK_THAT(load_error(sweep("dopant.0.kBT_s")).what(), Contains("only when"));
     }
     SECTION("the same key on two axes") {
-        const std::string text = minimal_config(
-            {}, "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nvalues = [1.0]\n"
-                "[[sweep.axis]]\nkeys = [\"device.outcoupling\", \"dopant.0.kTET_s\"]\nvalues = [[0.1], [2.0]]\n");
+        const std::string text =
+            minimal_config({},
+                           "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nvalues = [1.0]\n"
+                           "[[sweep.axis]]\nkeys = [\"device.outcoupling\", "
+                           "\"dopant.0.kTET_s\"]\nvalues = [[0.1], [2.0]]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "sweep.axis.1.keys");
-        CHECK(e.line() == line_of(text, "[[sweep.axis]]\nkeys") );
+        CHECK(e.line() == line_of(text, "[[sweep.axis]]\nkeys"));
     }
 }
 
@@ -408,8 +440,10 @@ TEST_CASE("empty sweep axis", "[config][errors]") {
         CHECK_THAT(e.what(), Contains("no values"));
     }
     SECTION("points = 0") {
-        const std::string text = minimal_config(
-            {}, "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nfrom = 1.0\nto = 2.0\npoints = 0\n");
+        const std::string text =
+            minimal_config({},
+                           "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nfrom = 1.0\nto = "
+                           "2.0\npoints = 0\n");
         const auto e = load_error(text);
         CHECK(e.key() == "sweep.axis.0.points");
         CHECK(e.line() == line_of(text, "points"));
@@ -423,8 +457,9 @@ TEST_CASE("empty sweep axis", "[config][errors]") {
     }
     SECTION("zipped axis with unequal lengths") {
         const std::string text = minimal_config(
-            {}, "[sweep]\n[[sweep.axis]]\nkeys = [\"device.outcoupling\", \"dopant.0.kTET_s\"]\n"
-                "values = [[0.1, 0.2], [2.0]]\n");
+            {},
+            "[sweep]\n[[sweep.axis]]\nkeys = [\"device.outcoupling\", \"dopant.0.kTET_s\"]\n"
+            "values = [[0.1, 0.2], [2.0]]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "sweep.axis.0.values.1");
         CHECK(e.line() == line_of(text, "values"));
@@ -433,8 +468,8 @@ TEST_CASE("empty sweep axis", "[config][errors]") {
 
 TEST_CASE("sweep value out of range", "[config][errors]") {
     SECTION("explicit values") {
-        const std::string text =
-            minimal_config({}, "[sweep]\n[[sweep.axis]]\nkey = \"device.outcoupling\"\nvalues = [0.5, 1.2]\n");
+        const std::string text = minimal_config(
+            {}, "[sweep]\n[[sweep.axis]]\nkey = \"device.outcoupling\"\nvalues = [0.5, 1.2]\n");
         const auto e = load_error(text);
         CHECK(e.key() == "device.outcoupling");
         CHECK_THAT(e.what(), Contains(at("bad.toml", line_of(text, "[[sweep.axis]]"))));
@@ -442,24 +477,30 @@ TEST_CASE("sweep value out of range", "[config][errors]") {
         CHECK(e.allowed() == "(0, 1]");
     }
     SECTION("linear range through a negative rate") {
-        const std::string text = minimal_config(
-            {}, "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nfrom = -1.0\nto = 1.0e9\npoints = 5\n");
+        const std::string text =
+            minimal_config({},
+                           "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nfrom = -1.0\nto = "
+                           "1.0e9\npoints = 5\n");
         const auto e = load_error(text);
         CHECK(e.key() == "dopant.0.kTET_s");
         CHECK(e.line() == line_of(text, "[[sweep.axis]]"));
         CHECK(e.allowed() == "[0, inf) s^-1");
     }
     SECTION("log axis needs positive ends") {
-        const std::string text = minimal_config(
-            {}, "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nlog_from = 0.0\nto = 1.0e9\npoints = 5\n");
+        const std::string text =
+            minimal_config({},
+                           "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nlog_from = 0.0\nto "
+                           "= 1.0e9\npoints = 5\n");
         const auto e = load_error(text);
         CHECK(e.key() == "sweep.axis.0.log_from");
         CHECK(e.allowed() == "(0, inf)");
     }
     SECTION("random mode range out of bounds") {
-        const std::string text = minimal_config(
-            {}, "[sweep]\nmode = \"random\"\nsamples = 10\n[[sweep.axis]]\nkey = \"device.singlet_fraction\"\n"
-                "from = 0.0\nto = 1.5\n");
+        const std::string text =
+            minimal_config({},
+                           "[sweep]\nmode = \"random\"\nsamples = 10\n[[sweep.axis]]\nkey = "
+                           "\"device.singlet_fraction\"\n"
+                           "from = 0.0\nto = 1.5\n");
         const auto e = load_error(text);
         CHECK(e.key() == "device.singlet_fraction");
         CHECK(e.line() == line_of(text, "[[sweep.axis]]"));
@@ -474,7 +515,8 @@ TEST_CASE("sweep value out of range", "[config][errors]") {
     }
 }
 
-TEST_CASE("a misspelt key or sweep key path gets a 'did you mean' (issue 21 item 20)", "[config][errors]") {
+TEST_CASE("a misspelt key or sweep key path gets a 'did you mean' (issue 21 item 20)",
+          "[config][errors]") {
     SECTION("top-level table") {
         std::string text = minimal_config();
         text.replace(text.find("[device]"), 8, "[devise]");
@@ -491,15 +533,18 @@ TEST_CASE("a misspelt key or sweep key path gets a 'did you mean' (issue 21 item
     }
     SECTION("a sweep key path") {
         const std::string text = minimal_config() +
-                                 "[sweep]\n[[sweep.axis]]\nkey = \"device.curent_density_mA_cm2\"\nvalues = [1.0, 2.0]\n";
+                                 "[sweep]\n[[sweep.axis]]\nkey = "
+                                 "\"device.curent_density_mA_cm2\"\nvalues = [1.0, 2.0]\n";
         const auto e = load_error(text);
         CHECK(e.key() == "sweep.axis.0.key");
         CHECK_THAT(e.problem(), Contains("did you mean 'device.current_density_mA_cm2'?"));
-        const std::string text2 = minimal_config() +
-                                  "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET\"\nvalues = [1.0, 2.0]\n";
+        const std::string text2 =
+            minimal_config() +
+            "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET\"\nvalues = [1.0, 2.0]\n";
         CHECK_THAT(load_error(text2).problem(), Contains("did you mean 'dopant.0.kTET_s'?"));
-        const std::string text3 = minimal_config() +
-                                  "[sweep]\n[[sweep.axis]]\nkey = \"nanocrytal.radius_nm\"\nvalues = [1.0, 2.0]\n";
+        const std::string text3 =
+            minimal_config() +
+            "[sweep]\n[[sweep.axis]]\nkey = \"nanocrytal.radius_nm\"\nvalues = [1.0, 2.0]\n";
         CHECK_THAT(load_error(text3).problem(), Contains("did you mean 'nanocrystal.radius_nm'?"));
     }
     SECTION("nothing close: no suggestion") {

@@ -21,7 +21,8 @@ using relsim_test::minimal_config;
 
 namespace {
 
-const relsim::io::ResolvedParameter& resolved(const relsim::io::RunConfig& cfg, const std::string& key) {
+const relsim::io::ResolvedParameter& resolved(const relsim::io::RunConfig& cfg,
+                                              const std::string& key) {
     for (const auto& r : cfg.resolved) {
         if (r.key == key) return r;
     }
@@ -132,7 +133,8 @@ TEST_CASE("defaults, origins and sources of resolved parameters", "[config][reso
     CHECK(e.value == 20500.0);
     CHECK(e.unit == "cm^-1");
     CHECK_THAT(e.source, Contains("Tb.toml:"));
-    CHECK_THAT(resolved(cfg, "dopant.0.lines.1.rate_s").source, Contains("Tb.toml:") && Contains("0.55"));
+    CHECK_THAT(resolved(cfg, "dopant.0.lines.1.rate_s").source,
+               Contains("Tb.toml:") && Contains("0.55"));
 
     // Every resolved key is a find_parameter path with the same value, and has a unit.
     auto model = cfg.model;
@@ -155,8 +157,10 @@ TEST_CASE("inline level scheme reads no file", "[config][scheme]") {
         "ground = [\"7F6\", \"7F5\", \"7F4\", \"7F3\", \"7F2\", \"7F1\", \"7F0\"]\n"
         "levels = [ { name = \"5D4\", energy_cm1 = 20500.0 },\n"
         "           { name = \"5D3\", energy_cm1 = 26800.0 } ]\n"
-        "lines = [ { from = \"5D4\", to = \"7F5\", rate_s = 100.0, wavelength_nm = 544.0, fwhm_nm = 8.0 },\n"
-        "          { from = \"5D4\", to = \"7F6\", rate_s = 40.0,  wavelength_nm = 489.0, fwhm_nm = 8.0 } ]\n"
+        "lines = [ { from = \"5D4\", to = \"7F5\", rate_s = 100.0, wavelength_nm = 544.0, fwhm_nm "
+        "= 8.0 },\n"
+        "          { from = \"5D4\", to = \"7F6\", rate_s = 40.0,  wavelength_nm = 489.0, fwhm_nm "
+        "= 8.0 } ]\n"
         "relaxations = [ { from = \"5D3\", to = \"5D4\", rate_s = 1.0e6 } ]\n");
     const auto cfg = relsim::io::load_config_text(text, "inline.toml");
     const auto& s = cfg.model.dopants.at(0).scheme;
@@ -206,12 +210,27 @@ TEST_CASE("find_parameter round trips", "[config][find_parameter]") {
         CHECK(*find_parameter(m, path) == 1234.5);
     }
 
-    for (const std::string bad :
-         {"", "device", "device.colour", "device.outcoupling.x", "ligand.density_cm3.0", "dopant.2.kTET_s",
-          "dopant.01.kTET_s", "dopant.-1.kTET_s", "dopant.x.kTET_s", "dopant.0.ion", "dopant.0.kBT_s",
-          "dopant.1.quench_s.5D1", "dopant.0.levels.2.energy_cm1", "dopant.0.levels.0.name",
-          "dopant.0.lines.11.rate_s", "dopant.0.lines.0.rate", "dopant.0.relaxations.1.rate_s",
-          "transfer.0.k_s", "transfer.1.k_cm3_s", "spectrum.step_nm", "dopant.0.ground.0.energy_cm1"}) {
+    for (const std::string bad : {"",
+                                  "device",
+                                  "device.colour",
+                                  "device.outcoupling.x",
+                                  "ligand.density_cm3.0",
+                                  "dopant.2.kTET_s",
+                                  "dopant.01.kTET_s",
+                                  "dopant.-1.kTET_s",
+                                  "dopant.x.kTET_s",
+                                  "dopant.0.ion",
+                                  "dopant.0.kBT_s",
+                                  "dopant.1.quench_s.5D1",
+                                  "dopant.0.levels.2.energy_cm1",
+                                  "dopant.0.levels.0.name",
+                                  "dopant.0.lines.11.rate_s",
+                                  "dopant.0.lines.0.rate",
+                                  "dopant.0.relaxations.1.rate_s",
+                                  "transfer.0.k_s",
+                                  "transfer.1.k_cm3_s",
+                                  "spectrum.step_nm",
+                                  "dopant.0.ground.0.energy_cm1"}) {
         INFO(bad);
         CHECK(find_parameter(m, bad) == nullptr);
     }
@@ -230,18 +249,24 @@ TEST_CASE("check_parameter_value and parameter_unit share the schema", "[config]
     CHECK(allowed == "(0, 1]");
     CHECK_FALSE(relsim::io::check_parameter_value("device.outcoupling", 0.0, allowed).empty());
     CHECK(relsim::io::check_parameter_value("device.outcoupling", 1.0, allowed).empty());
-    CHECK_FALSE(relsim::io::check_parameter_value("device.charge_balance", 1.0000001, allowed).empty());
+    CHECK_FALSE(
+        relsim::io::check_parameter_value("device.charge_balance", 1.0000001, allowed).empty());
     CHECK(relsim::io::check_parameter_value("device.singlet_fraction", 0.0, allowed).empty());
     CHECK(allowed == "[0, 1]");
     CHECK(relsim::io::check_parameter_value("dopant.3.kTET_s", 0.0, allowed).empty());
     CHECK(allowed == "[0, inf) s^-1");
-    CHECK_THAT(relsim::io::check_parameter_value("dopant.3.kTET_s", -1.0, allowed), Contains("negative"));
-    CHECK_FALSE(relsim::io::check_parameter_value("dopant.0.quench_s.5D4", std::nan(""), allowed).empty());
-    CHECK_FALSE(relsim::io::check_parameter_value("dopant.0.density_cm3", INFINITY, allowed).empty());
+    CHECK_THAT(relsim::io::check_parameter_value("dopant.3.kTET_s", -1.0, allowed),
+               Contains("negative"));
+    CHECK_FALSE(
+        relsim::io::check_parameter_value("dopant.0.quench_s.5D4", std::nan(""), allowed).empty());
+    CHECK_FALSE(
+        relsim::io::check_parameter_value("dopant.0.density_cm3", INFINITY, allowed).empty());
     CHECK(relsim::io::check_parameter_value("dopant.0.density_cm3", 0.0, allowed).empty());
     CHECK_FALSE(relsim::io::check_parameter_value("ligand.density_cm3", 0.0, allowed).empty());
-    CHECK_FALSE(relsim::io::check_parameter_value("ligand.tta_singlet_yield", 0.51, allowed).empty());
-    CHECK_FALSE(relsim::io::check_parameter_value("dopant.0.lines.2.fwhm_nm", 0.0, allowed).empty());
+    CHECK_FALSE(
+        relsim::io::check_parameter_value("ligand.tta_singlet_yield", 0.51, allowed).empty());
+    CHECK_FALSE(
+        relsim::io::check_parameter_value("dopant.0.lines.2.fwhm_nm", 0.0, allowed).empty());
     CHECK(allowed == "(0, inf) nm");
     CHECK_FALSE(relsim::io::check_parameter_value("no.such.key", 1.0, allowed).empty());
     CHECK(allowed.empty());
@@ -260,11 +285,12 @@ TEST_CASE("check_parameter_value and parameter_unit share the schema", "[config]
 
 TEST_CASE("grid sweeps: linear, values and zipped axes", "[config][sweep]") {
     const std::string text = minimal_config(
-        {}, "[sweep]\n"
-            "[[sweep.axis]]\nkey = \"device.outcoupling\"\nfrom = 0.1\nto = 0.3\npoints = 5\n"
-            "[[sweep.axis]]\nkeys = [\"dopant.0.density_cm3\", \"dopant.0.kTET_s\"]\n"
-            "values = [[2.8e21, 2.6e21, 2.1e21], [1e9, 2e9, 3e9]]\n"
-            "[[sweep.axis]]\nkey = \"ligand.kTT_cm3_s\"\nvalues = [0, 1e-12]\n");
+        {},
+        "[sweep]\n"
+        "[[sweep.axis]]\nkey = \"device.outcoupling\"\nfrom = 0.1\nto = 0.3\npoints = 5\n"
+        "[[sweep.axis]]\nkeys = [\"dopant.0.density_cm3\", \"dopant.0.kTET_s\"]\n"
+        "values = [[2.8e21, 2.6e21, 2.1e21], [1e9, 2e9, 3e9]]\n"
+        "[[sweep.axis]]\nkey = \"ligand.kTT_cm3_s\"\nvalues = [0, 1e-12]\n");
     const auto cfg = relsim::io::load_config_text(text, "zip.toml");
     REQUIRE(cfg.sweep);
     const auto& sw = *cfg.sweep;
@@ -286,15 +312,18 @@ TEST_CASE("grid sweeps: linear, values and zipped axes", "[config][sweep]") {
 
     SECTION("a single point axis") {
         const auto c1 = relsim::io::load_config_text(
-            minimal_config({}, "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nlog_from = 1e9\nto = 1e10\npoints = 1\n"),
+            minimal_config({},
+                           "[sweep]\n[[sweep.axis]]\nkey = \"dopant.0.kTET_s\"\nlog_from = 1e9\nto "
+                           "= 1e10\npoints = 1\n"),
             "one.toml");
         CHECK(c1.sweep->axes[0].values[0] == std::vector<double>{1e9});
     }
     SECTION("quench_s and kBT_s are sweepable when the config lists them") {
         const auto c2 = relsim::io::load_config_text(
-            minimal_config("kBT_s = 0.0\nquench_s = { \"5D3\" = 0.0 }\n",
-                           "[sweep]\n[[sweep.axis]]\nkeys = [\"dopant.0.kBT_s\", \"dopant.0.quench_s.5D3\"]\n"
-                           "values = [[0, 1], [0, 1e3]]\n"),
+            minimal_config(
+                "kBT_s = 0.0\nquench_s = { \"5D3\" = 0.0 }\n",
+                "[sweep]\n[[sweep.axis]]\nkeys = [\"dopant.0.kBT_s\", \"dopant.0.quench_s.5D3\"]\n"
+                "values = [[0, 1], [0, 1e3]]\n"),
             "q.toml");
         CHECK(c2.sweep->num_points() == 2);
     }
@@ -337,9 +366,9 @@ TEST_CASE("random sweep is reproducible from the seed and within range", "[confi
         hi1 = std::max(hi1, k);
         if (k < 1e9) ++low_decade;
     }
-    CHECK(hi0 - lo0 > 0.15);     // spread over the range
+    CHECK(hi0 - lo0 > 0.15);  // spread over the range
     CHECK(hi1 / lo1 > 10.0);
-    CHECK(low_decade > 60);      // log-uniform: ~half the samples in the lower decade
+    CHECK(low_decade > 60);  // log-uniform: ~half the samples in the lower decade
     CHECK(low_decade < 140);
 
     // The documented algorithm: SplitMix64 seeded with `seed`, one 53-bit uniform per key and
@@ -348,14 +377,16 @@ TEST_CASE("random sweep is reproducible from the seed and within range", "[confi
     const double u0 = ref.uniform();
     const double u1 = ref.uniform();
     CHECK(ax.values[0][0] == Approx(0.1 + u0 * 0.2).epsilon(1e-14));
-    CHECK(ax.values[1][0] == Approx(std::exp(std::log(1e8) + u1 * (std::log(1e10) - std::log(1e8)))).epsilon(1e-12));
+    CHECK(ax.values[1][0] ==
+          Approx(std::exp(std::log(1e8) + u1 * (std::log(1e10) - std::log(1e8)))).epsilon(1e-12));
 }
 
 TEST_CASE("$RELSIM_ION_PATH is searched first", "[config][scheme]") {
     const std::string dir = relsim_test::test_dir() + "/data/ion_path";
-    const std::string text = "[device]\ncurrent_density_mA_cm2 = 1\n[ligand]\ndensity_cm3 = 1e20\n"
-                             "triplet_energy_eV = 2.9\n[[dopant]]\nion = \"Tbx\"\ndensity_cm3 = 1e21\n"
-                             "accepting_level = \"E1\"\nkTET_s = 1e9\n";
+    const std::string text =
+        "[device]\ncurrent_density_mA_cm2 = 1\n[ligand]\ndensity_cm3 = 1e20\n"
+        "triplet_energy_eV = 2.9\n[[dopant]]\nion = \"Tbx\"\ndensity_cm3 = 1e21\n"
+        "accepting_level = \"E1\"\nkTET_s = 1e9\n";
     ::setenv("RELSIM_ION_PATH", ("/nonexistent/relsim:" + dir).c_str(), 1);
     const auto cfg = relsim::io::load_config_text(text, "env.toml");
     ::unsetenv("RELSIM_ION_PATH");

@@ -12,7 +12,8 @@
 namespace relsim_test {
 
 //! A small valid config; `extra` is appended (new tables or array tables).
-inline std::string minimal_config(const std::string& dopant_extra = {}, const std::string& extra = {}) {
+inline std::string minimal_config(const std::string& dopant_extra = {},
+                                  const std::string& extra = {}) {
     return "title = \"minimal\"\n"
            "[device]\n"
            "current_density_mA_cm2 = 10.0\n"
@@ -39,7 +40,8 @@ inline int line_of(const std::string& text, const std::string& needle) {
 }
 
 //! The InputError that loading `text` must throw.
-inline relsim::InputError load_error(const std::string& text, const std::string& file = "bad.toml") {
+inline relsim::InputError load_error(const std::string& text,
+                                     const std::string& file = "bad.toml") {
     try {
         (void)relsim::io::load_config_text(text, file);
     } catch (const relsim::InputError& e) {
@@ -60,7 +62,9 @@ inline relsim::InputError load_file_error(const std::string& path) {
 }
 
 //! "file:line" as it appears in messages.
-inline std::string at(const std::string& file, int line) { return file + ":" + std::to_string(line) + ":"; }
+inline std::string at(const std::string& file, int line) {
+    return file + ":" + std::to_string(line) + ":";
+}
 
 inline std::string test_dir() { return RELSIM_TEST_DIR; }
 inline std::string source_dir() { return RELSIM_SOURCE_DIR; }

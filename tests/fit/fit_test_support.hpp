@@ -17,7 +17,9 @@
 
 namespace relsim::test {
 
-inline std::string source_path(const std::string& rel) { return std::string(RELSIM_SOURCE_DIR) + "/" + rel; }
+inline std::string source_path(const std::string& rel) {
+    return std::string(RELSIM_SOURCE_DIR) + "/" + rel;
+}
 
 //! The Tb device of configs/fit (truth of the example) with `edits` (key, value) applied.
 inline io::RunConfig tb_config(const std::vector<std::pair<std::string, double>>& edits = {}) {
@@ -41,12 +43,14 @@ private:
 
 inline std::vector<double> logspace(double a, double b, int n) {
     std::vector<double> v(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = std::pow(10.0, a + (b - a) * i / (n - 1));
+    for (int i = 0; i < n; ++i)
+        v[static_cast<std::size_t>(i)] = std::pow(10.0, a + (b - a) * i / (n - 1));
     return v;
 }
 
 //! The model curve of `kind` at x for config `c`.
-inline std::vector<double> model_curve(const io::RunConfig& c, fit::DataKind kind, const std::vector<double>& x) {
+inline std::vector<double> model_curve(const io::RunConfig& c, fit::DataKind kind,
+                                       const std::vector<double>& x) {
     auto ev = fit::make_mean_field_evaluator(c);
     std::vector<double> out;
     std::string why;
@@ -55,8 +59,9 @@ inline std::vector<double> model_curve(const io::RunConfig& c, fit::DataKind kin
 }
 
 //! A data set: y = scale * truth + noise, sigma = rel_sigma * |scale * truth| + abs_sigma.
-inline fit::DataSet noisy(fit::DataKind kind, const std::vector<double>& x, const std::vector<double>& truth,
-                          double scale, double rel_sigma, double abs_sigma, Gaussian& g, bool keep_sigma = true) {
+inline fit::DataSet noisy(fit::DataKind kind, const std::vector<double>& x,
+                          const std::vector<double>& truth, double scale, double rel_sigma,
+                          double abs_sigma, Gaussian& g, bool keep_sigma = true) {
     fit::DataSet d;
     d.kind = kind;
     d.file = "synthetic";
@@ -70,7 +75,8 @@ inline fit::DataSet noisy(fit::DataKind kind, const std::vector<double>& x, cons
     return d;
 }
 
-inline fit::FreeParameter free_param(const std::string& key, double min, double max, bool log, double start) {
+inline fit::FreeParameter free_param(const std::string& key, double min, double max, bool log,
+                                     double start) {
     fit::FreeParameter f;
     f.key = key;
     f.models = {0};

@@ -24,9 +24,10 @@ std::string write_temp(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST_CASE("Data CSV: columns in any order, comments, optional sigma", "[fit][config]") {
-    const auto p = write_temp("d.csv",
-                              "# a comment\n\nsigma , eqe,current_density_mA_cm2\r\n0.001,0.05,1e-2\n"
-                              "  # indented comment\n0.002,0.04,10\n");
+    const auto p =
+        write_temp("d.csv",
+                   "# a comment\n\nsigma , eqe,current_density_mA_cm2\r\n0.001,0.05,1e-2\n"
+                   "  # indented comment\n0.002,0.04,10\n");
     const auto d = relsim::fit::read_data_csv(p, DataKind::eqe_vs_current);
     CHECK(d.x == std::vector<double>{1e-2, 10.0});
     CHECK(d.y == std::vector<double>{0.05, 0.04});
@@ -35,7 +36,8 @@ TEST_CASE("Data CSV: columns in any order, comments, optional sigma", "[fit][con
     const auto q = write_temp("e.csv", "time_s,intensity\n0.1,5\n");
     CHECK(relsim::fit::read_data_csv(q, DataKind::decay).sigma.empty());
     try {
-        (void)relsim::fit::read_data_csv(write_temp("f.csv", "time_s,intensity\n0.1,abc\n"), DataKind::decay);
+        (void)relsim::fit::read_data_csv(write_temp("f.csv", "time_s,intensity\n0.1,abc\n"),
+                                         DataKind::decay);
         FAIL("no error");
     } catch (const relsim::InputError& e) {
         CHECK(e.line() == 2);
@@ -44,14 +46,16 @@ TEST_CASE("Data CSV: columns in any order, comments, optional sigma", "[fit][con
     }
 }
 
-TEST_CASE("Data CSV: a UTF-8 BOM before the header is skipped, hex floats are refused (issue 21 item 11)",
-          "[fit][config]") {
+TEST_CASE(
+    "Data CSV: a UTF-8 BOM before the header is skipped, hex floats are refused (issue 21 item 11)",
+    "[fit][config]") {
     const auto b = write_temp("bom.csv", "\xEF\xBB\xBFtime_s,intensity\n0.1,5\n");
     const auto d = relsim::fit::read_data_csv(b, DataKind::decay);
     CHECK(d.x == std::vector<double>{0.1});
     CHECK(d.y == std::vector<double>{5.0});
     try {
-        (void)relsim::fit::read_data_csv(write_temp("hex.csv", "time_s,intensity\n0.1,0x1p3\n"), DataKind::decay);
+        (void)relsim::fit::read_data_csv(write_temp("hex.csv", "time_s,intensity\n0.1,0x1p3\n"),
+                                         DataKind::decay);
         FAIL("a hex float was accepted");
     } catch (const relsim::InputError& e) {
         CHECK(e.line() == 2);
@@ -75,16 +79,19 @@ TEST_CASE("The example fit file reads and its data lie inside the model's range"
     CHECK(cfg.options.multistart == 8);
 }
 
-TEST_CASE("Fitted values are written into the config text in place, other keys via a one-value axis",
-          "[fit][config]") {
+TEST_CASE(
+    "Fitted values are written into the config text in place, other keys via a one-value axis",
+    "[fit][config]") {
     const relsim::io::RunConfig base = tb_config();
     auto ev = relsim::fit::make_mean_field_evaluator(base);
-    const std::string text = ev->config_text_with(
-        {{"device.outcoupling", 0.1234567891234}, {"dopant.0.quench_s.5D4", 321.0},
-         {"dopant.0.lines.1.rate_s", 101.5}, {"ligand.kSS_cm3_s", 2e-12}},
-        "header line\nsecond line");
+    const std::string text = ev->config_text_with({{"device.outcoupling", 0.1234567891234},
+                                                   {"dopant.0.quench_s.5D4", 321.0},
+                                                   {"dopant.0.lines.1.rate_s", 101.5},
+                                                   {"ligand.kSS_cm3_s", 2e-12}},
+                                                  "header line\nsecond line");
     CHECK(text.rfind("# header line\n# second line\n", 0) == 0);
-    CHECK(text.find("outcoupling = 0.1234567891234 ") != std::string::npos);  // comment kept after it
+    CHECK(text.find("outcoupling = 0.1234567891234 ") !=
+          std::string::npos);  // comment kept after it
     CHECK(text.find("quench_s = { \"5D4\" = 321.0 }") != std::string::npos);
     CHECK(text.find("key = \"dopant.0.lines.1.rate_s\"\nvalues = [101.5]") != std::string::npos);
     const auto cfg = relsim::io::load_config_text(text, source_path("configs/fit/fitted.toml"));
@@ -106,7 +113,9 @@ TEST_CASE("The fitted config reproduces the fitted model curve", "[fit][config]"
               free_param("dopant.0.quench_s.5D4", 1.0, 1.0e4, true, 100.0)};
     c.options.multistart = 1;
     const auto res = relsim::fit::run_fit(c);
-    const auto fitted = relsim::io::load_config_text(res.fitted_configs[0], source_path("configs/fit/fitted.toml"));
+    const auto fitted =
+        relsim::io::load_config_text(res.fitted_configs[0], source_path("configs/fit/fitted.toml"));
     const auto curve = model_curve(fitted, DataKind::eqe_vs_current, J);
-    for (std::size_t i = 0; i < J.size(); ++i) CHECK(curve[i] == Approx(res.data[0].model[i]).epsilon(1e-12));
+    for (std::size_t i = 0; i < J.size(); ++i)
+        CHECK(curve[i] == Approx(res.data[0].model[i]).epsilon(1e-12));
 }

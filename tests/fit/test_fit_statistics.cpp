@@ -28,7 +28,9 @@ FitResult fit_one(relsim::fit::FitConfig c, int threads = 1) {
     return relsim::fit::run_fit(c, o);
 }
 
-double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
+double mean(const std::vector<double>& v) {
+    return std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+}
 double sd(const std::vector<double>& v) {
     const double m = mean(v);
     double s = 0;
@@ -53,8 +55,9 @@ void coverage(int R, bool with_sigma, double p_expected, std::uint64_t seed0) {
         auto c = one_model(guess_config());
         // With sigma: 2 % of each value, stated per point. Without: one sigma for every point
         // (the contract's assumption), 1e-3 in EQE, i.e. 2 % of the plateau.
-        c.data = {with_sigma ? noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.02, 0.0, g)
-                             : noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.0, 2.5e-4, g, false)};
+        c.data = {with_sigma
+                      ? noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.02, 0.0, g)
+                      : noisy(DataKind::eqe_vs_current, J, truth, 1.0, 0.0, 2.5e-4, g, false)};
         c.free = {free_param("device.outcoupling", 0.05, 0.6, false, 0.3),
                   free_param("dopant.0.quench_s.5D4", 1.0, 1.0e4, true, 100.0)};
         c.options.multistart = 1;
@@ -65,7 +68,8 @@ void coverage(int R, bool with_sigma, double p_expected, std::uint64_t seed0) {
             errors[j].push_back(res.stderr_[j]);
             // The interval in the scale the parameter is fitted in (log10 for the quenching),
             // where the linearisation behind the covariance is made.
-            const bool in = j == 1 ? std::abs(std::log10(res.values[j] / truths[j])) <= 2.0 * res.stderr_log10[j]
+            const bool in = j == 1 ? std::abs(std::log10(res.values[j] / truths[j])) <=
+                                         2.0 * res.stderr_log10[j]
                                    : std::abs(res.values[j] - truths[j]) <= 2.0 * res.stderr_[j];
             if (in) ++inside[j];
         }
@@ -74,7 +78,8 @@ void coverage(int R, bool with_sigma, double p_expected, std::uint64_t seed0) {
         // Binomial: the count inside the 2-sigma interval has mean R p and sd sqrt(R p (1-p));
         // |z| < 3 fails a correct implementation with probability 0.27 % per parameter, and
         // catches errors 15 % too small or too large (coverage 0.92 / 0.98 at R = 400).
-        const double z = (inside[j] - R * p_expected) / std::sqrt(R * p_expected * (1 - p_expected));
+        const double z =
+            (inside[j] - R * p_expected) / std::sqrt(R * p_expected * (1 - p_expected));
         INFO("parameter " << j << ": " << inside[j] << " of " << R << " inside 2 sigma, z = " << z);
         CHECK(std::abs(z) < 3.0);
         // Scatter of the fitted values across realisations against the reported error: the
@@ -90,8 +95,9 @@ void coverage(int R, bool with_sigma, double p_expected, std::uint64_t seed0) {
 
 }  // namespace
 
-TEST_CASE("Coverage: with sigma given, the truth lies within 2 stderr in 95.45 % of 400 realisations",
-          "[fit][coverage]") {
+TEST_CASE(
+    "Coverage: with sigma given, the truth lies within 2 stderr in 95.45 % of 400 realisations",
+    "[fit][coverage]") {
     // Linear-Gaussian limit: P(|Z| < 2) = 0.9545. The noise (2 %) is small enough that the
     // model is linear in the parameters across the scatter of the estimates.
     coverage(400, true, 0.9545, 1000);
@@ -119,7 +125,8 @@ TEST_CASE("Charge balance and outcoupling from an EQE-J curve alone are flagged 
     c.options.multistart = 1;
     const FitResult res = fit_one(c);
     for (int j = 0; j < 2; ++j) {
-        INFO(res.keys[j] << " = " << res.values[j] << " +- " << res.stderr_[j] << ": " << to_string(res.flags[j]));
+        INFO(res.keys[j] << " = " << res.values[j] << " +- " << res.stderr_[j] << ": "
+                         << to_string(res.flags[j]));
         CHECK(res.identifiable[j] == 0);
         CHECK(std::isnan(res.stderr_[j]));  // never a meaningless number
         CHECK(res.flags[j] == relsim::fit::Flag::degenerate);
@@ -132,8 +139,9 @@ TEST_CASE("Charge balance and outcoupling from an EQE-J curve alone are flagged 
     CHECK(summary.find("NOT DETERMINED") != std::string::npos);
 }
 
-TEST_CASE("A joint EQE-J + decay fit determines outcoupling and quenching that neither curve fixes alone",
-          "[fit][identifiability]") {
+TEST_CASE(
+    "A joint EQE-J + decay fit determines outcoupling and quenching that neither curve fixes alone",
+    "[fit][identifiability]") {
     // EQE at low J: outcoupling x A/(A+Q) only. Decay: A+Q only (amplitude fitted), nothing
     // about outcoupling. Both together: both.
     const auto J = logspace(-4, -2, 20);
@@ -175,7 +183,8 @@ TEST_CASE("A joint EQE-J + decay fit determines outcoupling and quenching that n
     CHECK(joint.data[1].amplitude == Approx(1000.0 / peak).epsilon(0.05));
 }
 
-TEST_CASE("A parameter that ends on a bound has NaN stderr, identifiable 0 and the bound named", "[fit]") {
+TEST_CASE("A parameter that ends on a bound has NaN stderr, identifiable 0 and the bound named",
+          "[fit]") {
     const auto J = logspace(-2, 3, 30);
     const auto truth = model_curve(tb_config(), DataKind::eqe_vs_current, J);
     Gaussian g(3);
@@ -195,7 +204,8 @@ TEST_CASE("A parameter that ends on a bound has NaN stderr, identifiable 0 and t
     CHECK(summary.find("ON UPPER BOUND 0.15") != std::string::npos);
 }
 
-TEST_CASE("A device series shares a parameter: two models, one quenching, outcoupling per device", "[fit]") {
+TEST_CASE("A device series shares a parameter: two models, one quenching, outcoupling per device",
+          "[fit]") {
     const auto J = logspace(-2, 3, 25);
     const auto cfg_a = tb_config();
     const auto cfg_b = tb_config({{"device.outcoupling", 0.25}, {"dopant.0.density_cm3", 0.8e21}});
@@ -203,10 +213,13 @@ TEST_CASE("A device series shares a parameter: two models, one quenching, outcou
     relsim::fit::FitConfig c = one_model(guess_config());
     c.models.push_back(c.models[0]);
     c.models[1].name = "b";
-    c.models[1].config = tb_config({{"device.outcoupling", 0.3}, {"dopant.0.quench_s.5D4", 100.0},
+    c.models[1].config = tb_config({{"device.outcoupling", 0.3},
+                                    {"dopant.0.quench_s.5D4", 100.0},
                                     {"dopant.0.density_cm3", 0.8e21}});
-    c.data = {noisy(DataKind::eqe_vs_current, J, model_curve(cfg_a, DataKind::eqe_vs_current, J), 1.0, 0.02, 0.0, g),
-              noisy(DataKind::eqe_vs_current, J, model_curve(cfg_b, DataKind::eqe_vs_current, J), 1.0, 0.02, 0.0, g)};
+    c.data = {noisy(DataKind::eqe_vs_current, J, model_curve(cfg_a, DataKind::eqe_vs_current, J),
+                    1.0, 0.02, 0.0, g),
+              noisy(DataKind::eqe_vs_current, J, model_curve(cfg_b, DataKind::eqe_vs_current, J),
+                    1.0, 0.02, 0.0, g)};
     c.data[1].model = 1;
     auto oa = free_param("device.outcoupling", 0.05, 0.6, false, 0.3);
     auto ob = oa;
@@ -224,16 +237,20 @@ TEST_CASE("A device series shares a parameter: two models, one quenching, outcou
     }
     REQUIRE(res.fitted_configs.size() == 2);
     // Each model's fitted config carries its own outcoupling and the shared quenching.
-    const auto loaded_a = relsim::io::load_config_text(res.fitted_configs[0], source_path("configs/fit/a.toml"));
-    const auto loaded_b = relsim::io::load_config_text(res.fitted_configs[1], source_path("configs/fit/b.toml"));
+    const auto loaded_a =
+        relsim::io::load_config_text(res.fitted_configs[0], source_path("configs/fit/a.toml"));
+    const auto loaded_b =
+        relsim::io::load_config_text(res.fitted_configs[1], source_path("configs/fit/b.toml"));
     CHECK(loaded_a.model.device.outcoupling == res.values[0]);
     CHECK(loaded_b.model.device.outcoupling == res.values[1]);
     CHECK(loaded_a.model.dopants[0].quench_s[0].second == res.values[2]);
     CHECK(loaded_b.model.dopants[0].quench_s[0].second == res.values[2]);
 }
 
-TEST_CASE("Multi-start results are identical for 1 and 2 threads and name how many starts reached the best",
-          "[fit]") {
+TEST_CASE(
+    "Multi-start results are identical for 1 and 2 threads and name how many starts reached the "
+    "best",
+    "[fit]") {
     const auto J = logspace(-2, 3, 30);
     const auto truth = model_curve(tb_config(), DataKind::eqe_vs_current, J);
     Gaussian g(5);
@@ -256,8 +273,10 @@ TEST_CASE("Multi-start results are identical for 1 and 2 threads and name how ma
     CHECK(d.values[0] == Approx(a.values[0]).epsilon(1e-6));
 }
 
-TEST_CASE("Luminance-J and spectrum data are fitted: outcoupling and quenching, a line's centre and width",
-          "[fit]") {
+TEST_CASE(
+    "Luminance-J and spectrum data are fitted: outcoupling and quenching, a line's centre and "
+    "width",
+    "[fit]") {
     const auto cfg = tb_config();
     Gaussian g(21);
     {

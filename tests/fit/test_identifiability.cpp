@@ -41,9 +41,11 @@ constexpr double kCovAB = -45.0 / 825.0;
 
 }  // namespace
 
-TEST_CASE("covariance: a determined straight line gets the closed-form full inverse", "[fit][identifiability]") {
+TEST_CASE("covariance: a determined straight line gets the closed-form full inverse",
+          "[fit][identifiability]") {
     const auto J = jacobian([](double) { return 1.0; }, [](double x) { return x; });
-    const auto cv = covariance_from_jacobian(J, kN, 2, 2, {Flag::none, Flag::none}, 1.0, {100.0, 100.0});
+    const auto cv =
+        covariance_from_jacobian(J, kN, 2, 2, {Flag::none, Flag::none}, 1.0, {100.0, 100.0});
     CHECK(cv.flags[0] == Flag::none);
     CHECK(cv.flags[1] == Flag::none);
     CHECK(cv.cov[0] == Approx(kVarA).epsilon(1e-12));
@@ -52,14 +54,16 @@ TEST_CASE("covariance: a determined straight line gets the closed-form full inve
     CHECK(cv.null_directions.empty());
 }
 
-TEST_CASE("covariance: every parameter with weight in an undetermined direction is flagged (item 6)",
-          "[fit][identifiability]") {
+TEST_CASE(
+    "covariance: every parameter with weight in an undetermined direction is flagged (item 6)",
+    "[fit][identifiability]") {
     // c = b + 0.005 a exactly: chi2 is flat along (0.005, 1, -1). After Jacobi scaling a's share
     // of that eigenvector is ~7e-4, below the old 1e-2 component threshold: the pseudo-inverse
     // gave a a finite stderr although its true (full-inverse) variance is unbounded.
     const auto J = jacobian([](double) { return 1.0; }, [](double x) { return x; },
                             [](double x) { return x + 0.005; });
-    const auto cv = covariance_from_jacobian(J, kN, 3, 3, {Flag::none, Flag::none, Flag::none}, 1.0);
+    const auto cv =
+        covariance_from_jacobian(J, kN, 3, 3, {Flag::none, Flag::none, Flag::none}, 1.0);
     for (int j = 0; j < 3; ++j) {
         INFO("parameter " << j);
         CHECK(cv.flags[static_cast<std::size_t>(j)] == Flag::degenerate);
@@ -73,8 +77,9 @@ TEST_CASE("covariance: every parameter with weight in an undetermined direction 
     CHECK(sign * d[2] == Approx(-1.0).margin(1e-9));
 }
 
-TEST_CASE("covariance: a zero-sensitivity parameter is flagged and does not inflate the others (item 19)",
-          "[fit][identifiability]") {
+TEST_CASE(
+    "covariance: a zero-sensitivity parameter is flagged and does not inflate the others (item 19)",
+    "[fit][identifiability]") {
     // A column at the level of finite-difference noise (1e-9), partly along x: after Jacobi
     // scaling it is a unit vector strongly correlated with b but not a dropped eigen-direction,
     // and its stderr (~1e9) spans far more than its bound range of 2 (fitted units).
@@ -94,7 +99,8 @@ TEST_CASE("covariance: a zero-sensitivity parameter is flagged and does not infl
     CHECK(cv.cov[1] == Approx(kCovAB).epsilon(1e-9));
     // Without bounds information nothing is dropped and the noise column inflates the others:
     // the situation the issue reported (stderr 3.5e12 and spurious correlations).
-    const auto raw = covariance_from_jacobian(J, kN, 3, 3, {Flag::none, Flag::none, Flag::none}, 1.0);
+    const auto raw =
+        covariance_from_jacobian(J, kN, 3, 3, {Flag::none, Flag::none, Flag::none}, 1.0);
     CHECK(raw.cov[4] > 3.0 * kVarB);
 }
 
@@ -120,9 +126,11 @@ TEST_CASE("fit summary names undetermined combinations and nearly degenerate pai
     r.beyond_bounds = {0, 0, 0};
     const std::string s = relsim::fit::format_summary(cfg, r);
     INFO(s);
-    CHECK(s.find("NEARLY DEGENERATE: device.charge_balance ~ ligand.kT_nr_s (correlation +0.998)") !=
+    CHECK(
+        s.find("NEARLY DEGENERATE: device.charge_balance ~ ligand.kT_nr_s (correlation +0.998)") !=
+        std::string::npos);
+    CHECK(s.find("NEARLY DEGENERATE: device.charge_balance ~ device.outcoupling") ==
           std::string::npos);
-    CHECK(s.find("NEARLY DEGENERATE: device.charge_balance ~ device.outcoupling") == std::string::npos);
-    CHECK(s.find("NOT DETERMINED: chi2 does not change along  +1 log10(ligand.kT_nr_s) -0.25 device.outcoupling") !=
-          std::string::npos);
+    CHECK(s.find("NOT DETERMINED: chi2 does not change along  +1 log10(ligand.kT_nr_s) -0.25 "
+                 "device.outcoupling") != std::string::npos);
 }

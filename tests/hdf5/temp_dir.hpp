@@ -19,8 +19,8 @@ public:
         std::random_device random;
         for (int attempt = 0;; ++attempt) {
             path_ = std::filesystem::temp_directory_path() /
-                    ("relsim-hdf5-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(counter++) + "-" + std::to_string(random()));
+                    ("relsim-hdf5-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                     "-" + std::to_string(random()));
             if (std::filesystem::create_directory(path_) || attempt > 100) {
                 break;
             }

@@ -111,8 +111,12 @@ TEST_CASE("hdf5 1-D, 2-D and 3-D doubles round trip", "[hdf5]") {
 TEST_CASE("hdf5 int datasets round trip", "[hdf5]") {
     TempDir tmp;
     const std::string path = tmp.file("ints.h5");
-    const std::vector<std::int32_t> values = {0, 1, -1, std::numeric_limits<std::int32_t>::min(),
-                                              std::numeric_limits<std::int32_t>::max(), 7};
+    const std::vector<std::int32_t> values = {0,
+                                              1,
+                                              -1,
+                                              std::numeric_limits<std::int32_t>::min(),
+                                              std::numeric_limits<std::int32_t>::max(),
+                                              7};
     {
         H5File f(path, Mode::create_truncate);
         f.write_ints("/i/flat", {6}, values.data(), "1");
@@ -134,8 +138,7 @@ TEST_CASE("hdf5 int datasets round trip", "[hdf5]") {
 TEST_CASE("hdf5 string datasets round trip", "[hdf5]") {
     TempDir tmp;
     const std::string path = tmp.file("strings.h5");
-    const std::vector<std::string> names = {"Er3+", "Yb3+", "", "µs τ → ∞",
-                                            std::string(1000, 'x')};
+    const std::vector<std::string> names = {"Er3+", "Yb3+", "", "µs τ → ∞", std::string(1000, 'x')};
     {
         H5File f(path, Mode::create_truncate);
         f.write_strings("/meta/ions", names);
@@ -310,9 +313,9 @@ void check_random_flat_ranges(H5File& f, const std::string& name, ElementType ty
             f.flush();
         }
     }
-    write(0, 0);                    // nothing at the start
-    write(total, 0);                // nothing at the end
-    write(total - 1, 1);            // the last element alone
+    write(0, 0);          // nothing at the start
+    write(total, 0);      // nothing at the end
+    write(total - 1, 1);  // the last element alone
     f.read_flat_range(name, type, 0, total, all.data());
     CHECK(all == reference);
     // Whole-dataset reads agree with the flat reads.
@@ -431,9 +434,9 @@ TEST_CASE("hdf5 create_chunked edge cases", "[hdf5]") {
                         RunError);
         CHECK_THROWS_AS(f.create_chunked("/b", ElementType::float64, {3, 3}, {0}, "1", 0.0),
                         RunError);
-        CHECK_THROWS_AS(f.create_chunked("/b", ElementType::float64, Dims(33, 1), Dims(33, 0), "1",
-                                         0.0),
-                        RunError);
+        CHECK_THROWS_AS(
+            f.create_chunked("/b", ElementType::float64, Dims(33, 1), Dims(33, 0), "1", 0.0),
+            RunError);
         CHECK_FALSE(f.exists("/b"));
     }
 }

@@ -54,9 +54,17 @@ void check_decomposition(const Dims& dims, std::uint64_t first, std::uint64_t co
 }  // namespace
 
 TEST_CASE("hdf5 flat range decomposition covers every range exactly", "[hdf5][flat_range]") {
-    const std::vector<Dims> shapes = {{1},       {7},          {3, 4},       {1, 5},
-                                      {4, 1},    {2, 3, 4},    {3, 1, 2, 5}, {2, 2, 2, 2, 2},
-                                      {1, 1, 1}, {5, 1, 1, 3}, {3, 4, 1, 2, 1, 2}};
+    const std::vector<Dims> shapes = {{1},
+                                      {7},
+                                      {3, 4},
+                                      {1, 5},
+                                      {4, 1},
+                                      {2, 3, 4},
+                                      {3, 1, 2, 5},
+                                      {2, 2, 2, 2, 2},
+                                      {1, 1, 1},
+                                      {5, 1, 1, 3},
+                                      {3, 4, 1, 2, 1, 2}};
     for (const Dims& dims : shapes) {
         std::uint64_t total = 1;
         for (const auto d : dims) {

@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::uint64_t n0 = 8, n1 = 30, n2 = 17;
 constexpr std::uint64_t total = n0 * n1 * n2;  // 4080 doubles
-constexpr std::uint64_t flushed = 1500;         // written, then flushed
+constexpr std::uint64_t flushed = 1500;        // written, then flushed
 constexpr double fill = -1.0;
 
 double value_at(std::uint64_t i) { return 0.5 + static_cast<double>(i); }
@@ -168,7 +168,8 @@ TEST_CASE("hdf5 streaming writes after create_chunked change only fill-valued el
         // Or in the 4-byte Fletcher32 checksum that follows a chunk (its last element held
         // the fill value): the chunk's own checksum, never metadata.
         for (std::size_t o = p >= 11 ? p - 11 : 0; o + 8 <= p && !inside_fill; ++o) {
-            inside_fill = p < o + 12 && std::memcmp(before.data() + o, marker_bytes, sizeof(double)) == 0;
+            inside_fill =
+                p < o + 12 && std::memcmp(before.data() + o, marker_bytes, sizeof(double)) == 0;
         }
         INFO("byte " << p << " changed outside any fill-valued element or chunk checksum");
         REQUIRE(inside_fill);

@@ -18,7 +18,8 @@ model::DopantParams dopant(const std::string& ion, double N) {
     d.ion = ion;
     d.density_cm3 = N;
     d.scheme.levels = {{"5D4", 20500.0}, {"5D3", 26300.0}};
-    d.scheme.lines = {{"5D4", "7F5", 100.0, 544.0, 8.0}, {"5D4", "7F6", 80.0, 489.0, 8.0},
+    d.scheme.lines = {{"5D4", "7F5", 100.0, 544.0, 8.0},
+                      {"5D4", "7F6", 80.0, 489.0, 8.0},
                       {"5D3", "7F5", 50.0, 415.0, 8.0}};
     return d;
 }
@@ -32,7 +33,8 @@ TEST_CASE("inventory: mass per area, per klm, turnover and cost by hand", "[life
     //   L = 1000 cd m^-2 -> luminous exitance pi L = 3141.59 lm m^-2 = 3.14159 klm m^-2
     //   -> 8.4448563 / 3.14159 = 2.6880812 mg klm^-1
     //   price 1500 USD kg^-1 -> 8.4448563e-6 kg x 1500 = 0.012667284 USD m^-2
-    CHECK(std::abs(lifetime::mass_mg_m2(1.6e21, 20.0, 158.925354) / 8.444856290605868 - 1.0) < 1e-14);
+    CHECK(std::abs(lifetime::mass_mg_m2(1.6e21, 20.0, 158.925354) / 8.444856290605868 - 1.0) <
+          1e-14);
     model::ModelParams p;
     p.dopants = {dopant("Tb", 1.6e21), dopant("Eu", 0.0)};
     lifetime::InventoryPoint ip;
@@ -62,10 +64,13 @@ TEST_CASE("inventory: mass per area, per klm, turnover and cost by hand", "[life
     // = 3.0281059 mg m^-2; Tb at 30 nm = 1.5 x 8.4448563 = 12.667284 mg m^-2;
     // cost = 12.667284e-6 x 1500 + 3.0281059e-6 x 300 = 0.019909 USD m^-2.
     p.dopants[1].density_cm3 = 4e20;
-    const lifetime::Inventory two = lifetime::compute_inventory(p, 30.0, ip, {{"Tb", 1500.0}, {"Eu", 300.0}});
+    const lifetime::Inventory two =
+        lifetime::compute_inventory(p, 30.0, ip, {{"Tb", 1500.0}, {"Eu", 300.0}});
     CHECK(std::abs(two.species[1].mg_m2 / 3.028105905648077 - 1.0) < 1e-12);
     CHECK(std::abs(two.species[0].mg_m2 / (1.5 * 8.444856290605868) - 1.0) < 1e-12);
-    CHECK(std::abs(two.cost_usd_m2 / (1.5 * 8.444856290605868e-6 * 1500 + 3.028105905648077e-6 * 300) - 1.0) < 1e-12);
+    CHECK(std::abs(two.cost_usd_m2 /
+                       (1.5 * 8.444856290605868e-6 * 1500 + 3.028105905648077e-6 * 300) -
+                   1.0) < 1e-12);
     // A used species without a price: no cost at all (no default prices).
     CHECK_FALSE(lifetime::compute_inventory(p, 30.0, ip, {{"Tb", 1500.0}}).has_cost);
     // NIR: no mg per klm.
@@ -79,7 +84,8 @@ TEST_CASE("inventory: mass per area, per klm, turnover and cost by hand", "[life
     CHECK_FALSE(lifetime::atomic_weight_g_mol("Zz"));
 }
 
-TEST_CASE("inventory of the microscopic model: ions counted on a small NC by hand", "[lifetime][inventory]") {
+TEST_CASE("inventory of the microscopic model: ions counted on a small NC by hand",
+          "[lifetime][inventory]") {
     // Simple cubic lattice a = 0.4 nm, sphere R = 0.45 nm: the centre site and its 6 nearest
     // neighbours at 0.4 nm lie inside, the 12 next at 0.566 nm do not: 7 sites per NC. With
     // Tb = 1.0 every site is Tb: 7 Tb per NC. At nc_density 1e18 cm^-3 and d = 20 nm:
@@ -119,16 +125,21 @@ nc_density_cm3 = 1.0e18
             base + tail + "[nanocrystal.excitation]\ntarget = \"Tb:5D4\"\n", "nc.toml");
         return nanocrystal::read_config(cfg).spec;
     };
-    const nanocrystal::NanocrystalSpec pure = spec_of("shape = \"sphere\"\nradius_nm = 0.45\ncomposition = { Tb = 1.0 }\n");
+    const nanocrystal::NanocrystalSpec pure =
+        spec_of("shape = \"sphere\"\nradius_nm = 0.45\ncomposition = { Tb = 1.0 }\n");
     const std::vector<double> n1 = lifetime::mean_ions_per_nc(pure, 2);
     CHECK(n1[0] == 7.0);
     CHECK(n1[1] == 0.0);
-    CHECK(std::abs(lifetime::mass_mg_m2(n1[0] * pure.nc_density_cm3, 20.0, 158.925354) / 0.036946246271400675 - 1.0) < 1e-12);
-    const nanocrystal::NanocrystalSpec mixed = spec_of("shape = \"sphere\"\nradius_nm = 0.45\ncomposition = { Tb = 0.5, Eu = 0.5 }\n");
+    CHECK(std::abs(lifetime::mass_mg_m2(n1[0] * pure.nc_density_cm3, 20.0, 158.925354) /
+                       0.036946246271400675 -
+                   1.0) < 1e-12);
+    const nanocrystal::NanocrystalSpec mixed =
+        spec_of("shape = \"sphere\"\nradius_nm = 0.45\ncomposition = { Tb = 0.5, Eu = 0.5 }\n");
     const std::vector<double> n2 = lifetime::mean_ions_per_nc(mixed, 2);
     CHECK(n2[0] + n2[1] == 7.0);
     CHECK(n2[0] > 0.0);
     CHECK(n2[1] > 0.0);
-    const nanocrystal::NanocrystalSpec box = spec_of("shape = \"periodic_box\"\ncells = [2, 2, 2]\ncomposition = { Tb = 1.0 }\n");
+    const nanocrystal::NanocrystalSpec box =
+        spec_of("shape = \"periodic_box\"\ncells = [2, 2, 2]\ncomposition = { Tb = 1.0 }\n");
     CHECK(lifetime::mean_ions_per_nc(box, 2)[0] == 8.0);
 }

@@ -45,7 +45,8 @@ std::string closed_form_config(double J_mA_cm2, double kTP) {
     return R"(
 title = "closed form"
 [device]
-current_density_mA_cm2 = )" + std::to_string(J_mA_cm2) + R"(
+current_density_mA_cm2 = )" +
+           std::to_string(J_mA_cm2) + R"(
 recombination_zone_nm = 20.0
 singlet_fraction = 0.0
 outcoupling = 0.2
@@ -56,7 +57,8 @@ triplet_energy_eV = 2.9
 kT_rad_s = 1.0e2
 kT_nr_s = 1.0e4
 kTT_cm3_s = 0.0
-kTP_cm3_s = )" + std::to_string(kTP) + R"(
+kTP_cm3_s = )" +
+           std::to_string(kTP) + R"(
 [[dopant]]
 ion = "Tb"
 density_cm3 = 1.0e22
@@ -80,7 +82,9 @@ struct ClosedForm {
     double k0, C, kQ;  // k0 Q + kQ Q^2 / 2 = C t
     [[nodiscard]] double Q_at_fraction(double f) const { return k0 * (1.0 / f - 1.0) / kQ; }
     [[nodiscard]] double t_of_Q(double Q) const { return (k0 * Q + 0.5 * kQ * Q * Q) / C; }
-    [[nodiscard]] double Q_of_t(double t) const { return (-k0 + std::sqrt(k0 * k0 + 2.0 * kQ * C * t)) / kQ; }
+    [[nodiscard]] double Q_of_t(double t) const {
+        return (-k0 + std::sqrt(k0 * k0 + 2.0 * kQ * C * t)) / kQ;
+    }
 };
 
 ClosedForm closed_form(const io::RunConfig& cfg, const DegradationRates& r) {
@@ -88,7 +92,8 @@ ClosedForm closed_form(const io::RunConfig& cfg, const DegradationRates& r) {
     const model::Drive d = m.nominal_drive();
     const auto& lig = cfg.model.ligand;
     ClosedForm c;
-    c.k0 = lig.kT_rad_s + lig.kT_nr_s + cfg.model.dopants[0].kTET_s + lig.kTP_cm3_s * d.polaron_density_cm3;
+    c.k0 = lig.kT_rad_s + lig.kT_nr_s + cfg.model.dopants[0].kTET_s +
+           lig.kTP_cm3_s * d.polaron_density_cm3;
     c.kQ = r.kQ_T_cm3_s;
     const double G_T = (1.0 - cfg.model.device.singlet_fraction) * d.generation_cm3_s;
     c.C = r.kX_TP_cm3_s * d.polaron_density_cm3 * G_T * 3600.0;  // per hour
@@ -98,7 +103,8 @@ ClosedForm closed_form(const io::RunConfig& cfg, const DegradationRates& r) {
 }  // namespace
 
 TEST_CASE("closed form: LT50, LT90 and Q(t) to 1e-6 (spec section 3)", "[lifetime]") {
-    const io::RunConfig cfg = io::load_config_text(closed_form_config(1.0e-4, 4.0e-13), "closed.toml");
+    const io::RunConfig cfg =
+        io::load_config_text(closed_form_config(1.0e-4, 4.0e-13), "closed.toml");
     LifetimeSettings s;
     s.rates = closed_form_rates();
     s.time_points = 50;
@@ -123,7 +129,8 @@ TEST_CASE("closed form: LT50, LT90 and Q(t) to 1e-6 (spec section 3)", "[lifetim
     for (std::size_t i = 1; i < r.time_h.size(); ++i) {
         const double q = c.Q_of_t(r.time_h[i]);
         worst_q = std::max(worst_q, std::abs(r.quencher_cm3[i] / q - 1.0));
-        worst_l = std::max(worst_l, std::abs(r.luminance_rel[i] / (c.k0 / (c.k0 + c.kQ * q)) - 1.0));
+        worst_l =
+            std::max(worst_l, std::abs(r.luminance_rel[i] / (c.k0 / (c.k0 + c.kQ * q)) - 1.0));
     }
     INFO("steps " << r.steps << ", solves " << r.solves);
     CHECK(worst_q < 1e-6);
@@ -134,7 +141,8 @@ TEST_CASE("closed form: LT50, LT90 and Q(t) to 1e-6 (spec section 3)", "[lifetim
 }
 
 TEST_CASE("Q = 0 reproduces the kinetic model exactly (paper Tb/Eu device)", "[lifetime]") {
-    io::RunConfig cfg = io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/paper/tb_eu_colour_series.toml");
+    io::RunConfig cfg =
+        io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/paper/tb_eu_colour_series.toml");
     cfg.model.dopants[1].density_cm3 = 4.002e20;  // x = 0.10 of the series: both ions active
     cfg.model.dopants[1].kTET_s = 5.0e8;
     DegradationRates rates;
@@ -151,17 +159,23 @@ TEST_CASE("Q = 0 reproduces the kinetic model exactly (paper Tb/Eu device)", "[l
     const model::RateModel m(cfg.model);
     solver::SteadyStateSolver solver;
     std::vector<double> y(m.num_states());
-    REQUIRE(solver.solve(m, m.nominal_drive(), nullptr, y.data()).status == solver::SolveStatus::converged);
+    REQUIRE(solver.solve(m, m.nominal_drive(), nullptr, y.data()).status ==
+            solver::SolveStatus::converged);
     model::Observables obs;
     model::evaluate_observables(m, m.nominal_drive(), y.data(), obs);
     CHECK(std::abs(s.eqe - obs.eqe) <= 1e-12 * obs.eqe);
-    for (std::size_t i = 0; i < y.size(); ++i) CHECK(std::abs(point.populations()[i] - y[i]) <= 1e-12 * std::abs(y[i]));
-    for (std::size_t c = 0; c < obs.fates.size(); ++c) CHECK(std::abs(s.fates[c] - obs.fates[c]) <= 1e-12);
-    for (std::size_t c = obs.fates.size(); c < s.fates.size(); ++c) CHECK(s.fates[c] == 0.0);  // defect channels
+    for (std::size_t i = 0; i < y.size(); ++i)
+        CHECK(std::abs(point.populations()[i] - y[i]) <= 1e-12 * std::abs(y[i]));
+    for (std::size_t c = 0; c < obs.fates.size(); ++c)
+        CHECK(std::abs(s.fates[c] - obs.fates[c]) <= 1e-12);
+    for (std::size_t c = obs.fates.size(); c < s.fates.size(); ++c)
+        CHECK(s.fates[c] == 0.0);  // defect channels
 }
 
-TEST_CASE("fates with defects sum to 1 along the whole run and the defect channels grow", "[lifetime]") {
-    io::RunConfig cfg = io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/paper/tb_eu_colour_series.toml");
+TEST_CASE("fates with defects sum to 1 along the whole run and the defect channels grow",
+          "[lifetime]") {
+    io::RunConfig cfg =
+        io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/paper/tb_eu_colour_series.toml");
     cfg.model.dopants[1].density_cm3 = 4.002e20;
     cfg.model.dopants[1].kTET_s = 5.0e8;
     cfg.model.dopants[0].kTET_s = 1.5e9;
@@ -193,13 +207,15 @@ TEST_CASE("fates with defects sum to 1 along the whole run and the defect channe
         CHECK(r.fates.back()[c] > 0.0);
     }
     // Luminance falls monotonically and EQE with it.
-    for (std::size_t t = 1; t < r.luminance_rel.size(); ++t) CHECK(r.luminance_rel[t] <= r.luminance_rel[t - 1]);
+    for (std::size_t t = 1; t < r.luminance_rel.size(); ++t)
+        CHECK(r.luminance_rel[t] <= r.luminance_rel[t - 1]);
     CHECK(r.eqe.back() < r.eqe.front());
     CHECK(r.colour_shift_duv_at_stop > 0.0);
 }
 
 TEST_CASE("no defect formation: L/L0 = 1 up to max_hours, no LT reached", "[lifetime]") {
-    const io::RunConfig cfg = io::load_config_text(closed_form_config(1.0e-4, 4.0e-13), "closed.toml");
+    const io::RunConfig cfg =
+        io::load_config_text(closed_form_config(1.0e-4, 4.0e-13), "closed.toml");
     LifetimeSettings s;
     s.rates.kQ_T_cm3_s = 1e-11;  // quenching, but nothing forms defects
     s.max_hours = 1234.0;
@@ -281,10 +297,14 @@ TEST_CASE("[lifetime] bad input: located errors", "[lifetime][config]") {
     fails("[lifetime]\n[nanocrystal]\nx = 1\n", "nanocrystal");
     fails("[inventory]\nprice_usd_per_kg = { Tb = -5.0 }\n", "inventory.price_usd_per_kg.Tb");
     fails("[inventory]\nprice_usd_per_kg = { Xx = 5.0 }\n", "inventory.price_usd_per_kg.Xx");
-    // device.eml_thickness_nm must agree with the [optics] emitting layer; without it d is that layer.
-    const std::string optics = "[optics]\nemitting_layer = \"EML\"\n[[optics.layer]]\nname = \"EML\"\nthickness_nm = 30.0\n";
+    // device.eml_thickness_nm must agree with the [optics] emitting layer; without it d is that
+    // layer.
+    const std::string optics =
+        "[optics]\nemitting_layer = \"EML\"\n[[optics.layer]]\nname = \"EML\"\nthickness_nm = "
+        "30.0\n";
     std::string mismatch = base + optics;
-    mismatch.replace(mismatch.find("recombination_zone_nm = 20.0"), 28, "recombination_zone_nm = 20.0\neml_thickness_nm = 25.0");
+    mismatch.replace(mismatch.find("recombination_zone_nm = 20.0"), 28,
+                     "recombination_zone_nm = 20.0\neml_thickness_nm = 25.0");
     try {
         (void)lifetime::read_lifetime_config(mismatch, "bad.toml", 20.0);
         FAIL("no error for an EML thickness that disagrees with [optics]");
@@ -293,9 +313,11 @@ TEST_CASE("[lifetime] bad input: located errors", "[lifetime][config]") {
         CHECK(std::string(e.what()).find("30 nm") != std::string::npos);
     }
     CHECK(lifetime::read_lifetime_config(base + optics, "ok.toml", 20.0).eml_thickness_nm == 30.0);
-    CHECK_FALSE(lifetime::read_lifetime_config(base + optics, "ok.toml", 20.0).eml_thickness_is_zone);
+    CHECK_FALSE(
+        lifetime::read_lifetime_config(base + optics, "ok.toml", 20.0).eml_thickness_is_zone);
     // The main loader accepts the tables (src/io/config.cpp) ...
-    const io::RunConfig cfg = io::load_config_text(base + "[lifetime]\nkX_TP_cm3_s = 1e-20\n", "ok.toml");
+    const io::RunConfig cfg =
+        io::load_config_text(base + "[lifetime]\nkX_TP_cm3_s = 1e-20\n", "ok.toml");
     // ... and the defaults of the spec hold.
     const lifetime::LifetimeConfig lc = lifetime::read_lifetime_config(cfg.text, cfg.path, 20.0);
     REQUIRE(lc.lifetime);
@@ -307,7 +329,8 @@ TEST_CASE("[lifetime] bad input: located errors", "[lifetime][config]") {
 }
 
 TEST_CASE("lifetime sweep: thread invariance and the stored exponent", "[lifetime]") {
-    const fs::path dir = fs::temp_directory_path() / ("relsim_test_lifetime_" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("relsim_test_lifetime_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string text = closed_form_config(1e-4, 0.0) + R"(
@@ -337,9 +360,10 @@ points = 5
         (void)stage.run(opt.output_path, threads, true);
         const io::H5File f(opt.output_path, io::H5File::Mode::read_only);
         std::vector<double> all;
-        for (const char* p : {"/lifetime/luminance_rel", "/lifetime/quencher_cm3", "/results/lifetime/LT50_h",
-                              "/results/lifetime/colour_shift_duv_at_stop", "/results/inventory/Tb_mg_m2",
-                              "/results/inventory/cost_usd_m2"}) {
+        for (const char* p :
+             {"/lifetime/luminance_rel", "/lifetime/quencher_cm3", "/results/lifetime/LT50_h",
+              "/results/lifetime/colour_shift_duv_at_stop", "/results/inventory/Tb_mg_m2",
+              "/results/inventory/cost_usd_m2"}) {
             const auto v = f.read_doubles(p);
             all.insert(all.end(), v.begin(), v.end());
         }
@@ -357,9 +381,10 @@ points = 5
     {
         const io::H5File f((dir / "t1.h5").string(), io::H5File::Mode::read_only);
         std::vector<double> again;
-        for (const char* p : {"/lifetime/luminance_rel", "/lifetime/quencher_cm3", "/results/lifetime/LT50_h",
-                              "/results/lifetime/colour_shift_duv_at_stop", "/results/inventory/Tb_mg_m2",
-                              "/results/inventory/cost_usd_m2"}) {
+        for (const char* p :
+             {"/lifetime/luminance_rel", "/lifetime/quencher_cm3", "/results/lifetime/LT50_h",
+              "/results/lifetime/colour_shift_duv_at_stop", "/results/inventory/Tb_mg_m2",
+              "/results/inventory/cost_usd_m2"}) {
             const auto v = f.read_doubles(p);
             again.insert(again.end(), v.begin(), v.end());
         }
@@ -373,7 +398,8 @@ points = 5
 TEST_CASE("paper Tb device: LT50 converged to 1e-6 in the integration tolerance", "[lifetime]") {
     // No closed form here (ion excitation and Tb* defect quenching): the tolerance study is the
     // check. LT50 at rel. tol 1e-10 (the default) against 1e-12 must agree to < 1e-6.
-    io::RunConfig cfg = io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/lifetime/tb_lifetime.toml");
+    io::RunConfig cfg =
+        io::load_config(std::string(RELSIM_SOURCE_DIR) + "/configs/lifetime/tb_lifetime.toml");
     const lifetime::LifetimeConfig lc = lifetime::read_lifetime_config(cfg.text, cfg.path, 20.0);
     REQUIRE(lc.lifetime);
     cfg.model.device.current_density_mA_cm2 = 5.0172;  // L0 = 1000 cd m^-2
@@ -392,8 +418,10 @@ TEST_CASE("paper Tb device: LT50 converged to 1e-6 in the integration tolerance"
     CHECK(std::abs(lt[0] / lt[1] - 1.0) < 1e-6);
 }
 
-TEST_CASE("inventory thickness follows a swept recombination zone unless eml_thickness_nm is set", "[lifetime][inventory]") {
-    const fs::path dir = fs::temp_directory_path() / ("relsim_test_inventory_" + std::to_string(::getpid()));
+TEST_CASE("inventory thickness follows a swept recombination zone unless eml_thickness_nm is set",
+          "[lifetime][inventory]") {
+    const fs::path dir =
+        fs::temp_directory_path() / ("relsim_test_inventory_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string sweep = R"(
@@ -404,7 +432,9 @@ values = [10.0, 20.0]
 )";
     for (const bool fixed : {false, true}) {
         std::string text = closed_form_config(1e-4, 0.0);
-        if (fixed) text.replace(text.find("recombination_zone_nm = 20.0"), 28, "recombination_zone_nm = 20.0\neml_thickness_nm = 30.0");
+        if (fixed)
+            text.replace(text.find("recombination_zone_nm = 20.0"), 28,
+                         "recombination_zone_nm = 20.0\neml_thickness_nm = 30.0");
         const io::RunConfig cfg = io::load_config_text(text + sweep, (dir / "inv.toml").string());
         const lifetime::Stage stage(cfg);
         sweep::RunOptions opt;
@@ -419,7 +449,8 @@ values = [10.0, 20.0]
         for (std::size_t i = 0; i < 2; ++i) {
             const double d_nm = fixed ? 30.0 : 10.0 * static_cast<double>(i + 1);
             CHECK(d[i] == d_nm);
-            CHECK(std::abs(mg[i] / (1e22 * d_nm * 1e-7 * 1e4 / 6.02214076e23 * 158.925354 * 1e3) - 1.0) < 1e-12);
+            CHECK(std::abs(mg[i] / (1e22 * d_nm * 1e-7 * 1e4 / 6.02214076e23 * 158.925354 * 1e3) -
+                           1.0) < 1e-12);
         }
     }
     fs::remove_all(dir);
@@ -474,18 +505,22 @@ TEST_CASE("several emitter slices degrade each with its own densities", "[lifeti
     // At LT50 the slices' own Q give L/L0 = 1/2.
     auto L = [&](double t) {
         double sum = 0.0;
-        for (int i = 0; i < 2; ++i) sum += point.w[i] * point.g[i] / (TwoSlices::k0 + TwoSlices::kQ * point.Q_of_t(i, t));
+        for (int i = 0; i < 2; ++i)
+            sum += point.w[i] * point.g[i] / (TwoSlices::k0 + TwoSlices::kQ * point.Q_of_t(i, t));
         return sum;
     };
     CHECK(std::abs(L(r.lt_h[3]) / L(0.0) - 0.5) < 1e-7);
     CHECK(std::abs(L(r.lt_h[1]) / L(0.0) - 0.9) < 1e-7);
 }
 
-TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP and bad swept values are located", "[lifetime][config]") {
-    const fs::path dir = fs::temp_directory_path() / ("relsim_test_lifetime_sweep_" + std::to_string(::getpid()));
+TEST_CASE("lifetime.* keys are sweepable: LT50 ~ 1/kX_TP and bad swept values are located",
+          "[lifetime][config]") {
+    const fs::path dir =
+        fs::temp_directory_path() / ("relsim_test_lifetime_sweep_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
-    const std::string table = "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3_s = 1.0e-11\ntime_points = 5\n";
+    const std::string table =
+        "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3_s = 1.0e-11\ntime_points = 5\n";
     auto axis = [](const std::string& key, const std::string& values) {
         return "[sweep]\n[[sweep.axis]]\nkey = \"" + key + "\"\nvalues = " + values + "\n";
     };
@@ -532,7 +567,8 @@ TEST_CASE("misspelt lifetime keys: did you mean, located", "[lifetime][config]")
     const auto line_of = [](const std::string& text, const std::string& needle) {
         const auto at = text.find(needle);
         REQUIRE(at != std::string::npos);
-        return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+        return 1 + static_cast<int>(
+                       std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
     };
     auto fails = [&](const std::string& text, const std::string& needle, const std::string& at) {
         try {
@@ -547,20 +583,30 @@ TEST_CASE("misspelt lifetime keys: did you mean, located", "[lifetime][config]")
         }
     };
     const std::string base = closed_form_config(1e-4, 0.0);
-    const std::string table = "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3_s = 1.0e-11\ntime_points = 5\n";
+    const std::string table =
+        "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3_s = 1.0e-11\ntime_points = 5\n";
     fails(base + "[lifetime]\nkX_TP_cm3_s = 1.0e-13\nkQ_T_cm3 = 1.0e-11\n",
           "unknown key 'kQ_T_cm3' in 'lifetime' (did you mean 'kQ_T_cm3_s'?)", "kQ_T_cm3 =");
     fails(base + table + "[inventory]\nprice_usd_per_kgs = { Tb = 1500.0 }\n",
-          "unknown key 'price_usd_per_kgs' in 'inventory' (did you mean 'price_usd_per_kg'?)", "price_usd_per_kgs");
-    const std::string sweep = base + table + "[sweep]\n[[sweep.axis]]\nkey = \"lifetime.kQ_T_cm3\"\nvalues = [1.0e-11, 2.0e-11]\n";
-    fails(sweep, "'lifetime.kQ_T_cm3' is not a sweepable [lifetime] key (did you mean 'lifetime.kQ_T_cm3_s'?)",
+          "unknown key 'price_usd_per_kgs' in 'inventory' (did you mean 'price_usd_per_kg'?)",
+          "price_usd_per_kgs");
+    const std::string sweep =
+        base + table +
+        "[sweep]\n[[sweep.axis]]\nkey = \"lifetime.kQ_T_cm3\"\nvalues = [1.0e-11, 2.0e-11]\n";
+    fails(sweep,
+          "'lifetime.kQ_T_cm3' is not a sweepable [lifetime] key (did you mean "
+          "'lifetime.kQ_T_cm3_s'?)",
           "\"lifetime.kQ_T_cm3\"");
-    const std::string sweep2 = base + table + "[sweep]\n[[sweep.axis]]\nkey = \"lifetime.max_hour\"\nvalues = [10.0]\n";
+    const std::string sweep2 =
+        base + table + "[sweep]\n[[sweep.axis]]\nkey = \"lifetime.max_hour\"\nvalues = [10.0]\n";
     fails(sweep2, "(did you mean 'lifetime.max_hours'?)", "\"lifetime.max_hour\"");
 }
 
-TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q and t = 0 is /results", "[lifetime][optics]") {
-    const fs::path dir = fs::temp_directory_path() / ("relsim_test_lifetime_optics_" + std::to_string(::getpid()));
+TEST_CASE(
+    "[lifetime] with [optics]: every emitter slice degrades with its own Q and t = 0 is /results",
+    "[lifetime][optics]") {
+    const fs::path dir =
+        fs::temp_directory_path() / ("relsim_test_lifetime_optics_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string src = std::string(RELSIM_SOURCE_DIR) + "/configs/optics/paper_device.toml";
@@ -569,8 +615,9 @@ TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q
     text << in.rdbuf();
     // The config's own directory, so that its ion files resolve as for the shipped file.
     const io::RunConfig cfg = io::load_config_text(
-        text.str() + "\n[lifetime]\nkX_TP_cm3_s = 1.0e-22\nkQ_T_cm3_s = 1.0e-12\nkQ_Ln_cm3_s = 1.0e-12\n"
-                     "max_hours = 1.0e7\ntime_points = 6\n",
+        text.str() +
+            "\n[lifetime]\nkX_TP_cm3_s = 1.0e-22\nkQ_T_cm3_s = 1.0e-12\nkQ_Ln_cm3_s = 1.0e-12\n"
+            "max_hours = 1.0e7\ntime_points = 6\n",
         std::string(RELSIM_SOURCE_DIR) + "/configs/optics/paper_device_lifetime_test.toml");
     const lifetime::Stage stage(cfg);
     sweep::RunOptions opt;
@@ -582,7 +629,9 @@ TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q
     const double eqe = f.read_doubles("/results/eqe").at(0);
     const auto series = f.read_doubles("/lifetime/eqe");
     CHECK(std::abs(series.at(0) / eqe - 1.0) < 1e-12);  // the sweep's own [optics] point
-    CHECK(std::abs(f.read_doubles("/results/lifetime/L0").at(0) / f.read_doubles("/results/luminance_cd_m2").at(0) - 1.0) < 1e-12);
+    CHECK(std::abs(f.read_doubles("/results/lifetime/L0").at(0) /
+                       f.read_doubles("/results/luminance_cd_m2").at(0) -
+                   1.0) < 1e-12);
     CHECK(f.read_ints("/results/lifetime/LT50_reached").at(0) == 1);
     CHECK(series.back() < 0.6 * series.front());
     // Fates (slice means) still sum to 1 at every time.
@@ -593,6 +642,7 @@ TEST_CASE("[lifetime] with [optics]: every emitter slice degrades with its own Q
         for (std::size_t t = 0; t < 6; ++t) sum[t] += v[t];
     }
     for (double s : sum) CHECK(std::abs(s - 1.0) < 1e-9);
-    CHECK(f.read_doubles("/results/inventory/eml_thickness_nm").at(0) == 30.0);  // the [optics] emitting layer
+    CHECK(f.read_doubles("/results/inventory/eml_thickness_nm").at(0) ==
+          30.0);  // the [optics] emitting layer
     fs::remove_all(dir);
 }

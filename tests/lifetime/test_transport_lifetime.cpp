@@ -29,7 +29,8 @@ using namespace relsim;
 namespace {
 
 fs::path temp_dir(const std::string& name) {
-    const fs::path p = fs::temp_directory_path() / ("relsim_test_tlife_" + name + "_" + std::to_string(::getpid()));
+    const fs::path p = fs::temp_directory_path() /
+                       ("relsim_test_tlife_" + name + "_" + std::to_string(::getpid()));
     fs::remove_all(p);
     fs::create_directories(p);
     return p;
@@ -43,7 +44,8 @@ fs::path temp_dir(const std::string& name) {
 std::string stack_config(const std::string& drive, const std::string& slices) {
     return R"(title = "transport lifetime test"
 [device]
-)" + drive + R"(
+)" + drive +
+           R"(
 singlet_fraction = 0.0
 outcoupling = 0.2
 temperature_K = 300.0
@@ -67,7 +69,8 @@ lines = [ { from = "5D4", to = "7F5", rate_s = 1.0e8, wavelength_nm = 544.0, fwh
 anode_work_function_eV = 5.2
 cathode_work_function_eV = 3.0
 emissive_layer = "NC"
-)" + slices + R"(
+)" + slices +
+           R"(
 [[transport.layer]]
 name = "TAPC"
 thickness_nm = 40.0
@@ -119,11 +122,13 @@ std::string one_layer_config(const std::string& drive, const std::string& slices
 }
 
 const std::string kCurrent = "current_density_mA_cm2 = 1.0";
-const std::string kRates = "[lifetime]\nkX_TP_cm3_s = 1.0e-20\nkQ_T_cm3_s = 1.0e-11\nmax_hours = 1.0e9\n";
+const std::string kRates =
+    "[lifetime]\nkX_TP_cm3_s = 1.0e-20\nkQ_T_cm3_s = 1.0e-11\nmax_hours = 1.0e9\n";
 
 //! Runs the sweep and the lifetime stage (as `relsim run` does: before the file is published).
 //! Blocks of 2 points (a row of the sweeps below), so that a resumed run keeps some blocks.
-sweep::RunSummary run_with_stage(const io::RunConfig& cfg, const fs::path& out, int threads, bool resume = false) {
+sweep::RunSummary run_with_stage(const io::RunConfig& cfg, const fs::path& out, int threads,
+                                 bool resume = false) {
     const lifetime::Stage stage(cfg);
     sweep::RunOptions opt;
     opt.output_path = out.string();
@@ -131,7 +136,9 @@ sweep::RunSummary run_with_stage(const io::RunConfig& cfg, const fs::path& out, 
     opt.quiet = true;
     opt.resume = resume;
     opt.block_points = 2;
-    opt.before_publish = [&](const std::string& partial) { (void)stage.run(partial, threads, true); };
+    opt.before_publish = [&](const std::string& partial) {
+        (void)stage.run(partial, threads, true);
+    };
     const sweep::RunSummary s = sweep::run(cfg, opt);
     REQUIRE_FALSE(s.interrupted);
     return s;
@@ -147,7 +154,9 @@ int compare_files(const fs::path& a_path, const fs::path& b_path) {
     const io::H5File b(b_path.string(), io::H5File::Mode::read_only);
     int n = 0;
     for (const auto& d : a.datasets()) {
-        if (d.kind != io::H5File::DatasetInfo::Kind::floating && d.kind != io::H5File::DatasetInfo::Kind::integer) continue;
+        if (d.kind != io::H5File::DatasetInfo::Kind::floating &&
+            d.kind != io::H5File::DatasetInfo::Kind::integer)
+            continue;
         if (d.path.rfind("/config", 0) == 0) continue;
         INFO(d.path);
         REQUIRE(b.exists(d.path));
@@ -161,7 +170,9 @@ int compare_files(const fs::path& a_path, const fs::path& b_path) {
 //! k0_k Q + kQ Q^2 / 2 = kX_TP n_p,k G_k t.
 struct SliceForm {
     double k0, C, kQ;  // C per hour
-    [[nodiscard]] double Q_of_t(double t_h) const { return (-k0 + std::sqrt(k0 * k0 + 2.0 * kQ * C * t_h)) / kQ; }
+    [[nodiscard]] double Q_of_t(double t_h) const {
+        return (-k0 + std::sqrt(k0 * k0 + 2.0 * kQ * C * t_h)) / kQ;
+    }
 };
 
 std::vector<SliceForm> slice_forms(const io::H5File& f) {
@@ -171,18 +182,22 @@ std::vector<SliceForm> slice_forms(const io::H5File& f) {
     std::vector<SliceForm> out;
     for (std::size_t k = 0; k < static_cast<std::size_t>(count); ++k) {
         // k0 = kT_rad + kT_nr + kTET (ground-state ions ~ all) + kTP n_p,k; kQ_T; kX_TP.
-        out.push_back({1.0e2 + 1.0e4 + 1.0e7 + 4.0e-13 * np[k], 1.0e-20 * np[k] * G[k] * 3600.0, 1.0e-11});
+        out.push_back(
+            {1.0e2 + 1.0e4 + 1.0e7 + 4.0e-13 * np[k], 1.0e-20 * np[k] * G[k] * 3600.0, 1.0e-11});
     }
     return out;
 }
 
 }  // namespace
 
-TEST_CASE("[lifetime] + [transport]: Q = 0 is the plain transport run to 1e-12", "[lifetime][transport]") {
+TEST_CASE("[lifetime] + [transport]: Q = 0 is the plain transport run to 1e-12",
+          "[lifetime][transport]") {
     const fs::path dir = temp_dir("q0");
     const std::string plain = one_layer_config(kCurrent, "eml_slices = 3");
     // Quenching rates but no formation: Q stays 0, so every time is the fresh device.
-    const std::string life = plain + "[lifetime]\nkQ_T_cm3_s = 1.0e-11\nkQ_Ln_cm3_s = 1.0e-12\nmax_hours = 100.0\ntime_points = 4\n";
+    const std::string life = plain +
+                             "[lifetime]\nkQ_T_cm3_s = 1.0e-11\nkQ_Ln_cm3_s = 1.0e-12\nmax_hours = "
+                             "100.0\ntime_points = 4\n";
     const io::RunConfig a = io::load_config_text(plain, (dir / "plain.toml").string());
     const io::RunConfig b = io::load_config_text(life, (dir / "life.toml").string());
     run_with_stage(a, dir / "plain.h5", 1);
@@ -191,7 +206,8 @@ TEST_CASE("[lifetime] + [transport]: Q = 0 is the plain transport run to 1e-12",
     const io::H5File fb((dir / "life.h5").string(), io::H5File::Mode::read_only);
     // /results of the lifetime run: the t = 0 state, identical to the run without [lifetime].
     for (const auto& d : fa.datasets()) {
-        if (d.path.rfind("/results/", 0) != 0 || d.path.rfind("/results/inventory", 0) == 0) continue;
+        if (d.path.rfind("/results/", 0) != 0 || d.path.rfind("/results/inventory", 0) == 0)
+            continue;
         if (d.kind != io::H5File::DatasetInfo::Kind::floating) continue;
         INFO(d.path);
         CHECK(same_bits(fa.read_doubles(d.path), fb.read_doubles(d.path)));
@@ -232,17 +248,20 @@ TEST_CASE("[lifetime] + [transport]: Q = 0 is the plain transport run to 1e-12",
     fs::remove_all(dir);
 }
 
-TEST_CASE("[lifetime] + [transport]: one slice follows the spec's closed form to 1e-6", "[lifetime][transport]") {
+TEST_CASE("[lifetime] + [transport]: one slice follows the spec's closed form to 1e-6",
+          "[lifetime][transport]") {
     const fs::path dir = temp_dir("one");
-    const io::RunConfig cfg = io::load_config_text(one_layer_config(kCurrent, "eml_slices = 1") + kRates + "time_points = 30\n",
-                                                   (dir / "one.toml").string());
+    const io::RunConfig cfg = io::load_config_text(
+        one_layer_config(kCurrent, "eml_slices = 1") + kRates + "time_points = 30\n",
+        (dir / "one.toml").string());
     run_with_stage(cfg, dir / "one.h5", 1);
     const io::H5File f((dir / "one.h5").string(), io::H5File::Mode::read_only);
     REQUIRE(f.read_ints("/results/lifetime/status").at(0) == 0);
     const std::vector<SliceForm> c = slice_forms(f);
     REQUIRE(c.size() == 1);
     CHECK(std::abs(f.read_doubles("/lifetime/slices/width_nm").at(0) - 20.0) < 1e-9);
-    CHECK(std::abs(f.read_doubles("/lifetime/slices/position_nm").at(0) - 10.0) < 1e-9);  // the layer's centre
+    CHECK(std::abs(f.read_doubles("/lifetime/slices/position_nm").at(0) - 10.0) <
+          1e-9);  // the layer's centre
     auto t_of = [&](double frac) {
         const double Q = c[0].k0 * (1.0 / frac - 1.0) / c[0].kQ;
         return (c[0].k0 * Q + 0.5 * c[0].kQ * Q * Q) / c[0].C;
@@ -268,11 +287,14 @@ TEST_CASE("[lifetime] + [transport]: one slice follows the spec's closed form to
     fs::remove_all(dir);
 }
 
-TEST_CASE("[lifetime] + [transport]: three slices degrade each with its own generation and polaron density and the fates sum to 1",
-          "[lifetime][transport]") {
+TEST_CASE(
+    "[lifetime] + [transport]: three slices degrade each with its own generation and polaron "
+    "density and the fates sum to 1",
+    "[lifetime][transport]") {
     const fs::path dir = temp_dir("three");
-    const io::RunConfig cfg = io::load_config_text(stack_config(kCurrent, "eml_slices = 3") + kRates + "time_points = 12\n",
-                                                   (dir / "three.toml").string());
+    const io::RunConfig cfg = io::load_config_text(
+        stack_config(kCurrent, "eml_slices = 3") + kRates + "time_points = 12\n",
+        (dir / "three.toml").string());
     run_with_stage(cfg, dir / "three.h5", 1);
     const io::H5File f((dir / "three.h5").string(), io::H5File::Mode::read_only);
     REQUIRE(f.read_ints("/results/lifetime/status").at(0) == 0);
@@ -321,7 +343,8 @@ TEST_CASE("[lifetime] + [transport]: three slices degrade each with its own gene
     fs::remove_all(dir);
 }
 
-TEST_CASE("[lifetime] + [transport]: refusals and the inventory thickness check", "[lifetime][transport][config]") {
+TEST_CASE("[lifetime] + [transport]: refusals and the inventory thickness check",
+          "[lifetime][transport][config]") {
     auto fails = [](const std::string& text, const std::vector<std::string>& needles) {
         const io::RunConfig cfg = io::load_config_text(text, "bad.toml");
         try {
@@ -330,22 +353,26 @@ TEST_CASE("[lifetime] + [transport]: refusals and the inventory thickness check"
         } catch (const InputError& e) {
             INFO(e.what());
             CHECK(std::string(e.what()).find("bad.toml:") != std::string::npos);
-            for (const std::string& n : needles) CHECK(std::string(e.what()).find(n) != std::string::npos);
+            for (const std::string& n : needles)
+                CHECK(std::string(e.what()).find(n) != std::string::npos);
         }
     };
     const std::string life = kRates + "time_points = 5\n";
     // A voltage drive (given or swept).
-    fails(stack_config("voltage_V = 6.0", "") + life, {"device.voltage_V", "[lifetime]", "[transport]", "constant current"});
+    fails(stack_config("voltage_V = 6.0", "") + life,
+          {"device.voltage_V", "[lifetime]", "[transport]", "constant current"});
     fails(stack_config("voltage_V = 6.0", "") + life +
               "[sweep]\n[[sweep.axis]]\nkey = \"device.voltage_V\"\nvalues = [5.0, 6.0]\n",
           {"device.voltage_V", "not supported in this version"});
     // [transport] + [optics] + [lifetime].
-    fails(stack_config(kCurrent, "") + life + "[optics]\n", {"[optics]", "[transport]", "[lifetime]"});
+    fails(stack_config(kCurrent, "") + life + "[optics]\n",
+          {"[optics]", "[transport]", "[lifetime]"});
     // device.eml_thickness_nm against the emissive layer: both keys named.
     fails(stack_config(kCurrent + "\neml_thickness_nm = 25.0", "") + life,
           {"device.eml_thickness_nm", "transport.layer.2.thickness_nm"});
     fails(stack_config(kCurrent + "\neml_thickness_nm = 20.0", "") + life +
-              "[sweep]\n[[sweep.axis]]\nkey = \"transport.layer.2.thickness_nm\"\nvalues = [20.0, 30.0]\n",
+              "[sweep]\n[[sweep.axis]]\nkey = \"transport.layer.2.thickness_nm\"\nvalues = [20.0, "
+              "30.0]\n",
           {"device.eml_thickness_nm", "transport.layer.2.thickness_nm"});
     // Accepted: the matching thickness, and [transport] + [lifetime] in the transport reader.
     const std::string good = stack_config(kCurrent + "\neml_thickness_nm = 20.0", "") + life;
@@ -353,15 +380,18 @@ TEST_CASE("[lifetime] + [transport]: refusals and the inventory thickness check"
     const lifetime::Stage stage(cfg);
     CHECK(stage.config().eml_thickness_nm == 20.0);
     CHECK(transport::read_transport_config(cfg.text, cfg.path).has_value());
-    const io::RunConfig plain = io::load_config_text(stack_config(kCurrent, "") + life, "plain.toml");
+    const io::RunConfig plain =
+        io::load_config_text(stack_config(kCurrent, "") + life, "plain.toml");
     const lifetime::LifetimeConfig lc = lifetime::read_lifetime_config(plain);
     CHECK(lc.eml_thickness_nm == 20.0);
     CHECK(lc.eml_thickness_key == "transport.layer.2.thickness_nm");
     CHECK(lc.eml_thickness_origin.find("[transport]") != std::string::npos);
 }
 
-TEST_CASE("lifetime sweeps: 1 and 2 threads give the same bits and a resumed run equals an uninterrupted one",
-          "[lifetime][transport][sweep]") {
+TEST_CASE(
+    "lifetime sweeps: 1 and 2 threads give the same bits and a resumed run equals an uninterrupted "
+    "one",
+    "[lifetime][transport][sweep]") {
     // Mean-field: the tb_lifetime-like closed-form device over three currents; [transport]: the
     // stack over three currents (plus a swept EML thickness in the second axis: the inventory
     // and the slices follow it).
@@ -400,7 +430,8 @@ values = [0.5, 2.0, 8.0]
 key = "lifetime.kQ_Ln_cm3_s"
 values = [1.0e-12, 2.0e-12]
 )";
-    const std::string with_stack = one_layer_config(kCurrent, "nc_diameter_nm = 10.0") + kRates + "time_points = 6\n" + R"(
+    const std::string with_stack =
+        one_layer_config(kCurrent, "nc_diameter_nm = 10.0") + kRates + "time_points = 6\n" + R"(
 [sweep]
 [[sweep.axis]]
 key = "device.current_density_mA_cm2"
@@ -409,7 +440,8 @@ values = [0.5, 2.0]
 key = "transport.layer.0.thickness_nm"
 values = [20.0, 30.0]
 )";
-    for (const auto& [name, text] : {std::pair<std::string, std::string>{"meanfield", mean_field}, {"transport", with_stack}}) {
+    for (const auto& [name, text] : {std::pair<std::string, std::string>{"meanfield", mean_field},
+                                     {"transport", with_stack}}) {
         SECTION(name) {
             const fs::path dir = temp_dir(name);
             const io::RunConfig cfg = io::load_config_text(text, (dir / "s.toml").string());
@@ -422,9 +454,12 @@ values = [20.0, 30.0]
                 for (int r : f.read_ints("/results/lifetime/LT50_reached")) CHECK(r == 1);
                 if (name == "transport") {
                     // EML 20 nm -> 2 slices, 30 nm -> 3 (nc_diameter_nm = 10); inventory per point.
-                    CHECK(f.read_doubles("/lifetime/slices/count") == std::vector<double>{2, 3, 2, 3});
-                    CHECK(f.read_doubles("/results/inventory/eml_thickness_nm") == std::vector<double>{20, 30, 20, 30});
-                    CHECK(f.dims("/lifetime/slices/quencher_cm3") == std::vector<std::uint64_t>{2, 2, 6, 3});
+                    CHECK(f.read_doubles("/lifetime/slices/count") ==
+                          std::vector<double>{2, 3, 2, 3});
+                    CHECK(f.read_doubles("/results/inventory/eml_thickness_nm") ==
+                          std::vector<double>{20, 30, 20, 30});
+                    CHECK(f.dims("/lifetime/slices/quencher_cm3") ==
+                          std::vector<std::uint64_t>{2, 2, 6, 3});
                 }
             }
             // Simulated interruption: the sweep stopped with points 2 and 3 not done, before the

@@ -53,7 +53,8 @@ TEST_CASE("Generation and polaron density follow spec section 2", "[model]") {
     // J = 10 mA cm^-2, w = 20 nm, gamma = 1, k_L = 1e-10 cm^3 s^-1.
     const double J = 10e-3, w = 20e-7, q = relsim::constants::elementary_charge_C;
     CHECK(m.nominal_drive().generation_cm3_s == Approx(J / (q * w)).epsilon(1e-14));
-    CHECK(m.nominal_drive().polaron_density_cm3 == Approx(std::sqrt(J / (q * w * 1e-10))).epsilon(1e-14));
+    CHECK(m.nominal_drive().polaron_density_cm3 ==
+          Approx(std::sqrt(J / (q * w * 1e-10))).epsilon(1e-14));
 }
 
 TEST_CASE("Back-transfer defaults to detailed balance (spec section 3)", "[model]") {
@@ -81,7 +82,8 @@ TEST_CASE("Analytic Jacobian equals central finite differences at random states"
         y[0] = u(rng) * 1e12;
         y[1] = u(rng) * 1e18;
         for (const auto& sp : m.species()) {
-            for (std::size_t j = 0; j < sp.num_levels; ++j) y[sp.first_state + j] = u(rng) * sp.density_cm3 / 2;
+            for (std::size_t j = 0; j < sp.num_levels; ++j)
+                y[sp.first_state + j] = u(rng) * sp.density_cm3 / 2;
         }
         std::vector<double> jac(n * n), fp(n), fm(n);
         m.jacobian(drive, y.data(), jac.data());
@@ -93,7 +95,8 @@ TEST_CASE("Analytic Jacobian equals central finite differences at random states"
             m.rhs(drive, yp.data(), fp.data());
             m.rhs(drive, ym.data(), fm.data());
             double col_max = 0.0;
-            for (std::size_t r = 0; r < n; ++r) col_max = std::max(col_max, std::abs(jac[r + c * n]));
+            for (std::size_t r = 0; r < n; ++r)
+                col_max = std::max(col_max, std::abs(jac[r + c * n]));
             for (std::size_t r = 0; r < n; ++r) {
                 double row_flux = 0.0;
                 for (std::size_t k = 0; k < n; ++k) row_flux += std::abs(jac[r + k * n] * y[k]);

@@ -52,7 +52,8 @@ TEST_CASE("Low-current limit equals the closed-form IQE of the linear system", "
 
     const auto& L = p.ligand;
     const auto& D = p.dopants[0];
-    const double G = d.generation_cm3_s, np = d.polaron_density_cm3, chi = p.device.singlet_fraction;
+    const double G = d.generation_cm3_s, np = d.polaron_density_cm3,
+                 chi = p.device.singlet_fraction;
     const double kBT = m.species()[0].kBT_s;
     const double A = 140.0, kN = A + 60.0 + D.kLP_cm3_s * np;
     const double S = chi * G / (L.kS_rad_s + L.kS_nr_s + L.k_isc_s + D.kSET_s);
@@ -101,9 +102,12 @@ TEST_CASE("The exciton-fate budget sums to 1 over random parameters", "[model][p
     // 1e-14 G, so 1e-9 is a tolerance with margin that any missing or doubled channel breaks.
     std::mt19937_64 rng(20251125);
     auto logu = [&](double lo, double hi) {
-        return std::pow(10.0, std::uniform_real_distribution<double>(std::log10(lo), std::log10(hi))(rng));
+        return std::pow(
+            10.0, std::uniform_real_distribution<double>(std::log10(lo), std::log10(hi))(rng));
     };
-    auto uni = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
+    auto uni = [&](double lo, double hi) {
+        return std::uniform_real_distribution<double>(lo, hi)(rng);
+    };
     for (int trial = 0; trial < 200; ++trial) {
         auto p = relsim::test::example_params();
         p.device.current_density_mA_cm2 = logu(1e-4, 1e3);
@@ -151,7 +155,9 @@ TEST_CASE("Without losses, ligand triplets and ions obey the Boltzmann ratio", "
     p.device.current_density_mA_cm2 = 1e-12;
     p.ligand = {};
     p.ligand.triplet_energy_eV = 2.60;
-    for (double* k : {&p.ligand.kT_rad_s, &p.ligand.kT_nr_s, &p.ligand.kTT_cm3_s, &p.ligand.kTP_cm3_s}) *k = 0.0;
+    for (double* k :
+         {&p.ligand.kT_rad_s, &p.ligand.kT_nr_s, &p.ligand.kTT_cm3_s, &p.ligand.kTP_cm3_s})
+        *k = 0.0;
     relsim::model::DopantParams d;
     d.ion = "Tb";
     d.density_cm3 = 1e21;
@@ -169,7 +175,8 @@ TEST_CASE("Without losses, ligand triplets and ions obey the Boltzmann ratio", "
         const double ratio = (y[2] / (g * d.density_cm3)) / (y[1] / p.ligand.density_cm3);
         const double gap_eV = 2.60 - 20500.0 / relsim::constants::eV_in_cm1;
         INFO("T = " << T_K << " K, kBT = " << m.species()[0].kBT_s);
-        CHECK(ratio == Approx(std::exp(gap_eV / (relsim::constants::boltzmann_eV_K * T_K))).epsilon(1e-8));
+        CHECK(ratio ==
+              Approx(std::exp(gap_eV / (relsim::constants::boltzmann_eV_K * T_K))).epsilon(1e-8));
     }
 }
 
@@ -191,7 +198,8 @@ TEST_CASE("Newton converges alike from 1e-9 to 1e4 mA cm^-2, cold and warm", "[m
         if (!prev.empty()) {
             const auto rw = solver.solve(m, m.nominal_drive(), prev.data(), warm.data());
             REQUIRE(rw.status == SolveStatus::converged);
-            for (std::size_t i = 0; i < cold.size(); ++i) CHECK(warm[i] == Approx(cold[i]).epsilon(1e-10).margin(1e-30));
+            for (std::size_t i = 0; i < cold.size(); ++i)
+                CHECK(warm[i] == Approx(cold[i]).epsilon(1e-10).margin(1e-30));
         }
         relsim::model::Observables obs;
         relsim::model::evaluate_observables(m, m.nominal_drive(), cold.data(), obs);

@@ -34,11 +34,13 @@ TEST_CASE("A long pulse lands on the steady state", "[model][transient]") {
     const std::size_t i_on = static_cast<std::size_t>(pulse.points);  // index of t_on
     CHECK(tr.time_s[i_on] == pulse.on_s);
     for (std::size_t s = 0; s < m.num_states(); ++s) {
-        CHECK(tr.populations_cm3[i_on * m.num_states() + s] == Approx(y[s]).epsilon(1e-6).margin(1e-3));
+        CHECK(tr.populations_cm3[i_on * m.num_states() + s] ==
+              Approx(y[s]).epsilon(1e-6).margin(1e-3));
     }
 }
 
-TEST_CASE("Decay and rise of a single emitting level are exponential with tau = 1/k", "[model][transient]") {
+TEST_CASE("Decay and rise of a single emitting level are exponential with tau = 1/k",
+          "[model][transient]") {
     // Linear regime, fast ligand (kTET = 1e11 s^-1 >> 1/tau): the ion population rises as
     // 1 - exp(-t/tau) and decays as exp(-t/tau) with 1/tau = A + Q, so the 1/e decay time is
     // tau and the (1 - 1/e) rise time is tau (1 + O(ligand time / tau) ~ 1e-7). Tolerance 1e-4

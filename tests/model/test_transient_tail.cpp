@@ -24,7 +24,8 @@ PulseSpec example_pulse(const relsim::model::ModelParams& p) {
 
 }  // namespace
 
-TEST_CASE("The exact linear tail after the pulse agrees with a tight integration", "[model][transient]") {
+TEST_CASE("The exact linear tail after the pulse agrees with a tight integration",
+          "[model][transient]") {
     // Reference: stepping all the way at rtol 1e-13. At the default rtol 1e-8 the exact tail
     // must take over (criterion met) and be at least as accurate as stepping (global error
     // of the stepped decay at these tolerances: ~1e-6 after many lifetimes).
@@ -48,8 +49,10 @@ TEST_CASE("The exact linear tail after the pulse agrees with a tight integration
     double err_tail = 0, err_stepped = 0;
     for (std::size_t i = 0; i < ref.time_s.size(); ++i) {
         if (ref.time_s[i] < tail.linear_tail_from_s) continue;
-        err_tail = std::max(err_tail, std::abs(tail.photon_rate_cm3_s[i] / ref.photon_rate_cm3_s[i] - 1));
-        err_stepped = std::max(err_stepped, std::abs(stepped.photon_rate_cm3_s[i] / ref.photon_rate_cm3_s[i] - 1));
+        err_tail =
+            std::max(err_tail, std::abs(tail.photon_rate_cm3_s[i] / ref.photon_rate_cm3_s[i] - 1));
+        err_stepped = std::max(
+            err_stepped, std::abs(stepped.photon_rate_cm3_s[i] / ref.photon_rate_cm3_s[i] - 1));
     }
     INFO("max relative error in the tail: exact " << err_tail << ", stepped " << err_stepped);
     CHECK(err_tail < 1e-5);
@@ -58,7 +61,8 @@ TEST_CASE("The exact linear tail after the pulse agrees with a tight integration
     CHECK(tail.rise_time_s == Approx(ref.rise_time_s).epsilon(1e-7));
 }
 
-TEST_CASE("Output at given times equals the log-spaced output at those times", "[model][transient]") {
+TEST_CASE("Output at given times equals the log-spaced output at those times",
+          "[model][transient]") {
     // The dense output does not change the steps, so a subset of the times gives the same bits.
     auto p = relsim::test::example_params();
     RateModel m(p);

@@ -22,7 +22,8 @@ constexpr double tau_s = 1.0e-3;  // donor lifetime without acceptors
 void donor_acceptor_box(NanocrystalSpec& s, model::ModelParams& p, int n, double a_nm, double xD,
                         double c, const PairLaw& law) {
     p = test::base_params();
-    p.dopants = {test::one_level_ion("D", 20000.0, 1.0 / tau_s), test::one_level_ion("A", 17000.0, 0.0, 1.0e6)};
+    p.dopants = {test::one_level_ion("D", 20000.0, 1.0 / tau_s),
+                 test::one_level_ion("A", 17000.0, 0.0, 1.0e6)};
     s = NanocrystalSpec{};
     s.lattice = Lattice::simple_cubic;
     s.a_nm = a_nm;
@@ -50,7 +51,8 @@ double lattice_average(int n, double a_nm, double c, const PairLaw& law, double 
         for (int j = 0; j < n; ++j)
             for (int k = 0; k < n; ++k) {
                 if (i == 0 && j == 0 && k == 0) continue;
-                const double dx = std::min(i, n - i), dy = std::min(j, n - j), dz = std::min(k, n - k);
+                const double dx = std::min(i, n - i), dy = std::min(j, n - j),
+                             dz = std::min(k, n - k);
                 const double r = a_nm * std::sqrt(dx * dx + dy * dy + dz * dz);
                 logP += std::log(1.0 - c + c * std::exp(-pair_rate_s(law, r) * t));
             }
@@ -58,7 +60,8 @@ double lattice_average(int n, double a_nm, double c, const PairLaw& law, double 
 }
 
 //! Largest |z| of the simulated donor decay against the exact lattice average over t > 0.
-double max_z_against_lattice(const DecayResult& d, int n, double a_nm, double c, const PairLaw& law) {
+double max_z_against_lattice(const DecayResult& d, int n, double a_nm, double c,
+                             const PairLaw& law) {
     double worst = 0.0;
     for (std::size_t k = 1; k < d.time_s.size(); ++k) {
         const double exact = lattice_average(n, a_nm, c, law, d.time_s[k]);
@@ -66,8 +69,9 @@ double max_z_against_lattice(const DecayResult& d, int n, double a_nm, double c,
         // tail 40 NCs do not sample, so the sample standard error is not a valid scale).
         if (exact < 1.0e-3) continue;
         const double z = (d.population[0][0][k] - exact) / d.population_stderr[0][0][k];
-        std::printf("  t/tau = %5.2f  P = %.5f +- %.5f  exact %.5f  z = %+.2f\n", d.time_s[k] / tau_s,
-                    d.population[0][0][k], d.population_stderr[0][0][k], exact, z);
+        std::printf("  t/tau = %5.2f  P = %.5f +- %.5f  exact %.5f  z = %+.2f\n",
+                    d.time_s[k] / tau_s, d.population[0][0][k], d.population_stderr[0][0][k], exact,
+                    z);
         worst = std::max(worst, std::abs(z));
     }
     return worst;
@@ -75,7 +79,8 @@ double max_z_against_lattice(const DecayResult& d, int n, double a_nm, double c,
 
 }  // namespace
 
-TEST_CASE("donor decay with random acceptors equals the exact lattice average (s = 6)", "[nanocrystal][decay]") {
+TEST_CASE("donor decay with random acceptors equals the exact lattice average (s = 6)",
+          "[nanocrystal][decay]") {
     const int n = 10;
     const double a = 0.4, c = 0.1;
     // R0 = 0.6 nm: W = (1/tau) (R0/r)^6 = 11 / tau at the nearest neighbour, P(tau) ~ 0.2.
@@ -94,7 +99,8 @@ TEST_CASE("donor decay with random acceptors equals the exact lattice average (s
     CHECK(max_z_against_lattice(d, n, a, c, law) < 4.0);
 }
 
-TEST_CASE("donor decay with random acceptors equals the exact lattice average (exchange)", "[nanocrystal][decay]") {
+TEST_CASE("donor decay with random acceptors equals the exact lattice average (exchange)",
+          "[nanocrystal][decay]") {
     const int n = 10;
     const double a = 0.4, c = 0.1;
     const PairLaw law = test::exchange(5.0e3, 0.4, 0.2);  // 5 / tau at the nearest neighbour
@@ -109,7 +115,8 @@ TEST_CASE("donor decay with random acceptors equals the exact lattice average (e
     CHECK(max_z_against_lattice(d, n, a, c, law) < 4.0);  // as for s = 6
 }
 
-TEST_CASE("low acceptor concentration: the decay tends to Inokuti-Hirayama", "[nanocrystal][decay]") {
+TEST_CASE("low acceptor concentration: the decay tends to Inokuti-Hirayama",
+          "[nanocrystal][decay]") {
     // Inokuti & Hirayama, J. Chem. Phys. 43, 1978 (1965), eq. (23) for dipole-dipole (s = 6):
     // P(t) = exp(-t/tau - Gamma(1 - 3/s) (n_A / n_0) (t/tau)^(3/s)), n_0 = 3 / (4 pi R0^3).
     const double a = 0.4, R0 = 1.0;
@@ -127,9 +134,12 @@ TEST_CASE("low acceptor concentration: the decay tends to Inokuti-Hirayama", "[n
     // What is left at c = 0.01 is the finite box: IH integrates W over all space, the box only to
     // its half-width R_b = 3.2 nm; the missing exponent is 4 pi n_A R0^6 t / (3 tau R_b^3).
     const double Rb = 0.5 * n * a;
-    const double box_gap = 4.0 * M_PI * (0.01 / (a * a * a)) * std::pow(R0, 6) / (3.0 * Rb * Rb * Rb);
-    std::printf("IH: relative gap of the lattice average at t = tau: c = 0.10: %.4f, c = 0.01: %.4f "
-                "(finite-box estimate %.4f)\n", gap_hi, gap_lo, box_gap);
+    const double box_gap =
+        4.0 * M_PI * (0.01 / (a * a * a)) * std::pow(R0, 6) / (3.0 * Rb * Rb * Rb);
+    std::printf(
+        "IH: relative gap of the lattice average at t = tau: c = 0.10: %.4f, c = 0.01: %.4f "
+        "(finite-box estimate %.4f)\n",
+        gap_hi, gap_lo, box_gap);
     CHECK(gap_lo < 0.25 * gap_hi);  // the gap shrinks at least in proportion to c
     CHECK(gap_lo < 1.2 * box_gap);
     // The simulation at c = 0.01 against IH: within its statistical error plus that (computed)
@@ -146,9 +156,11 @@ TEST_CASE("low acceptor concentration: the decay tends to Inokuti-Hirayama", "[n
         const double expected = ih(0.01, t);
         const double gap = std::abs(lattice_average(n, a, 0.01, law, t) - expected);
         const double z = (d.population[0][0][k] - expected) / (d.population_stderr[0][0][k]);
-        std::printf("  t/tau = %5.2f  P = %.5f +- %.5f  IH %.5f  lattice gap %.5f  z(IH) = %+.2f\n", t / tau_s,
-                    d.population[0][0][k], d.population_stderr[0][0][k], expected, gap, z);
-        CHECK(std::abs(d.population[0][0][k] - expected) < 4.0 * d.population_stderr[0][0][k] + gap);
+        std::printf("  t/tau = %5.2f  P = %.5f +- %.5f  IH %.5f  lattice gap %.5f  z(IH) = %+.2f\n",
+                    t / tau_s, d.population[0][0][k], d.population_stderr[0][0][k], expected, gap,
+                    z);
+        CHECK(std::abs(d.population[0][0][k] - expected) <
+              4.0 * d.population_stderr[0][0][k] + gap);
     }
 }
 
@@ -168,7 +180,8 @@ TEST_CASE("kmc decay equals the linear decay at low excitation", "[nanocrystal][
     double worst = 0.0;
     for (std::size_t k = 1; k < lin.time_s.size(); ++k) {
         if (lin.population[0][0][k] < 0.02) continue;  // a handful of survivors: not Gaussian
-        const double z = (kmc.population[0][0][k] - lin.population[0][0][k]) / kmc.population_stderr[0][0][k];
+        const double z =
+            (kmc.population[0][0][k] - lin.population[0][0][k]) / kmc.population_stderr[0][0][k];
         worst = std::max(worst, std::abs(z));
     }
     // Photon rate: kmc bins are time averages over +-h/2 of each point, the linear values
@@ -176,15 +189,19 @@ TEST_CASE("kmc decay equals the linear decay at low excitation", "[nanocrystal][
     const std::size_t mid = 4;
     const double zp = (kmc.photon_rate_s[mid] - lin.photon_rate_s[mid]) /
                       std::hypot(kmc.photon_rate_stderr_s[mid], 0.01 * lin.photon_rate_s[mid]);
-    std::printf("kmc vs linear decay: max |z| = %.2f (times with P > 0.02); photon rate at t = tau: z = %+.2f\n", worst, zp);
+    std::printf(
+        "kmc vs linear decay: max |z| = %.2f (times with P > 0.02); photon rate at t = tau: z = "
+        "%+.2f\n",
+        worst, zp);
     CHECK(worst < 4.0);
     CHECK(std::abs(zp) < 4.0);
 }
 
-TEST_CASE("fast migration: the decay follows the mean-field bimolecular transfer rate", "[nanocrystal][decay]") {
-    // Periodic 6^3 box, donors on 95 % of the sites, nearest-neighbour migration at 1e9 s^-1: the excitation
-    // samples every donor of its NC, so P_NC(t) = exp(-(1/tau + kbar_NC) t) with kbar_NC the
-    // donor-averaged sum of W over the NC's acceptors; its ensemble mean is the mean-field
+TEST_CASE("fast migration: the decay follows the mean-field bimolecular transfer rate",
+          "[nanocrystal][decay]") {
+    // Periodic 6^3 box, donors on 95 % of the sites, nearest-neighbour migration at 1e9 s^-1: the
+    // excitation samples every donor of its NC, so P_NC(t) = exp(-(1/tau + kbar_NC) t) with kbar_NC
+    // the donor-averaged sum of W over the NC's acceptors; its ensemble mean is the mean-field
     // bimolecular rate k_tr = c sum_j W(r_j) (k_cm3_s N_A of kinetic-model.md section 3).
     const int n = 6;
     const double a = 0.4, c = 0.05;
@@ -239,7 +256,8 @@ TEST_CASE("fast migration: the decay follows the mean-field bimolecular transfer
         for (int j = 0; j < n; ++j)
             for (int k = 0; k < n; ++k) {
                 if (i == 0 && j == 0 && k == 0) continue;
-                const double dx = std::min(i, n - i), dy = std::min(j, n - j), dz = std::min(k, n - k);
+                const double dx = std::min(i, n - i), dy = std::min(j, n - j),
+                             dz = std::min(k, n - k);
                 lattice_sum += pair_rate_s(law, a * std::sqrt(dx * dx + dy * dy + dz * dz));
             }
     const double k_mf = c * lattice_sum;
@@ -252,15 +270,17 @@ TEST_CASE("fast migration: the decay follows the mean-field bimolecular transfer
     // non-exponential; its effect, var(kbar) t / 2, is below 1 % here).
     const std::size_t k4 = 4;  // t = tau
     const double k_eff = -std::log(d.population[0][0][k4]) / d.time_s[k4] - 1.0 / tau_s;
-    std::printf("fast migration: max relative deviation from exp(-(1/tau + kbar) t) %.2e; "
-                "k_eff %.1f s^-1, mean-field k_tr %.1f s^-1, ensemble kbar %.1f +- %.1f (z = %+.2f)\n",
-                worst, k_eff, k_mf, mean, std::sqrt(var / double(kbar.size())), z);
+    std::printf(
+        "fast migration: max relative deviation from exp(-(1/tau + kbar) t) %.2e; "
+        "k_eff %.1f s^-1, mean-field k_tr %.1f s^-1, ensemble kbar %.1f +- %.1f (z = %+.2f)\n",
+        worst, k_eff, k_mf, mean, std::sqrt(var / double(kbar.size())), z);
     CHECK(worst < 1.0e-4);
     CHECK(std::abs(z) < 4.0);
     CHECK(k_eff == Approx(k_mf).epsilon(4.0 * std::sqrt(var / double(kbar.size())) / k_mf + 0.01));
 }
 
-TEST_CASE("kmc annihilation of two excited ions follows the exact pair kinetics", "[nanocrystal][decay]") {
+TEST_CASE("kmc annihilation of two excited ions follows the exact pair kinetics",
+          "[nanocrystal][decay]") {
     // Two ions at distance a (a 1 x 1 x 2 periodic box), both excited at t = 0. Each decays at
     // k0; each ordered pair (i first, j second) annihilates at W, i to the ground, j staying
     // excited, so the doubly excited state leaves at 2 k0 + 2 W. Expected excited number:

@@ -23,7 +23,8 @@ NanocrystalSpec sphere_spec(Lattice lat, double a, double c, double R) {
 
 }  // namespace
 
-TEST_CASE("simple cubic sphere holds exactly the lattice points within the radius", "[nanocrystal][geometry]") {
+TEST_CASE("simple cubic sphere holds exactly the lattice points within the radius",
+          "[nanocrystal][geometry]") {
     const double a = 0.4, R = 2.3;
     const NanocrystalSpec s = sphere_spec(Lattice::simple_cubic, a, a, R);
     const Geometry g = build_geometry(s, 0);
@@ -41,7 +42,8 @@ TEST_CASE("simple cubic sphere holds exactly the lattice points within the radiu
     }
 }
 
-TEST_CASE("beta-NaREF4: one full and one half-occupied RE position per cell", "[nanocrystal][geometry]") {
+TEST_CASE("beta-NaREF4: one full and one half-occupied RE position per cell",
+          "[nanocrystal][geometry]") {
     NanocrystalSpec s;
     s.lattice = Lattice::beta_NaREF4;
     s.a_nm = 0.602;
@@ -68,7 +70,8 @@ TEST_CASE("beta-NaREF4: one full and one half-occupied RE position per cell", "[
     CHECK(std::abs(z_ions) < 5.0);
 }
 
-TEST_CASE("minimum-image distance of a 120-degree periodic cell is the shortest image", "[nanocrystal][geometry]") {
+TEST_CASE("minimum-image distance of a 120-degree periodic cell is the shortest image",
+          "[nanocrystal][geometry]") {
     NanocrystalSpec s;
     s.lattice = Lattice::beta_NaREF4;
     s.shape = Shape::periodic_box;
@@ -97,7 +100,8 @@ TEST_CASE("minimum-image distance of a 120-degree periodic cell is the shortest 
     }
 }
 
-TEST_CASE("shells: Bernoulli doping with each shell's composition, an inert shell holds no ion", "[nanocrystal][geometry]") {
+TEST_CASE("shells: Bernoulli doping with each shell's composition, an inert shell holds no ion",
+          "[nanocrystal][geometry]") {
     // Simple cubic, so the core's site count is known exactly.
     const double a = 0.4;
     NanocrystalSpec s = sphere_spec(Lattice::simple_cubic, a, a, 5.0);
@@ -125,7 +129,9 @@ TEST_CASE("shells: Bernoulli doping with each shell's composition, an inert shel
     CHECK(std::abs(z_eu) < 5.0);
 }
 
-TEST_CASE("ligands: rounded count, on the sphere R + standoff, uniform, streams fixed by (seed, NC)", "[nanocrystal][geometry]") {
+TEST_CASE(
+    "ligands: rounded count, on the sphere R + standoff, uniform, streams fixed by (seed, NC)",
+    "[nanocrystal][geometry]") {
     NanocrystalSpec s = sphere_spec(Lattice::simple_cubic, 0.4, 0.4, 3.0);
     LigandShellSpec lig;
     lig.surface_density_nm2 = 1.5;
@@ -139,7 +145,8 @@ TEST_CASE("ligands: rounded count, on the sphere R + standoff, uniform, streams 
         const Geometry g = build_geometry(s, static_cast<std::size_t>(nc));
         REQUIRE(g.ligands.size() == expected);
         for (const LigandSite& l : g.ligands) {
-            CHECK(std::sqrt(l.x_nm * l.x_nm + l.y_nm * l.y_nm + l.z_nm * l.z_nm) == Approx(Rl).margin(1e-12));
+            CHECK(std::sqrt(l.x_nm * l.x_nm + l.y_nm * l.y_nm + l.z_nm * l.z_nm) ==
+                  Approx(Rl).margin(1e-12));
             sum_z += l.z_nm / Rl;
             sum_z2 += (l.z_nm / Rl) * (l.z_nm / Rl);
             ++n;

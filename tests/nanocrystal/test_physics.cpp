@@ -52,8 +52,9 @@ NanocrystalSpec one_pair(double kTET0_s) {
 
 }  // namespace
 
-TEST_CASE("microscopic model with the gap law equals a run whose pair rates carry the gap factor by hand",
-          "[nanocrystal][physics]") {
+TEST_CASE(
+    "microscopic model with the gap law equals a run whose pair rates carry the gap factor by hand",
+    "[nanocrystal][physics]") {
     model::ModelParams p = test::base_params(false);
     p.device.current_density_mA_cm2 = 1.0e-6;
     p.ligand.triplet_energy_eV = 2.2;  // 0.056 eV above Eu 5D0: back-transfer matters
@@ -73,7 +74,8 @@ TEST_CASE("microscopic model with the gap law equals a run whose pair rates carr
     // kT = 0.025852 eV: exp(-0.066622 / 0.032461) = 0.12872.
     const double gap = 2.2 - 17293.0 / constants::eV_in_cm1;
     CHECK(gap == Approx(0.055941).epsilon(1e-5));
-    const double factor = std::exp(-(gap - 0.3139084) * (gap - 0.3139084) / (4.0 * 0.3139084 * 0.02585200));
+    const double factor =
+        std::exp(-(gap - 0.3139084) * (gap - 0.3139084) / (4.0 * 0.3139084 * 0.02585200));
     CHECK(factor == Approx(0.12872).epsilon(2e-4));
     NanocrystalSpec hand = s;
     hand.ligand->kTET0_s = {1.0e6 * factor};
@@ -81,17 +83,20 @@ TEST_CASE("microscopic model with the gap law equals a run whose pair rates carr
     const SteadyStateResult b = solve_el_steady_state_linear(hand, p, o);
     const SteadyStateResult plain = solve_el_steady_state_linear(s, p, o);
     std::printf("gap law: transfer %.6f (by hand %.6f, without %.6f), EQE %.6g (by hand %.6g)\n",
-                a.transfer_efficiency.mean, b.transfer_efficiency.mean, plain.transfer_efficiency.mean, a.eqe.mean,
-                b.eqe.mean);
+                a.transfer_efficiency.mean, b.transfer_efficiency.mean,
+                plain.transfer_efficiency.mean, a.eqe.mean, b.eqe.mean);
     // The hand factor carries 6 digits of lambda and kT: 1e-5 relative.
     CHECK(a.eqe.mean == Approx(b.eqe.mean).epsilon(1e-5));
     CHECK(a.transfer_efficiency.mean == Approx(b.transfer_efficiency.mean).epsilon(1e-5));
-    for (std::size_t f = 0; f < a.fates.size(); ++f) CHECK(a.fates[f].value.mean == Approx(b.fates[f].value.mean).margin(1e-6));
+    for (std::size_t f = 0; f < a.fates.size(); ++f)
+        CHECK(a.fates[f].value.mean == Approx(b.fates[f].value.mean).margin(1e-6));
     CHECK(a.transfer_efficiency.mean < 0.8 * plain.transfer_efficiency.mean);  // the option acts
 }
 
-TEST_CASE("microscopic degeneracy: back-transfer x g_T Z_ground(T) / g_a, one ligand and one ion in closed form",
-          "[nanocrystal][physics]") {
+TEST_CASE(
+    "microscopic degeneracy: back-transfer x g_T Z_ground(T) / g_a, one ligand and one ion in "
+    "closed form",
+    "[nanocrystal][physics]") {
     // One ligand triplet (decay kT), one Eu-like ion (decay kI), forward K, back B. Per exciton
     // (no singlets) the ion emits with probability
     //     P = [K/(K + kT)] [kI/(kI + B)] / (1 - [K/(K + kT)] [B/(kI + B)]).
@@ -106,7 +111,8 @@ TEST_CASE("microscopic degeneracy: back-transfer x g_T Z_ground(T) / g_a, one li
     p.ligand.triplet_energy_eV = 2.2;
     const double kI = 200.0;
     p.dopants = {eu_like(kI, 0.0)};
-    const NanocrystalSpec s = one_pair(1.0e5 / std::exp(-2.0 * 0.1 / 0.15));  // K = 1e5 s^-1 at 0.6 nm
+    const NanocrystalSpec s =
+        one_pair(1.0e5 / std::exp(-2.0 * 0.1 / 0.15));  // K = 1e5 s^-1 at 0.6 nm
     EnsembleOptions o;
     o.negligible_rate_fraction = 0.0;
     const double K = 1.0e5, kT = 1.0e4;
@@ -121,22 +127,26 @@ TEST_CASE("microscopic degeneracy: back-transfer x g_T Z_ground(T) / g_a, one li
     const SteadyStateResult off = solve_el_steady_state_linear(s, p, o);
     const SteadyStateResult on = solve_el_steady_state_linear(s, deg, o);
     const double y_off = yield(K * boltz), y_on = yield(K * 3.0 * 1.54125 * boltz);
-    std::printf("degeneracy: ion photons per exciton %.6f (closed form %.6f), without %.6f (%.6f)\n",
-                on.line_photons_per_exciton[0].mean, y_on, off.line_photons_per_exciton[0].mean, y_off);
+    std::printf(
+        "degeneracy: ion photons per exciton %.6f (closed form %.6f), without %.6f (%.6f)\n",
+        on.line_photons_per_exciton[0].mean, y_on, off.line_photons_per_exciton[0].mean, y_off);
     CHECK(off.line_photons_per_exciton[0].mean == Approx(y_off).epsilon(1e-9));
     // Z to 6 digits: 1e-5 relative.
     CHECK(on.line_photons_per_exciton[0].mean == Approx(y_on).epsilon(1e-5));
     CHECK(on.line_photons_per_exciton[0].mean < 0.9 * off.line_photons_per_exciton[0].mean);
 }
 
-TEST_CASE("kmc pulse with [physics] polaron_decay: after the pulse the ions decay as exp(-k t) (1 + k_L n0 t)^(-kLP/k_L)",
-          "[nanocrystal][physics]") {
+TEST_CASE(
+    "kmc pulse with [physics] polaron_decay: after the pulse the ions decay as exp(-k t) (1 + k_L "
+    "n0 t)^(-kLP/k_L)",
+    "[nanocrystal][physics]") {
     // Ions quenched by polarons (kLP n_p) during and after a 1 ms pulse (10 ion lifetimes: the
     // steady state). After it, with the option, n_p(t) = n0 / (1 + k_L n0 t), so an excited ion
     // survives as exp(-k t) (1 + a t)^(-b), a = k_L n0, b = kLP / k_L (dN/dt = -(k + kLP n_p) N);
-    // the photons in the record after the pulse per NC are A N0 I, I = int_0^off_s exp(-k t) (1 + a t)^(-b) dt,
-    // N0 the excited ions per NC at the pulse end (the linear engine's steady state, exact at
-    // this low excitation). Without the option n_p = 0 at once and I = (1 - exp(-k off_s)) / k.
+    // the photons in the record after the pulse per NC are A N0 I, I = int_0^off_s exp(-k t) (1 + a
+    // t)^(-b) dt, N0 the excited ions per NC at the pulse end (the linear engine's steady state,
+    // exact at this low excitation). Without the option n_p = 0 at once and I = (1 - exp(-k off_s))
+    // / k.
     model::ModelParams p = test::base_params(false);
     p.device.current_density_mA_cm2 = 10.0;
     p.device.langevin_cm3_s = 1.0e-15;  // n0 = sqrt(G_e / k_L) = 5.6e18 cm^-3, a = 5.6e3 s^-1
@@ -187,8 +197,10 @@ TEST_CASE("kmc pulse with [physics] polaron_decay: after the pulse the ions deca
         se += r.photon_rate_per_nc_stderr_s[q] * w;
     }
     const double expected = A * N0 * I, without = A * N0 * (1.0 - std::exp(-k * pulse.off_s)) / k;
-    std::printf("polaron decay after a pulse: photons per NC %.5f +- %.5f, closed form %.5f, without the option %.5f\n",
-                photons, se, expected, without);
+    std::printf(
+        "polaron decay after a pulse: photons per NC %.5f +- %.5f, closed form %.5f, without the "
+        "option %.5f\n",
+        photons, se, expected, without);
     // 3 %: the linear N0 neglects blocking among ~50 ions with ~1.5 excited (occupancy 3 %);
     // the kmc rate at the pulse end agrees with A N0 to 1.5 % (checked while writing the test).
     CHECK(std::abs(photons - expected) < 4.0 * se + 0.03 * expected);

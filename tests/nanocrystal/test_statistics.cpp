@@ -44,7 +44,8 @@ double z_paired(const Estimate& a, const Estimate& b) {
 
 }  // namespace
 
-TEST_CASE("kmc = linear at low current with ms lifetimes: ratio estimators, paired NCs", "[nanocrystal][steady]") {
+TEST_CASE("kmc = linear at low current with ms lifetimes: ratio estimators, paired NCs",
+          "[nanocrystal][steady]") {
     NanocrystalSpec s;
     model::ModelParams p;
     low_current_tb(s, p);
@@ -57,10 +58,12 @@ TEST_CASE("kmc = linear at low current with ms lifetimes: ratio estimators, pair
     // photons / generated gave z = -13 here (NCs without an exciton counted as EQE 0).
     CHECK(kmc.generation_per_nc_s == Approx(57.0).epsilon(0.01));
     const double z_eqe = z_paired(kmc.eqe, lin.eqe);
-    std::printf("low current kmc vs linear: EQE %.5f +- %.5f vs %.5f +- %.5f (z = %+.2f); warm-up used %.4g s; "
-                "fate sum %.4f +- %.4f\n",
-                kmc.eqe.mean, kmc.eqe.standard_error, lin.eqe.mean, lin.eqe.standard_error, z_eqe, kmc.warmup_used_s,
-                kmc.fate_sum.mean, kmc.fate_sum.standard_error);
+    std::printf(
+        "low current kmc vs linear: EQE %.5f +- %.5f vs %.5f +- %.5f (z = %+.2f); warm-up used "
+        "%.4g s; "
+        "fate sum %.4f +- %.4f\n",
+        kmc.eqe.mean, kmc.eqe.standard_error, lin.eqe.mean, lin.eqe.standard_error, z_eqe,
+        kmc.warmup_used_s, kmc.fate_sum.mean, kmc.fate_sum.standard_error);
     CHECK(std::abs(z_eqe) < 4.0);
     // Transfer is near 1 (0.999): the 0.1 % that decay on the ligand are rare events, which
     // every NC may miss, and then the delta-method error is 0; the binomial error of ~460
@@ -68,21 +71,25 @@ TEST_CASE("kmc = linear at low current with ms lifetimes: ratio estimators, pair
     const double n_gen = kmc.generation_per_nc_s * s.measure_s * s.count;
     const double t = lin.transfer_efficiency.mean;
     CHECK(std::abs(kmc.transfer_efficiency.mean - t) <
-          4.0 * std::hypot(kmc.transfer_efficiency.standard_error, std::sqrt(t * (1.0 - t) / n_gen)));
+          4.0 *
+              std::hypot(kmc.transfer_efficiency.standard_error, std::sqrt(t * (1.0 - t) / n_gen)));
     for (std::size_t f = 0; f < kmc.fates.size(); ++f) {
         INFO(kmc.fates[f].name);
-        if (kmc.fates[f].value.standard_error > 0.0) CHECK(std::abs(z_paired(kmc.fates[f].value, lin.fates[f].value)) < 4.0);
+        if (kmc.fates[f].value.standard_error > 0.0)
+            CHECK(std::abs(z_paired(kmc.fates[f].value, lin.fates[f].value)) < 4.0);
     }
     // The result is a measurement, not noise: the standard error is a few % of the EQE.
     CHECK(kmc.eqe.standard_error < 0.1 * lin.eqe.mean);
     CHECK(kmc.statistics_failure.empty());
     CHECK(std::abs(kmc.fate_sum.mean - 1.0) < 4.0 * kmc.fate_sum.standard_error);
-    // The 5 ms warm-up is one Tb lifetime: extended to tau ln(tau / (1e-3 measure_s)), tau ~ 5.1 ms.
+    // The 5 ms warm-up is one Tb lifetime: extended to tau ln(tau / (1e-3 measure_s)), tau ~ 5.1
+    // ms.
     CHECK(kmc.warmup_used_s > 5.0 * 5.0e-3);
     CHECK(kmc.warmup_used_s == Approx(kmc_warmup_s(s, p)));
 }
 
-TEST_CASE("a kmc point with too little statistics is a failure, not a converged result", "[nanocrystal][steady]") {
+TEST_CASE("a kmc point with too little statistics is a failure, not a converged result",
+          "[nanocrystal][steady]") {
     NanocrystalSpec s;
     model::ModelParams p;
     low_current_tb(s, p);
@@ -146,8 +153,10 @@ Estimate fate(const SteadyStateResult& r, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("cascade photons are radiative fates (first-photon bookkeeping) in both engines and the mean field",
-          "[nanocrystal][steady]") {
+TEST_CASE(
+    "cascade photons are radiative fates (first-photon bookkeeping) in both engines and the mean "
+    "field",
+    "[nanocrystal][steady]") {
     const double a1 = 2000.0, a0 = 1000.0, q = 1000.0, b1 = 500.0, b2 = 500.0;
     model::ModelParams p = test::base_params();  // no back-transfer
     p.dopants = {cascade_ion(a1, a0, q, b1, b2)};
@@ -197,7 +206,8 @@ TEST_CASE("cascade photons are radiative fates (first-photon bookkeeping) in bot
     const model::RateModel rm(mf);
     solver::SteadyStateSolver solver;
     std::vector<double> y(rm.num_states());
-    REQUIRE(solver.solve(rm, rm.nominal_drive(), nullptr, y.data()).status == solver::SolveStatus::converged);
+    REQUIRE(solver.solve(rm, rm.nominal_drive(), nullptr, y.data()).status ==
+            solver::SolveStatus::converged);
     model::Observables obs;
     model::evaluate_observables(rm, rm.nominal_drive(), y.data(), obs);
     const auto names = model::fate_names(rm);
@@ -212,21 +222,24 @@ TEST_CASE("cascade photons are radiative fates (first-photon bookkeeping) in bot
     NanocrystalSpec sk = s;
     sk.count = 40;
     p.device.current_density_mA_cm2 = 1.0;
-    sk.nc_density_cm3 = generation_per_nc_s(NanocrystalSpec{}, p) * NanocrystalSpec{}.nc_density_cm3 / 20.0;
+    sk.nc_density_cm3 =
+        generation_per_nc_s(NanocrystalSpec{}, p) * NanocrystalSpec{}.nc_density_cm3 / 20.0;
     sk.measure_s = 1.0;
     const SteadyStateResult lin40 = solve_el_steady_state_linear(sk, p, o);
     const SteadyStateResult kmc = solve_el_steady_state_kmc(sk, p, o);
     REQUIRE(kmc.statistics_failure.empty());
     for (const char* name : {"Nd_radiative", "Nd_nonradiative", "ligand_triplet_nonradiative"}) {
         const double z = z_paired(fate(kmc, name), fate(lin40, name));
-        std::printf("cascade fate %s: kmc %.5f +- %.5f, linear %.5f (z = %+.2f)\n", name, fate(kmc, name).mean,
-                    fate(kmc, name).standard_error, fate(lin40, name).mean, z);
+        std::printf("cascade fate %s: kmc %.5f +- %.5f, linear %.5f (z = %+.2f)\n", name,
+                    fate(kmc, name).mean, fate(kmc, name).standard_error, fate(lin40, name).mean,
+                    z);
         CHECK(std::abs(z) < 4.0);
     }
     CHECK(std::abs(z_paired(kmc.photons_per_exciton, lin40.photons_per_exciton)) < 4.0);
 }
 
-TEST_CASE("size and time guards: the estimates match a built NC and refuse what cannot run", "[nanocrystal][geometry]") {
+TEST_CASE("size and time guards: the estimates match a built NC and refuse what cannot run",
+          "[nanocrystal][geometry]") {
     model::ModelParams p = test::example_params();
     NanocrystalSpec s;
     s.radius_nm = 3.0;
@@ -244,7 +257,8 @@ TEST_CASE("size and time guards: the estimates match a built NC and refuse what 
     s.radius_nm = 1.0e4;
     CHECK(cost_problem(s, p).key == "nanocrystal.radius_nm");
     s.radius_nm = 1.0e300;
-    CHECK_THAT(cost_problem(s, p).problem, Catch::Contains("too large to build") && Catch::Contains("estimate"));
+    CHECK_THAT(cost_problem(s, p).problem,
+               Catch::Contains("too large to build") && Catch::Contains("estimate"));
     CHECK_THROWS_AS(build_geometry(s, 0), std::invalid_argument);  // no double-to-int overflow
     s.radius_nm = 3.0;
     s.count = 10000000;

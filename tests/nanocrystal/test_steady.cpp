@@ -99,7 +99,8 @@ TEST_CASE("kmc engine smoke: fates sum to 1 within the weight in flight", "[nano
     CHECK(fate_sum(r) == Approx(1.0).margin(0.05));
 }
 
-TEST_CASE("dilute dopants, one ligand, no migration: equal to the mean-field RateModel per NC", "[nanocrystal][steady]") {
+TEST_CASE("dilute dopants, one ligand, no migration: equal to the mean-field RateModel per NC",
+          "[nanocrystal][steady]") {
     // One ligand per NC (round(density * area) = 1), so the mean-field model with
     // kTET_s = sum_i kTET0 exp(-2 (r_i - r0) / L) (and kSET_s likewise) over that NC's ions is
     // the same linear chain; back-transfer off (E_T = 6 eV), J = 1e-11 mA cm^-2: the mean-field
@@ -140,7 +141,8 @@ TEST_CASE("dilute dopants, one ligand, no migration: equal to the mean-field Rat
         const model::RateModel rm(mf);
         solver::SteadyStateSolver solver;
         std::vector<double> y(rm.num_states());
-        REQUIRE(solver.solve(rm, rm.nominal_drive(), nullptr, y.data()).status == solver::SolveStatus::converged);
+        REQUIRE(solver.solve(rm, rm.nominal_drive(), nullptr, y.data()).status ==
+                solver::SolveStatus::converged);
         model::Observables obs;
         model::evaluate_observables(rm, rm.nominal_drive(), y.data(), obs);
 
@@ -148,17 +150,20 @@ TEST_CASE("dilute dopants, one ligand, no migration: equal to the mean-field Rat
         one.first_nc = nc;
         one.nc_count = 1;
         const SteadyStateResult r = solve_el_steady_state_linear(s, p, one);
-        INFO("NC " << nc << ": K_T = " << KT << " s^-1, EQE micro " << r.eqe.mean << " mean-field " << obs.eqe);
+        INFO("NC " << nc << ": K_T = " << KT << " s^-1, EQE micro " << r.eqe.mean << " mean-field "
+                   << obs.eqe);
         CHECK(r.eqe.mean == Approx(obs.eqe).epsilon(1e-6));
         CHECK(r.transfer_efficiency.mean == Approx(obs.transfer_efficiency).epsilon(1e-6));
         const auto names = model::fate_names(rm);
         for (std::size_t f = 0; f < names.size(); ++f) {
             for (const auto& mf_fate : r.fates) {
-                if (mf_fate.name == names[f]) CHECK(mf_fate.value.mean == Approx(obs.fates[f]).margin(1e-8));
+                if (mf_fate.name == names[f])
+                    CHECK(mf_fate.value.mean == Approx(obs.fates[f]).margin(1e-8));
             }
         }
         for (std::size_t l = 0; l < obs.line_photon_rate_cm3_s.size(); ++l) {
-            const double mf_yield = obs.line_photon_rate_cm3_s[l] / rm.nominal_drive().generation_cm3_s;
+            const double mf_yield =
+                obs.line_photon_rate_cm3_s[l] / rm.nominal_drive().generation_cm3_s;
             CHECK(r.line_photons_per_exciton[l].mean == Approx(mf_yield).margin(1e-9));
         }
     }
@@ -199,15 +204,19 @@ TEST_CASE("kmc equals linear in EL at low excitation", "[nanocrystal][steady]") 
     // Same NCs in both engines; the kmc standard error (counting noise and NC disorder) bounds
     // the spread of the difference. The linear limit neglects blocking, O(excited per NC /
     // ions per NC) ~ 1e-3 relative, well inside the ~1 % statistical error.
-    auto z = [](const Estimate& k, const Estimate& l) { return (k.mean - l.mean) / k.standard_error; };
+    auto z = [](const Estimate& k, const Estimate& l) {
+        return (k.mean - l.mean) / k.standard_error;
+    };
     const double z_eqe = z(kmc.eqe, lin.eqe);
     const double z_tr = z(kmc.transfer_efficiency, lin.transfer_efficiency);
     const double z_pop = z(kmc.excited_per_nc[0][0], lin.excited_per_nc[0][0]);
-    std::printf("kmc vs linear EL: EQE %.5f +- %.5f vs %.5f (z = %+.2f); transfer %.4f vs %.4f (z = %+.2f); "
-                "Tb* per NC %.4f vs %.4f (z = %+.2f); %.3g events\n",
-                kmc.eqe.mean, kmc.eqe.standard_error, lin.eqe.mean, z_eqe, kmc.transfer_efficiency.mean,
-                lin.transfer_efficiency.mean, z_tr, kmc.excited_per_nc[0][0].mean, lin.excited_per_nc[0][0].mean,
-                z_pop, double(kmc.events));
+    std::printf(
+        "kmc vs linear EL: EQE %.5f +- %.5f vs %.5f (z = %+.2f); transfer %.4f vs %.4f (z = "
+        "%+.2f); "
+        "Tb* per NC %.4f vs %.4f (z = %+.2f); %.3g events\n",
+        kmc.eqe.mean, kmc.eqe.standard_error, lin.eqe.mean, z_eqe, kmc.transfer_efficiency.mean,
+        lin.transfer_efficiency.mean, z_tr, kmc.excited_per_nc[0][0].mean,
+        lin.excited_per_nc[0][0].mean, z_pop, double(kmc.events));
     CHECK(std::abs(z_eqe) < 4.0);
     CHECK(std::abs(z_tr) < 4.0);
     CHECK(std::abs(z_pop) < 4.0);
@@ -227,7 +236,8 @@ TEST_CASE("kmc equals linear in EL at low excitation", "[nanocrystal][steady]") 
     for (double v : kmc.fate_sum_per_nc) CHECK(v == Approx(1.0).margin(0.03));
 }
 
-TEST_CASE("an inert shell attenuates the ligand -> ion transfer as the Dexter law says", "[nanocrystal][steady]") {
+TEST_CASE("an inert shell attenuates the ligand -> ion transfer as the Dexter law says",
+          "[nanocrystal][steady]") {
     // Weak transfer (per-ligand totals << kT_total), so the transfer efficiency is proportional
     // to the mean per-ligand Dexter sum K. For a ligand at distance D from the centre of a
     // uniformly filled core of radius Rc, K(D) = n k0 int exp(-2 (rho - r0) / L) A(rho) drho,
@@ -261,7 +271,8 @@ TEST_CASE("an inert shell attenuates the ligand -> ion transfer as the Dexter la
         const double lo = D - Rc, hi = D + Rc, h = (hi - lo) / steps;
         for (int k = 0; k < steps; ++k) {
             const double rho = lo + (k + 0.5) * h;
-            sum += std::exp(-2.0 * rho / L) * M_PI * rho * (Rc * Rc - (D - rho) * (D - rho)) / D * h;
+            sum +=
+                std::exp(-2.0 * rho / L) * M_PI * rho * (Rc * Rc - (D - rho) * (D - rho)) / D * h;
         }
         return sum;
     };
@@ -271,11 +282,15 @@ TEST_CASE("an inert shell attenuates the ligand -> ion transfer as the Dexter la
     for (double t : {0.3, 0.6}) {
         const SteadyStateResult r = solve_el_steady_state_linear(make(t), p, o);
         const double ratio = r.transfer_efficiency.mean / r0.transfer_efficiency.mean;
-        const double se = ratio * std::hypot(r.transfer_efficiency.standard_error / r.transfer_efficiency.mean,
-                                              r0.transfer_efficiency.standard_error / r0.transfer_efficiency.mean);
+        const double se =
+            ratio * std::hypot(r.transfer_efficiency.standard_error / r.transfer_efficiency.mean,
+                               r0.transfer_efficiency.standard_error / r0.transfer_efficiency.mean);
         const double expected = continuum(Rc + t + standoff) / continuum(Rc + standoff);
-        std::printf("inert shell t = %.1f nm: transfer ratio %.5f +- %.5f, Dexter law %.5f (exp(-2t/L) = %.5f), "
-                    "z = %+.2f\n", t, ratio, se, expected, std::exp(-2.0 * t / L), (ratio - expected) / se);
+        std::printf(
+            "inert shell t = %.1f nm: transfer ratio %.5f +- %.5f, Dexter law %.5f (exp(-2t/L) = "
+            "%.5f), "
+            "z = %+.2f\n",
+            t, ratio, se, expected, std::exp(-2.0 * t / L), (ratio - expected) / se);
         // The lattice is not a continuum: the core's outer ions sit up to a below Rc, a
         // discreteness that the ratio largely cancels; 4 sigma plus 3 % covers it.
         CHECK(std::abs(ratio - expected) < 4.0 * se + 0.03 * expected);
@@ -301,15 +316,18 @@ TEST_CASE("ensembles are bit-identical for 1 and 2 threads", "[nanocrystal][stea
         CHECK(same(a.eqe.mean, b.eqe.mean));
         CHECK(same(a.eqe.standard_error, b.eqe.standard_error));
         CHECK(a.events == b.events);
-        for (std::size_t f = 0; f < a.fates.size(); ++f) CHECK(same(a.fates[f].value.mean, b.fates[f].value.mean));
-        for (std::size_t k = 0; k < a.fate_sum_per_nc.size(); ++k) CHECK(same(a.fate_sum_per_nc[k], b.fate_sum_per_nc[k]));
+        for (std::size_t f = 0; f < a.fates.size(); ++f)
+            CHECK(same(a.fates[f].value.mean, b.fates[f].value.mean));
+        for (std::size_t k = 0; k < a.fate_sum_per_nc.size(); ++k)
+            CHECK(same(a.fate_sum_per_nc[k], b.fate_sum_per_nc[k]));
         for (std::size_t q = 0; q < a.radial_r_nm.size(); ++q) {
             CHECK(same(a.radial_excited_fraction[0][0][q], b.radial_excited_fraction[0][0][q]));
         }
     }
 }
 
-TEST_CASE("EL pulse: the linear response reaches the steady state, kmc follows it", "[nanocrystal][steady]") {
+TEST_CASE("EL pulse: the linear response reaches the steady state, kmc follows it",
+          "[nanocrystal][steady]") {
     NanocrystalSpec s;
     model::ModelParams p;
     low_excitation_sphere(s, p);
@@ -343,12 +361,14 @@ TEST_CASE("EL pulse: the linear response reaches the steady state, kmc follows i
         ++bins;
     }
     const double mean = sum / bins, se = std::sqrt(var * 3.0) / bins;
-    std::printf("EL pulse plateau: kmc %.1f +- %.1f photons/s per NC, linear %.1f, steady %.1f\n", mean, se,
-                lin.photon_rate_per_nc_s[on_end], plateau);
+    std::printf("EL pulse plateau: kmc %.1f +- %.1f photons/s per NC, linear %.1f, steady %.1f\n",
+                mean, se, lin.photon_rate_per_nc_s[on_end], plateau);
     CHECK(std::abs(mean - plateau) < 4.0 * se);
 }
 
-TEST_CASE("kmc at high excitation: one ligand and one ion follow the exact 4-state chain (blocking)", "[nanocrystal][steady]") {
+TEST_CASE(
+    "kmc at high excitation: one ligand and one ion follow the exact 4-state chain (blocking)",
+    "[nanocrystal][steady]") {
     // A sphere of radius 0.1 nm holds one site (the centre); one ligand at 0.6 nm. States
     // (ligand empty/triplet) x (ion ground/excited); generation G is blocked on an occupied
     // ligand, Dexter K on an excited ion. The stationary distribution of this 4-state chain
@@ -374,7 +394,8 @@ TEST_CASE("kmc at high excitation: one ligand and one ion follow the exact 4-sta
     lig.kSET0_s = {0.0};
     s.ligand = lig;
     const double G = 2.0e4;
-    s.nc_density_cm3 = generation_per_nc_s(NanocrystalSpec{}, p) * NanocrystalSpec{}.nc_density_cm3 / G;
+    s.nc_density_cm3 =
+        generation_per_nc_s(NanocrystalSpec{}, p) * NanocrystalSpec{}.nc_density_cm3 / G;
     s.warmup_s = 1.0e-3;
     s.measure_s = 5.0e-2;
     s.count = 50;
@@ -382,7 +403,10 @@ TEST_CASE("kmc at high excitation: one ligand and one ion follow the exact 4-sta
     // Stationary distribution: solve pi Q = 0 with sum 1 (states 0 = (-,-), 1 = (T,-),
     // 2 = (-,X), 3 = (T,X)) by Gaussian elimination of the 4 x 4 system.
     double Q[4][4] = {{0}};
-    auto rate = [&](int a, int b, double k) { Q[a][b] += k; Q[a][a] -= k; };
+    auto rate = [&](int a, int b, double k) {
+        Q[a][b] += k;
+        Q[a][a] -= k;
+    };
     rate(0, 1, G);
     rate(1, 0, kT);
     rate(1, 2, K);
@@ -397,7 +421,8 @@ TEST_CASE("kmc at high excitation: one ligand and one ion follow the exact 4-sta
     A[3][4] = 1.0;
     for (int c = 0; c < 4; ++c) {
         int piv = c;
-        for (int r = c + 1; r < 4; ++r) if (std::abs(A[r][c]) > std::abs(A[piv][c])) piv = r;
+        for (int r = c + 1; r < 4; ++r)
+            if (std::abs(A[r][c]) > std::abs(A[piv][c])) piv = r;
         for (int j = 0; j < 5; ++j) std::swap(A[c][j], A[piv][j]);
         for (int r = 0; r < 4; ++r) {
             if (r == c) continue;
@@ -413,22 +438,28 @@ TEST_CASE("kmc at high excitation: one ligand and one ion follow the exact 4-sta
     REQUIRE(r.ions_per_nc.mean == 1.0);
     REQUIRE(r.ligands_per_nc.mean == 1.0);
     CHECK(r.generation_per_nc_s == Approx(G).epsilon(1e-12));
-    const double z_ph = (r.photons_per_exciton.mean - photons) / r.photons_per_exciton.standard_error;
+    const double z_ph =
+        (r.photons_per_exciton.mean - photons) / r.photons_per_exciton.standard_error;
     const double z_bl = (r.fates[0].value.mean - blocked) / r.fates[0].value.standard_error;
-    const double z_pop = (r.excited_per_nc[0][0].mean - (pi[2] + pi[3])) / r.excited_per_nc[0][0].standard_error;
-    std::printf("4-state chain: photons/exciton %.4f +- %.4f exact %.4f (z = %+.2f); blocked %.4f exact %.4f "
-                "(z = %+.2f); ion excited %.4f exact %.4f (z = %+.2f); linear limit %.4f\n",
-                r.photons_per_exciton.mean, r.photons_per_exciton.standard_error, photons, z_ph,
-                r.fates[0].value.mean, blocked, z_bl, r.excited_per_nc[0][0].mean, pi[2] + pi[3], z_pop,
-                K / (K + kT));
+    const double z_pop =
+        (r.excited_per_nc[0][0].mean - (pi[2] + pi[3])) / r.excited_per_nc[0][0].standard_error;
+    std::printf(
+        "4-state chain: photons/exciton %.4f +- %.4f exact %.4f (z = %+.2f); blocked %.4f exact "
+        "%.4f "
+        "(z = %+.2f); ion excited %.4f exact %.4f (z = %+.2f); linear limit %.4f\n",
+        r.photons_per_exciton.mean, r.photons_per_exciton.standard_error, photons, z_ph,
+        r.fates[0].value.mean, blocked, z_bl, r.excited_per_nc[0][0].mean, pi[2] + pi[3], z_pop,
+        K / (K + kT));
     CHECK(std::abs(z_ph) < 4.0);
     CHECK(std::abs(z_bl) < 4.0);
     CHECK(std::abs(z_pop) < 4.0);
     CHECK(photons < 0.8 * K / (K + kT));  // the test is in the saturated regime
 }
 
-TEST_CASE("dilute limit with many ligands: transfer = mean over ligands of K/(K + k), not K/(K + k) of the mean K",
-          "[nanocrystal][steady]") {
+TEST_CASE(
+    "dilute limit with many ligands: transfer = mean over ligands of K/(K + k), not K/(K + k) of "
+    "the mean K",
+    "[nanocrystal][steady]") {
     // Issue 21 item 8: the one-ligand dilute test equates the two models by construction. With
     // many ligands per NC each exciton meets the Dexter sum K_l of the ligand it is born on, so
     // the microscopic transfer efficiency is the mean over ligands (and NCs) of K_l / (K_l + k),
@@ -470,13 +501,16 @@ TEST_CASE("dilute limit with many ligands: transfer = mean over ligands of K/(K 
             mean_K += K;
             ++n_lig;
         }
-        mean_ratio += nc_ratio / static_cast<double>(g.ligands.size()) / 8.0;  // each NC weighs G_NC
+        mean_ratio +=
+            nc_ratio / static_cast<double>(g.ligands.size()) / 8.0;  // each NC weighs G_NC
     }
     mean_K /= static_cast<double>(n_lig);
     const SteadyStateResult r = solve_el_steady_state_linear(s, p, o);
     const double of_mean = mean_K / (mean_K + k);
-    std::printf("many ligands: transfer %.6f = mean of K/(K+k) %.6f; K/(K+k) of the mean K %.6f (+%.1f %%)\n",
-                r.transfer_efficiency.mean, mean_ratio, of_mean, 100.0 * (of_mean / mean_ratio - 1.0));
+    std::printf(
+        "many ligands: transfer %.6f = mean of K/(K+k) %.6f; K/(K+k) of the mean K %.6f (+%.1f "
+        "%%)\n",
+        r.transfer_efficiency.mean, mean_ratio, of_mean, 100.0 * (of_mean / mean_ratio - 1.0));
     CHECK(r.transfer_efficiency.mean == Approx(mean_ratio).epsilon(1e-9));
     CHECK(of_mean > 1.2 * mean_ratio);  // the mean-field shortcut overstates the transfer here
 }

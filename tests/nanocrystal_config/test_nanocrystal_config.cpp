@@ -149,7 +149,8 @@ void check_located(const std::string& text, const std::string& needle, const std
 
 }  // namespace
 
-TEST_CASE("the spec-section-6 example lands in NanocrystalSpec, levels resolved against [[dopant]]") {
+TEST_CASE(
+    "the spec-section-6 example lands in NanocrystalSpec, levels resolved against [[dopant]]") {
     const NanocrystalConfig c = read(kBase + kSpecExample);
     const NanocrystalSpec& s = c.spec;
     REQUIRE(c.species == std::vector<std::string>{"Tb", "Eu"});
@@ -179,7 +180,8 @@ TEST_CASE("the spec-section-6 example lands in NanocrystalSpec, levels resolved 
     CHECK(s.transfers[0].donor.level == 0);
     CHECK(s.transfers[0].donor_to.is_ground());
     CHECK(s.transfers[0].acceptor.species == 1);
-    CHECK(level_name(relsim::io::load_config_text(kBase, "x.toml").model, s.transfers[0].acceptor) == "Eu:5D0");
+    CHECK(level_name(relsim::io::load_config_text(kBase, "x.toml").model,
+                     s.transfers[0].acceptor) == "Eu:5D0");
     CHECK_FALSE(s.transfers[0].law.exchange);
     CHECK(s.transfers[0].law.C_nm_s == 2.0e3);
     CHECK(s.transfers[0].law.multipolarity == 6);
@@ -195,7 +197,9 @@ TEST_CASE("the spec-section-6 example lands in NanocrystalSpec, levels resolved 
     CHECK_FALSE(s.excitation);
 }
 
-TEST_CASE("defaults: linear engine, 100 NCs, seed 1, NaGdF4 lattice constants, radius following the shells") {
+TEST_CASE(
+    "defaults: linear engine, 100 NCs, seed 1, NaGdF4 lattice constants, radius following the "
+    "shells") {
     const std::string text = kBase + R"(
 [nanocrystal]
 [[nanocrystal.shell]]
@@ -222,7 +226,8 @@ kTET0_s = { Tb = 1e10 }
     CHECK(p.radius_nm == 4.5);
     CHECK(geometry_problem(p).empty());
     // NaYF4 host constants.
-    const NanocrystalConfig y = read(with(text, "[nanocrystal]\n", "[nanocrystal]\nhost = \"NaYF4\"\n"));
+    const NanocrystalConfig y =
+        read(with(text, "[nanocrystal]\n", "[nanocrystal]\nhost = \"NaYF4\"\n"));
     CHECK(y.spec.a_nm == 0.596);
     CHECK(y.spec.c_nm == 0.353);
     // check prints them with their origin
@@ -257,8 +262,8 @@ TEST_CASE("bad input of issue 9: each a located error (file, line, key, allowed 
                       "nanocrystal.shell.1.outer_radius_nm", "increasing");
     }
     SECTION("last shell short of the radius") {
-        check_located(with(good, "outer_radius_nm = 5.0", "outer_radius_nm = 4.5"), "radius_nm = 5.0",
-                      "nanocrystal.radius_nm", "must equal radius_nm");
+        check_located(with(good, "outer_radius_nm = 5.0", "outer_radius_nm = 4.5"),
+                      "radius_nm = 5.0", "nanocrystal.radius_nm", "must equal radius_nm");
     }
     SECTION("composition summing above 1") {
         check_located(with(good, "Tb = 0.38, Eu = 0.02", "Tb = 0.8, Eu = 0.3"), "{ Tb = 0.8",
@@ -317,7 +322,8 @@ TEST_CASE("bad input of issue 9: each a located error (file, line, key, allowed 
                       "nanocrystal.engine", "unknown engine");
     }
     SECTION("EL without ligands") {
-        const std::string t = kBase + "[nanocrystal]\nradius_nm = 3.0\ncomposition = { Tb = 0.4 }\n";
+        const std::string t =
+            kBase + "[nanocrystal]\nradius_nm = 3.0\ncomposition = { Tb = 0.4 }\n";
         check_located(t, "[nanocrystal]", "nanocrystal.ligand", "no [nanocrystal.ligand]");
     }
 }
@@ -325,8 +331,8 @@ TEST_CASE("bad input of issue 9: each a located error (file, line, key, allowed 
 TEST_CASE("bad input of a periodic box: ligands, cutoff beyond half the box, sphere keys") {
     const std::string good = kBase + kBox;
     SECTION("a periodic box with ligands") {
-        check_located(good + "[nanocrystal.ligand]\nkTET0_s = { Tb = 1e10 }\n", "[nanocrystal.ligand]",
-                      "nanocrystal.ligand", "no surface");
+        check_located(good + "[nanocrystal.ligand]\nkTET0_s = { Tb = 1e10 }\n",
+                      "[nanocrystal.ligand]", "nanocrystal.ligand", "no surface");
     }
     SECTION("a cutoff beyond half the periodic box (10 x 0.5 nm: 2.5 nm)") {
         check_located(with(good, "cutoff_nm = 2.0", "cutoff_nm = 2.6"), "cutoff_nm = 2.6",
@@ -334,7 +340,8 @@ TEST_CASE("bad input of a periodic box: ligands, cutoff beyond half the box, sph
         CHECK_NOTHROW(read(with(good, "cutoff_nm = 2.0", "cutoff_nm = 2.5")));
     }
     SECTION("hexagonal box: half the smallest face distance, min(n a sqrt(3)/2, n c) / 2") {
-        std::string t = with(good, "lattice = \"simple_cubic\"\na_nm = 0.5", "lattice = \"beta_NaREF4\"\na_nm = 0.6\nc_nm = 0.36");
+        std::string t = with(good, "lattice = \"simple_cubic\"\na_nm = 0.5",
+                             "lattice = \"beta_NaREF4\"\na_nm = 0.6\nc_nm = 0.36");
         // cells 10: a sin(120) * 10 = 5.196, c * 10 = 3.6 -> half = 1.8 nm
         check_located(with(t, "cutoff_nm = 2.0", "cutoff_nm = 1.81"), "cutoff_nm = 1.81",
                       "nanocrystal.transfer.0.cutoff_nm", "(1.8 nm)");
@@ -349,58 +356,75 @@ TEST_CASE("bad input of a periodic box: ligands, cutoff beyond half the box, sph
         check_located(t, "[nanocrystal]", "nanocrystal.excitation", "no ligands");
     }
     SECTION("cells with a zero") {
-        check_located(with(good, "cells = [10, 10, 10]", "cells = [10, 0, 10]"), "cells = [10, 0, 10]",
-                      "nanocrystal.cells.1", "out of range");
+        check_located(with(good, "cells = [10, 10, 10]", "cells = [10, 0, 10]"),
+                      "cells = [10, 0, 10]", "nanocrystal.cells.1", "out of range");
     }
 }
 
-TEST_CASE("sweep keys: nanocrystal.* only with a [nanocrystal] table, key, value and geometry checked") {
+TEST_CASE(
+    "sweep keys: nanocrystal.* only with a [nanocrystal] table, key, value and geometry checked") {
     const std::string good = kBase + kSpecExample;
-    auto sweep = [](const std::string& body) { return "\n[sweep]\n[[sweep.axis]]\n" + body + "\n"; };
+    auto sweep = [](const std::string& body) {
+        return "\n[sweep]\n[[sweep.axis]]\n" + body + "\n";
+    };
     SECTION("accepted: radius + last shell zipped, a composition, a Dexter rate, a model key") {
         const std::string t =
-            good + sweep("keys = [\"nanocrystal.radius_nm\", \"nanocrystal.shell.1.outer_radius_nm\"]\n"
-                         "values = [[4.5, 5.0, 6.0], [4.5, 5.0, 6.0]]") +
-            "[[sweep.axis]]\nkey = \"nanocrystal.shell.0.composition.Eu\"\nvalues = [0.0, 0.05, 0.1]\n"
+            good +
+            sweep(
+                "keys = [\"nanocrystal.radius_nm\", \"nanocrystal.shell.1.outer_radius_nm\"]\n"
+                "values = [[4.5, 5.0, 6.0], [4.5, 5.0, 6.0]]") +
+            "[[sweep.axis]]\nkey = \"nanocrystal.shell.0.composition.Eu\"\nvalues = [0.0, 0.05, "
+            "0.1]\n"
             "[[sweep.axis]]\nkey = \"nanocrystal.ligand.kTET0_s.Tb\"\nvalues = [1e10, 5e10]\n"
             "[[sweep.axis]]\nkey = \"dopant.0.quench_s.5D4\"\nvalues = [0.0, 100.0]\n";
         // dopant.0.quench_s.5D4 must be listed to be sweepable: add it
-        const std::string t2 = with(t, "kTET_s = 2.0e9\n", "kTET_s = 2.0e9\nquench_s = { \"5D4\" = 0.0 }\n");
+        const std::string t2 =
+            with(t, "kTET_s = 2.0e9\n", "kTET_s = 2.0e9\nquench_s = { \"5D4\" = 0.0 }\n");
         const NanocrystalConfig c = read(t2);
         CHECK(c.spec.radius_nm == 5.0);
     }
     SECTION("without [nanocrystal] the mean-field loader rejects the key") {
         try {
-            (void)relsim::io::load_config_text(kBase + sweep("key = \"nanocrystal.radius_nm\"\nvalues = [1.0]"), "nc.toml");
+            (void)relsim::io::load_config_text(
+                kBase + sweep("key = \"nanocrystal.radius_nm\"\nvalues = [1.0]"), "nc.toml");
             FAIL("expected an InputError");
         } catch (const InputError& e) {
             CHECK(e.key() == "sweep.axis.0.key");
         }
     }
     SECTION("a key the table does not have") {
-        const std::string t = good + sweep("key = \"nanocrystal.transfer.5.C_nm_s\"\nvalues = [1.0]");
+        const std::string t =
+            good + sweep("key = \"nanocrystal.transfer.5.C_nm_s\"\nvalues = [1.0]");
         check_located(t, "[[sweep.axis]]", "sweep.axis.0.key", "names no numeric key");
-        const std::string t2 = good + sweep("key = \"nanocrystal.shell.0.composition.Er\"\nvalues = [0.1]");
+        const std::string t2 =
+            good + sweep("key = \"nanocrystal.shell.0.composition.Er\"\nvalues = [0.1]");
         check_located(t2, "[[sweep.axis]]", "sweep.axis.0.key", "names no numeric key");
-        const std::string t3 = good + sweep("key = \"nanocrystal.transfer.0.W0_s\"\nvalues = [1.0]");
+        const std::string t3 =
+            good + sweep("key = \"nanocrystal.transfer.0.W0_s\"\nvalues = [1.0]");
         check_located(t3, "[[sweep.axis]]", "sweep.axis.0.key", "whichever its table gives");
     }
     SECTION("the decay time grid is not sweepable") {
-        const std::string t = kBase + kBox + sweep("key = \"nanocrystal.excitation.points\"\nvalues = [10, 20]");
+        const std::string t =
+            kBase + kBox + sweep("key = \"nanocrystal.excitation.points\"\nvalues = [10, 20]");
         check_located(t, "[[sweep.axis]]", "sweep.axis.0.key", "time grid");
-        CHECK_NOTHROW(read(kBase + kBox + sweep("key = \"nanocrystal.excitation.fraction\"\nvalues = [0.01, 0.1]")));
+        CHECK_NOTHROW(
+            read(kBase + kBox +
+                 sweep("key = \"nanocrystal.excitation.fraction\"\nvalues = [0.01, 0.1]")));
     }
     SECTION("a value out of range") {
-        const std::string t = good + sweep("key = \"nanocrystal.shell.0.composition.Eu\"\nvalues = [0.1, 1.5]");
+        const std::string t =
+            good + sweep("key = \"nanocrystal.shell.0.composition.Eu\"\nvalues = [0.1, 1.5]");
         check_located(t, "[[sweep.axis]]", "nanocrystal.shell.0.composition.Eu", "point 1");
         const std::string t2 = good + sweep("key = \"nanocrystal.count\"\nvalues = [10, 0]");
         check_located(t2, "[[sweep.axis]]", "nanocrystal.count", "out of range");
     }
     SECTION("a sweep point whose geometry is inconsistent") {
         // radius given: sweeping the last shell alone breaks "last shell = radius"
-        const std::string t = good + sweep("key = \"nanocrystal.shell.0.outer_radius_nm\"\nvalues = [3.0, 5.5]");
+        const std::string t =
+            good + sweep("key = \"nanocrystal.shell.0.outer_radius_nm\"\nvalues = [3.0, 5.5]");
         check_located(t, "[[sweep.axis]]", "nanocrystal.shell.1.outer_radius_nm", "point 1");
-        const std::string t2 = good + sweep("key = \"nanocrystal.shell.0.composition.Tb\"\nvalues = [0.5, 0.99]");
+        const std::string t2 =
+            good + sweep("key = \"nanocrystal.shell.0.composition.Tb\"\nvalues = [0.5, 0.99]");
         check_located(t2, "[[sweep.axis]]", "nanocrystal.shell.0.composition", "sums to");
     }
 }
@@ -444,9 +468,10 @@ TEST_CASE("get/set by key path reach every numeric member") {
     CHECK(s.shells[1].composition[1] == 0.1);
     CHECK(s.ligand->kSET0_s[0] == 3e9);
     // not keys of this spec
-    for (const char* k : {"nanocrystal.cells.0", "nanocrystal.composition.Tb", "nanocrystal.transfer.0.W0_s",
-                          "nanocrystal.transfer.0.cutoff_nm", "nanocrystal.shell.2.outer_radius_nm",
-                          "nanocrystal.excitation.points", "nanocrystal.bogus", "device.outcoupling"}) {
+    for (const char* k :
+         {"nanocrystal.cells.0", "nanocrystal.composition.Tb", "nanocrystal.transfer.0.W0_s",
+          "nanocrystal.transfer.0.cutoff_nm", "nanocrystal.shell.2.outer_radius_nm",
+          "nanocrystal.excitation.points", "nanocrystal.bogus", "device.outcoupling"}) {
         INFO(k);
         CHECK_FALSE(get_parameter(s, c.species, k));
         CHECK_FALSE(set_parameter(s, c.species, k, 1.0));
@@ -463,12 +488,18 @@ TEST_CASE("get/set by key path reach every numeric member") {
 // Issue 21 item 20: a 0 nm shell could not share a sweep with thicker shells (outer radii had to
 // increase strictly); the microscopic model required [[dopant]] density_cm3 and kTET_s it does not
 // use; misspelt keys and sweep key paths got no suggestion.
-TEST_CASE("shell thickness_nm (0 allowed) in a sweep, dummy dopant numbers optional, did you mean (issue 21 item 20)") {
-    auto sweep = [](const std::string& body) { return "\n[sweep]\n[[sweep.axis]]\n" + body + "\n"; };
+TEST_CASE(
+    "shell thickness_nm (0 allowed) in a sweep, dummy dopant numbers optional, did you mean (issue "
+    "21 item 20)") {
+    auto sweep = [](const std::string& body) {
+        return "\n[sweep]\n[[sweep.axis]]\n" + body + "\n";
+    };
     std::string shells = with(kSpecExample, "radius_nm = 5.0\n", "");
     shells = with(shells, "outer_radius_nm = 5.0", "thickness_nm = 1.0");
     SECTION("an inert shell of 0, 0.5 and 2 nm on a 4 nm core: outer radii and radius follow") {
-        const std::string t = kBase + shells + sweep("key = \"nanocrystal.shell.1.thickness_nm\"\nvalues = [0.0, 0.5, 2.0]");
+        const std::string t =
+            kBase + shells +
+            sweep("key = \"nanocrystal.shell.1.thickness_nm\"\nvalues = [0.0, 0.5, 2.0]");
         const NanocrystalConfig c = read(t);
         REQUIRE(c.spec.shells.size() == 2);
         CHECK(c.spec.shells[1].outer_radius_nm == 5.0);
@@ -487,12 +518,14 @@ TEST_CASE("shell thickness_nm (0 allowed) in a sweep, dummy dopant numbers optio
         CHECK(get_parameter(c.spec, c.species, "nanocrystal.shell.1.thickness_nm") == 1.0);
     }
     SECTION("bad thickness input") {
-        check_located(kBase + with(shells, "thickness_nm = 1.0", "thickness_nm = -0.5"), "thickness_nm = -0.5",
-                      "nanocrystal.shell.1.thickness_nm", "negative");
-        check_located(kBase + with(shells, "thickness_nm = 1.0", "thickness_nm = 1.0\nouter_radius_nm = 5.0"),
-                      "thickness_nm = 1.0", "nanocrystal.shell.1.thickness_nm", "both");
-        const std::string t = kBase + with(with(shells, "outer_radius_nm = 4.0", "thickness_nm = 0.0"),
-                                           "thickness_nm = 1.0", "thickness_nm = 0.0");
+        check_located(kBase + with(shells, "thickness_nm = 1.0", "thickness_nm = -0.5"),
+                      "thickness_nm = -0.5", "nanocrystal.shell.1.thickness_nm", "negative");
+        check_located(
+            kBase + with(shells, "thickness_nm = 1.0", "thickness_nm = 1.0\nouter_radius_nm = 5.0"),
+            "thickness_nm = 1.0", "nanocrystal.shell.1.thickness_nm", "both");
+        const std::string t =
+            kBase + with(with(shells, "outer_radius_nm = 4.0", "thickness_nm = 0.0"),
+                         "thickness_nm = 1.0", "thickness_nm = 0.0");
         const InputError e = error_of(t);
         CHECK(std::string(e.what()).find("no volume") != std::string::npos);
     }
@@ -511,17 +544,22 @@ TEST_CASE("shell thickness_nm (0 allowed) in a sweep, dummy dopant numbers optio
         }
     }
     SECTION("did you mean: a [nanocrystal] key and a nanocrystal sweep key path") {
-        const InputError e = error_of(kBase + with(kSpecExample, "count = 200", "count = 200\nradus_nm = 4"));
+        const InputError e =
+            error_of(kBase + with(kSpecExample, "count = 200", "count = 200\nradus_nm = 4"));
         CHECK(e.problem().find("did you mean 'radius_nm'?") != std::string::npos);
-        const InputError e2 = error_of(kBase + kSpecExample +
-                                       sweep("key = \"nanocrystal.shell.1.outer_radius_mn\"\nvalues = [5.0]"));
-        CHECK(e2.problem().find("did you mean 'nanocrystal.shell.1.outer_radius_nm'?") != std::string::npos);
-        const InputError e3 = error_of(kBase + kSpecExample +
-                                       sweep("key = \"nanocrystal.ligand.kTET0_s.Tb\"\nvalues = [1e10]\n"
-                                             "[[sweep.axis]]\nkey = \"nanocrystal.ligand.L_mn\"\nvalues = [0.1]"));
+        const InputError e2 =
+            error_of(kBase + kSpecExample +
+                     sweep("key = \"nanocrystal.shell.1.outer_radius_mn\"\nvalues = [5.0]"));
+        CHECK(e2.problem().find("did you mean 'nanocrystal.shell.1.outer_radius_nm'?") !=
+              std::string::npos);
+        const InputError e3 =
+            error_of(kBase + kSpecExample +
+                     sweep("key = \"nanocrystal.ligand.kTET0_s.Tb\"\nvalues = [1e10]\n"
+                           "[[sweep.axis]]\nkey = \"nanocrystal.ligand.L_mn\"\nvalues = [0.1]"));
         CHECK(e3.problem().find("did you mean 'nanocrystal.ligand.L_nm'?") != std::string::npos);
         // Far from every key: no suggestion.
-        const InputError e4 = error_of(kBase + kSpecExample + sweep("key = \"nanocrystal.colour\"\nvalues = [1.0]"));
+        const InputError e4 =
+            error_of(kBase + kSpecExample + sweep("key = \"nanocrystal.colour\"\nvalues = [1.0]"));
         CHECK(e4.problem().find("did you mean") == std::string::npos);
     }
 }

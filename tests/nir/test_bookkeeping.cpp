@@ -62,9 +62,10 @@ Solved solve(const rm::ModelParams& p) {
 
 }  // namespace
 
-TEST_CASE("Bookkeeping: a photon into an excited level is a radiative fate, never a loss "
-          "(closed form TE a/(a+q))",
-          "[nir][bookkeeping]") {
+TEST_CASE(
+    "Bookkeeping: a photon into an excited level is a radiative fate, never a loss "
+    "(closed form TE a/(a+q))",
+    "[nir][bookkeeping]") {
     const double a = 300.0, q = 700.0, r = 1.0e3;
     const Solved s = solve(cascade(a, q, 0.0, r, 10.0));
     const double te = s.obs.transfer_efficiency;
@@ -113,14 +114,15 @@ TEST_CASE("Bookkeeping: the budget sums to 1 with saturation, ETU, polaron quenc
     const Solved s = solve(p);
     const double sum = std::accumulate(s.obs.fates.begin(), s.obs.fates.end(), 0.0);
     CHECK(sum == Approx(1.0).margin(1e-9));
-    CHECK(s.fate("X_etu") > 1e-3);             // the channels are exercised
+    CHECK(s.fate("X_etu") > 1e-3);  // the channels are exercised
     CHECK(s.fate("X_polaron_quenching") > 1e-4);
     for (double f : s.obs.fates) CHECK(f >= -1e-12);
 }
 
-TEST_CASE("Bookkeeping: with every line to the ground the fates are the contract's expressions, "
-          "bit for bit (Tb/Eu budgets unchanged)",
-          "[nir][bookkeeping]") {
+TEST_CASE(
+    "Bookkeeping: with every line to the ground the fates are the contract's expressions, "
+    "bit for bit (Tb/Eu budgets unchanged)",
+    "[nir][bookkeeping]") {
     rm::ModelParams p = cascade(300.0, 700.0, 0.0, 600.0, 100.0);
     p.dopants[0].scheme.lines = {{"U", "G0", 300.0, 500.0, 10.0}, {"M", "G0", 50.0, 1000.0, 10.0}};
     p.dopants[0].scheme.relaxations = {{"U", "M", 2.0e3}, {"M", "G0", 600.0}};
@@ -142,7 +144,8 @@ TEST_CASE("Bookkeeping: with every line to the ground the fates are the contract
     const auto names = rm::fate_names(s.model);
     for (std::size_t i = 0; i < names.size(); ++i) {
         INFO(names[i]);
-        if (names[i] == "X_radiative") CHECK(obs.fates[i] == (300.0 * y[U] + 50.0 * y[M]) * (1.0 / G));
+        if (names[i] == "X_radiative")
+            CHECK(obs.fates[i] == (300.0 * y[U] + 50.0 * y[M]) * (1.0 / G));
         if (names[i] == "X_nonradiative") CHECK(obs.fates[i] == nonrad * (1.0 / G));
         if (names[i] == "X_quenching") CHECK(obs.fates[i] == quench * (1.0 / G));
     }

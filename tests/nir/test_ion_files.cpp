@@ -36,7 +36,8 @@ double total_rate(const relsim::model::LevelScheme& s, const std::string& from) 
     return a;
 }
 
-double pair_rate(const relsim::model::LevelScheme& s, const std::string& from, const std::string& to) {
+double pair_rate(const relsim::model::LevelScheme& s, const std::string& from,
+                 const std::string& to) {
     double a = 0.0;
     for (const auto& l : s.lines) a += (l.from == from && l.to == to) ? l.rate_s : 0.0;
     return a;
@@ -44,9 +45,10 @@ double pair_rate(const relsim::model::LevelScheme& s, const std::string& from, c
 
 }  // namespace
 
-TEST_CASE("NIR ion files: every line sits at its level gap (first line of a pair within its FWHM, "
-          "Stark components within 600 cm^-1)",
-          "[nir][ions]") {
+TEST_CASE(
+    "NIR ion files: every line sits at its level gap (first line of a pair within its FWHM, "
+    "Stark components within 600 cm^-1)",
+    "[nir][ions]") {
     for (const char* ion : {"Nd", "Yb", "Er"}) {
         DYNAMIC_SECTION(ion) {
             const Ion d = load(ion);
@@ -67,13 +69,16 @@ TEST_CASE("NIR ion files: every line sits at its level gap (first line of a pair
     }
 }
 
-TEST_CASE("NIR ion files: every level, line and relaxation entry states its source", "[nir][ions]") {
+TEST_CASE("NIR ion files: every level, line and relaxation entry states its source",
+          "[nir][ions]") {
     for (const char* ion : {"Nd", "Yb", "Er"}) {
         std::ifstream in(rv::ion_file(ion));
         std::string line;
         int entries = 0;
         while (std::getline(in, line)) {
-            if (line.find("{ name =") == std::string::npos && line.find("{ from =") == std::string::npos) continue;
+            if (line.find("{ name =") == std::string::npos &&
+                line.find("{ from =") == std::string::npos)
+                continue;
             ++entries;
             INFO(ion << ": " << line);
             CHECK(line.find("source = \"") != std::string::npos);
@@ -82,8 +87,9 @@ TEST_CASE("NIR ion files: every level, line and relaxation entry states its sour
     }
 }
 
-TEST_CASE("Nd: 4F3/2 radiative lifetime 540 us and Judd-Ofelt branching 0.40 / 0.49 / 0.105 / 0.005",
-          "[nir][ions]") {
+TEST_CASE(
+    "Nd: 4F3/2 radiative lifetime 540 us and Judd-Ofelt branching 0.40 / 0.49 / 0.105 / 0.005",
+    "[nir][ions]") {
     // Kaminskii, Laser Crystals (1990); Krupke, IEEE JQE 7, 153 (1971): as cited in Nd.toml.
     const Ion d = load("Nd");
     const double a = total_rate(d.scheme, "4F3/2");

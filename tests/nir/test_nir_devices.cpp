@@ -25,7 +25,8 @@ Peak peak_of(const std::string& config) {
     const auto cfg = relsim::io::load_config(rv::paper_config(config));
     REQUIRE(cfg.warnings.empty());
     std::size_t nir_ii = 0;
-    for (std::size_t w = 0; w < cfg.bands.size(); ++w) nir_ii = cfg.bands[w].name == "nir_ii" ? w : nir_ii;
+    for (std::size_t w = 0; w < cfg.bands.size(); ++w)
+        nir_ii = cfg.bands[w].name == "nir_ii" ? w : nir_ii;
     REQUIRE(cfg.bands[nir_ii].name == "nir_ii");
     Peak best;
     for (double J : cfg.sweep->axes.front().values.front()) {
@@ -52,10 +53,10 @@ TEST_CASE("NIR-II devices: NaYF4:Nd@9-ACA and NaYF4:Yb@9-ACA reach a peak NIR-II
     for (const char* config : {"nd_9aca_nir.toml", "yb_9aca_nir.toml"}) {
         DYNAMIC_SECTION(config) {
             const Peak pk = peak_of(config);
-            CHECK(pk.eqe_nir_ii > 0.006);                              // the published bound
-            CHECK(pk.eqe_nir_ii == Approx(0.0065).epsilon(0.01));      // the calibration target
-            CHECK(pk.transfer / 0.75 > 0.98);                          // TET > 98 % of the 3/4 triplets
-            CHECK_FALSE(pk.photometry);                                 // a NIR device
+            CHECK(pk.eqe_nir_ii > 0.006);                          // the published bound
+            CHECK(pk.eqe_nir_ii == Approx(0.0065).epsilon(0.01));  // the calibration target
+            CHECK(pk.transfer / 0.75 > 0.98);                      // TET > 98 % of the 3/4 triplets
+            CHECK_FALSE(pk.photometry);                            // a NIR device
             CHECK(pk.visible < 0.2);
             const double want = std::string(config).rfind("nd", 0) == 0 ? 1056.0 : 976.0;
             CHECK(pk.peak_nm == Approx(want).margin(1.0));

@@ -21,7 +21,8 @@ namespace {
 std::string tb_config(const std::string& physics) {
     return "[device]\ncurrent_density_mA_cm2 = 10.0\n"
            "[ligand]\ndensity_cm3 = 7.5e20\ntriplet_energy_eV = 2.9\n"
-           "[[dopant]]\nion = \"Tb\"\ndensity_cm3 = 2.8e21\naccepting_level = \"5D4\"\nkTET_s = 2.0e9\n"
+           "[[dopant]]\nion = \"Tb\"\ndensity_cm3 = 2.8e21\naccepting_level = \"5D4\"\nkTET_s = "
+           "2.0e9\n"
            "quench_s = { \"5D4\" = 60.0 }\n" +
            physics;
 }
@@ -36,7 +37,8 @@ rm::CompiledSpecies species_of(const std::string& text) {
 TEST_CASE("Physics options are off by default: kTET and kBT are the contract's, bit for bit",
           "[nir][physics]") {
     const auto plain = species_of(tb_config(""));
-    const auto off = species_of(tb_config("[physics]\nenergy_gap_law = false\ndegeneracy = false\n"));
+    const auto off =
+        species_of(tb_config("[physics]\nenergy_gap_law = false\ndegeneracy = false\n"));
     CHECK(plain.kTET_s == 2.0e9);
     CHECK(off.kTET_s == plain.kTET_s);
     CHECK(off.kBT_s == plain.kBT_s);
@@ -45,8 +47,10 @@ TEST_CASE("Physics options are off by default: kTET and kBT are the contract's, 
     CHECK(plain.kBT_s == Approx(2.0e9 * (7.5e20 / 2.8e21) * std::exp(-gap / kT)).epsilon(1e-13));
 }
 
-TEST_CASE("Energy-gap law obeys detailed balance uphill and downhill, both directions stay below the prefactor",
-          "[nir][physics]") {
+TEST_CASE(
+    "Energy-gap law obeys detailed balance uphill and downhill, both directions stay below the "
+    "prefactor",
+    "[nir][physics]") {
     // Issue 21 item 4: the old symmetric Gaussian gave uphill transfer the downhill rate, and
     // its back-transfer (by detailed balance) exceeded the prefactor by e^(gap/kT). The
     // Marcus-Hush line shape (phosphorescence Stokes-shifted by lambda, width sigma^2 =
@@ -56,7 +60,7 @@ TEST_CASE("Energy-gap law obeys detailed balance uphill and downhill, both direc
     on.energy_gap_law = true;
     on.tet_overlap_fwhm_eV = 0.30;
     CHECK(rm::tet_reorganisation_eV(on, 300.0) == Approx(0.31391).epsilon(1e-4));
-    const double kT_eV = 8.617333262e-5 * 300.0;  // CODATA 2018 k_B
+    const double kT_eV = 8.617333262e-5 * 300.0;             // CODATA 2018 k_B
     const double cm1_per_eV = relsim::constants::eV_in_cm1;  // 8065.544 cm^-1 per eV (CODATA 2018)
     rm::DopantParams tb;
     tb.ion = "Tb";
@@ -81,20 +85,25 @@ TEST_CASE("Energy-gap law obeys detailed balance uphill and downhill, both direc
     // Activationless maximum at gap = lambda; uphill is slower than the same gap downhill.
     CHECK(best_gap == 0.31391);
     CHECK(best == Approx(1.0).epsilon(1e-8));
-    CHECK(rm::tet_gap_factor(on, Ea - 0.2 * cm1_per_eV, Ea, 300.0) < 1e-3 * rm::tet_gap_factor(on, Ea + 0.2 * cm1_per_eV, Ea, 300.0));
+    CHECK(rm::tet_gap_factor(on, Ea - 0.2 * cm1_per_eV, Ea, 300.0) <
+          1e-3 * rm::tet_gap_factor(on, Ea + 0.2 * cm1_per_eV, Ea, 300.0));
     CHECK(rm::tet_gap_factor(rm::PhysicsOptions{}, 24000.0, 20000.0, 300.0) == 1.0);
 
     // In the mean-field model: kTET carries the factor, kBT / kTET the detailed balance of the
     // contract (N_L/N_s) exp(-(E_T - E_a)/kT).
     const auto plain = species_of(tb_config(""));
-    const auto gl = species_of(tb_config("[physics]\nenergy_gap_law = true\ntet_overlap_fwhm_eV = 0.25\n"));
+    const auto gl =
+        species_of(tb_config("[physics]\nenergy_gap_law = true\ntet_overlap_fwhm_eV = 0.25\n"));
     CHECK(gl.kTET_s < plain.kTET_s);
-    CHECK(gl.kTET_s == Approx(2.0e9 * rm::tet_gap_factor([] {
-                                  rm::PhysicsOptions o;
-                                  o.energy_gap_law = true;
-                                  o.tet_overlap_fwhm_eV = 0.25;
-                                  return o;
-                              }(), 2.9 * relsim::constants::eV_in_cm1, 20500.0, 300.0)).epsilon(1e-13));
+    CHECK(gl.kTET_s == Approx(2.0e9 * rm::tet_gap_factor(
+                                          [] {
+                                              rm::PhysicsOptions o;
+                                              o.energy_gap_law = true;
+                                              o.tet_overlap_fwhm_eV = 0.25;
+                                              return o;
+                                          }(),
+                                          2.9 * relsim::constants::eV_in_cm1, 20500.0, 300.0))
+                           .epsilon(1e-13));
     CHECK(gl.kBT_s / gl.kTET_s == Approx(plain.kBT_s / plain.kTET_s).epsilon(1e-12));
 }
 
@@ -106,9 +115,10 @@ TEST_CASE("Degeneracy: g_T Z_ground(T) / g_a with the thermal population of the 
     CHECK(rm::level_degeneracy("2F7/2") == 8.0);
     CHECK(rm::level_degeneracy("U") == 0.0);
     CHECK(rm::level_degeneracy("4F3/4") == 0.0);
-    // Eu: 7F0 (J = 0) lies 372 cm^-1 below 7F1 (J = 1, g = 3) [B15 energies of configs/ions/Eu.toml]:
-    // hand sum at 300 K (kT = 208.510 cm^-1) over 7F0..7F6 at 0, 372, 1026, 1866, 2823, 3849,
-    // 4907 cm^-1: 1 + 0.5035 + 0.0365 + 0.0009 + ... = 1.5412, not the 1 of the lowest member.
+    // Eu: 7F0 (J = 0) lies 372 cm^-1 below 7F1 (J = 1, g = 3) [B15 energies of
+    // configs/ions/Eu.toml]: hand sum at 300 K (kT = 208.510 cm^-1) over 7F0..7F6 at 0, 372, 1026,
+    // 1866, 2823, 3849, 4907 cm^-1: 1 + 0.5035 + 0.0365 + 0.0009 + ... = 1.5412, not the 1 of the
+    // lowest member.
     rm::LevelScheme eu;
     eu.ground = {"7F0", "7F1", "7F2", "7F3", "7F4", "7F5", "7F6"};
     eu.ground_energy_cm1 = {0.0, 372.0, 1026.0, 1866.0, 2823.0, 3849.0, 4907.0};
@@ -127,10 +137,12 @@ TEST_CASE("Degeneracy: g_T Z_ground(T) / g_a with the thermal population of the 
 TEST_CASE("Degeneracy needs J in the level names: an inline scheme without it is bad input",
           "[nir][physics]") {
     const std::string text =
-        "[device]\ncurrent_density_mA_cm2 = 10.0\n[ligand]\ndensity_cm3 = 7.5e20\ntriplet_energy_eV = 2.9\n"
+        "[device]\ncurrent_density_mA_cm2 = 10.0\n[ligand]\ndensity_cm3 = "
+        "7.5e20\ntriplet_energy_eV = 2.9\n"
         "[[dopant]]\nion = \"X\"\ndensity_cm3 = 1e21\naccepting_level = \"U\"\nkTET_s = 1e9\n"
         "ground = [\"G\"]\nlevels = [ { name = \"U\", energy_cm1 = 20000.0 } ]\n"
-        "lines = [ { from = \"U\", to = \"G\", rate_s = 100.0, wavelength_nm = 500.0, fwhm_nm = 10.0 } ]\n"
+        "lines = [ { from = \"U\", to = \"G\", rate_s = 100.0, wavelength_nm = 500.0, fwhm_nm = "
+        "10.0 } ]\n"
         "[physics]\ndegeneracy = true\n";
     CHECK_THROWS_AS(relsim::io::load_config_text(text, "deg.toml"), relsim::InputError);
     CHECK_THROWS_WITH(relsim::io::load_config_text(text, "deg.toml"),
@@ -144,17 +156,20 @@ TEST_CASE("Polaron decay after a pulse: n(t) = n0 / (1 + k_L n0 t) solves dn/dt 
         const double n = rm::polaron_density_after_pulse(n0, kL, t);
         const double h = 1e-4 * (t + 1e-8);
         const double dndt = (rm::polaron_density_after_pulse(n0, kL, t + h) -
-                             rm::polaron_density_after_pulse(n0, kL, t - h)) / (2 * h);
+                             rm::polaron_density_after_pulse(n0, kL, t - h)) /
+                            (2 * h);
         CHECK(dndt == Approx(-kL * n * n).epsilon(1e-6));
     }
     CHECK(rm::polaron_density_after_pulse(n0, kL, 0.0) == n0);
     // half-life 1/(k_L n0)
-    CHECK(rm::polaron_density_after_pulse(n0, kL, 1.0 / (kL * n0)) == Approx(0.5 * n0).epsilon(1e-14));
+    CHECK(rm::polaron_density_after_pulse(n0, kL, 1.0 / (kL * n0)) ==
+          Approx(0.5 * n0).epsilon(1e-14));
 }
 
-TEST_CASE("Polaron decay in a pulse: after J -> 0 the triplets decay as "
-          "T0 exp(-k t) (1 + k_L n0 t)^(-kTP / k_L), and as T0 exp(-k t) with the option off",
-          "[nir][physics][transient]") {
+TEST_CASE(
+    "Polaron decay in a pulse: after J -> 0 the triplets decay as "
+    "T0 exp(-k t) (1 + k_L n0 t)^(-kTP / k_L), and as T0 exp(-k t) with the option off",
+    "[nir][physics][transient]") {
     // Ligand only (no dopant), no singlets, no TTA: dT/dt = -(k + kTP n_p(t)) T after the pulse.
     rm::ModelParams p;
     p.device.singlet_fraction = 0.0;
@@ -180,7 +195,8 @@ TEST_CASE("Polaron decay in a pulse: after J -> 0 the triplets decay as "
             opt.scaled_absolute_tolerance = 1e-15;
             const auto tr = relsim::solver::run_pulse(model, pulse, opt);
             REQUIRE(tr.status == 0);
-            const std::size_t i_on = static_cast<std::size_t>(pulse.points);  // t = t_on (index 0 is t = 0)
+            const std::size_t i_on =
+                static_cast<std::size_t>(pulse.points);  // t = t_on (index 0 is t = 0)
             REQUIRE(tr.time_s[i_on] == pulse.on_s);
             const double T0 = tr.ligand_photon_rate_cm3_s[2 * i_on + 1];
             const double k = p.ligand.kT_rad_s + p.ligand.kT_nr_s;
@@ -188,9 +204,12 @@ TEST_CASE("Polaron decay in a pulse: after J -> 0 the triplets decay as "
             for (std::size_t i = i_on + 1; i < tr.time_s.size(); ++i) {
                 const double t = tr.time_s[i] - pulse.on_s;
                 double want = T0 * std::exp(-k * t);
-                if (decay) want *= std::pow(1.0 + p.device.langevin_cm3_s * n0 * t, -p.ligand.kTP_cm3_s / p.device.langevin_cm3_s);
+                if (decay)
+                    want *= std::pow(1.0 + p.device.langevin_cm3_s * n0 * t,
+                                     -p.ligand.kTP_cm3_s / p.device.langevin_cm3_s);
                 if (want < 1e-6 * T0) break;  // below the integrator's absolute tolerance floor
-                worst = std::max(worst, std::abs(tr.ligand_photon_rate_cm3_s[2 * i + 1] / want - 1.0));
+                worst =
+                    std::max(worst, std::abs(tr.ligand_photon_rate_cm3_s[2 * i + 1] / want - 1.0));
             }
             INFO("n0 = " << n0 << " cm^-3, worst relative deviation " << worst);
             CHECK(worst < 1e-4);

@@ -46,7 +46,8 @@ TEST_CASE("homogeneous stack: F = 1 for ED and MD, both orientations, to 1e-6", 
     }
 }
 
-TEST_CASE("perfect mirror: the closed forms of spec section 5 for all four dipole cases", "[optics]") {
+TEST_CASE("perfect mirror: the closed forms of spec section 5 for all four dipole cases",
+          "[optics]") {
     // A mirror of index n_m = 1e7 i (eps = -1e14) is perfect to ~1e-6 at these distances.
     const double n = 1.5, wl = 600.0;
     const auto s = stack({Complex(0.0, 1.0e7), n, n}, {0.0, 1000.0, 0.0}, 1);
@@ -74,7 +75,8 @@ TEST_CASE("perfect mirror: the closed forms of spec section 5 for all four dipol
     CHECK(worst < 1e-4);
 }
 
-TEST_CASE("lossless stack conserves energy, including tunnelling into a denser substrate", "[optics]") {
+TEST_CASE("lossless stack conserves energy, including tunnelling into a denser substrate",
+          "[optics]") {
     // Emitter n = 1.5 between a semi-infinite n = 1.8 bottom (evanescent waves with 1 < u < 1.2
     // tunnel into it) and n = 1.3 / air above; no guided mode exists (the bottom is densest).
     const auto s = stack({1.8, 1.5, 1.3, 1.0}, {0.0, 60.0, 80.0, 0.0}, 1);
@@ -92,7 +94,8 @@ TEST_CASE("lossless stack conserves energy, including tunnelling into a denser s
     }
 }
 
-TEST_CASE("thick glass substrate: escape into air matches the Fresnel escape-cone integral", "[optics]") {
+TEST_CASE("thick glass substrate: escape into air matches the Fresnel escape-cone integral",
+          "[optics]") {
     // Emitter inside index-matched glass (n_g everywhere: no coherent interface), glass/air below.
     // The isotropic dipole then sends 1/2 of its power down, unpolarised and uniform in solid
     // angle; air receives (1/2) int_0^theta_c (T_s + T_p)/2 sin(theta) d(theta) through the
@@ -118,8 +121,10 @@ TEST_CASE("thick glass substrate: escape into air matches the Fresnel escape-con
     WARN("escape cone: solver " << iso.air - 0.5 << ", Fresnel integral " << escape);
 }
 
-TEST_CASE("absorbing stacks: channels sum to 1, every channel >= 0, lossy poles converge", "[optics]") {
-    // glass / ITO-like / organic (emitter) / organic / Al-like (semi-infinite), and a silver mirror.
+TEST_CASE("absorbing stacks: channels sum to 1, every channel >= 0, lossy poles converge",
+          "[optics]") {
+    // glass / ITO-like / organic (emitter) / organic / Al-like (semi-infinite), and a silver
+    // mirror.
     const auto oled = stack({1.52, Complex(1.82, 0.01), 1.7, 1.7, Complex(1.2, 7.26)},
                             {0.0, 100.0, 30.0, 60.0, 0.0}, 2, true);
     const auto ag = stack({Complex(0.14, 3.98), 1.5, 1.0}, {0.0, 300.0, 0.0}, 1);
@@ -143,7 +148,8 @@ TEST_CASE("absorbing stacks: channels sum to 1, every channel >= 0, lossy poles 
     }
 }
 
-TEST_CASE("accuracy: the default factors agree with a much tighter integration to 1e-6 relative", "[optics]") {
+TEST_CASE("accuracy: the default factors agree with a much tighter integration to 1e-6 relative",
+          "[optics]") {
     // Measures the real error of the default tolerance (docs/optics.md quotes these numbers) on
     // an OLED-like stack with guided modes and a plasmon, and Ag at 3..300 nm from the emitter.
     const auto oled = stack({1.52, Complex(1.82, 0.01), 1.7, 1.7, Complex(1.2, 7.26)},
@@ -164,13 +170,17 @@ TEST_CASE("accuracy: the default factors agree with a much tighter integration t
                     const CasePowers a = r[i].isotropic(md), b = t[i].isotropic(md);
                     worst = std::max(worst, std::abs(a.purcell / b.purcell - 1.0));
                     worst = std::max(worst, std::abs(r[i].eta_air(md) / t[i].eta_air(md) - 1.0));
-                    for (double CasePowers::*m : {&CasePowers::substrate, &CasePowers::waveguide, &CasePowers::absorbed}) {
+                    for (double CasePowers::*m :
+                         {&CasePowers::substrate, &CasePowers::waveguide, &CasePowers::absorbed}) {
                         worst = std::max(worst, std::abs(a.*m - b.*m) / b.purcell);
                     }
                 }
             }
         }
     }
-    WARN("largest relative deviation of F, eta_air, channels at the default rel_tol from rel_tol 1e-11: " << worst);
+    WARN(
+        "largest relative deviation of F, eta_air, channels at the default rel_tol from rel_tol "
+        "1e-11: "
+        << worst);
     CHECK(worst < 1e-6);
 }

@@ -35,8 +35,9 @@ TEST_CASE("material tables: sources, range and linear interpolation", "[optics]"
     CHECK_FALSE(load_material("NoSuchMaterial", none));
 }
 
-TEST_CASE("material tables: a link to /dev/zero and a wrong cell count are refused (issue 21 item 13)",
-          "[optics]") {
+TEST_CASE(
+    "material tables: a link to /dev/zero and a wrong cell count are refused (issue 21 item 13)",
+    "[optics]") {
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() / "relsim_test_materials_item13";
     fs::remove_all(dir);
@@ -50,10 +51,24 @@ TEST_CASE("material tables: a link to /dev/zero and a wrong cell count are refus
     MaterialTable t;
     std::string zero, cells;
     bool good = false;
-    try { (void)load_material("Zero", t); } catch (const relsim::InputError& e) { zero = e.problem(); }
-    try { (void)load_material("Cells", t); } catch (const relsim::InputError& e) { cells = e.problem(); }
-    try { good = load_material("Good", t); } catch (...) {}
-    if (old_env) setenv("RELSIM_DATA_DIR", saved.c_str(), 1); else unsetenv("RELSIM_DATA_DIR");
+    try {
+        (void)load_material("Zero", t);
+    } catch (const relsim::InputError& e) {
+        zero = e.problem();
+    }
+    try {
+        (void)load_material("Cells", t);
+    } catch (const relsim::InputError& e) {
+        cells = e.problem();
+    }
+    try {
+        good = load_material("Good", t);
+    } catch (...) {
+    }
+    if (old_env)
+        setenv("RELSIM_DATA_DIR", saved.c_str(), 1);
+    else
+        unsetenv("RELSIM_DATA_DIR");
     fs::remove_all(dir);
     CHECK(zero.find("not a regular file") != std::string::npos);
     CHECK(cells.find("three comma-separated cells") != std::string::npos);
@@ -106,8 +121,10 @@ material = "Al"
         const auto cold = dipole_powers(d.stack_at(wl[i]), wl[i], z);
         for (std::size_t k = 0; k < z.size(); ++k) {
             for (bool md : {false, true}) {
-                worst = std::max(worst, std::abs(spectrum[i][k].purcell(md) / cold[k].purcell(md) - 1.0));
-                worst = std::max(worst, std::abs(spectrum[i][k].eta_air(md) / cold[k].eta_air(md) - 1.0));
+                worst = std::max(worst,
+                                 std::abs(spectrum[i][k].purcell(md) / cold[k].purcell(md) - 1.0));
+                worst = std::max(worst,
+                                 std::abs(spectrum[i][k].eta_air(md) / cold[k].eta_air(md) - 1.0));
             }
         }
     }

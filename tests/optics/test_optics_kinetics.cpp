@@ -19,7 +19,8 @@ using relsim::io::H5File;
 namespace {
 
 fs::path temp_dir(const std::string& name) {
-    fs::path p = fs::temp_directory_path() / ("relsim_test_optics_" + name + "_" + std::to_string(::getpid()));
+    fs::path p = fs::temp_directory_path() /
+                 ("relsim_test_optics_" + name + "_" + std::to_string(::getpid()));
     fs::remove_all(p);
     fs::create_directories(p);
     return p;
@@ -31,7 +32,8 @@ std::string eu_device(const std::string& tail, double quench_s = 0.0) {
 title = "optics kinetics test"
 [device]
 current_density_mA_cm2 = 0.1
-recombination_zone_nm = )" + std::string(tail.find("EMITTER_THIN") != std::string::npos ? "1.0" : "20.0") + R"(
+recombination_zone_nm = )" +
+           std::string(tail.find("EMITTER_THIN") != std::string::npos ? "1.0" : "20.0") + R"(
 outcoupling = 0.5
 [ligand]
 density_cm3 = 2.6e20
@@ -41,7 +43,8 @@ ion = "Eu"
 density_cm3 = 2.0e20
 accepting_level = "5D0"
 kTET_s = 1.0e9
-quench_s = { "5D0" = )" + std::to_string(quench_s) + R"( }
+quench_s = { "5D0" = )" +
+           std::to_string(quench_s) + R"( }
 ground = ["7F1", "7F2"]
 levels = [ { name = "5D0", energy_cm1 = 17293.0 } ]
 lines = [ { from = "5D0", to = "7F1", rate_s = 50.0, wavelength_nm = 591.0, fwhm_nm = 5.0, dipole = "MD" },
@@ -53,7 +56,8 @@ step_nm = 1.0
 )" + tail;
 }
 
-relsim::io::RunConfig write_and_load(const std::string& text, const fs::path& dir, const std::string& name) {
+relsim::io::RunConfig write_and_load(const std::string& text, const fs::path& dir,
+                                     const std::string& name) {
     const fs::path p = dir / name;
     std::ofstream(p) << text;
     return relsim::io::load_config(p.string());
@@ -69,7 +73,8 @@ void run(const relsim::io::RunConfig& cfg, const fs::path& out, int threads = 1)
 
 }  // namespace
 
-TEST_CASE("a stack with F = 1 and eta_air = c gives the constant-outcoupling result c", "[optics]") {
+TEST_CASE("a stack with F = 1 and eta_air = c gives the constant-outcoupling result c",
+          "[optics]") {
     // Homogeneous n = 1.7 everywhere, no substrate: F = 1 for every line and eta_air = 1/2 (the
     // power into the loss-free top medium), so the result must equal outcoupling = 0.5.
     const fs::path dir = temp_dir("constant");
@@ -110,12 +115,17 @@ n = 1.7
     }
     CHECK(diff < 1e-6 * peak);
     // The factors written to /optics/ are those of a homogeneous medium.
-    for (const double f : b.read_doubles("/optics/purcell_md")) CHECK(f == Approx(1.0).epsilon(1e-6));
-    for (const double e : b.read_doubles("/optics/eta_air_ed")) CHECK(e == Approx(0.5).epsilon(1e-6));
+    for (const double f : b.read_doubles("/optics/purcell_md"))
+        CHECK(f == Approx(1.0).epsilon(1e-6));
+    for (const double e : b.read_doubles("/optics/eta_air_ed"))
+        CHECK(e == Approx(0.5).epsilon(1e-6));
     CHECK(b.dims("/optics/purcell_ed") == std::vector<std::uint64_t>{3, 451});
 }
 
-TEST_CASE("Eu above silver: the 5D0 lifetime oscillates with distance, the red/orange ratio follows F_ED/F_MD", "[optics]") {
+TEST_CASE(
+    "Eu above silver: the 5D0 lifetime oscillates with distance, the red/orange ratio follows "
+    "F_ED/F_MD",
+    "[optics]") {
     // Amos & Barnes, PRB 55, 7249 (1997): Eu3+ emitters at distance d above a thick Ag mirror in
     // a spacer of n ~ 1.5, air above. Here: Ag (Rakic 1998) / spacer (swept) / 2 nm emitting
     // layer (n = 1.5, emitters at its centre) / air. Quantum yield 1 (no quenching).
@@ -163,7 +173,8 @@ points = 61
         const double tau_kin_ms = 1e3 * n5d0[i] / (lines[2 * i] + lines[2 * i + 1]);
         CHECK(tau_kin_ms == Approx(tau_ms[i]).epsilon(1e-8));
         // Red/orange ratio (emitted) = (A_ED F_ED) / (A_MD F_MD).
-        CHECK(lines[2 * i + 1] / lines[2 * i] == Approx(64.0 * f_ed[i] / (50.0 * f_md[i])).epsilon(1e-8));
+        CHECK(lines[2 * i + 1] / lines[2 * i] ==
+              Approx(64.0 * f_ed[i] / (50.0 * f_md[i])).epsilon(1e-8));
     }
     // Oscillation: local extrema of tau(d) spaced by ~lambda / (2 n) = 603 / 3 = 201 nm (mean
     // wavelength), with a decaying amplitude; strong quenching (short lifetime) at the smallest d.

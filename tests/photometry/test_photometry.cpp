@@ -423,7 +423,8 @@ TEST_CASE("photometry: a line narrower than the grid step keeps its power (down 
     // colour of a delta line is that of the CMFs interpolated at c.
     const double F = 1.0e15;
     const auto nm = grid(500.0, 600.0, 0.5);
-    for (const double fwhm : {5e-324, 1e-300, 1e-9, 1e-3, 0.01}) {  // 0.01 nm: 12 s from the bin edge
+    for (const double fwhm :
+         {5e-324, 1e-300, 1e-9, 1e-3, 0.01}) {  // 0.01 nm: 12 s from the bin edge
         INFO("FWHM " << fwhm << " nm");
         const std::vector<BandShape> bands = {{544.3, fwhm}};
         std::vector<double> P(nm.size());

@@ -71,8 +71,8 @@ TEST_CASE("uniform profile reproduces the mean-field drive bit for bit", "[pipel
     CHECK(prof.slices[0].polaron_density_cm3 == ref.polaron_density_cm3);
     CHECK(prof.slices[0].width_nm == 13.0);
     CHECK(prof.outside_fraction == 0.0);
-    CHECK_THROWS(pipeline::make_uniform_profile()->profile(
-        {pipeline::DriveKind::voltage, 0.0, 3.0}, p, prof));
+    CHECK_THROWS(pipeline::make_uniform_profile()->profile({pipeline::DriveKind::voltage, 0.0, 3.0},
+                                                           p, prof));
 }
 
 TEST_CASE("context composes profile, Purcell-scaled emitter and per-line extraction",

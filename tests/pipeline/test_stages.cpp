@@ -58,7 +58,8 @@ kTET0_s = { Tb = 1.0e10 }
 
 std::string homogeneous(double n, int slices) {
     return "\n[optics]\nsubstrate = \"none\"\nemitting_layer = \"EML\"\nemitter_slices = " +
-           std::to_string(slices) + "\n[[optics.layer]]\nname = \"below\"\nn = " + std::to_string(n) +
+           std::to_string(slices) +
+           "\n[[optics.layer]]\nname = \"below\"\nn = " + std::to_string(n) +
            "\n[[optics.layer]]\nname = \"EML\"\nthickness_nm = 40.0\nn = " + std::to_string(n) +
            "\n[[optics.layer]]\nname = \"above\"\nn = " + std::to_string(n) + "\n";
 }
@@ -69,13 +70,15 @@ io::RunConfig config(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("uniform profile in n slices: the optics positions, equal generation, widths summing to w",
-          "[pipeline]") {
+TEST_CASE(
+    "uniform profile in n slices: the optics positions, equal generation, widths summing to w",
+    "[pipeline]") {
     const io::RunConfig c = config(kDevice + homogeneous(1.7, 4));
     const auto stack = pipeline::read_stack(c);
     REQUIRE(stack);
     pipeline::Profile prof;
-    pipeline::make_uniform_profile(4)->profile({pipeline::DriveKind::current, 10.0, 0.0}, c.model, prof);
+    pipeline::make_uniform_profile(4)->profile({pipeline::DriveKind::current, 10.0, 0.0}, c.model,
+                                               prof);
     REQUIRE(prof.slices.size() == 4);
     const std::vector<double> z = stack->positions_nm(c.model.device.recombination_zone_nm);
     double width = 0.0;
@@ -111,7 +114,8 @@ TEST_CASE("stack optics in a homogeneous medium: Purcell 1, eta_air 1/2, on and 
     }
 }
 
-TEST_CASE("stack optics on the slice grid: the factors relsim run uses, bit for bit", "[pipeline][optics]") {
+TEST_CASE("stack optics on the slice grid: the factors relsim run uses, bit for bit",
+          "[pipeline][optics]") {
     // The paper's stack (glass/ITO/HTL/EML/ETL/LiF/Al, 5 slices): position-dependent factors.
     const io::RunConfig c = io::load_config(RELSIM_SOURCE_DIR "/configs/optics/paper_device.toml");
     auto stack = *pipeline::read_stack(c);
@@ -121,7 +125,8 @@ TEST_CASE("stack optics on the slice grid: the factors relsim run uses, bit for 
     pipeline::band_centres(c.model, wl, md);
     const auto powers = stack.powers(wl, c.model.device.recombination_zone_nm);
     pipeline::Profile prof;
-    pipeline::make_uniform_profile(5)->profile({pipeline::DriveKind::current, 10.0, 0.0}, c.model, prof);
+    pipeline::make_uniform_profile(5)->profile({pipeline::DriveKind::current, 10.0, 0.0}, c.model,
+                                               prof);
     REQUIRE(stack.spec().emitter_slices == 5);
     for (std::size_t i = 0; i < 5; ++i) {
         pipeline::SliceOptics o;
@@ -139,14 +144,16 @@ TEST_CASE("microscopic emitter, one slice, constant outcoupling: the engine's ow
           "[pipeline][nanocrystal]") {
     const io::RunConfig c = config(kDevice + kNanocrystal);
     const nanocrystal::NanocrystalConfig nc = nanocrystal::read_config(c);
-    const nanocrystal::SteadyStateResult direct = nanocrystal::solve_el_steady_state(nc.spec, c.model);
+    const nanocrystal::SteadyStateResult direct =
+        nanocrystal::solve_el_steady_state(nc.spec, c.model);
     auto problem = pipeline::DeviceProblemBuilder(c.model)
                        .set_emitter(pipeline::make_nanocrystal_emitter(c.model, nc.spec, {}))
                        .set_optics(pipeline::make_constant_outcoupling())
                        .build();
     pipeline::PointContext ctx(problem);
     pipeline::PointResult r;
-    ctx.solve({pipeline::DriveKind::current, c.model.device.current_density_mA_cm2, 0.0}, c.model, r);
+    ctx.solve({pipeline::DriveKind::current, c.model.device.current_density_mA_cm2, 0.0}, c.model,
+              r);
     REQUIRE(r.converged);
     const auto& state = dynamic_cast<const pipeline::NanocrystalEmitterState&>(*ctx.slice_state(0));
     // The engine saw the point's J bit for bit (the slice's J equals it to rounding).
@@ -162,6 +169,7 @@ TEST_CASE("microscopic emitter, one slice, constant outcoupling: the engine's ow
     for (const nanocrystal::FateEstimate& f : direct.fates) {
         const auto it = std::find(names.begin(), names.end(), f.name);
         REQUIRE(it != names.end());
-        CHECK(r.fates[static_cast<std::size_t>(it - names.begin())] == Approx(f.value.mean).epsilon(1e-13).margin(1e-15));
+        CHECK(r.fates[static_cast<std::size_t>(it - names.begin())] ==
+              Approx(f.value.mean).epsilon(1e-13).margin(1e-15));
     }
 }

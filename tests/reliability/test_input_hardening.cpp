@@ -88,12 +88,15 @@ TEST_CASE("prevalidate_toml: located errors for bad UTF-8, NUL, non-ASCII keys, 
         {"a = \"\xF4\x90\x80\x80\"\n", 1, 6, "above U+10FFFF"},
         {"a = \"\xE2\x82", 1, 6, "truncated UTF-8"},
         {std::string("a = 1\nb = \"x\0y\"\n", 15), 2, 7, "NUL byte"},
-        {"x = " + std::string(33, '[') + std::string(33, ']') + "\n", 1, 37, "nested more than 32 deep"},
-        {"x = " + [] {
-             std::string t;
-             for (int i = 0; i < 33; ++i) t += "{a=";
-             return t;
-         }(), 1, 101, "nested more than 32 deep"},
+        {"x = " + std::string(33, '[') + std::string(33, ']') + "\n", 1, 37,
+         "nested more than 32 deep"},
+        {"x = " +
+             [] {
+                 std::string t;
+                 for (int i = 0; i < 33; ++i) t += "{a=";
+                 return t;
+             }(),
+         1, 101, "nested more than 32 deep"},
         {"[,ignad]\n", 1, 2, "a table header without a key name"},  // toml++ debug assertion
         {"a = 1\n  [[ ]]\n", 2, 6, "a table header without a key name"},
         {"[# comment\n", 1, 2, "a table header without a key name"},  // toml++ assertion
@@ -110,7 +113,7 @@ TEST_CASE("prevalidate_toml: located errors for bad UTF-8, NUL, non-ASCII keys, 
     }
     std::string key = "k";
     for (int i = 1; i < 32; ++i) key += ".k";
-    CHECK_NOTHROW(prevalidate_toml(key + " = 1\n", "ok.toml"));              // 32 parts
+    CHECK_NOTHROW(prevalidate_toml(key + " = 1\n", "ok.toml"));  // 32 parts
     CHECK_NOTHROW(prevalidate_toml("[" + key + "]\n", "ok.toml"));
     CHECK_THAT(guard_error(key + ".k = 1\n").what(), Contains("more than 32 parts"));  // 33
     std::string spaced = "a";
@@ -118,7 +121,8 @@ TEST_CASE("prevalidate_toml: located errors for bad UTF-8, NUL, non-ASCII keys, 
     CHECK_THAT(guard_error(spaced + " = 1\n").what(), Contains("more than 32 parts"));
     // Not keys: floats, dates, arrays of numbers, strings with dots and any Unicode.
     CHECK_NOTHROW(prevalidate_toml(
-        "a = [1.5, 2.5e-3, 3.25]\nd = 1979-05-27T07:32:00.999\ns = \"a.b.c.d.\xCA\x8F.\xF0\x9F\x98\x80\"\n"
+        "a = [1.5, 2.5e-3, 3.25]\nd = 1979-05-27T07:32:00.999\ns = "
+        "\"a.b.c.d.\xCA\x8F.\xF0\x9F\x98\x80\"\n"
         "m = \"\"\"\nline \"quoted\" \xC3\xA9\n\"\"\"\nl = '''x''y'''\n# comment \xC3\xA9\n"
         "[t.\"quoted.key\".u]\nv = { w.x = 1 }\n",
         "ok.toml"));
@@ -147,7 +151,8 @@ TEST_CASE("duplicate keys are reported with the key as written", "[reliability][
         (void)relsim::io::detail::parse_toml("q = { \"5D4\" = 1, \"5D4\" = 2 }\n", "dup.toml");
         FAIL("no error");
     } catch (const InputError& e) {
-        CHECK_THAT(e.what(), Contains("dup.toml:1:") && Contains("duplicate key or table: '\"5D4\"'"));
+        CHECK_THAT(e.what(),
+                   Contains("dup.toml:1:") && Contains("duplicate key or table: '\"5D4\"'"));
     }
     try {
         (void)relsim::io::detail::parse_toml("[a]\nb.\"c d\" = 1\nb.\"c d\" = 2\n", "dup.toml");

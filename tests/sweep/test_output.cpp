@@ -26,7 +26,8 @@ using relsim::io::H5File;
 namespace {
 
 fs::path temp_dir(const std::string& name) {
-    fs::path p = fs::temp_directory_path() / ("relsim_test_output_" + name + "_" + std::to_string(::getpid()));
+    fs::path p = fs::temp_directory_path() /
+                 ("relsim_test_output_" + name + "_" + std::to_string(::getpid()));
     fs::remove_all(p);
     fs::create_directories(p);
     return p;
@@ -67,7 +68,8 @@ points = 12
 )" + output;
 }
 
-relsim::io::RunConfig config_from(const std::string& text, const fs::path& dir, const std::string& name) {
+relsim::io::RunConfig config_from(const std::string& text, const fs::path& dir,
+                                  const std::string& name) {
     const fs::path p = dir / name;
     std::ofstream(p) << text;
     return relsim::io::load_config(p.string());
@@ -80,7 +82,8 @@ relsim::sweep::RunSummary run(const relsim::io::RunConfig& cfg, const fs::path& 
     opt.threads = threads;
     opt.quiet = true;
     opt.resume = resume;
-    opt.block_points = block_points;  // 7: blocks of one row here (a reducing run's blocks hold whole rows)
+    opt.block_points =
+        block_points;  // 7: blocks of one row here (a reducing run's blocks hold whole rows)
     return relsim::sweep::run(cfg, opt);
 }
 
@@ -107,7 +110,8 @@ reduce = "rolloff"
 
 }  // namespace
 
-TEST_CASE("[output] stores exactly the chosen datasets, equal to the full run's", "[sweep][output]") {
+TEST_CASE("[output] stores exactly the chosen datasets, equal to the full run's",
+          "[sweep][output]") {
     const fs::path dir = temp_dir("chosen");
     const auto full_cfg = config_from(config_text(""), dir, "full.toml");
     const auto part_cfg = config_from(config_text(chosen), dir, "part.toml");
@@ -117,18 +121,20 @@ TEST_CASE("[output] stores exactly the chosen datasets, equal to the full run's"
     H5File full((dir / "full.h5").string(), H5File::Mode::read_only);
     H5File part((dir / "part.h5").string(), H5File::Mode::read_only);
 
-    std::set<std::string> expected{"/results/eqe", "/results/cie_x", "/results/cie_y",
-                                   "/results/luminance_cd_m2", "/results/status", "/sweep/done"};
+    std::set<std::string> expected{"/results/eqe",    "/results/cie_x",
+                                   "/results/cie_y",  "/results/luminance_cd_m2",
+                                   "/results/status", "/sweep/done"};
     for (const auto& d : full.datasets()) {
         if (d.path.rfind("/results/fates/", 0) == 0) expected.insert(d.path);
     }
     REQUIRE(expected.size() > 8);  // the Tb model has several fates
-    for (const char* r : {"peak_eqe", "peak_J_mA_cm2", "peak_luminance_cd_m2", "J90_mA_cm2", "J50_mA_cm2",
-                          "eqe_at_100_cd_m2", "eqe_at_1000_cd_m2", "max_luminance_cd_m2",
-                          "last_eqe_over_peak", "points_used", "flags"}) {
+    for (const char* r : {"peak_eqe", "peak_J_mA_cm2", "peak_luminance_cd_m2", "J90_mA_cm2",
+                          "J50_mA_cm2", "eqe_at_100_cd_m2", "eqe_at_1000_cd_m2",
+                          "max_luminance_cd_m2", "last_eqe_over_peak", "points_used", "flags"}) {
         expected.insert(std::string("/reduced/rolloff/") + r);
     }
-    CHECK(stored_under(part, {"/results/", "/spectrum/", "/reduced/", "/sweep/", "/transient/"}) == expected);
+    CHECK(stored_under(part, {"/results/", "/spectrum/", "/reduced/", "/sweep/", "/transient/"}) ==
+          expected);
 
     for (const std::string& p : expected) {
         if (p.rfind("/results/", 0) != 0) continue;
@@ -146,15 +152,19 @@ TEST_CASE("[output] stores exactly the chosen datasets, equal to the full run's"
     const auto lum = full.read_doubles("/results/luminance_cd_m2");
     const auto status = full.read_ints("/results/status");
     CHECK(part.dims("/reduced/rolloff/peak_eqe") == std::vector<std::uint64_t>{5});
-    auto red = [&](const char* name) { return part.read_doubles(std::string("/reduced/rolloff/") + name); };
+    auto red = [&](const char* name) {
+        return part.read_doubles(std::string("/reduced/rolloff/") + name);
+    };
     const auto peak = red("peak_eqe"), peak_J = red("peak_J_mA_cm2"), j90 = red("J90_mA_cm2"),
-               j50 = red("J50_mA_cm2"), e100 = red("eqe_at_100_cd_m2"), e1000 = red("eqe_at_1000_cd_m2"),
-               used = red("points_used"), flags = red("flags");
+               j50 = red("J50_mA_cm2"), e100 = red("eqe_at_100_cd_m2"),
+               e1000 = red("eqe_at_1000_cd_m2"), used = red("points_used"), flags = red("flags");
     int reached_j50 = 0;
     for (std::size_t r = 0; r < 5; ++r) {
         INFO("row " << r);
-        auto slice = [&](const auto& v) { return std::vector<typename std::decay_t<decltype(v)>::value_type>(
-                                              v.begin() + static_cast<long>(r * 12), v.begin() + static_cast<long>(r * 12 + 12)); };
+        auto slice = [&](const auto& v) {
+            return std::vector<typename std::decay_t<decltype(v)>::value_type>(
+                v.begin() + static_cast<long>(r * 12), v.begin() + static_cast<long>(r * 12 + 12));
+        };
         const auto ro = relsim::sweep::rolloff(J, slice(eqe), slice(lum), slice(status));
         REQUIRE(ro);
         CHECK(peak[r] == ro->peak_eqe);
@@ -176,7 +186,8 @@ TEST_CASE("[output] stores exactly the chosen datasets, equal to the full run's"
     fs::remove_all(dir);
 }
 
-TEST_CASE("The default layout is unchanged by an [output] table asking for everything", "[sweep][output]") {
+TEST_CASE("The default layout is unchanged by an [output] table asking for everything",
+          "[sweep][output]") {
     const fs::path dir = temp_dir("all");
     const auto full_cfg = config_from(config_text(""), dir, "full.toml");
     const auto all_cfg = config_from(config_text("[output]\nresults = [\"*\"]\n"), dir, "all.toml");
@@ -195,12 +206,15 @@ TEST_CASE("The default layout is unchanged by an [output] table asking for every
     fs::remove_all(dir);
 }
 
-TEST_CASE("An unknown [output] name is refused with its line, key and the allowed names", "[sweep][output]") {
+TEST_CASE("An unknown [output] name is refused with its line, key and the allowed names",
+          "[sweep][output]") {
     const fs::path dir = temp_dir("unknown");
-    const std::string text = config_text("[output]\nresults = [\"eqe\",\n  \"fates/nope*\", \"cie_z\"]\n");
+    const std::string text =
+        config_text("[output]\nresults = [\"eqe\",\n  \"fates/nope*\", \"cie_z\"]\n");
     const auto cfg = config_from(text, dir, "bad.toml");
     const auto at = text.find("\"fates/nope*\"");
-    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    const int line =
+        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
     try {
         (void)relsim::sweep::describe_output(cfg);
         FAIL("no error");
@@ -218,16 +232,20 @@ TEST_CASE("An unknown [output] name is refused with its line, key and the allowe
     CHECK_FALSE(fs::exists(dir / "bad.h5"));
     CHECK_FALSE(fs::exists(dir / "bad.h5.partial"));
     // Syntax errors are found by the loader itself.
-    CHECK_THROWS_AS(config_from(config_text("[output]\nreduce = \"median\"\n"), dir, "b2.toml"), relsim::InputError);
-    CHECK_THROWS_AS(config_from(config_text("[output]\nresult = [\"eqe\"]\n"), dir, "b3.toml"), relsim::InputError);
-    CHECK_THROWS_AS(config_from(config_text("[spectrum]\nsave = true\n[output]\nspectra = false\n"), dir, "b4.toml"),
+    CHECK_THROWS_AS(config_from(config_text("[output]\nreduce = \"median\"\n"), dir, "b2.toml"),
+                    relsim::InputError);
+    CHECK_THROWS_AS(config_from(config_text("[output]\nresult = [\"eqe\"]\n"), dir, "b3.toml"),
+                    relsim::InputError);
+    CHECK_THROWS_AS(config_from(config_text("[spectrum]\nsave = true\n[output]\nspectra = false\n"),
+                                dir, "b4.toml"),
                     relsim::InputError);
     // reduce = "rolloff" needs J as the last axis.
     std::string j_first = config_text("[output]\nreduce = \"rolloff\"\n");
     j_first.replace(j_first.find("key = \"dopant.0.kTET_s\""), 23, "key = \"ligand.kTP_cm3_s\"");
     CHECK_NOTHROW(config_from(j_first, dir, "ok.toml"));
     std::string no_j = j_first;
-    no_j.replace(no_j.find("key = \"device.current_density_mA_cm2\""), 37, "key = \"dopant.0.kETU_s\"");
+    no_j.replace(no_j.find("key = \"device.current_density_mA_cm2\""), 37,
+                 "key = \"dopant.0.kETU_s\"");
     CHECK_THROWS_AS(config_from(no_j, dir, "b5.toml"), relsim::InputError);
     fs::remove_all(dir);
 }
@@ -240,11 +258,14 @@ TEST_CASE("The size estimate follows the chosen layout", "[sweep][output]") {
         return config_from(t, dir, name);
     };
     const auto full_cfg = big("", "full.toml");
-    const auto four_cfg = big("[output]\nresults = [\"eqe\", \"cie_x\", \"cie_y\", \"luminance_cd_m2\"]\n"
-                              "line_rates = false\n", "four.toml");
+    const auto four_cfg =
+        big("[output]\nresults = [\"eqe\", \"cie_x\", \"cie_y\", \"luminance_cd_m2\"]\n"
+            "line_rates = false\n",
+            "four.toml");
     const auto est_full = static_cast<double>(relsim::sweep::estimated_output_bytes(full_cfg));
     const auto est_four = static_cast<double>(relsim::sweep::estimated_output_bytes(four_cfg));
-    CHECK(relsim::sweep::describe_output(four_cfg).find("37.0 bytes per point") != std::string::npos);
+    CHECK(relsim::sweep::describe_output(four_cfg).find("37.0 bytes per point") !=
+          std::string::npos);
     run(full_cfg, dir / "full.h5", 2, false, 0);  // default blocks (and chunks)
     run(four_cfg, dir / "four.h5", 2, false, 0);
     const auto size_full = static_cast<double>(fs::file_size(dir / "full.h5"));
@@ -270,10 +291,12 @@ TEST_CASE("A reduced run resumes to the same file as an uninterrupted one", "[sw
         const std::vector<std::uint8_t> zeros(12, 0);
         const std::vector<double> zero_d(12, 0.0);
         for (std::uint64_t row : {1u, 3u}) {
-            f.write_flat_range("/sweep/done", relsim::io::ElementType::uint8, row * 12, 12, zeros.data());
-            f.write_flat_range("/results/eqe", relsim::io::ElementType::float64, row * 12, 12, zero_d.data());
-            f.write_flat_range("/reduced/rolloff/J50_mA_cm2", relsim::io::ElementType::float64, row, 1,
+            f.write_flat_range("/sweep/done", relsim::io::ElementType::uint8, row * 12, 12,
+                               zeros.data());
+            f.write_flat_range("/results/eqe", relsim::io::ElementType::float64, row * 12, 12,
                                zero_d.data());
+            f.write_flat_range("/reduced/rolloff/J50_mA_cm2", relsim::io::ElementType::float64, row,
+                               1, zero_d.data());
         }
     }
     const auto s = run(cfg, dir / "cut.h5", 2, true);
@@ -282,7 +305,9 @@ TEST_CASE("A reduced run resumes to the same file as an uninterrupted one", "[sw
     H5File a((dir / "whole.h5").string(), H5File::Mode::read_only);
     H5File b((dir / "cut.h5").string(), H5File::Mode::read_only);
     for (const auto& d : a.datasets()) {
-        if (d.kind != H5File::DatasetInfo::Kind::floating && d.kind != H5File::DatasetInfo::Kind::integer) continue;
+        if (d.kind != H5File::DatasetInfo::Kind::floating &&
+            d.kind != H5File::DatasetInfo::Kind::integer)
+            continue;
         if (d.path.rfind("/config", 0) == 0) continue;
         INFO(d.path);
         CHECK(same_bits(a.read_doubles(d.path), b.read_doubles(d.path)));

@@ -24,8 +24,8 @@ namespace {
 
 //! The Tb device's bands (ligand singlet, triplet, 5D4 and 5D3 lines) and a very narrow one.
 std::vector<BandShape> tb_bands() {
-    return {{420, 60}, {470, 70}, {489, 8}, {544, 8}, {586, 8}, {621, 8}, {650, 8}, {668, 8}, {680, 8},
-            {380, 6}, {415, 6}, {437, 6}, {458, 6}, {545.3, 0.01}};
+    return {{420, 60}, {470, 70}, {489, 8}, {544, 8}, {586, 8}, {621, 8}, {650, 8},
+            {668, 8},  {680, 8},  {380, 6}, {415, 6}, {437, 6}, {458, 6}, {545.3, 0.01}};
 }
 
 bool same(const std::vector<double>& a, const std::vector<double>& b) {
@@ -47,7 +47,8 @@ double old_exitance(const std::vector<BandShape>& bands, const double* flux, dou
 
 }  // namespace
 
-TEST_CASE("A spectrum from the precomputed basis equals band_spectrum bit for bit", "[sweep][point]") {
+TEST_CASE("A spectrum from the precomputed basis equals band_spectrum bit for bit",
+          "[sweep][point]") {
     const auto bands = tb_bands();
     std::mt19937_64 rng(20261205);
     std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -59,7 +60,7 @@ TEST_CASE("A spectrum from the precomputed basis equals band_spectrum bit for bi
     for (int i = 0; i < 300; ++i) g.push_back(300.0 + 2.0 * i + 0.7 * u(rng));  // non-uniform
     grids.push_back(g);
     grids.push_back({540.0, 541.0});  // two points
-    grids.push_back({544.0});        // one point: the line shape itself
+    grids.push_back({544.0});         // one point: the line shape itself
     for (const auto& grid : grids) {
         const SpectrumBasis basis(bands, grid);
         for (int trial = 0; trial < 20; ++trial) {
@@ -77,7 +78,8 @@ TEST_CASE("A spectrum from the precomputed basis equals band_spectrum bit for bi
     }
 }
 
-TEST_CASE("Radiometry with per-band constants and reused storage changes no bit", "[sweep][point]") {
+TEST_CASE("Radiometry with per-band constants and reused storage changes no bit",
+          "[sweep][point]") {
     const auto bands = tb_bands();
     const RadiometryWeights w(bands, default_named_bands());
     std::mt19937_64 rng(7);
@@ -86,16 +88,20 @@ TEST_CASE("Radiometry with per-band constants and reused storage changes no bit"
     for (int trial = 0; trial < 50; ++trial) {
         std::vector<double> flux(bands.size());
         for (double& f : flux) f = u(rng) < 0.3 ? 0.0 : std::pow(10.0, 10.0 + 8.0 * u(rng));
-        if (trial == 10) std::fill(flux.begin(), flux.end(), 0.0);  // no emission, then emission again
+        if (trial == 10)
+            std::fill(flux.begin(), flux.end(), 0.0);  // no emission, then emission again
         for (int k = 0; k < 20; ++k) {
             const double l = 300.0 + 500.0 * u(rng);
-            const double a = old_exitance(bands, flux.data(), l), b = w.spectral_exitance(flux.data(), l);
+            const double a = old_exitance(bands, flux.data(), l),
+                         b = w.spectral_exitance(flux.data(), l);
             CHECK(std::memcmp(&a, &b, sizeof a) == 0);
         }
         const Radiometry fresh = w.evaluate(flux.data());
         w.evaluate(flux.data(), reused);
-        CHECK(std::memcmp(&fresh.peak_wavelength_nm, &reused.peak_wavelength_nm, sizeof(double)) == 0);
-        CHECK(std::memcmp(&fresh.centroid_wavelength_nm, &reused.centroid_wavelength_nm, sizeof(double)) == 0);
+        CHECK(std::memcmp(&fresh.peak_wavelength_nm, &reused.peak_wavelength_nm, sizeof(double)) ==
+              0);
+        CHECK(std::memcmp(&fresh.centroid_wavelength_nm, &reused.centroid_wavelength_nm,
+                          sizeof(double)) == 0);
         CHECK(fresh.radiant_exitance_W_m2 == reused.radiant_exitance_W_m2);
         CHECK(fresh.visible_power_fraction == reused.visible_power_fraction);
         CHECK(fresh.photometry_meaningful == reused.photometry_meaningful);

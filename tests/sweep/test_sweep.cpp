@@ -19,7 +19,8 @@ using relsim::io::H5File;
 namespace {
 
 fs::path temp_dir(const std::string& name) {
-    fs::path p = fs::temp_directory_path() / ("relsim_test_sweep_" + name + "_" + std::to_string(::getpid()));
+    fs::path p = fs::temp_directory_path() /
+                 ("relsim_test_sweep_" + name + "_" + std::to_string(::getpid()));
     fs::remove_all(p);
     fs::create_directories(p);
     return p;
@@ -50,7 +51,8 @@ lines = [ { from = "5D4", to = "7F5", rate_s = 100.0, wavelength_nm = 544.0, fwh
 )" + sweep;
 }
 
-relsim::io::RunConfig config_from(const std::string& text, const fs::path& dir, const std::string& name) {
+relsim::io::RunConfig config_from(const std::string& text, const fs::path& dir,
+                                  const std::string& name) {
     const fs::path p = dir / name;
     std::ofstream(p) << text;
     return relsim::io::load_config(p.string());
@@ -112,7 +114,8 @@ TEST_CASE("Every point of a 2-D sweep equals a single run of that point", "[swee
             INFO("point " << i << "," << j);
             CHECK(s.read_doubles("/results/eqe")[0] == Approx(eqe[i * 4 + j]).epsilon(1e-12));
             CHECK(s.read_doubles("/results/cie_x")[0] == Approx(cie_x[i * 4 + j]).epsilon(1e-12));
-            CHECK(s.read_doubles("/results/luminance_cd_m2")[0] == Approx(lum[i * 4 + j]).epsilon(1e-12));
+            CHECK(s.read_doubles("/results/luminance_cd_m2")[0] ==
+                  Approx(lum[i * 4 + j]).epsilon(1e-12));
         }
     }
     fs::remove_all(dir);
@@ -127,10 +130,10 @@ TEST_CASE("One and two threads write bit-identical results", "[sweep]") {
     run(cfg, dir / "t2.h5", 2);
     H5File a((dir / "t1.h5").string(), H5File::Mode::read_only);
     H5File b((dir / "t2.h5").string(), H5File::Mode::read_only);
-    for (const char* name : {"/results/eqe", "/results/iqe", "/results/cie_x", "/results/cie_y",
-                             "/results/luminance_cd_m2", "/results/populations/T",
-                             "/results/populations/Tb_5D4", "/results/fates/tta",
-                             "/results/line_photon_rate"}) {
+    for (const char* name :
+         {"/results/eqe", "/results/iqe", "/results/cie_x", "/results/cie_y",
+          "/results/luminance_cd_m2", "/results/populations/T", "/results/populations/Tb_5D4",
+          "/results/fates/tta", "/results/line_photon_rate"}) {
         const auto va = a.read_doubles(name);
         const auto vb = b.read_doubles(name);
         REQUIRE(va.size() == vb.size());
@@ -175,10 +178,10 @@ TEST_CASE("Fates sum to 1 at every point of a sweep and every dataset has units"
     run(cfg, dir / "s.h5", 2);
     H5File f((dir / "s.h5").string(), H5File::Mode::read_only);
     std::vector<double> sum(36, 0.0);
-    for (const char* ch : {"ligand_singlet_radiative", "ligand_singlet_nonradiative",
-                           "ligand_triplet_radiative", "ligand_triplet_nonradiative", "ssa", "sta",
-                           "tta", "tpq", "Tb_radiative", "Tb_nonradiative", "Tb_quenching",
-                           "Tb_polaron_quenching", "Tb_etu"}) {
+    for (const char* ch :
+         {"ligand_singlet_radiative", "ligand_singlet_nonradiative", "ligand_triplet_radiative",
+          "ligand_triplet_nonradiative", "ssa", "sta", "tta", "tpq", "Tb_radiative",
+          "Tb_nonradiative", "Tb_quenching", "Tb_polaron_quenching", "Tb_etu"}) {
         const std::string path = std::string("/results/fates/") + ch;
         CHECK(f.string_attribute(path, "units") == "1");
         const auto v = f.read_doubles(path);
@@ -217,7 +220,8 @@ TEST_CASE("Resuming with a different config is refused and writes nothing", "[sw
     fs::remove_all(dir);
 }
 
-TEST_CASE("A point whose evaluation fails gets a status and zeros and the sweep goes on", "[sweep]") {
+TEST_CASE("A point whose evaluation fails gets a status and zeros and the sweep goes on",
+          "[sweep]") {
     // Valid input does not make this solver fail, so the failure is injected through the
     // fault-injection hook RELSIM_FAIL_POINTS (flat point indices whose evaluation throws).
     const fs::path dir = temp_dir("fail");
@@ -246,7 +250,8 @@ TEST_CASE("A point whose evaluation fails gets a status and zeros and the sweep 
     fs::remove_all(dir);
 }
 
-TEST_CASE("A pulse writes total, per-species and per-line transients with rise and decay", "[sweep]") {
+TEST_CASE("A pulse writes total, per-species and per-line transients with rise and decay",
+          "[sweep]") {
     // One emitting level with 1/tau = A + Q = 200 s^-1 in the linear regime. At switch-off the
     // ligand's prompt emission L vanishes within nanoseconds, the ions' N decays as exp(-t/tau),
     // so the total falls to (L + N)/e at t = tau (1 - ln(1 + L/N)). The neglected ligand delay

@@ -75,7 +75,8 @@ TEST_CASE("CzPPOA ligand: triplet -> Ln transfer faster than 1 ns and above 95 %
         REQUIRE(pt.status == SolveStatus::converged);
         const double chi = p.device.singlet_fraction;
         double triplet_in = (1.0 - chi) * pt.drive.generation_cm3_s + p.ligand.k_isc_s * pt.y[0];
-        for (const auto& sp : pt.model->species()) triplet_in += sp.kBT_s * pt.y[sp.accepting_state];
+        for (const auto& sp : pt.model->species())
+            triplet_in += sp.kBT_s * pt.y[sp.accepting_state];
         const double tau_t = pt.y[1] / triplet_in;
         INFO("J = " << j << " mA cm^-2: transfer efficiency " << pt.obs.transfer_efficiency
                     << ", triplet lifetime " << tau_t * 1e9 << " ns");
@@ -109,7 +110,9 @@ TEST_CASE("CzPPOA ligand: triplet -> Ln transfer faster than 1 ns and above 95 %
             const double prev = tr.populations_cm3[(i - 1) * ns + 1];
             const double t0 = tr.time_s[i - 1], t1 = tr.time_s[i];
             const double target = std::log(t_on_pop / std::exp(1.0));
-            t_decay = t0 + (t1 - t0) * (std::log(prev) - target) / (std::log(prev) - std::log(now)) - pulse.on_s;
+            t_decay = t0 +
+                      (t1 - t0) * (std::log(prev) - target) / (std::log(prev) - std::log(now)) -
+                      pulse.on_s;
             break;
         }
     }
@@ -135,11 +138,13 @@ TEST_CASE("Colour series: x = 0 green (Tb 544 nm), x = 0.10 red (Eu 615 nm), CIE
     REQUIRE(axis.keys[0] == "dopant.0.density_cm3");
     REQUIRE(axis.keys[1] == "dopant.1.density_cm3");
     REQUIRE(axis.size() == 5);
-    const auto grid = rv::uniform_grid(cfg.spectrum.from_nm, cfg.spectrum.to_nm, cfg.spectrum.step_nm);
+    const auto grid =
+        rv::uniform_grid(cfg.spectrum.from_nm, cfg.spectrum.to_nm, cfg.spectrum.step_nm);
     std::vector<double> xs, cie_x, cie_y, peaks, eu_share;
     for (std::size_t i = 0; i < axis.size(); ++i) {
         relsim::model::ModelParams p = cfg.model;
-        for (std::size_t k = 0; k < axis.keys.size(); ++k) rv::set_key(p, axis.keys[k], axis.values[k][i]);
+        for (std::size_t k = 0; k < axis.keys.size(); ++k)
+            rv::set_key(p, axis.keys[k], axis.values[k][i]);
         const double n_tb = axis.values[0][i], n_eu = axis.values[1][i];
         xs.push_back(0.4 * n_eu / (n_tb + n_eu));  // x from the composition (Tb + Eu = 40 %)
         const rv::Point pt = rv::solve_point(p);
@@ -204,8 +209,8 @@ TEST_CASE("Transient Tb device: the EL decays with the Tb 5D4 lifetime 1/(A + Q)
         if (level == "5D4") q_5d4 = q;
     }
     const double tau = 1.0 / (a_5d4 + q_5d4);
-    INFO("decay " << tr.decay_time_s * 1e3 << " ms, rise " << tr.rise_time_s * 1e3 << " ms, 1/(A+Q) = "
-                  << tau * 1e3 << " ms");
+    INFO("decay " << tr.decay_time_s * 1e3 << " ms, rise " << tr.rise_time_s * 1e3
+                  << " ms, 1/(A+Q) = " << tau * 1e3 << " ms");
     CHECK(tr.decay_time_s == Approx(tau).epsilon(5e-3));
     CHECK(tr.rise_time_s == Approx(tau).epsilon(5e-3));
 }

@@ -22,8 +22,9 @@ namespace rv = relsim_validation;
 
 namespace {
 
-constexpr double kAmd0_s = 14.65;   // Werts et al. 2002, A(5D0 -> 7F1) in vacuum [s^-1]
-constexpr double kRefractive = 1.5;  // n assumed by configs/ions/Eu.toml (A_MD = 14.65 n^3 = 49.44 s^-1)
+constexpr double kAmd0_s = 14.65;  // Werts et al. 2002, A(5D0 -> 7F1) in vacuum [s^-1]
+constexpr double kRefractive =
+    1.5;  // n assumed by configs/ions/Eu.toml (A_MD = 14.65 n^3 = 49.44 s^-1)
 
 //! NaGd0.6F4:Eu0.4@CzPPOA: the colour-series device with all of its 40 % dopant sites Eu (the
 //! Eu end member of [N25] Fig. 4a), built from configs/paper/tb_eu_colour_series.toml by key
@@ -50,9 +51,10 @@ double eu_5d0_radiative_rate(const relsim::model::ModelParams& p) {
 
 }  // namespace
 
-TEST_CASE("Eu3+ 5D0: the Werts relation on the simulated line photon rates returns the ion "
-          "file's radiative rate",
-          "[validation][spectroscopy][eu]") {
+TEST_CASE(
+    "Eu3+ 5D0: the Werts relation on the simulated line photon rates returns the ion "
+    "file's radiative rate",
+    "[validation][spectroscopy][eu]") {
     // Source: Werts, Jukes, Verhoeven, PCCP 4, 1542 (2002), eq. for 1/tau_rad with
     // A_MD,0 = 14.65 s^-1, n = 1.5 as configs/ions/Eu.toml assumes.
     // Tolerance 1e-3 (relative): the ion file writes A_MD = 14.65 x 1.5^3 = 49.44375 s^-1 as 49.44
@@ -75,9 +77,10 @@ TEST_CASE("Eu3+ 5D0: the Werts relation on the simulated line photon rates retur
     CHECK(a_rad_file == Approx(141.3).epsilon(1e-3));  // configs/ions/Eu.toml header
 }
 
-TEST_CASE("Eu3+ 5D0: the Werts relation on the simulated SPECTRUM returns the radiative rate, "
-          "independent of the quenching",
-          "[validation][spectroscopy][eu]") {
+TEST_CASE(
+    "Eu3+ 5D0: the Werts relation on the simulated SPECTRUM returns the radiative rate, "
+    "independent of the quenching",
+    "[validation][spectroscopy][eu]") {
     // The measurement a spectroscopist makes: integrate the emission spectrum, converted to
     // photon units (P lambda / hc), over the whole 5D0 -> 7F0..7F4 region (570-720 nm) and over
     // the 5D0 -> 7F1 magnetic-dipole band (583-599 nm = 591 +- 3.8 sigma of its 5 nm FWHM).
@@ -162,22 +165,24 @@ TEST_CASE("Ion library: the signature lines are where the literature puts them",
           "[validation][spectroscopy][lines]") {
     // Tb3+ 5D4 -> 7F5 at 543-545 nm and Eu3+ 5D0 -> 7F2 at 612-616 nm, 5D0 -> 7F1 at 590-593 nm
     // (room-temperature maxima in fluoride nanocrystals; Binnemans 2015 for Eu, Carnall 1968 / 1989
-    // for Tb; shared/spec/kinetic-model.md section 1 names ~544 and ~615 nm). Each window is the spread
-    // of reported maxima.
+    // for Tb; shared/spec/kinetic-model.md section 1 names ~544 and ~615 nm). Each window is the
+    // spread of reported maxima.
     struct Want {
         const char* ion;
         const char* from;
         const char* to;
         double lo, hi;
     };
-    for (const Want& w : {Want{"Tb", "5D4", "7F5", 543.0, 545.0}, Want{"Eu", "5D0", "7F2", 612.0, 616.0},
-                          Want{"Eu", "5D0", "7F1", 590.0, 593.0}}) {
+    for (const Want& w :
+         {Want{"Tb", "5D4", "7F5", 543.0, 545.0}, Want{"Eu", "5D0", "7F2", 612.0, 616.0},
+          Want{"Eu", "5D0", "7F1", 590.0, 593.0}}) {
         const auto scheme = relsim::io::load_ion_file(rv::ion_file(w.ion));
         bool found = false;
         for (const auto& ln : scheme.lines) {
             if (ln.from == w.from && ln.to == w.to) {
                 found = true;
-                INFO(w.ion << " " << w.from << " -> " << w.to << " at " << ln.wavelength_nm << " nm");
+                INFO(w.ion << " " << w.from << " -> " << w.to << " at " << ln.wavelength_nm
+                           << " nm");
                 CHECK(ln.wavelength_nm >= w.lo);
                 CHECK(ln.wavelength_nm <= w.hi);
             }

@@ -166,12 +166,14 @@ inline SweepPeak peak_eqe_over_current(const relsim::io::RunConfig& cfg) {
         relsim::model::ModelParams p = cfg.model;
         p.device.current_density_mA_cm2 = j;
         const Point pt = solve_point(p);
-        best.all_converged = best.all_converged && pt.status == relsim::solver::SolveStatus::converged;
+        best.all_converged =
+            best.all_converged && pt.status == relsim::solver::SolveStatus::converged;
         if (pt.obs.eqe > best.eqe) {
             best.eqe = pt.obs.eqe;
             best.j_mA_cm2 = j;
             const std::size_t tb = dopant_index(p, "Tb");
-            best.tb_eqe = pt.obs.eqe * pt.obs.species_photon_rate_cm3_s[tb] / pt.obs.photon_rate_cm3_s;
+            best.tb_eqe =
+                pt.obs.eqe * pt.obs.species_photon_rate_cm3_s[tb] / pt.obs.photon_rate_cm3_s;
         }
     }
     return best;

@@ -35,7 +35,7 @@ enum class DataKind {
 struct DataSet {
     std::size_t model = 0;  //!< index into FitConfig::models
     DataKind kind = DataKind::eqe_vs_current;
-    std::string file;       //!< resolved path of the CSV
+    std::string file;  //!< resolved path of the CSV
     std::vector<double> x, y;
     std::vector<double> sigma;  //!< empty: one unknown sigma for the whole set, estimated
     std::vector<int> line;      //!< 1-based CSV line of each point (for messages)
@@ -48,17 +48,17 @@ struct FreeParameter {
     std::vector<std::size_t> models;  //!< models it is set in (indices into FitConfig::models)
     double min = 0.0;
     double max = 0.0;
-    bool log = false;                 //!< fitted as log10(value)
-    std::optional<double> start;      //!< as given; else the first model's config value
-    double start_value = 0.0;         //!< resolved start (inside [min, max])
-    std::string unit;                 //!< unit of the key ("s^-1", "1", ...)
+    bool log = false;             //!< fitted as log10(value)
+    std::optional<double> start;  //!< as given; else the first model's config value
+    double start_value = 0.0;     //!< resolved start (inside [min, max])
+    std::string unit;             //!< unit of the key ("s^-1", "1", ...)
 };
 
 //! [fit] table.
 struct FitOptions {
-    int multistart = 8;          //!< starts in all: the given start, then Latin-hypercube points
-    int max_iterations = 200;    //!< per start
-    std::uint64_t seed = 1;      //!< of the Latin hypercube
+    int multistart = 8;        //!< starts in all: the given start, then Latin-hypercube points
+    int max_iterations = 200;  //!< per start
+    std::uint64_t seed = 1;    //!< of the Latin hypercube
     //! Relative finite-difference step in the fitted scale (log10 units for log parameters).
     double fd_step = 1.0e-4;
 };
@@ -68,7 +68,7 @@ struct ModelEntry {
     std::string name;
     std::string config_path;  //!< resolved
     io::RunConfig config;
-    int line = 0;             //!< of the [[model]] table in the fit file
+    int line = 0;  //!< of the [[model]] table in the fit file
 };
 
 struct FitConfig {

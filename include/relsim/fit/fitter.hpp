@@ -26,7 +26,7 @@ struct DataFit {
     bool sigma_estimated = false;  //!< no sigma column: one sigma estimated from the residuals
     double amplitude = 1.0;        //!< decay / spectrum: data units per model unit
     double offset = 0.0;
-    double chi2 = 0.0;             //!< sum ((y - model) / sigma)^2 of this set
+    double chi2 = 0.0;  //!< sum ((y - model) / sigma)^2 of this set
 };
 
 //! Why a parameter is not determined by the data (or `none`).
@@ -46,17 +46,17 @@ struct FitResult {
     double chi2 = 0.0;
     long dof = 0;
     double reduced_chi2 = 0.0;
-    double s2 = 1.0;                   //!< factor applied to (J^T W J)^-1
+    double s2 = 1.0;  //!< factor applied to (J^T W J)^-1
     std::vector<DataFit> data;
     //! Multi-start bookkeeping.
     int starts = 0;
-    int starts_succeeded = 0;          //!< starts that ended without a model failure
-    int starts_reached_best = 0;       //!< within 1e-6 (relative) of the best chi2
+    int starts_succeeded = 0;     //!< starts that ended without a model failure
+    int starts_reached_best = 0;  //!< within 1e-6 (relative) of the best chi2
     int best_start = 0;
-    std::vector<double> start_chi2;    //!< final chi2 of every start (inf: failed)
-    int iterations = 0;                //!< of the best start
-    std::string termination;           //!< Ceres' message of the best start
-    double condition_number = 0.0;     //!< of the Jacobi-scaled J^T W J (free, off-bound part)
+    std::vector<double> start_chi2;  //!< final chi2 of every start (inf: failed)
+    int iterations = 0;              //!< of the best start
+    std::string termination;         //!< Ceres' message of the best start
+    double condition_number = 0.0;   //!< of the Jacobi-scaled J^T W J (free, off-bound part)
     //! Combinations of the free parameters (fitted scale: log10 for log = true; largest entry
     //! +-1) along which chi2 does not change: what the data do not determine.
     std::vector<std::vector<double>> null_directions;

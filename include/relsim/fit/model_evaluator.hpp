@@ -37,7 +37,8 @@ public:
     [[nodiscard]] virtual std::string unit(const std::string& key) const = 0;
     //! Empty when data of `kind` can be computed by this model at x; else the problem.
     //! `allowed` receives the allowed x range.
-    [[nodiscard]] virtual std::string check_x(DataKind kind, double x, std::string& allowed) const = 0;
+    [[nodiscard]] virtual std::string check_x(DataKind kind, double x,
+                                              std::string& allowed) const = 0;
     //! Empty when the model can produce data of `kind` at all; else why not.
     [[nodiscard]] virtual std::string supports(DataKind kind) const = 0;
 
@@ -55,7 +56,8 @@ public:
 };
 
 //! The evaluator of a mean-field config (RateModel, steady-state and pulse solvers).
-[[nodiscard]] std::unique_ptr<ModelEvaluator> make_mean_field_evaluator(const io::RunConfig& config);
+[[nodiscard]] std::unique_ptr<ModelEvaluator> make_mean_field_evaluator(
+    const io::RunConfig& config);
 
 //! The evaluator of a config with [optics] or [nanocrystal]: the device-point pipeline with
 //! the stages `relsim run` uses (src/fit/pipeline_evaluator.cpp). Throws relsim::InputError

@@ -19,8 +19,8 @@ struct SpectrumSpec {
     double from_nm = 350.0;
     double to_nm = 800.0;
     double step_nm = 0.5;
-    bool save = false;  //!< write /spectrum/power for every point (extension; default off
-                        //!< in sweeps, on without a sweep -- see README)
+    bool save = false;        //!< write /spectrum/power for every point (extension; default off
+                              //!< in sweeps, on without a sweep -- see README)
     bool save_given = false;  //!< whether the config set `save` explicitly
 };
 
@@ -58,7 +58,8 @@ struct SweepSpec {
             const std::uint64_t n = axes[a].size();
             if (n == 0) continue;
             const std::uint64_t i = (index / stride) % n;
-            for (std::size_t k = 0; k < axes[a].keys.size(); ++k) fn(axes[a].keys[k], axes[a].values[k][i]);
+            for (std::size_t k = 0; k < axes[a].keys.size(); ++k)
+                fn(axes[a].keys[k], axes[a].values[k][i]);
             stride *= n;
         }
     }
@@ -72,15 +73,15 @@ struct OutputSpec {
     //! Names below /results ("eqe", "solver_method") or groups ending in "/*" ("fates/*"), or "*".
     std::vector<std::string> results;
     std::vector<std::pair<int, int>> results_at;  //!< (line, column) of each entry, for errors
-    bool line_rates = true;      //!< store /results/line_photon_rate
-    std::string reduce = "none"; //!< "none" or "rolloff" (per row of a current sweep)
+    bool line_rates = true;                       //!< store /results/line_photon_rate
+    std::string reduce = "none";  //!< "none" or "rolloff" (per row of a current sweep)
 };
 
 //! A resolved parameter, as `relsim check` prints it.
 struct ResolvedParameter {
-    std::string key;     //!< dotted key path
+    std::string key;  //!< dotted key path
     double value = 0.0;
-    std::string unit;    //!< e.g. "s^-1", "cm^-3", "1"
+    std::string unit;  //!< e.g. "s^-1", "cm^-3", "1"
     model::Origin origin = model::Origin::config;
     std::string source;  //!< "file:line" or the ion file and its cited source
 };
@@ -106,9 +107,10 @@ struct RunConfig {
     //! relsim::nanocrystal::read_config, which also checks the `nanocrystal.*` sweep keys).
     bool nanocrystal = false;
     //! The config has a [transport] table (the drift-diffusion stack; read and checked, with
-    //! device.voltage_V and the transport.* sweep keys, by relsim::transport::read_transport_config).
+    //! device.voltage_V and the transport.* sweep keys, by
+    //! relsim::transport::read_transport_config).
     bool transport = false;
-    std::vector<SourceFile> ion_files;        //!< every ion level-scheme file read, in dopant order
+    std::vector<SourceFile> ion_files;  //!< every ion level-scheme file read, in dopant order
     //! Named wavelength windows for eqe_band/<name> ([bands], defaults visible and nir).
     std::vector<model::NamedBand> bands = model::default_named_bands();
     //! Plausibility warnings (not errors): values in range but far from any physical material.

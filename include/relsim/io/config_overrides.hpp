@@ -39,9 +39,8 @@ struct ConfigOverride {
 //! load_config_text(apply_overrides(text, ...), path). A validation error on an overridden
 //! value names the override ("... (value from --set device.outcoupling=3)"); errors elsewhere
 //! keep the line numbers of the original text.
-[[nodiscard]] RunConfig load_config_text_with_overrides(const std::string& text,
-                                                        const std::string& path,
-                                                        const std::vector<ConfigOverride>& overrides);
+[[nodiscard]] RunConfig load_config_text_with_overrides(
+    const std::string& text, const std::string& path, const std::vector<ConfigOverride>& overrides);
 
 //! Reads `path` and applies the overrides (as above).
 [[nodiscard]] RunConfig load_config_with_overrides(const std::string& path,

@@ -25,7 +25,7 @@ namespace relsim::io {
 std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir, bool force);
 
 struct ExportOptions {
-    bool force = false;       //!< replace existing tables (a symbolic link is replaced, not its target)
+    bool force = false;  //!< replace existing tables (a symbolic link is replaced, not its target)
     bool incomplete = false;  //!< export an unfinished result (a warning and a 'done' column)
 };
 //! As above. Every table name is checked before the first is written; each table is written

@@ -109,9 +109,9 @@ public:
     [[nodiscard]] std::vector<DatasetInfo> datasets() const;
 
     //! Chunked dataset for streaming, every chunk allocated at creation and protected by a
-    //! Fletcher32 checksum (verified by HDF5 on every read: a damaged chunk is a read error) (so later raw-data
-    //! writes never touch file metadata and an interrupted writer leaves a readable file) and
-    //! filled with `fill_value`. chunk_dims has dims.size() entries.
+    //! Fletcher32 checksum (verified by HDF5 on every read: a damaged chunk is a read error) (so
+    //! later raw-data writes never touch file metadata and an interrupted writer leaves a readable
+    //! file) and filled with `fill_value`. chunk_dims has dims.size() entries.
     //!
     //! A chunk_dims entry of 0 means "choose": entries are filled from the last dimension to the
     //! first, each taking as much of its dimension as fits in a budget of ~128 KiB per chunk

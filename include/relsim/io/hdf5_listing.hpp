@@ -14,7 +14,7 @@ struct DatasetInfo {
     std::vector<std::uint64_t> dims;  //!< empty for a scalar
     bool is_string = false;
     bool is_integer = false;
-    std::string units;                //!< the `units` attribute, "" when absent
+    std::string units;  //!< the `units` attribute, "" when absent
 };
 
 //! Every dataset below `group` ("/" for all), in name order (depth first). Throws RunError

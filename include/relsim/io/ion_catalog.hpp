@@ -13,7 +13,7 @@ namespace relsim::io {
 //! One ion file, read with the same checks as a config's ion file.
 struct IonFileInfo {
     std::string path;
-    std::string ion;          //!< the file's `ion` (the file name when absent)
+    std::string ion;  //!< the file's `ion` (the file name when absent)
     std::string description;
     std::vector<std::string> references;
     model::LevelScheme scheme;

@@ -38,9 +38,9 @@ struct ResultLayout {
     //! Floating-point results per point, as paths below /results ("eqe", "fates/tta", ...).
     std::vector<std::string> scalar_names;
     std::vector<std::string> scalar_units;
-    std::vector<std::string> line_labels;    //!< "/results/line_photon_rate" last dimension
-    std::vector<double> wavelength_nm;       //!< empty: no spectra saved
-    std::vector<double> transient_time_s;    //!< empty: no transient
+    std::vector<std::string> line_labels;  //!< "/results/line_photon_rate" last dimension
+    std::vector<double> wavelength_nm;     //!< empty: no spectra saved
+    std::vector<double> transient_time_s;  //!< empty: no transient
     //! Transient time series per point: "photon_rate", "<Ion>_photon_rate", ...
     std::vector<std::string> transient_series;
     //! Points per written block (0: 16384); sets the chunk size (not part of the file's layout).
@@ -54,7 +54,8 @@ struct ResultLayout {
         std::uint64_t length = 0;
     };
     std::vector<Series> extra_series;
-    //! Point-independent 1-D datasets written at creation (grids such as /microscopic/decay/time_s).
+    //! Point-independent 1-D datasets written at creation (grids such as
+    //! /microscopic/decay/time_s).
     struct Fixed {
         std::string path;
         std::string unit;
@@ -92,19 +93,19 @@ struct ResultLayout {
 struct ResultBlock {
     std::uint64_t first = 0;
     std::uint64_t count = 0;
-    std::vector<double> scalars;           //!< [scalar][point]
-    std::vector<std::int32_t> status;      //!< [point]
-    std::vector<std::int32_t> method;      //!< [point]
-    std::vector<double> line_rates;        //!< [point][line]
-    std::vector<double> spectrum;          //!< [point][wavelength]
-    std::vector<double> transient;         //!< [series][point][time]
-    std::vector<double> rise_time_s;       //!< [point]
-    std::vector<double> decay_time_s;      //!< [point]
+    std::vector<double> scalars;                 //!< [scalar][point]
+    std::vector<std::int32_t> status;            //!< [point]
+    std::vector<std::int32_t> method;            //!< [point]
+    std::vector<double> line_rates;              //!< [point][line]
+    std::vector<double> spectrum;                //!< [point][wavelength]
+    std::vector<double> transient;               //!< [series][point][time]
+    std::vector<double> rise_time_s;             //!< [point]
+    std::vector<double> decay_time_s;            //!< [point]
     std::vector<std::int32_t> transient_status;  //!< [point]
-    std::vector<double> extra;             //!< [series][point][max(length, 1)], series in order
+    std::vector<double> extra;  //!< [series][point][max(length, 1)], series in order
     //! Inputs of the reductions (not written): [eqe, luminance_cd_m2][point].
     std::vector<double> reduce_in;
-    std::vector<double> reduced;           //!< [reduced series][row], rows of this block
+    std::vector<double> reduced;  //!< [reduced series][row], rows of this block
     //! Sizes every buffer for `n` points of `layout`.
     void resize(const ResultLayout& layout, std::uint64_t n);
 };
@@ -115,8 +116,8 @@ struct RunIdentity {
     std::string config_text;
     std::string fingerprint;  //!< hash of the resolved parameters and axes (resume check)
     std::string title;
-    std::vector<SourceFile> ion_files;          //!< written to /config/ion_files/*
-    std::vector<ResolvedParameter> resolved;    //!< written to /config/resolved/*
+    std::vector<SourceFile> ion_files;        //!< written to /config/ion_files/*
+    std::vector<ResolvedParameter> resolved;  //!< written to /config/resolved/*
 };
 
 class ResultFile {

@@ -35,7 +35,7 @@ struct SpeciesInventory {
     //! second at full inversion): the level that emits most photons at this point (largest
     //! A_j N_j) when populations are given, else the largest total radiative rate of any level.
     double radiative_ceiling_s = 0.0;
-    double price_usd_per_kg = -1.0;    //!< < 0: no price given
+    double price_usd_per_kg = -1.0;  //!< < 0: no price given
 };
 
 struct Inventory {

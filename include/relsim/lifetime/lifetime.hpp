@@ -81,17 +81,17 @@ void cie_uv(double x, double y, double& u, double& v);
 struct LifetimeResult {
     // Time series, time_points entries each.
     std::vector<double> time_h, luminance_rel, eqe, cie_x, cie_y, quencher_cm3;  //!< Q: slice mean
-    std::vector<std::vector<double>> fates;  //!< [time][channel] (filled when asked)
+    std::vector<std::vector<double>> fates;                //!< [time][channel] (filled when asked)
     std::vector<std::vector<double>> quencher_slices_cm3;  //!< [time][slice]: Q of every slice
-    std::vector<double> lt_h;                //!< per lt_levels(); 0 when not reached
-    std::vector<int> lt_reached;             //!< 1 or 0
-    double stop_h = 0.0;                     //!< time of the stop (stop_fraction or max_hours)
-    bool stopped_at_fraction = false;        //!< false: max_hours reached first
-    double colour_shift_duv_at_stop = 0.0;   //!< |(u',v')(stop) - (u',v')(0)|
-    double brightness0 = 0.0;                //!< L0 (or radiance at t = 0)
-    int steps = 0;                           //!< accepted Runge-Kutta steps
-    long solves = 0;                         //!< point solves used
-    int status = 0;                          //!< 0 ok; nonzero: a point solve failed
+    std::vector<double> lt_h;                              //!< per lt_levels(); 0 when not reached
+    std::vector<int> lt_reached;                           //!< 1 or 0
+    double stop_h = 0.0;                    //!< time of the stop (stop_fraction or max_hours)
+    bool stopped_at_fraction = false;       //!< false: max_hours reached first
+    double colour_shift_duv_at_stop = 0.0;  //!< |(u',v')(stop) - (u',v')(0)|
+    double brightness0 = 0.0;               //!< L0 (or radiance at t = 0)
+    int steps = 0;                          //!< accepted Runge-Kutta steps
+    long solves = 0;                        //!< point solves used
+    int status = 0;                         //!< 0 ok; nonzero: a point solve failed
 };
 
 //! Runs the time loop: Q(0) = 0, constant drive. Never throws on a failed solve (status != 0,

@@ -15,7 +15,7 @@
 namespace relsim::lifetime {
 
 struct LifetimeConfig {
-    std::optional<LifetimeSettings> lifetime;  //!< present when the config has [lifetime]
+    std::optional<LifetimeSettings> lifetime;         //!< present when the config has [lifetime]
     std::map<std::string, double> prices_usd_per_kg;  //!< [inventory] price_usd_per_kg
     double eml_thickness_nm = 0.0;                    //!< emitting-layer thickness d
     std::string eml_thickness_origin;                 //!< where d came from (for `relsim check`)
@@ -28,10 +28,11 @@ struct LifetimeConfig {
 };
 
 //! Reads the tables from the config text. `recombination_zone_nm` is the default of d.
-//! Refuses (InputError) [lifetime] together with [nanocrystal] (not supported in this version), a `device.eml_thickness_nm` that disagrees with the [optics]
-//! emitting layer or the [transport] emissive layer (or is set while a sweep moves the latter),
-//! [lifetime] with [transport] driven by a voltage (device.voltage_V given or swept) or with
-//! [transport] and [optics] together (not in this version), and any value out of range.
+//! Refuses (InputError) [lifetime] together with [nanocrystal] (not supported in this version), a
+//! `device.eml_thickness_nm` that disagrees with the [optics] emitting layer or the [transport]
+//! emissive layer (or is set while a sweep moves the latter), [lifetime] with [transport] driven by
+//! a voltage (device.voltage_V given or swept) or with [transport] and [optics] together (not in
+//! this version), and any value out of range.
 [[nodiscard]] LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
                                                   double recombination_zone_nm);
 

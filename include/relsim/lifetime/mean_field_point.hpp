@@ -49,7 +49,9 @@ public:
                    const SliceOptics* optics = nullptr);
     ~MeanFieldPoint() override;
 
-    [[nodiscard]] std::size_t num_slices() const override { return optics_ ? optics_->band_eta.size() : 1; }
+    [[nodiscard]] std::size_t num_slices() const override {
+        return optics_ ? optics_->band_eta.size() : 1;
+    }
     [[nodiscard]] bool photometric() const override { return photometric_; }
     [[nodiscard]] std::vector<std::string> fate_names() const override { return fate_names_; }
     void solve(const double* Q_cm3, bool with_fates, PointSample& out) override;
@@ -64,8 +66,8 @@ public:
 private:
     void solve_slices(const double* Q_cm3, bool with_fates, PointSample& out);
     //! Fates of the last solve (obs_, populations d) with the defect channels split off at Q.
-    void split_fates(const model::RateModel& m, const model::Drive& drive, double Q, const double* d,
-                     std::vector<double>& fates) const;
+    void split_fates(const model::RateModel& m, const model::Drive& drive, double Q,
+                     const double* d, std::vector<double>& fates) const;
 
     std::optional<SliceOptics> optics_;
     std::vector<std::vector<double>> slice_prev_y_;

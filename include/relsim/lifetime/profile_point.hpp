@@ -64,7 +64,9 @@ public:
 
     [[nodiscard]] const pipeline::Profile& profile() const { return profile_; }
     //! Populations [cm^-3] of slice k after the last solve (RateModel state order).
-    [[nodiscard]] const std::vector<double>& slice_populations(std::size_t k) const { return prev_y_[k]; }
+    [[nodiscard]] const std::vector<double>& slice_populations(std::size_t k) const {
+        return prev_y_[k];
+    }
 
 private:
     model::ModelParams base_, params_;

@@ -11,10 +11,10 @@ namespace relsim::model {
 
 //! Observables at one state. Rates per unit volume of the recombination zone [cm^-3 s^-1].
 struct Observables {
-    double iqe = 0.0;                  //!< photons per injected electron
-    double eqe = 0.0;                  //!< outcoupling * iqe
-    double transfer_efficiency = 0.0;  //!< net ligand -> ion flux / G
-    double photon_rate_cm3_s = 0.0;    //!< all photons
+    double iqe = 0.0;                               //!< photons per injected electron
+    double eqe = 0.0;                               //!< outcoupling * iqe
+    double transfer_efficiency = 0.0;               //!< net ligand -> ion flux / G
+    double photon_rate_cm3_s = 0.0;                 //!< all photons
     double ligand_singlet_photon_rate_cm3_s = 0.0;  //!< kS_r S
     double ligand_triplet_photon_rate_cm3_s = 0.0;  //!< kT_r T
     std::vector<double> line_photon_rate_cm3_s;     //!< per RateModel::lines()

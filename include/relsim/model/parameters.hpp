@@ -19,17 +19,17 @@ enum class Origin { config, ion_file, default_value, detailed_balance, derived }
 
 //! One excited level of an ion's level scheme.
 struct Level {
-    std::string name;          //!< spectroscopic label, e.g. "5D4"
-    double energy_cm1 = 0.0;   //!< energy above the ground state [cm^-1]
+    std::string name;         //!< spectroscopic label, e.g. "5D4"
+    double energy_cm1 = 0.0;  //!< energy above the ground state [cm^-1]
 };
 
 //! A radiative transition. `to` is an excited level or a member of the ground multiplet.
 struct EmissionLine {
     std::string from;
     std::string to;
-    double rate_s = 0.0;         //!< Einstein A coefficient [s^-1]
-    double wavelength_nm = 0.0;  //!< line centre (vacuum) [nm]
-    double fwhm_nm = 0.0;        //!< Gaussian full width at half maximum [nm]
+    double rate_s = 0.0;           //!< Einstein A coefficient [s^-1]
+    double wavelength_nm = 0.0;    //!< line centre (vacuum) [nm]
+    double fwhm_nm = 0.0;          //!< Gaussian full width at half maximum [nm]
     bool magnetic_dipole = false;  //!< `dipole = "MD"` (spec optics.md); default electric dipole
 };
 
@@ -46,7 +46,7 @@ struct LevelScheme {
     //! Energy of each ground member [cm^-1] where the scheme gives it, NaN otherwise (used only
     //! by the plausibility checks; the model needs only the names).
     std::vector<double> ground_energy_cm1;
-    std::vector<Level> levels;        //!< excited levels (the model's states)
+    std::vector<Level> levels;  //!< excited levels (the model's states)
     std::vector<EmissionLine> lines;
     std::vector<Relaxation> relaxations;
     std::string source_file;  //!< ion file the scheme was read from ("" when inline)
@@ -60,20 +60,20 @@ struct DeviceParams {
     double singlet_fraction = 0.25;        //!< chi, [0, 1]
     double outcoupling = 0.20;             //!< (0, 1]
     double temperature_K = 300.0;
-    double langevin_cm3_s = 1.0e-10;       //!< k_L
+    double langevin_cm3_s = 1.0e-10;  //!< k_L
 };
 
 //! [ligand] table: the organic-semiconductor ligand shell.
 struct LigandParams {
-    double density_cm3 = 7.5e20;        //!< N_L
-    double triplet_energy_eV = 2.90;    //!< E_T
+    double density_cm3 = 7.5e20;      //!< N_L
+    double triplet_energy_eV = 2.90;  //!< E_T
     double kS_rad_s = 1.0e8;
     double kS_nr_s = 1.0e8;
     double k_isc_s = 1.0e11;
     double kT_rad_s = 1.0e2;
     double kT_nr_s = 1.0e4;
     double kTT_cm3_s = 1.0e-12;
-    double tta_singlet_yield = 0.0;     //!< xi, [0, 0.5]
+    double tta_singlet_yield = 0.0;  //!< xi, [0, 0.5]
     double kTP_cm3_s = 4.0e-13;
     double kSS_cm3_s = 0.0;
     double kST_cm3_s = 0.0;
@@ -85,13 +85,13 @@ struct LigandParams {
 
 //! One [[dopant]] table: a lanthanide species in the nanocrystals.
 struct DopantParams {
-    std::string ion;                  //!< e.g. "Tb"
-    double density_cm3 = 0.0;         //!< N_s; 0 is allowed and makes the species inert
-    std::string accepting_level;      //!< a_s, name of an excited level of `scheme`
-    double kTET_s = 0.0;              //!< ligand triplet -> ion transfer [s^-1]
-    double kSET_s = 0.0;              //!< ligand singlet -> ion transfer [s^-1]
-    double kETU_s = 0.0;              //!< Ln*-Ln* annihilation, per-ion rate at X_s = 1 [s^-1]
-    double kLP_cm3_s = 0.0;           //!< Ln*-polaron quenching [cm^3 s^-1]
+    std::string ion;              //!< e.g. "Tb"
+    double density_cm3 = 0.0;     //!< N_s; 0 is allowed and makes the species inert
+    std::string accepting_level;  //!< a_s, name of an excited level of `scheme`
+    double kTET_s = 0.0;          //!< ligand triplet -> ion transfer [s^-1]
+    double kSET_s = 0.0;          //!< ligand singlet -> ion transfer [s^-1]
+    double kETU_s = 0.0;          //!< Ln*-Ln* annihilation, per-ion rate at X_s = 1 [s^-1]
+    double kLP_cm3_s = 0.0;       //!< Ln*-polaron quenching [cm^3 s^-1]
     //! Quenching to the ground per excited level [s^-1], (level name, rate); levels not listed: 0.
     std::vector<std::pair<std::string, double>> quench_s;
     //! Explicit back-transfer rate [s^-1]; when empty, detailed balance (spec section 3) is used.

@@ -114,7 +114,7 @@ private:
         std::uint32_t band;
         double mass;  //!< the band's normalised mass in the bin
     };
-    std::vector<Entry> entries_;        //!< per grid point, the bands in reach, in band order
+    std::vector<Entry> entries_;  //!< per grid point, the bands in reach, in band order
 };
 
 }  // namespace relsim::model

@@ -81,10 +81,10 @@ private:
     std::vector<double> inv_lambda_visible_;  //!< the same over 380-780 nm
     std::vector<double> window_fraction_;     //!< [band][window] photon fraction
     // Per band, for spectral_exitance (the same expressions it evaluated per call before):
-    std::vector<double> sigma_;               //!< s [nm]
-    std::vector<double> two_s2_;              //!< 2 s^2 [nm^2]
-    std::vector<double> norm_;                //!< s sqrt(2 pi) [nm]
-    std::vector<double> inv_norm_;            //!< >= 1 / norm_ (bounds of negligible terms)
+    std::vector<double> sigma_;     //!< s [nm]
+    std::vector<double> two_s2_;    //!< 2 s^2 [nm^2]
+    std::vector<double> norm_;      //!< s sqrt(2 pi) [nm]
+    std::vector<double> inv_norm_;  //!< >= 1 / norm_ (bounds of negligible terms)
 };
 
 }  // namespace relsim::model

@@ -20,10 +20,10 @@ struct Drive {
 
 //! One emission line of the compiled model, with its state index.
 struct CompiledLine {
-    std::size_t species = 0;    //!< index into dopants
-    std::size_t state = 0;      //!< index of the emitting level in the state vector
-    bool to_ground = false;     //!< the line returns the ion to its ground multiplet
-    std::string label;          //!< "Tb_5D4_7F5"
+    std::size_t species = 0;  //!< index into dopants
+    std::size_t state = 0;    //!< index of the emitting level in the state vector
+    bool to_ground = false;   //!< the line returns the ion to its ground multiplet
+    std::string label;        //!< "Tb_5D4_7F5"
     EmissionLine line;
 };
 
@@ -39,14 +39,14 @@ struct GroundLoss {
 //! Per-species constants of the compiled model.
 struct CompiledSpecies {
     std::string ion;
-    std::size_t first_state = 0;   //!< index of the species' first excited level in the state
+    std::size_t first_state = 0;  //!< index of the species' first excited level in the state
     std::size_t num_levels = 0;
     std::size_t accepting_state = 0;
     double density_cm3 = 0.0;      //!< N_s
     double inv_density_cm3 = 0.0;  //!< 1/N_s, 0 when N_s = 0 (inert species)
     double kTET_s = 0.0;
     double kSET_s = 0.0;
-    double kBT_s = 0.0;            //!< resolved back-transfer (override or detailed balance)
+    double kBT_s = 0.0;  //!< resolved back-transfer (override or detailed balance)
     Origin kBT_origin = Origin::detailed_balance;
     double kETU_s = 0.0;
     double kLP_cm3_s = 0.0;
@@ -87,9 +87,9 @@ struct LigandIonFactors {
     double forward = 1.0;
     double back = 0.0;
 };
-[[nodiscard]] LigandIonFactors ligand_ion_factors(const PhysicsOptions& physics, const DopantParams& d,
-                                                  double triplet_energy_cm1, double accepting_cm1,
-                                                  double temperature_K);
+[[nodiscard]] LigandIonFactors ligand_ion_factors(const PhysicsOptions& physics,
+                                                  const DopantParams& d, double triplet_energy_cm1,
+                                                  double accepting_cm1, double temperature_K);
 //! Polaron density a time t_s after the end of a pulse under bimolecular recombination of
 //! n = p with the Langevin constant k_L: dn/dt = -k_L n^2  =>  n(t) = n0 / (1 + k_L n0 t).
 [[nodiscard]] double polaron_density_after_pulse(double n0_cm3, double langevin_cm3_s, double t_s);
@@ -155,7 +155,7 @@ private:
     std::vector<std::string> names_;
     std::vector<CompiledSpecies> species_;
     std::vector<CompiledLine> lines_;
-    std::vector<Flow> flows_;              //!< A, R, Q within and out of each species
+    std::vector<Flow> flows_;  //!< A, R, Q within and out of each species
     std::vector<GroundLoss> ground_losses_;
     std::vector<std::size_t> state_species_;  //!< species index of each ion state
     std::vector<IonTransfer> ion_transfers_;

@@ -60,12 +60,14 @@ bool set_parameter(NanocrystalSpec& spec, const std::vector<std::string>& specie
 [[nodiscard]] std::string parameter_unit(const std::string& key_path);
 
 //! "" when the geometry of `spec` is consistent (shells strictly increasing, or of thickness_nm
-//! >= 0, ending at the radius, every composition summing to at most 1, every cutoff within half the periodic box);
-//! otherwise the problem. read_config applies it to the config and to every sweep point.
+//! >= 0, ending at the radius, every composition summing to at most 1, every cutoff within half the
+//! periodic box); otherwise the problem. read_config applies it to the config and to every sweep
+//! point.
 [[nodiscard]] std::string geometry_problem(const NanocrystalSpec& spec);
 
 //! Re-derives what follows other keys after a sweep point set some of them: the outer radius of
-//! every thickness_nm shell, and the radius from the last shell when `config.radius_follows_shells`.
+//! every thickness_nm shell, and the radius from the last shell when
+//! `config.radius_follows_shells`.
 void derive(const NanocrystalConfig& config, NanocrystalSpec& spec);
 
 //! "<Ion>:<level>" of a level reference ("<Ion>:ground" for the ground multiplet).

@@ -24,8 +24,8 @@ namespace relsim::nanocrystal {
 //! A doped RE site (host sites that hold no dopant are not stored).
 struct Ion {
     double x_nm = 0.0, y_nm = 0.0, z_nm = 0.0;  //!< position relative to the NC centre
-    int species = 0;          //!< index into ModelParams::dopants
-    double depth_nm = 0.0;    //!< radius_nm - |r| (sphere); 0 for a periodic box
+    int species = 0;                            //!< index into ModelParams::dopants
+    double depth_nm = 0.0;                      //!< radius_nm - |r| (sphere); 0 for a periodic box
 };
 
 //! A ligand molecule on the sphere of radius radius_nm + standoff_nm.
@@ -37,7 +37,7 @@ struct LigandSite {
 struct Geometry {
     std::vector<Ion> ions;
     std::vector<LigandSite> ligands;
-    std::size_t re_sites = 0;   //!< RE sites of the lattice inside the NC (doped or host)
+    std::size_t re_sites = 0;  //!< RE sites of the lattice inside the NC (doped or host)
     bool periodic = false;
     double box_nm[3] = {0.0, 0.0, 0.0};  //!< periodic box edges (orthogonal box; see below)
     //! Periodic box of a hexagonal lattice: the box is the parallelepiped of the cells; the
@@ -143,8 +143,8 @@ struct SteadyStateResult {
     //! (species, level) among the ions of that species in the bin: [species][level][bin].
     std::vector<double> radial_r_nm;
     std::vector<std::vector<std::vector<double>>> radial_excited_fraction;
-    Estimate sites_per_nc;    //!< RE lattice sites
-    Estimate ions_per_nc;     //!< doped ions (all species)
+    Estimate sites_per_nc;  //!< RE lattice sites
+    Estimate ions_per_nc;   //!< doped ions (all species)
     Estimate ligands_per_nc;
     std::vector<Estimate> ions_per_nc_by_species;
     double generation_per_nc_s = 0.0;  //!< G_NC = G / n_NC [s^-1]
@@ -222,8 +222,9 @@ struct PulseResult {
 
 //! EL pulse, dispatching on spec.engine (kmc: simulated; linear: the exact linear response to
 //! the pulse, i.e. the impulse response of one exciton convolved with the pulse).
-[[nodiscard]] PulseResult solve_el_pulse(const NanocrystalSpec& spec, const model::ModelParams& params,
-                                         const PulseSpec& pulse, const EnsembleOptions& options = {});
+[[nodiscard]] PulseResult solve_el_pulse(const NanocrystalSpec& spec,
+                                         const model::ModelParams& params, const PulseSpec& pulse,
+                                         const EnsembleOptions& options = {});
 
 //! EL steady state at params.device.current_density_mA_cm2, dispatching on spec.engine.
 //! Requires a sphere with a ligand shell. Throws relsim::InputError on input the engines
@@ -260,7 +261,8 @@ struct CostEstimate {
     double summary_bytes = 0.0;        //!< what the ensemble keeps for its `count` NCs
     double events = 0.0;               //!< kmc events (a lower bound; 0 for the linear engine)
 };
-[[nodiscard]] CostEstimate estimate_cost(const NanocrystalSpec& spec, const model::ModelParams& params,
+[[nodiscard]] CostEstimate estimate_cost(const NanocrystalSpec& spec,
+                                         const model::ModelParams& params,
                                          const EnsembleOptions& options = {});
 
 //! Limits of cost_problem: 1e8 RE sites per NC (a sphere of R ~ 12 nm of NaGdF4 holds 1e5),
@@ -277,7 +279,8 @@ struct CostProblem {
     std::string key;
     std::string problem;
 };
-[[nodiscard]] CostProblem cost_problem(const NanocrystalSpec& spec, const model::ModelParams& params);
+[[nodiscard]] CostProblem cost_problem(const NanocrystalSpec& spec,
+                                       const model::ModelParams& params);
 
 //! G_NC = gamma J / (q w) / n_NC [s^-1] at the config's current density.
 [[nodiscard]] double generation_per_nc_s(const NanocrystalSpec& spec,

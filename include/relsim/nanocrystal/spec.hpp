@@ -35,7 +35,8 @@ struct ShellSpec {
     double outer_radius_nm = 0.0;
     Composition composition;
     //! Given instead of outer_radius_nm: outer radius = the previous shell's (0 for the core) +
-    //! thickness, recomputed by derive() at every sweep point; 0 is an empty shell (issue 21 item 20).
+    //! thickness, recomputed by derive() at every sweep point; 0 is an empty shell (issue 21 item
+    //! 20).
     std::optional<double> thickness_nm;
 };
 
@@ -43,18 +44,18 @@ struct ShellSpec {
 struct LigandShellSpec {
     double surface_density_nm2 = 1.5;  //!< molecules per nm^2 of the sphere radius + standoff
     double standoff_nm = 0.5;
-    double r0_nm = 0.5;                //!< Dexter contact distance
-    double L_nm = 0.15;                //!< Dexter attenuation length
-    std::vector<double> kTET0_s;       //!< per species (0 where not given) [s^-1]
-    std::vector<double> kSET0_s;       //!< per species (0 where not given) [s^-1]
+    double r0_nm = 0.5;           //!< Dexter contact distance
+    double L_nm = 0.15;           //!< Dexter attenuation length
+    std::vector<double> kTET0_s;  //!< per species (0 where not given) [s^-1]
+    std::vector<double> kSET0_s;  //!< per species (0 where not given) [s^-1]
 };
 
 //! Distance law of a pair process: multipolar C / r^s or exchange W0 exp(-2 (r - r0) / L).
 struct PairLaw {
     bool exchange = false;
-    double C_nm_s = 0.0;       //!< multipolar constant [nm^s s^-1]
-    int multipolarity = 6;     //!< s in {6, 8, 10}
-    double W0_s = 0.0;         //!< exchange prefactor [s^-1]
+    double C_nm_s = 0.0;    //!< multipolar constant [nm^s s^-1]
+    int multipolarity = 6;  //!< s in {6, 8, 10}
+    double W0_s = 0.0;      //!< exchange prefactor [s^-1]
     double r0_nm = 0.0;
     double L_nm = 0.0;
     std::optional<double> cutoff_nm;  //!< pairs beyond are dropped; none: every pair counts
@@ -63,8 +64,8 @@ struct PairLaw {
 //! [[nanocrystal.transfer]]: donor level D -> donor_to, acceptor (ground) -> acceptor level.
 struct TransferSpec {
     LevelRef donor;
-    LevelRef donor_to;   //!< ground or a lower level (cross-relaxation)
-    LevelRef acceptor;   //!< the acceptor's final level (it starts in its ground state)
+    LevelRef donor_to;  //!< ground or a lower level (cross-relaxation)
+    LevelRef acceptor;  //!< the acceptor's final level (it starts in its ground state)
     PairLaw law;
 };
 
@@ -88,10 +89,10 @@ struct SurfaceQuenchSpec {
 //! [nanocrystal.excitation]: a direct-excitation (PL) decay instead of EL.
 struct ExcitationSpec {
     bool target_is_ligand = false;
-    LevelRef target;               //!< when not the ligand
-    double fraction = 0.001;       //!< kmc: fraction of target sites excited at t = 0
+    LevelRef target;          //!< when not the ligand
+    double fraction = 0.001;  //!< kmc: fraction of target sites excited at t = 0
     double decay_until_s = 1.0e-2;
-    int points = 200;              //!< output times from 0 to decay_until_s inclusive
+    int points = 200;  //!< output times from 0 to decay_until_s inclusive
 };
 
 //! The whole [nanocrystal] table.

@@ -29,14 +29,14 @@ struct LayerSpec {
 
 //! The whole [optics] table.
 struct OpticsSpec {
-    std::string file;                 //!< config path (for messages)
-    bool glass_substrate = true;      //!< substrate = "glass" (else "none")
+    std::string file;             //!< config path (for messages)
+    bool glass_substrate = true;  //!< substrate = "glass" (else "none")
     double substrate_n = 1.52;
     std::string emitting_layer;
-    std::size_t emitting_index = 0;   //!< index into layers
-    double zone_offset_nm = 0.0;      //!< bottom of the recombination zone above the layer's bottom
+    std::size_t emitting_index = 0;  //!< index into layers
+    double zone_offset_nm = 0.0;     //!< bottom of the recombination zone above the layer's bottom
     int emitter_slices = 5;
-    std::vector<LayerSpec> layers;    //!< substrate side first
+    std::vector<LayerSpec> layers;  //!< substrate side first
 };
 
 //! What the reader checks the table against: every wavelength a run needs (the spectrum grid,

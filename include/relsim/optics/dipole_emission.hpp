@@ -59,15 +59,15 @@ struct EmitterPowers {
 //! rel_tol * max(|value|, abs_floor); that estimate is pessimistic (measured errors of the
 //! factors are 2-4 orders of magnitude smaller, docs/optics.md).
 struct Accuracy {
-    double rel_tol = 1.0e-4;     //!< measured error of the factors at this setting: < 1e-6
-    double abs_floor = 1.0e-2;   //!< components far below the homogeneous power (1) need less
-    int max_intervals = 20000;   //!< refinement budget per solve
-    int initial_splits = 2;      //!< equal pieces of every path segment before refinement
+    double rel_tol = 1.0e-4;    //!< measured error of the factors at this setting: < 1e-6
+    double abs_floor = 1.0e-2;  //!< components far below the homogeneous power (1) need less
+    int max_intervals = 20000;  //!< refinement budget per solve
+    int initial_splits = 2;     //!< equal pieces of every path segment before refinement
 };
 
 struct SolveReport {
-    long evaluations = 0;         //!< integrand evaluations (wavevector points)
-    double max_rel_error = 0.0;   //!< largest estimated error / max(|value|, abs_floor)
+    long evaluations = 0;        //!< integrand evaluations (wavevector points)
+    double max_rel_error = 0.0;  //!< largest estimated error / max(|value|, abs_floor)
     bool converged = false;
 };
 
@@ -84,11 +84,8 @@ struct QuadratureMesh {
 //! (if it fits this stack's path) and receives the final one. Throws std::invalid_argument on a
 //! malformed stack (callers validate input first) and std::runtime_error when the integral
 //! does not converge within the budget.
-[[nodiscard]] std::vector<EmitterPowers> dipole_powers(const StackAtWavelength& stack,
-                                                      double wavelength_nm,
-                                                      const std::vector<double>& z_nm,
-                                                      const Accuracy& accuracy = {},
-                                                      SolveReport* report = nullptr,
-                                                      QuadratureMesh* mesh = nullptr);
+[[nodiscard]] std::vector<EmitterPowers> dipole_powers(
+    const StackAtWavelength& stack, double wavelength_nm, const std::vector<double>& z_nm,
+    const Accuracy& accuracy = {}, SolveReport* report = nullptr, QuadratureMesh* mesh = nullptr);
 
 }  // namespace relsim::optics

@@ -92,8 +92,8 @@ public:
 
 //! Optics of one slice: per-line Purcell factors and extraction into air.
 struct SliceOptics {
-    std::vector<double> line_purcell;  //!< per RateModel::lines(), multiplies the radiative rate
-    std::vector<double> line_eta_air;  //!< per line, fraction of the emitted power reaching air
+    std::vector<double> line_purcell;     //!< per RateModel::lines(), multiplies the radiative rate
+    std::vector<double> line_eta_air;     //!< per line, fraction of the emitted power reaching air
     double ligand_singlet_eta_air = 0.0;  //!< extraction of the ligand singlet band
     double ligand_triplet_eta_air = 0.0;  //!< extraction of the ligand triplet band
 };

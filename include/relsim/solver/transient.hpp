@@ -67,7 +67,7 @@ struct TransientResult {
     double rise_time_s = 0.0;   //!< first t with rate >= (1 - 1/e) * rate(t_on)
     double decay_time_s = 0.0;  //!< first t - t_on after t_on with rate <= rate(t_on) / e
     int status = transient_ok;
-    std::size_t steps = 0;      //!< accepted integrator steps
+    std::size_t steps = 0;  //!< accepted integrator steps
     //! Time from which the decay was evaluated exactly (exact_linear_tail); -1 when never.
     double linear_tail_from_s = -1.0;
 };

@@ -22,10 +22,10 @@
 namespace relsim::sweep {
 
 struct RunOptions {
-    std::string output_path;     //!< final HDF5 name; "<out>.partial" while running
-    bool resume = false;         //!< continue "<out>.partial" of an interrupted run
-    int threads = 0;             //!< 0: OpenMP's default
-    bool quiet = false;          //!< no progress output
+    std::string output_path;         //!< final HDF5 name; "<out>.partial" while running
+    bool resume = false;             //!< continue "<out>.partial" of an interrupted run
+    int threads = 0;                 //!< 0: OpenMP's default
+    bool quiet = false;              //!< no progress output
     std::uint64_t block_points = 0;  //!< points per written block; 0 chooses
     //! Called with the complete `.partial` before it is published (rank 0): later stages
     //! (the inventory and lifetime of src/lifetime) write their datasets there.
@@ -41,24 +41,24 @@ struct PointReport {
 
 struct RunSummary {
     std::uint64_t points = 0;
-    std::uint64_t computed = 0;     //!< solved in this invocation
-    std::uint64_t resumed = 0;      //!< taken from the interrupted run
+    std::uint64_t computed = 0;  //!< solved in this invocation
+    std::uint64_t resumed = 0;   //!< taken from the interrupted run
     std::uint64_t failed = 0;
     std::map<std::string, std::uint64_t> failures_by_kind;
     bool interrupted = false;
     double wall_time_s = 0.0;
     std::string output_path;
-    PointReport best;               //!< the point of highest EQE (the only point without a sweep)
+    PointReport best;  //!< the point of highest EQE (the only point without a sweep)
     bool has_transient = false;
-    double rise_time_s = 0.0;       //!< of the best point
+    double rise_time_s = 0.0;  //!< of the best point
     double decay_time_s = 0.0;
-    bool has_best = true;           //!< false when eqe is not stored ([output]): no `best`
+    bool has_best = true;  //!< false when eqe is not stored ([output]): no `best`
     // Where the wall time went (printed by every sweep; benchmarks/README.md):
-    int threads = 1;                //!< compute threads
+    int threads = 1;  //!< compute threads
     std::uint64_t blocks_written = 0;
-    double compute_s = 0.0;         //!< wall time of computing blocks (all threads at once)
-    double writer_busy_s = 0.0;     //!< time the writer thread spent writing blocks
-    double writer_wait_s = 0.0;     //!< time the computation waited for the writer
+    double compute_s = 0.0;      //!< wall time of computing blocks (all threads at once)
+    double writer_busy_s = 0.0;  //!< time the writer thread spent writing blocks
+    double writer_wait_s = 0.0;  //!< time the computation waited for the writer
 };
 
 //! Runs the config. Throws InputError for bad input found late (e.g. --resume mismatch) and

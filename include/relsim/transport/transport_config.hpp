@@ -9,13 +9,15 @@
 namespace relsim::transport {
 
 struct TransportConfig {
-  StackSpec stack;            // temperature from device.temperature_K (default 300)
-  bool save_profiles = false;
-  int profile_points = 400;   // positions per point of /transport/* (save_profiles)
-  bool voltage_drive = true;  // device.voltage_V given (or swept); else device.current_density_mA_cm2
-  double voltage_V = 0.0;     // device.voltage_V when given
-  bool with_optics = false;   // an [optics] table: the slices are its emitters (checked to match)
-  bool optics_from_top = false;  // the shared layers run down the optics stack (cathode on the substrate)
+    StackSpec stack;  // temperature from device.temperature_K (default 300)
+    bool save_profiles = false;
+    int profile_points = 400;  // positions per point of /transport/* (save_profiles)
+    bool voltage_drive =
+        true;  // device.voltage_V given (or swept); else device.current_density_mA_cm2
+    double voltage_V = 0.0;    // device.voltage_V when given
+    bool with_optics = false;  // an [optics] table: the slices are its emitters (checked to match)
+    bool optics_from_top =
+        false;  // the shared layers run down the optics stack (cathode on the substrate)
 };
 
 // Address of the sweepable [transport] number `key` in `spec` ("transport.anode_work_function_eV",
@@ -29,7 +31,9 @@ double* find_stack_parameter(StackSpec& spec, const std::string& key);
 // value; a layer's HOMO must lie below its LUMO for every swept value), the tables [transport]
 // does not combine with yet ([nanocrystal], [transient]; [lifetime] is checked by src/lifetime),
 // and with [optics] that both stacks agree (the emitting layer by name, the thickness and order
-// of the layers present in both, also when swept; no optics.zone_offset_nm or optics.emitter_slices).
-std::optional<TransportConfig> read_transport_config(const std::string& text, const std::string& path);
+// of the layers present in both, also when swept; no optics.zone_offset_nm or
+// optics.emitter_slices).
+std::optional<TransportConfig> read_transport_config(const std::string& text,
+                                                     const std::string& path);
 
 }  // namespace relsim::transport

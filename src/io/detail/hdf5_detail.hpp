@@ -387,9 +387,9 @@ struct H5File::Impl {
         }
         const Where w = where(object);
         Handle lcpl = link_create_plist(w);
-        Handle group = w.handle(H5Gcreate2(file.get(), object.c_str(), lcpl.get(), H5P_DEFAULT,
-                                           H5P_DEFAULT),
-                                H5Gclose, "cannot create the group");
+        Handle group =
+            w.handle(H5Gcreate2(file.get(), object.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+                     H5Gclose, "cannot create the group");
     }
 
     //! Removes a dataset at `object` (to be replaced); a group there is an error.
@@ -481,13 +481,13 @@ struct H5File::Impl {
         const std::vector<std::uint64_t> dims = extents_of(w, space.get());
         const std::uint64_t total = point_count(w, space.get());
         if (first > total || count > total - first) {
-            const std::string range =
-                count <= std::numeric_limits<std::uint64_t>::max() - first
-                    ? fmt::format("[{}, {})", first, first + count)
-                    : fmt::format("[{}, {} + {})", first, first, count);
-            w.fail_plain(fmt::format("flat range {} is outside the dataset of shape {} ({} "
-                                     "elements)",
-                                     range, join_dims(dims), total));
+            const std::string range = count <= std::numeric_limits<std::uint64_t>::max() - first
+                                          ? fmt::format("[{}, {})", first, first + count)
+                                          : fmt::format("[{}, {} + {})", first, first, count);
+            w.fail_plain(
+                fmt::format("flat range {} is outside the dataset of shape {} ({} "
+                            "elements)",
+                            range, join_dims(dims), total));
         }
         if (count == 0) {
             return Handle();
@@ -505,8 +505,8 @@ struct H5File::Impl {
         for (const detail::Hyperslab& piece : pieces) {
             std::copy_n(piece.start.begin(), dims.size(), start.begin());
             std::copy_n(piece.count.begin(), dims.size(), block_count.begin());
-            w.check(H5Sselect_hyperslab(space.get(), op, start.data(), nullptr,
-                                        block_count.data(), nullptr),
+            w.check(H5Sselect_hyperslab(space.get(), op, start.data(), nullptr, block_count.data(),
+                                        nullptr),
                     "cannot select a hyperslab");
             op = H5S_SELECT_OR;
         }
@@ -525,10 +525,10 @@ struct H5File::Impl {
         const std::vector<std::uint64_t> dims = extents_of(w, space.get());
         const auto io = [&](hid_t mem_space, hid_t file_space, void* buffer, std::uint64_t n,
                             std::uint64_t at) {
-            const herr_t rc = write ? H5Dwrite(dset, memory_type(type), mem_space, file_space,
-                                               H5P_DEFAULT, buffer)
-                                    : H5Dread(dset, memory_type(type), mem_space, file_space,
-                                              H5P_DEFAULT, buffer);
+            const herr_t rc =
+                write
+                    ? H5Dwrite(dset, memory_type(type), mem_space, file_space, H5P_DEFAULT, buffer)
+                    : H5Dread(dset, memory_type(type), mem_space, file_space, H5P_DEFAULT, buffer);
             w.check(rc, fmt::format("cannot {} {} {} elements at flat index {}",
                                     write ? "write" : "read", n, type_name(type), at));
         };
@@ -553,9 +553,9 @@ struct H5File::Impl {
             w.check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr,
                                         shape.data(), nullptr),
                     "cannot select a hyperslab");
-            Handle mem_space = w.handle(H5Screate_simple(static_cast<int>(dims.size()),
-                                                         shape.data(), nullptr),
-                                        H5Sclose, "cannot create the memory dataspace");
+            Handle mem_space =
+                w.handle(H5Screate_simple(static_cast<int>(dims.size()), shape.data(), nullptr),
+                         H5Sclose, "cannot create the memory dataspace");
             io(mem_space.get(), space.get(), bytes, n, at);
             bytes += n * element_size(type);
             at += n;

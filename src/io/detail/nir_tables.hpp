@@ -30,7 +30,8 @@ void read_physics_table(const Src& src, const toml::table& root, RunConfig& cfg)
 //! radiative and nonradiative decay allow), or when quench_s lists the same level.
 //! Appends (key path "dopant.<i>.quench_s.<level>", where-text) of each derived Q to `where`.
 void read_lifetimes(const Src& src, const toml::table& dopant, const std::string& prefix,
-                    model::DopantParams& d, std::vector<std::pair<std::string, std::string>>& where);
+                    model::DopantParams& d,
+                    std::vector<std::pair<std::string, std::string>>& where);
 
 //! [output]: results, line_rates, spectra, reduce (output_config.cpp). Call after [spectrum]
 //! and [sweep] are read.

@@ -26,7 +26,8 @@ public:
         lu_V_.compute(V_);
         const Eigen::MatrixXcd back = V_ * lambda_.asDiagonal() * lu_V_.inverse();
         const double scale = A.cwiseAbs().maxCoeff();
-        ok_ = scale > 0.0 && (back - A.cast<std::complex<double>>()).cwiseAbs().maxCoeff() <= 1e-10 * scale &&
+        ok_ = scale > 0.0 &&
+              (back - A.cast<std::complex<double>>()).cwiseAbs().maxCoeff() <= 1e-10 * scale &&
               std::isfinite(std::abs(lu_A_.determinant()));
     }
     [[nodiscard]] bool ok() const { return ok_; }

@@ -54,7 +54,8 @@ struct Coef {
 //! dynamic-size kernels (measured: LU and the six solves per step were 28 % of a step).
 class SmallLU {
 public:
-    explicit SmallLU(Eigen::Index n) : n_(n), a_(static_cast<std::size_t>(n * n)), piv_(static_cast<std::size_t>(n)) {}
+    explicit SmallLU(Eigen::Index n)
+        : n_(n), a_(static_cast<std::size_t>(n * n)), piv_(static_cast<std::size_t>(n)) {}
     //! Factorises m (column-major Eigen matrix). Returns false on a zero pivot.
     bool compute(const Eigen::MatrixXd& m) {
         const Eigen::Index n = n_;
@@ -104,7 +105,9 @@ public:
 
 private:
     double& at(Eigen::Index r, Eigen::Index c) { return a_[static_cast<std::size_t>(r * n_ + c)]; }
-    double at(Eigen::Index r, Eigen::Index c) const { return a_[static_cast<std::size_t>(r * n_ + c)]; }
+    double at(Eigen::Index r, Eigen::Index c) const {
+        return a_[static_cast<std::size_t>(r * n_ + c)];
+    }
     Eigen::Index n_;
     std::vector<double> a_;
     std::vector<Eigen::Index> piv_;
@@ -114,9 +117,26 @@ private:
 class Rosenbrock4 {
 public:
     Rosenbrock4(Eigen::Index n, double atol, double rtol)
-        : atol_(atol), rtol_(rtol), x_(n), x_old_(n), dxdt_(n), dxdtnew_(n), g1_(n), g2_(n), g3_(n),
-          g4_(n), g5_(n), cont3_(n), cont4_(n), xtmp_(n), xerr_(n), xnew_(n), rhs_(n), dfdt_(n),
-          jac_(n, n), lu_(n) {}
+        : atol_(atol),
+          rtol_(rtol),
+          x_(n),
+          x_old_(n),
+          dxdt_(n),
+          dxdtnew_(n),
+          g1_(n),
+          g2_(n),
+          g3_(n),
+          g4_(n),
+          g5_(n),
+          cont3_(n),
+          cont4_(n),
+          xtmp_(n),
+          xerr_(n),
+          xnew_(n),
+          rhs_(n),
+          dfdt_(n),
+          jac_(n, n),
+          lu_(n) {}
 
     void initialize(const Vec& x0, double t0, double dt0) {
         x_ = x0;
@@ -163,7 +183,8 @@ public:
         lu_.solve(rhs_, g5_);
         xtmp_ += g5_;
         sys.rhs(xtmp_, dxdtnew_);
-        rhs_ = dxdtnew_ + (C::c61 * g1_ + C::c62 * g2_ + C::c63 * g3_ + C::c64 * g4_ + C::c65 * g5_) / dt;
+        rhs_ = dxdtnew_ +
+               (C::c61 * g1_ + C::c62 * g2_ + C::c63 * g3_ + C::c64 * g4_ + C::c65 * g5_) / dt;
         lu_.solve(rhs_, xerr);
         xout = xtmp_ + xerr;
     }
@@ -203,7 +224,8 @@ public:
         lu_.solve(rhs_, g5_);
         xtmp_ += g5_;
         sys.rhs_at(xtmp_, t + dt, dxdtnew_);
-        rhs_ = dxdtnew_ + (C::c61 * g1_ + C::c62 * g2_ + C::c63 * g3_ + C::c64 * g4_ + C::c65 * g5_) / dt;
+        rhs_ = dxdtnew_ +
+               (C::c61 * g1_ + C::c62 * g2_ + C::c63 * g3_ + C::c64 * g4_ + C::c65 * g5_) / dt;
         lu_.solve(rhs_, xerr);
         xout = xtmp_ + xerr;
     }
@@ -291,8 +313,8 @@ private:
     double t_ = 0.0, t_old_ = 0.0, dt_ = 0.0;
     bool first_step_ = true, last_rejected_ = false;
     double err_old_ = 0.0, dt_old_ = 0.0;
-    Vec x_, x_old_, dxdt_, dxdtnew_, g1_, g2_, g3_, g4_, g5_, cont3_, cont4_, xtmp_, xerr_, xnew_, rhs_,
-        dfdt_;
+    Vec x_, x_old_, dxdt_, dxdtnew_, g1_, g2_, g3_, g4_, g5_, cont3_, cont4_, xtmp_, xerr_, xnew_,
+        rhs_, dfdt_;
     Eigen::MatrixXd jac_;
     SmallLU lu_;
 };

@@ -39,7 +39,8 @@ struct ScaledSystem {
     void rhs_at(const Vec& z, double t, Vec& dzdt) const {
         to_physical(z);
         model->rhs(drive_at_time(t), y.data(), dydt.data());
-        for (std::size_t i = 0; i < y.size(); ++i) dzdt[static_cast<Eigen::Index>(i)] = dydt[i] / (*scale)[i];
+        for (std::size_t i = 0; i < y.size(); ++i)
+            dzdt[static_cast<Eigen::Index>(i)] = dydt[i] / (*scale)[i];
     }
     //! df/dt at (z, t): f is linear in n_p, so df/dt = (f(n_p) - f(0)) / n_p * dn_p/dt with
     //! dn_p/dt = -k_L n_p^2.
@@ -59,12 +60,14 @@ struct ScaledSystem {
     }
 
     void to_physical(const Vec& z) const {
-        for (std::size_t i = 0; i < y.size(); ++i) y[i] = z[static_cast<Eigen::Index>(i)] * (*scale)[i];
+        for (std::size_t i = 0; i < y.size(); ++i)
+            y[i] = z[static_cast<Eigen::Index>(i)] * (*scale)[i];
     }
     void rhs(const Vec& z, Vec& dzdt) const {
         to_physical(z);
         model->rhs(drive, y.data(), dydt.data());
-        for (std::size_t i = 0; i < y.size(); ++i) dzdt[static_cast<Eigen::Index>(i)] = dydt[i] / (*scale)[i];
+        for (std::size_t i = 0; i < y.size(); ++i)
+            dzdt[static_cast<Eigen::Index>(i)] = dydt[i] / (*scale)[i];
     }
     void jacobian(const Vec& z, Eigen::MatrixXd& J, double t = 0.0) const {
         to_physical(z);
@@ -73,7 +76,8 @@ struct ScaledSystem {
         const std::vector<double>& s = *scale;
         for (std::size_t c = 0; c < n; ++c) {
             for (std::size_t r = 0; r < n; ++r) {
-                J(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = jac[r + c * n] * s[c] / s[r];
+                J(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
+                    jac[r + c * n] * s[c] / s[r];
             }
         }
     }

@@ -1,7 +1,7 @@
-//! @file splitmix64.hpp  (shared: the portable random stream of sweeps, NC ensembles and fit starts; not a user API)
-//! The portable random generator of random-mode sweeps: SplitMix64 (Steele, Lea, Flood,
-//! "Fast splittable pseudorandom number generators", OOPSLA 2014) and a 53-bit uniform double.
-//! Same seed, same numbers on every platform and compiler (no <random> distributions, whose
+//! @file splitmix64.hpp  (shared: the portable random stream of sweeps, NC ensembles and fit
+//! starts; not a user API) The portable random generator of random-mode sweeps: SplitMix64 (Steele,
+//! Lea, Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014) and a 53-bit uniform
+//! double. Same seed, same numbers on every platform and compiler (no <random> distributions, whose
 //! output is implementation-defined).
 #pragma once
 
@@ -23,9 +23,7 @@ public:
     }
 
     //! Uniform double in [0, 1): the top 53 bits of next() times 2^-53.
-    double uniform() noexcept {
-        return static_cast<double>(next() >> 11) * 0x1.0p-53;
-    }
+    double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
 private:
     std::uint64_t state_;

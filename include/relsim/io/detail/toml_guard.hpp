@@ -67,8 +67,8 @@ inline std::optional<std::string> read_file(const std::filesystem::path& p, std:
     }
     if (!S_ISREG(st.st_mode)) {
         why = S_ISFIFO(st.st_mode)   ? "is a FIFO (named pipe), not a regular file"
-              : S_ISCHR(st.st_mode) ? "is a character device, not a regular file"
-              : S_ISBLK(st.st_mode) ? "is a block device, not a regular file"
+              : S_ISCHR(st.st_mode)  ? "is a character device, not a regular file"
+              : S_ISBLK(st.st_mode)  ? "is a block device, not a regular file"
               : S_ISSOCK(st.st_mode) ? "is a socket, not a regular file"
                                      : "is not a regular file";
         return std::nullopt;
@@ -162,8 +162,10 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
         }
         if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
             (cp >= 0xD800 && cp <= 0xDFFF)) {
-            fail_at(i, fmt::format("invalid UTF-8 (overlong form, surrogate or above U+10FFFF) "
-                                   "starting with byte 0x{:02X}", c),
+            fail_at(i,
+                    fmt::format("invalid UTF-8 (overlong form, surrogate or above U+10FFFF) "
+                                "starting with byte 0x{:02X}",
+                                c),
                     "UTF-8 text");
         }
         i += static_cast<std::size_t>(len);
@@ -173,10 +175,10 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
     line = 1;
     line_start = 0;
     int depth = 0;
-    std::vector<char> open;  // the '[' and '{' not yet closed, innermost last
-    int parts = 0;         // parts of the dotted chain being read
-    bool after_dot = false;  // the chain ended in '.', waiting for its next part
-    bool in_segment = false; // inside a bare-key-like run
+    std::vector<char> open;   // the '[' and '{' not yet closed, innermost last
+    int parts = 0;            // parts of the dotted chain being read
+    bool after_dot = false;   // the chain ended in '.', waiting for its next part
+    bool in_segment = false;  // inside a bare-key-like run
     auto end_segment = [&] {
         if (in_segment) {
             in_segment = false;
@@ -269,24 +271,28 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
         if (c == '[' || c == '{' || (c == ',' && !open.empty() && open.back() == '{')) {
             // Where a key must follow (a table header, an inline table), toml++ 3.3 asserts
             // (debug) instead of reporting a missing key: check it here.
-            const bool header = c == '[' && open.empty() &&
-                                text.find_first_not_of(" \t", line_start) == i;
+            const bool header =
+                c == '[' && open.empty() && text.find_first_not_of(" \t", line_start) == i;
             if (header || c != '[') {
                 std::size_t j = i + 1;
                 if (header && j < n && text[j] == '[') ++j;
                 while (j < n && (text[j] == ' ' || text[j] == '\t')) ++j;
                 const auto k = j < n ? static_cast<unsigned char>(text[j]) : '\n';
-                const bool key_start = std::isalnum(k) || k == '_' || k == '-' || k == '"' || k == '\'';
+                const bool key_start =
+                    std::isalnum(k) || k == '_' || k == '-' || k == '"' || k == '\'';
                 // (Inline tables are one line in TOML 1.0: a newline or comment here is an error
                 // too; `{}` is an empty table.)
                 const bool left_to_toml = c == '{' && k == '}';
                 if (!key_start && !left_to_toml) {
-                    fail_at(j, header ? "a table header without a key name" : "a key is expected in the inline table",
+                    fail_at(j,
+                            header ? "a table header without a key name"
+                                   : "a key is expected in the inline table",
                             "a bare key (letters, digits, _ and -) or a quoted key");
                 }
             }
         }
-        const bool array_open = c == '[' && !(open.empty() && text.find_first_not_of(" \t", line_start) == i);
+        const bool array_open =
+            c == '[' && !(open.empty() && text.find_first_not_of(" \t", line_start) == i);
         if (array_open || (c == ',' && !open.empty() && open.back() == '[')) {
             // A '}' where an array value is expected trips toml++ 3.3's assertion
             // `!is_value_terminator(*cp)` (i=[} , x=[1,}): refuse it here.
@@ -308,14 +314,16 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
             if (j < n && text[j] == '}') {
                 line += extra_lines;
                 line_start = j_line_start;
-                fail_at(j, "'}' where an array value is expected", "a value, or ']' to close the array");
+                fail_at(j, "'}' where an array value is expected",
+                        "a value, or ']' to close the array");
             }
         }
         if (c == '[' || c == '{') {
             open.push_back(c);
             if (++depth > kMaxTomlNesting) {
-                fail_at(i, fmt::format("arrays or inline tables nested more than {} deep",
-                                       kMaxTomlNesting),
+                fail_at(i,
+                        fmt::format("arrays or inline tables nested more than {} deep",
+                                    kMaxTomlNesting),
                         fmt::format("at most {} levels", kMaxTomlNesting));
             }
         } else if ((c == ']' || c == '}') && depth > 0) {
@@ -337,7 +345,8 @@ inline std::string key_text_at(const std::string& text, int line, int column) {
     if (pos == std::string::npos || pos >= text.size()) return {};
     const std::size_t eol = std::min(text.find('\n', pos), text.size());
     std::string row = text.substr(pos, eol - pos);
-    std::size_t col = std::min<std::size_t>(column > 0 ? static_cast<std::size_t>(column) : 1, row.size());
+    std::size_t col =
+        std::min<std::size_t>(column > 0 ? static_cast<std::size_t>(column) : 1, row.size());
     auto trim = [](std::string s) {
         const auto b = s.find_first_not_of(" \t");
         const auto e = s.find_last_not_of(" \t\r");

@@ -89,7 +89,9 @@ inline bool valid_level_name(const std::string& s) {
 //! Edit distance (Damerau-Levenshtein, adjacent swaps count 1) of two names, letters compared
 //! without case: what "did you mean" measures a misspelt key by.
 inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-    const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    const auto lower = [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    };
     const std::size_t n = a.size(), m = b.size();
     std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
     for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
@@ -98,7 +100,8 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
         for (std::size_t j = 1; j <= m; ++j) {
             const bool same = lower(a[i - 1]) == lower(b[j - 1]);
             cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1])) {
                 cur[j] = std::min(cur[j], prev2[j - 2] + 1);
             }
         }
@@ -112,7 +115,9 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 //! for names up to 3 characters, 2 up to 7, else 3 and at most a third of the name), "" otherwise.
 template <typename Names>
 std::string closest_name(std::string_view name, const Names& candidates) {
-    const std::size_t limit = name.size() <= 3 ? 1 : name.size() <= 7 ? 2 : std::min<std::size_t>(3, name.size() / 3);
+    const std::size_t limit = name.size() <= 3   ? 1
+                              : name.size() <= 7 ? 2
+                                                 : std::min<std::size_t>(3, name.size() / 3);
     std::string best;
     std::size_t best_d = limit + 1;
     for (const auto& c : candidates) {
@@ -134,7 +139,8 @@ std::string did_you_mean(std::string_view name, const Names& candidates) {
     return best.empty() ? std::string() : " (did you mean '" + best + "'?)";
 }
 
-inline std::string did_you_mean(std::string_view name, std::initializer_list<std::string_view> candidates) {
+inline std::string did_you_mean(std::string_view name,
+                                std::initializer_list<std::string_view> candidates) {
     return did_you_mean<std::initializer_list<std::string_view>>(name, candidates);
 }
 
@@ -146,7 +152,8 @@ std::string closest_key_path(std::string_view path, const Rules& rules, Valid va
     std::vector<std::string_view> parts;
     for (std::size_t pos = 0;;) {
         const std::size_t dot = path.find('.', pos);
-        parts.push_back(path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
+        parts.push_back(
+            path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
         if (dot == std::string_view::npos) break;
         pos = dot + 1;
     }
@@ -158,7 +165,8 @@ std::string closest_key_path(std::string_view path, const Rules& rules, Valid va
         bool ok = true;
         for (;; ++i) {
             const std::size_t dot = pattern.find('.', pos);
-            const std::string_view pc = pattern.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+            const std::string_view pc = pattern.substr(
+                pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
             if (i >= parts.size()) {
                 ok = false;
                 break;
@@ -168,16 +176,16 @@ std::string closest_key_path(std::string_view path, const Rules& rules, Valid va
             if (dot == std::string_view::npos) break;
             pos = dot + 1;
         }
-        if (ok && i + 1 == parts.size() && inst != path && valid(inst)) candidates.push_back(std::move(inst));
+        if (ok && i + 1 == parts.size() && inst != path && valid(inst))
+            candidates.push_back(std::move(inst));
     }
     return closest_name(path, candidates);
 }
 
-
-inline constexpr const char* kIonNameRule = "a name of letters, digits and '_', starting with a letter";
+inline constexpr const char* kIonNameRule =
+    "a name of letters, digits and '_', starting with a letter";
 inline constexpr const char* kLevelNameRule =
     "a name of letters, digits and _ - + ' ( ) / (spectroscopic, e.g. 4F3/2)";
-
 
 //! One TOML file being read: its name for messages and the typed, range-checked accessors.
 class Src {
@@ -213,10 +221,12 @@ public:
                 list += a;
             }
             const toml::source_region& at = k.source().begin.line > 0 ? k.source() : v.source();
-            const std::string where_text = prefix.empty() ? "at the top level" : "in '" + prefix + "'";
-            fail(at, join(prefix, name),
-                 fmt::format("unknown key '{}' {}{}", name, where_text, did_you_mean(name, allowed)),
-                 "keys " + list);
+            const std::string where_text =
+                prefix.empty() ? "at the top level" : "in '" + prefix + "'";
+            fail(
+                at, join(prefix, name),
+                fmt::format("unknown key '{}' {}{}", name, where_text, did_you_mean(name, allowed)),
+                "keys " + list);
         }
     }
 
@@ -282,8 +292,8 @@ public:
         return v;
     }
 
-    [[noreturn]] void missing(const toml::table& t, const std::string& prefix, std::string_view name,
-                              const std::string& allowed) const {
+    [[noreturn]] void missing(const toml::table& t, const std::string& prefix,
+                              std::string_view name, const std::string& allowed) const {
         const std::string where_text = prefix.empty() ? "at the top level" : "in '" + prefix + "'";
         fail(t.source(), join(prefix, name),
              fmt::format("missing required key '{}' {}", name, where_text), allowed);
@@ -310,7 +320,8 @@ private:
 //! (key path, source region of its [[sweep.axis]]) of every key swept in the file, in file order:
 //! for the readers of modules that check their own keys against [sweep] before the general
 //! reader has built the SweepSpec (the general reader checks the shapes).
-inline std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(const toml::table& root) {
+inline std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(
+    const toml::table& root) {
     std::vector<std::pair<std::string, const toml::source_region*>> out;
     const toml::node* sw = root.get("sweep");
     const toml::node* ax = sw && sw->as_table() ? sw->as_table()->get("axis") : nullptr;
@@ -318,7 +329,8 @@ inline std::vector<std::pair<std::string, const toml::source_region*>> swept_key
     for (const toml::node& a : *ax->as_array()) {
         const toml::table* at = a.as_table();
         if (!at) continue;
-        if (const toml::node* k = at->get("key"); k && k->as_string()) out.emplace_back(k->as_string()->get(), &at->source());
+        if (const toml::node* k = at->get("key"); k && k->as_string())
+            out.emplace_back(k->as_string()->get(), &at->source());
         if (const toml::node* ks = at->get("keys"); ks && ks->as_array()) {
             for (const toml::node& k : *ks->as_array()) {
                 if (k.as_string()) out.emplace_back(k.as_string()->get(), &at->source());
@@ -338,10 +350,10 @@ inline toml::table parse_toml(const std::string& text, const std::string& file) 
         const std::string description(e.description());
         if (description.find("cannot redefine existing") != std::string::npos) {
             const std::string key = key_text_at(text, line, column);
-            throw InputError(file, line, column, "",
-                             "duplicate key or table: '" + key +
-                                 "' is already defined earlier in the file",
-                             "each key and table defined once");
+            throw InputError(
+                file, line, column, "",
+                "duplicate key or table: '" + key + "' is already defined earlier in the file",
+                "each key and table defined once");
         }
         throw InputError(file, line, column, "", "TOML syntax error: " + description);
     }
