@@ -5,7 +5,7 @@ packages=(g++ cmake ninja-build pkg-config
           libeigen3-dev libboost-dev libhdf5-dev catch2 libtomlplusplus-dev libcli11-dev
           libfmt-dev libopenmpi-dev openmpi-bin
           libceres-dev pybind11-dev python3-pybind11 python3-dev python3-xarray python3-pytest
-          clang-14 libfuzzer-14-dev libclang-rt-14-dev
+          clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev
           python3 python3-numpy python3-h5py python3-scipy python3-matplotlib
           python3-nbclient python3-nbformat python3-ipykernel jupyter-nbconvert)
 missing=()
