@@ -56,6 +56,12 @@ run notebooks/configs/sweep_map.toml sweep_map.h5
 run notebooks/configs/transient.toml transient.h5
 run configs/optics/paper_device_etl_sweep.toml optics_etl.h5
 run configs/optics/eu_above_silver.toml optics_silver.h5
+# notebook 10 (docs/lifetime.md): the shipped lifetime studies and two small sweeps
+run configs/lifetime/tb_lifetime.toml lifetime_tb.h5
+run configs/lifetime/tb_eu_lifetime.toml lifetime_tbeu.h5
+run configs/lifetime/tb_transport_lifetime.toml lifetime_transport.h5
+run notebooks/configs/small_lifetime_jsweep.toml lifetime_jsweep.h5
+run notebooks/configs/small_inventory_tb_fraction.toml inventory_tb_fraction.h5
 echo "== relsim fit configs/fit/tb_fit.toml -o $OUT/data/tb_fit.h5"
 "$RELSIM" fit -q configs/fit/tb_fit.toml -o "$OUT/data/tb_fit.h5"
 
@@ -72,4 +78,5 @@ for f in 06_optics_factors 06_optics_eqe_cie 06_optics_red_orange 06_optics_silv
 done
 cp "$OUT/figures/07_fit_residuals.png" docs/images/fit_residuals.png
 cp "$OUT/figures/07_fit_correlation.png" docs/images/fit_correlation.png
+cp "$OUT/figures/10_transport_lifetime.png" docs/images/10_transport_lifetime.png  # docs/lifetime.md
 echo "== figures: $OUT/figures/ (all), docs/images/{eqe_rolloff,exciton_fates,cie_colour_series}.png"

@@ -5,30 +5,16 @@ writes the /lifetime and /results/{lifetime,inventory} names and prints the summ
 `relsim check` describes both."""
 import argparse, pathlib, shutil, subprocess, sys
 
-GOOD = """title = "lifetime cli test"
+# Shared config text (tests/fixtures/README.md): the Tb emitter and the [lifetime] rates.
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+GOOD = ("""title = "lifetime cli test"
 [device]
 current_density_mA_cm2 = 1.0
 recombination_zone_nm = 20.0
-[ligand]
-density_cm3 = 2.6e20
-triplet_energy_eV = 2.9
-[[dopant]]
-ion = "Tb"
-density_cm3 = 1.6e21
-accepting_level = "5D4"
-kTET_s = 2.0e9
-quench_s = { "5D4" = 430.0 }
-ground = ["7F6", "7F5"]
-levels = [ { name = "5D4", energy_cm1 = 20500.0 } ]
-lines = [ { from = "5D4", to = "7F5", rate_s = 180.0, wavelength_nm = 544.0, fwhm_nm = 8.0 } ]
-[lifetime]
-kX_TP_cm3_s = 1.0e-22
-kQ_T_cm3_s = 1.0e-12
-kQ_Ln_cm3_s = 1.0e-12
-time_points = 20
+""" + (FIXTURES / "tb_emitter.toml").read_text() + (FIXTURES / "lifetime_rates.toml").read_text() + """time_points = 20
 [inventory]
 price_usd_per_kg = { Tb = 1500.0 }
-"""
+""")
 
 # (name, text, text of the offending line, key fragment)
 CASES = [

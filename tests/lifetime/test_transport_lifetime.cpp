@@ -12,6 +12,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,12 +39,41 @@ fs::path temp_dir(const std::string& name) {
     return p;
 }
 
+//! A config fragment shared with the Python tests (tests/fixtures/README.md), as written there.
+std::string fixture(const std::string& name) {
+    const fs::path p = fs::path(RELSIM_SOURCE_DIR) / "tests" / "fixtures" / name;
+    std::ifstream in(p);
+    if (!in) throw std::runtime_error("cannot read the test fixture " + p.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+//! `text` with `insert` placed before the first occurrence of `anchor` (which must be there).
+std::string insert_before(std::string text, const std::string& anchor, const std::string& insert) {
+    const std::size_t at = text.find(anchor);
+    if (at == std::string::npos) throw std::runtime_error("no '" + anchor + "' in a test config");
+    return text.insert(at, insert);
+}
+
 //! The closed-form kinetics of spec section 3 (triplets only, no TTA, no back-transfer, one Tb
-//! level) on the stack of configs/transport/tb_jvl.toml at a constant current. The Tb line is
-//! fast (1e8 s^-1 on 1e22 cm^-3 ions) so that the excited-ion fraction G/(A N) stays ~1e-9 at
-//! 1 mA cm^-2: the limit in which the closed form is exact. kTP enters each slice's k0 through
-//! its own n_p,k.
+//! level) on the stack of configs/transport/tb_jvl.toml at a constant current: the three-layer
+//! stack of tests/fixtures/transport_stack.toml with tb_jvl's 10 nm TCTA layer between TAPC and
+//! NC (so the NC layer is transport.layer.2). The Tb line is fast (1e8 s^-1 on 1e22 cm^-3 ions)
+//! so that the excited-ion fraction G/(A N) stays ~1e-9 at 1 mA cm^-2: the limit in which the
+//! closed form is exact. kTP enters each slice's k0 through its own n_p,k.
 std::string stack_config(const std::string& drive, const std::string& slices) {
+    std::string stack = fixture("transport_stack.toml");
+    stack = insert_before(stack, "[[transport.layer]]\nname = \"NC\"", R"([[transport.layer]]
+name = "TCTA"
+thickness_nm = 10.0
+eps_r = 3.0
+HOMO_eV = -5.7
+LUMO_eV = -2.4
+mu_n_cm2_Vs = 1.0e-7
+mu_p_cm2_Vs = 3.0e-4
+)");
+    stack = insert_before(stack, "[[transport.layer]]\nname = \"TAPC\"", slices + "\n");
     return R"(title = "transport lifetime test"
 [device]
 )" + drive +
@@ -65,45 +97,7 @@ kBT_s = 0.0
 ground = ["7F6", "7F5"]
 levels = [ { name = "5D4", energy_cm1 = 20500.0 } ]
 lines = [ { from = "5D4", to = "7F5", rate_s = 1.0e8, wavelength_nm = 544.0, fwhm_nm = 8.0 } ]
-[transport]
-anode_work_function_eV = 5.2
-cathode_work_function_eV = 3.0
-emissive_layer = "NC"
-)" + slices +
-           R"(
-[[transport.layer]]
-name = "TAPC"
-thickness_nm = 40.0
-eps_r = 3.0
-HOMO_eV = -5.5
-LUMO_eV = -2.0
-mu_n_cm2_Vs = 1.0e-7
-mu_p_cm2_Vs = 1.0e-2
-[[transport.layer]]
-name = "TCTA"
-thickness_nm = 10.0
-eps_r = 3.0
-HOMO_eV = -5.7
-LUMO_eV = -2.4
-mu_n_cm2_Vs = 1.0e-7
-mu_p_cm2_Vs = 3.0e-4
-[[transport.layer]]
-name = "NC"
-thickness_nm = 20.0
-eps_r = 3.0
-HOMO_eV = -5.7
-LUMO_eV = -2.6
-mu_n_cm2_Vs = 1.0e-4
-mu_p_cm2_Vs = 1.0e-4
-[[transport.layer]]
-name = "TPBi"
-thickness_nm = 40.0
-eps_r = 3.0
-HOMO_eV = -6.2
-LUMO_eV = -2.7
-mu_n_cm2_Vs = 1.0e-5
-mu_p_cm2_Vs = 1.0e-7
-)";
+)" + stack;
 }
 
 //! The same kinetics on one 20 nm layer between the electrodes (0.2 eV injection barriers on
@@ -395,6 +389,9 @@ TEST_CASE(
     // Mean-field: the tb_lifetime-like closed-form device over three currents; [transport]: the
     // stack over three currents (plus a swept EML thickness in the second axis: the inventory
     // and the slices follow it).
+    // The Tb emitter and [lifetime] rates of tests/fixtures (ligand with kTT = 0 and kTP).
+    const std::string mean_field_emitter = insert_before(fixture("tb_emitter.toml"), "[[dopant]]",
+                                                         "kTT_cm3_s = 0.0\nkTP_cm3_s = 4.0e-13\n");
     const std::string mean_field = R"(title = "mean-field lifetime sweep"
 [device]
 current_density_mA_cm2 = 1.0
@@ -402,25 +399,8 @@ recombination_zone_nm = 20.0
 singlet_fraction = 0.0
 outcoupling = 0.2
 langevin_cm3_s = 1.0e-10
-[ligand]
-density_cm3 = 2.6e20
-triplet_energy_eV = 2.9
-kTT_cm3_s = 0.0
-kTP_cm3_s = 4.0e-13
-[[dopant]]
-ion = "Tb"
-density_cm3 = 1.6e21
-accepting_level = "5D4"
-kTET_s = 2.0e9
-quench_s = { "5D4" = 430.0 }
-ground = ["7F6", "7F5"]
-levels = [ { name = "5D4", energy_cm1 = 20500.0 } ]
-lines = [ { from = "5D4", to = "7F5", rate_s = 180.0, wavelength_nm = 544.0, fwhm_nm = 8.0 } ]
-[lifetime]
-kX_TP_cm3_s = 1.0e-22
-kQ_T_cm3_s = 1.0e-12
-kQ_Ln_cm3_s = 1.0e-12
-max_hours = 1.0e7
+)" + mean_field_emitter + fixture("lifetime_rates.toml") +
+                                   R"(max_hours = 1.0e7
 time_points = 6
 [sweep]
 [[sweep.axis]]

@@ -6,59 +6,18 @@ both tables or both keys, and writes nothing; a good constant-current run writes
 relsim.open reads the slices."""
 import argparse, pathlib, shutil, subprocess, sys
 
-STACK = """
-[transport]
-anode_work_function_eV = 5.2
-cathode_work_function_eV = 3.0
-emissive_layer = "NC"
-[[transport.layer]]
-name = "TAPC"
-thickness_nm = 40.0
-eps_r = 3.0
-HOMO_eV = -5.5
-LUMO_eV = -2.0
-mu_n_cm2_Vs = 1.0e-7
-mu_p_cm2_Vs = 1.0e-2
-[[transport.layer]]
-name = "NC"
-thickness_nm = 20.0
-eps_r = 3.0
-HOMO_eV = -5.7
-LUMO_eV = -2.6
-mu_n_cm2_Vs = 1.0e-4
-mu_p_cm2_Vs = 1.0e-4
-[[transport.layer]]
-name = "TPBi"
-thickness_nm = 40.0
-eps_r = 3.0
-HOMO_eV = -6.2
-LUMO_eV = -2.7
-mu_n_cm2_Vs = 1.0e-5
-mu_p_cm2_Vs = 1.0e-7
-"""
+# Shared config text (tests/fixtures/README.md): the three-layer stack, the Tb emitter and the
+# [lifetime] rates, read as written there.
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+STACK = "\n" + (FIXTURES / "transport_stack.toml").read_text()
 
-GOOD = """title = "transport lifetime cli test"
+GOOD = ("""title = "transport lifetime cli test"
 [device]
 current_density_mA_cm2 = 5.0
-[ligand]
-density_cm3 = 2.6e20
-triplet_energy_eV = 2.9
-[[dopant]]
-ion = "Tb"
-density_cm3 = 1.6e21
-accepting_level = "5D4"
-kTET_s = 2.0e9
-quench_s = { "5D4" = 430.0 }
-ground = ["7F6", "7F5"]
-levels = [ { name = "5D4", energy_cm1 = 20500.0 } ]
-lines = [ { from = "5D4", to = "7F5", rate_s = 180.0, wavelength_nm = 544.0, fwhm_nm = 8.0 } ]
-[lifetime]
-kX_TP_cm3_s = 1.0e-22
-kQ_T_cm3_s = 1.0e-12
-kQ_Ln_cm3_s = 1.0e-12
-max_hours = 1.0e7
+""" + (FIXTURES / "tb_emitter.toml").read_text() + (FIXTURES / "lifetime_rates.toml").read_text()
+        + """max_hours = 1.0e7
 time_points = 20
-""" + STACK
+""" + STACK)
 
 # (name, text, text of the offending line, what the message must name)
 CASES = [

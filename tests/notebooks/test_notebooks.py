@@ -45,6 +45,7 @@ RUNS = {
     "micro_active_shell.h5": "small_micro_active_shell.toml",
     "lifetime_tb.h5": "../../configs/lifetime/tb_lifetime.toml",  # notebook 10
     "lifetime_tbeu.h5": "../../configs/lifetime/tb_eu_lifetime.toml",
+    "lifetime_transport.h5": "../../configs/lifetime/tb_transport_lifetime.toml",  # 10, [transport]
     "lifetime_jsweep.h5": "small_lifetime_jsweep.toml",
     "inventory_tb_fraction.h5": "small_inventory_tb_fraction.toml",
     "transport_jvl.h5": "small_transport_jvl.toml",  # notebook 09
@@ -91,6 +92,7 @@ FIGURES = {
     "09_band_diagram.png": "09_transport.ipynb",
     "09_mobility.png": "09_transport.ipynb",
     "10_luminance_colour_vs_time.png": "10_lifetime_inventory.ipynb",
+    "10_transport_lifetime.png": "10_lifetime_inventory.ipynb",
     "10_lt50_vs_l0.png": "10_lifetime_inventory.ipynb",
     "10_tb_mg_per_klm.png": "10_lifetime_inventory.ipynb",
 }

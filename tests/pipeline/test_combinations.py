@@ -252,38 +252,11 @@ def main():
 
 
 # ---- [transport] x [lifetime] (issue 20; docs/combinations.md, "[transport] with [lifetime]") ----
-# The mean-field device MF on a three-layer stack: [device] keys that are outputs with [transport]
-# are dropped; the drive is the constant current of MF, or a voltage (refused with [lifetime]).
-TRANSPORT_STACK = """
-[transport]
-anode_work_function_eV = 5.2
-cathode_work_function_eV = 3.0
-emissive_layer = "NC"
-[[transport.layer]]
-name = "HTL"
-thickness_nm = 40.0
-eps_r = 3.0
-HOMO_eV = -5.5
-LUMO_eV = -2.0
-mu_n_cm2_Vs = 1.0e-7
-mu_p_cm2_Vs = 1.0e-2
-[[transport.layer]]
-name = "NC"
-thickness_nm = 20.0
-eps_r = 3.0
-HOMO_eV = -5.7
-LUMO_eV = -2.6
-mu_n_cm2_Vs = 1.0e-4
-mu_p_cm2_Vs = 1.0e-4
-[[transport.layer]]
-name = "ETL"
-thickness_nm = 40.0
-eps_r = 3.0
-HOMO_eV = -6.2
-LUMO_eV = -2.7
-mu_n_cm2_Vs = 1.0e-5
-mu_p_cm2_Vs = 1.0e-7
-"""
+# The mean-field device MF on a three-layer stack (tests/fixtures/transport_stack.toml, shared
+# with tests/lifetime): [device] keys that are outputs with [transport] are dropped; the drive is
+# the constant current of MF, or a voltage (refused with [lifetime]).
+TRANSPORT_STACK = "\n" + open(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "fixtures",
+                                         "transport_stack.toml")).read()
 # (cell name, capabilities, expectation): "works" or ("exit2", [substrings of the message]).
 TRANSPORT_LIFETIME_CELLS = [
     ("transport_lifetime", ("lifetime",), "works"),
