@@ -179,10 +179,10 @@ struct Solver::Impl {
             double m = 0.0;
             for (double v : dx) m = std::max(m, std::abs(v));
             if (!std::isfinite(m)) return -1;
-            // logarithmic damping per unknown (damped() above)
-            // The quasi-Fermi levels are carried as u + lo (double-double): the update is added
-            // exactly (TwoSum), so that their differences across the thinnest cells (~1e-8 V where
-            // the contact and interface cells carry J) keep full relative precision; psi is plain.
+            // Logarithmic damping per unknown (damped() above). The quasi-Fermi levels are carried
+            // as u + lo (double-double): the update is added exactly (TwoSum), so that their
+            // differences across the thinnest cells (~1e-8 V where the contact and interface cells
+            // carry J) keep full relative precision; psi is plain.
             for (int r = 0; r < n; ++r) {
                 const double d = damped(dx[r], r % 3);
                 if (r % 3 == 0) {
@@ -196,13 +196,14 @@ struct Solver::Impl {
                 u[r] = t;
             }
             // Converged: (a) the update is below 1e-12 V; or (b) Newton is in its quadratic
-            // phase (the update fell by 10x or more, below 1e-7 V) and the next update it
+            // phase (a second or later update, 10x or more below the previous one and below
+            // 1e-7 V) and the next update it
             // predicts, K m^2 with K = max(m / m_prev^2, 1/(2 V_t)), is below 1e-15 V: the
             // solution is then at the rounding floor without one more iteration to prove it (the
             // damping alone contributes m^2/(2 V_t)); or (c) the update stagnates below 1e-9 V
             // (rounding floor of the finite-difference Jacobian; the residual itself is exact).
             if (m < 1e-12) return it;
-            if (m < 1e-7 && m < 0.1 * m_prev &&
+            if (it >= 2 && m < 1e-7 && m < 0.1 * m_prev &&
                 std::max(m / (m_prev * m_prev), 0.5 / Vt) * m * m < 1e-15)
                 return it;
             if (m < 1e-9 && m > 0.3 * m_prev) return it;
