@@ -29,14 +29,14 @@ int main(int argc, char** argv) {
     const std::clock_t c0 = std::clock();
     const auto w0 = std::chrono::steady_clock::now();
     std::FILE* out = csv.empty() ? nullptr : std::fopen(csv.c_str(), "w");
-    if (out) std::fprintf(out, "voltage_V,J_A_m2,newton_iterations\n");
+    if (out) std::fprintf(out, "voltage_V,J_A_m2,newton_iterations,continuity_error\n");
     int its = 0;
     for (int k = 1; k <= 100; ++k) {
         const Solution r = sv.solve_voltage(0.1 * k);
         its += r.newton_iterations;
         if (out)
-            std::fprintf(out, "%.17g,%.17g,%d\n", r.voltage_V, r.current_density_A_m2,
-                         r.newton_iterations);
+            std::fprintf(out, "%.17g,%.17g,%d,%.3e\n", r.voltage_V, r.current_density_A_m2,
+                         r.newton_iterations, r.continuity_error);
     }
     const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     const double wall =

@@ -155,15 +155,19 @@ std::string write_transport_summary(const io::RunConfig& config,
         value[1] = crossing(100.0);
         value[2] = crossing(1000.0);
         if (value[2]) value[4] = ev.solve_voltage(*value[2], warm).eqe;
-        // Peak power efficacy: golden-section search between the neighbours of the best point.
+        // Peak power efficacy: golden-section search between the neighbours of the best point,
+        // over the lit points (luminance >= 1 cd m^-2, the turn-on definition) and not below the
+        // turn-on voltage: below it the resolved current is unmeasurably small and pi L / (J V)
+        // grows as 1/V at constant EQE, so an unrestricted maximum would sit at V -> 0.
         std::size_t best = order.size();
         for (std::size_t k = 0; k < order.size(); ++k)
-            if (status[order[k]] == 0 && P[order[k]] > 0 &&
+            if (status[order[k]] == 0 && P[order[k]] > 0 && lum(order[k]) >= 1.0 &&
                 (best == order.size() || P[order[k]] > P[order[best]]))
                 best = k;
         if (best < order.size()) {
             double a = V[order[best > 0 ? best - 1 : 0]],
                    b = V[order[std::min(best + 1, order.size() - 1)]];
+            if (value[0]) a = std::max(a, *value[0]);
             const double g = (std::sqrt(5.0) - 1.0) / 2.0;
             ev.solve_voltage(a, warm);
             double c = b - g * (b - a), d = a + g * (b - a);

@@ -1,10 +1,6 @@
-// Steady drift-diffusion-Poisson solver (docs/transport.md).
-// Unknowns per node: psi (V), Efn, Efp (eV on the vacuum scale, numerically volts).
-// Discretisation: box method; every cell lies inside one layer and the densities at its two nodes
-// are evaluated with that layer's levels and N0, so an abrupt band step sits exactly at a node
-// (quasi-Fermi levels and psi continuous there); Scharfetter-Gummel fluxes inside the cells.
-// Newton on the coupled system; Jacobian by coloured finite differences (a node couples only to
-// its neighbours: 9 residual evaluations), row-equilibrated, sparse LU of the banded matrix.
+// Steady drift-diffusion-Poisson solver (docs/transport.md): the mesh (Stack), Newton on the
+// coupled system and voltage continuation (Solver). The discrete equations are in
+// dd_assembly.cpp, the linear solvers in dd_linear.cpp, the outputs in dd_post.cpp.
 #include "relsim/transport/drift_diffusion.hpp"
 
 #include <algorithm>
@@ -12,91 +8,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "dd_system.hpp"
+
 namespace relsim::transport {
-namespace {
-// CODATA 2018 exact values.
-constexpr double kQ = 1.602176634e-19;      // C
-constexpr double kKB = 1.380649e-23;        // J/K
-constexpr double kEps0 = 8.8541878128e-12;  // F/m (CODATA 2018)
-constexpr double kNmToM = 1e-9;
-constexpr double kCm3ToM3 = 1e6;   // cm^-3 -> m^-3
-constexpr double kCm2ToM2 = 1e-4;  // cm^2/Vs -> m^2/Vs
-// Poole-Frenkel cusp regularisation: sqrt|E| -> (E^2 + E_r^2)^(1/4) with E_r = 1e-4 V/cm.
-// The mobility factor changes by at most gamma*sqrt(E_r) = gamma * 1e-2 (< 1e-4 for gamma <
-// 1e-2 (cm/V)^0.5) at E = 0 and by gamma*E_r^2/(4 E^1.5) elsewhere.
-constexpr double kPfRegField_V_cm = 1e-4;
-
-// Banded matrix with LU factorisation by Gaussian elimination with partial pivoting (the
-// algorithm of LAPACK dgbtf2/dgbtrs). The Jacobian couples a node only to its neighbours, so with
-// the unknowns interleaved per node (psi, Efn, Efp) its bandwidth is kl = ku = 5; pivoting widens
-// U to kl + ku. Storage as LAPACK's: A(i, j) at ab[j * ld + kl + ku + i - j], ld = 2 kl + ku + 1.
-class BandLU {
-public:
-    BandLU(int n, int kl, int ku)
-        : n_(n),
-          kl_(kl),
-          ku_(ku),
-          ld_(2 * kl + ku + 1),
-          ab_(static_cast<std::size_t>(n) * ld_),
-          piv_(n) {}
-    void zero() { std::fill(ab_.begin(), ab_.end(), 0.0); }
-    double& at(int i, int j) { return ab_[static_cast<std::size_t>(j) * ld_ + kl_ + ku_ + i - j]; }
-    // Rows i of columns j in the original band (|i - j| within kl, ku).
-    int row_lo(int j) const { return std::max(0, j - ku_); }
-    int row_hi(int j) const { return std::min(n_ - 1, j + kl_); }
-    bool factorize() {
-        int ju = 0;
-        for (int j = 0; j < n_; ++j) {
-            const int km = std::min(kl_, n_ - 1 - j);
-            int p = j;
-            for (int i = j + 1; i <= j + km; ++i)
-                if (std::abs(at(i, j)) > std::abs(at(p, j))) p = i;
-            piv_[j] = p;
-            const double pivot = at(p, j);
-            if (pivot == 0.0 || !std::isfinite(pivot)) return false;
-            ju = std::max(ju, std::min(p + ku_, n_ - 1));
-            if (p != j)
-                for (int c = j; c <= ju; ++c) std::swap(at(p, c), at(j, c));
-            const double inv = 1.0 / at(j, j);
-            for (int i = j + 1; i <= j + km; ++i) at(i, j) *= inv;
-            for (int c = j + 1; c <= ju; ++c) {
-                const double ujc = at(j, c);
-                if (ujc != 0.0)
-                    for (int i = j + 1; i <= j + km; ++i) at(i, c) -= at(i, j) * ujc;
-            }
-        }
-        return true;
-    }
-    void solve(double* b) {
-        for (int j = 0; j < n_; ++j) {
-            std::swap(b[j], b[piv_[j]]);
-            const int km = std::min(kl_, n_ - 1 - j);
-            for (int i = j + 1; i <= j + km; ++i) b[i] -= at(i, j) * b[j];
-        }
-        for (int j = n_ - 1; j >= 0; --j) {
-            b[j] /= at(j, j);
-            for (int i = std::max(0, j - kl_ - ku_); i < j; ++i) b[i] -= at(i, j) * b[j];
-        }
-    }
-
-private:
-    int n_, kl_, ku_, ld_;
-    std::vector<double> ab_;
-    std::vector<int> piv_;
-};
-
-double bernoulli(double x) {
-    if (std::abs(x) < 1e-5) return 1.0 - x / 2.0 + x * x / 12.0;
-    return x / std::expm1(x);
-}
-// dB/dx = (expm1(x) - x e^x) / expm1(x)^2 (series -1/2 + x/6 near 0).
-double bernoulli_derivative(double x) {
-    if (std::abs(x) < 1e-4) return -0.5 + x / 6.0;
-    if (x > 700.0) return (1.0 - x) * std::exp(-x);  // expm1 overflow: B ~ x e^-x
-    const double em = std::expm1(x);
-    return (em - x * (em + 1.0)) / (em * em);
-}
-}  // namespace
+using detail::kNmToM;
 
 Stack::Stack(StackSpec spec) : spec_(std::move(spec)) {
     if (spec_.layers.empty()) throw std::invalid_argument("transport: no layers");
@@ -158,226 +73,140 @@ std::vector<double> Stack::layer_edges_nm() const {
 }
 
 struct Solver::Impl {
-    const Stack& st;
-    int N;  // nodes
-    double Vt;
-    std::vector<double> h;  // cell widths
-    // per layer SI data
-    std::vector<double> eps, mun0, mup0, gn, gp, N0, homo, lumo, klang;
+    detail::System sys;
+    int N, n;
+    // Newton workspace (allocated once)
+    std::vector<double> F, Fp, up, dx, rs, u_start;
+    // low-order parts of the quasi-Fermi levels (u + lo in double-double: see newton()); lo_sol
+    // those of the last accepted solution
+    std::vector<double> lo, lo_sol;
+    detail::BlockTri M;
+    detail::BandLU band;
     // continuation history
-    std::vector<double> u_prev, u_prev2;
-    double v_prev = 0.0, v_prev2 = 0.0;
+    // continuation history: the last three solutions, newest first, and the step size
+    std::vector<double> u_hist[3];
+    double v_hist[3] = {0.0, 0.0, 0.0};
     int history = 0;
+    double step = 0.0;
+    double max_step = 0.5;
+    bool analytic = true;
 
-    explicit Impl(const Stack& s) : st(s) {
-        N = static_cast<int>(st.x_m.size());
-        Vt = kKB * st.spec().temperature_K / kQ;
-        for (int c = 0; c + 1 < N; ++c) h.push_back(st.x_m[c + 1] - st.x_m[c]);
-        for (const auto& l : st.spec().layers) {
-            eps.push_back(kEps0 * l.eps_r);
-            mun0.push_back(l.mu_n_cm2_Vs * kCm2ToM2);
-            mup0.push_back(l.mu_p_cm2_Vs * kCm2ToM2);
-            gn.push_back(l.pf_gamma_n_cm_V);
-            gp.push_back(l.pf_gamma_p_cm_V);
-            N0.push_back(l.N0_cm3 * kCm3ToM3);
-            homo.push_back(l.homo_eV);
-            lumo.push_back(l.lumo_eV);
-            klang.push_back(st.spec().langevin_prefactor * kQ / (kEps0 * l.eps_r));
+    explicit Impl(const Stack& s)
+        : sys(s),
+          N(sys.N),
+          n(3 * sys.N),
+          F(n),
+          Fp(n),
+          up(n),
+          dx(n),
+          rs(n),
+          lo(n),
+          lo_sol(n),
+          M(sys.N),
+          band(3 * sys.N, 5, 5) {}
+
+    // Coloured forward differences (a node couples only to its neighbours: 9 residuals).
+    void fd_jacobian(const std::vector<double>& u, double V) {
+        sys.assemble(u.data(), lo.data(), V, F.data(), nullptr);
+        M.zero();
+        const double del = 1e-7;
+        for (int color = 0; color < 9; ++color) {
+            const int comp = color % 3, phase = color / 3;
+            up = u;
+            for (int i = phase; i < N; i += 3) up[3 * i + comp] += del;
+            sys.assemble(up.data(), lo.data(), V, Fp.data(), nullptr);
+            for (int i = phase; i < N; i += 3)
+                for (int j = std::max(0, i - 1); j <= std::min(N - 1, i + 1); ++j) {
+                    double* blk = j == i ? M.diag(j) : j < i ? M.upper(j) : M.lower(j);
+                    for (int r = 0; r < 3; ++r)
+                        blk[3 * r + comp] = (Fp[3 * j + r] - F[3 * j + r]) / del;
+                }
         }
     }
 
-    double psi_anode(double V) const { return V - st.spec().anode_work_function_eV; }
-    double psi_cathode() const { return -st.spec().cathode_work_function_eV; }
-
-    struct CellEval {
-        double nL, nR, pL, pR, Jn, Jp, RL, RR, mun, mup;
-    };
-    CellEval cell(const double* u, int c) const {
-        const int L = st.cell_layer[c];
-        const double psiL = u[3 * c], psiR = u[3 * c + 3];
-        CellEval e{};
-        e.nL = N0[L] * std::exp((u[3 * c + 1] - lumo[L] + psiL) / Vt);
-        e.nR = N0[L] * std::exp((u[3 * c + 4] - lumo[L] + psiR) / Vt);
-        e.pL = N0[L] * std::exp((homo[L] - psiL - u[3 * c + 2]) / Vt);
-        e.pR = N0[L] * std::exp((homo[L] - psiR - u[3 * c + 5]) / Vt);
-        const double E_V_cm = -(psiR - psiL) / h[c] * 1e-2;
-        if (gn[L] == 0.0 && gp[L] == 0.0) {  // no Poole-Frenkel factor in this layer
-            e.mun = mun0[L];
-            e.mup = mup0[L];
-        } else {
-            const double sq =
-                std::sqrt(std::sqrt(E_V_cm * E_V_cm + kPfRegField_V_cm * kPfRegField_V_cm));
-            e.mun = mun0[L] * std::exp(gn[L] * sq);
-            e.mup = mup0[L] * std::exp(gp[L] * sq);
-        }
-        const double d = -(psiR - psiL) / Vt;  // (Ec_R - Ec_L)/Vt = (Ev_R - Ev_L)/Vt
-        const double Bp = bernoulli(d), Bm = bernoulli(-d);
-        e.Jn = kQ * e.mun * Vt / h[c] * (Bm * e.nR - Bp * e.nL);
-        e.Jp = kQ * e.mup * Vt / h[c] * (Bm * e.pL - Bp * e.pR);
-        const double ni2 = N0[L] * N0[L] * std::exp((homo[L] - lumo[L]) / Vt);
-        const double k = klang[L] * (e.mun + e.mup);
-        e.RL = k * (e.nL * e.pL - ni2);
-        e.RR = k * (e.nR * e.pR - ni2);
-        return e;
+    // ln(1 + t) for t > -1 (series below |t| = 1e-4: relative error < 2e-17)
+    static double log1p_fast(double t) {
+        return std::abs(t) < 1e-4 ? t * (1.0 - t * (0.5 - t * (1.0 / 3.0 - 0.25 * t)))
+                                  : std::log1p(t);
+    }
+    // The applied update of one unknown for the Newton update du (comp 0: psi, 1: E_Fn, 2: E_Fp).
+    // A carrier density is exponential in its quasi-Fermi level: for f(u) = A exp(u/V_t) - c,
+    // Newton's du = V_t (exp((u* - u)/V_t) - 1), so u* - u = V_t ln(1 + du/V_t) exactly, in both
+    // directions (for p, with exp(-u/V_t), -V_t ln(1 - du/V_t)). This map is applied to E_Fn and
+    // E_Fp, clamped where the argument of the logarithm falls below 0.01 (at most 4.6 V_t per
+    // iteration, or the symmetric form's -V_t ln(1 + |du|/V_t) when that is larger); psi gets the
+    // symmetric form sign(du) V_t ln(1 + |du|/V_t). Small updates pass unchanged (quadratic
+    // convergence kept). A huge update of a quasi-Fermi level where its carrier is absent thus
+    // moves a density by at most ~|du|/V_t per iteration instead of throttling every other
+    // unknown (as a uniform scaling of the whole step did), and an overshoot is undone in a few
+    // iterations instead of creeping back by 0.69 V_t per iteration.
+    double damped(double du, int comp) const {
+        const double Vt = sys.Vt;
+        if (comp == 0) return std::copysign(Vt * log1p_fast(std::abs(du) / Vt), du);
+        const double t = comp == 1 ? du / Vt : -du / Vt;  // in the density's increasing direction
+        double l;
+        if (t >= -0.99)
+            l = log1p_fast(t);
+        else
+            l = std::min(std::log(0.01), -std::log1p(-t));
+        return comp == 1 ? Vt * l : -Vt * l;
     }
 
-    // Residual F and its analytic Jacobian (the derivatives of cell() and residual() term by term;
-    // tested against the finite-difference Jacobian in tests/transport).
-    void assemble(const double* u, double V, double* F, BandLU& J) const {
-        residual(u, V, F);
-        J.zero();
-        for (int c = 0; c + 1 < N; ++c) {
-            const int L = st.cell_layer[c];
-            const CellEval e = cell(u, c);
-            const double psiL = u[3 * c], psiR = u[3 * c + 3], hc = h[c], hh = 0.5 * hc,
-                         iv = 1.0 / Vt;
-            // mobility derivatives with respect to psi_R (those to psi_L are the negatives)
-            double dmun = 0.0, dmup = 0.0;
-            if (gn[L] != 0.0 || gp[L] != 0.0) {
-                const double E = -(psiR - psiL) / hc * 1e-2;
-                const double s2 = E * E + kPfRegField_V_cm * kPfRegField_V_cm;
-                const double sq = std::sqrt(std::sqrt(s2));
-                const double dsq_dpsiR = 0.5 * E * sq / s2 * (-1e-2 / hc);
-                dmun = e.mun * gn[L] * dsq_dpsiR;
-                dmup = e.mup * gp[L] * dsq_dpsiR;
-            }
-            const double d = -(psiR - psiL) / Vt;
-            const double Bp = bernoulli(d), Bm = bernoulli(-d);
-            const double dBp_R = -bernoulli_derivative(d) * iv,
-                         dBm_R = bernoulli_derivative(-d) * iv;  // d/dpsi_R
-            const double Cn = kQ * e.mun * Vt / hc, Cp = kQ * e.mup * Vt / hc;
-            const double gn_ = Bm * e.nR - Bp * e.nL, gp_ = Bm * e.pL - Bp * e.pR;
-            // local unknowns 0..5: psiL, fnL, fpL, psiR, fnR, fpR
-            double dJn[6] = {0}, dJp[6] = {0}, dRL[6] = {0}, dRR[6] = {0};
-            dJn[3] =
-                kQ * Vt / hc * dmun * gn_ + Cn * (dBm_R * e.nR + Bm * e.nR * iv - dBp_R * e.nL);
-            dJn[0] =
-                -kQ * Vt / hc * dmun * gn_ + Cn * (-dBm_R * e.nR + dBp_R * e.nL - Bp * e.nL * iv);
-            dJn[4] = Cn * Bm * e.nR * iv;
-            dJn[1] = -Cn * Bp * e.nL * iv;
-            dJp[3] =
-                kQ * Vt / hc * dmup * gp_ + Cp * (dBm_R * e.pL - dBp_R * e.pR + Bp * e.pR * iv);
-            dJp[0] =
-                -kQ * Vt / hc * dmup * gp_ + Cp * (-dBm_R * e.pL - Bm * e.pL * iv + dBp_R * e.pR);
-            dJp[2] = -Cp * Bm * e.pL * iv;
-            dJp[5] = Cp * Bp * e.pR * iv;
-            const double ni2 = N0[L] * N0[L] * std::exp((homo[L] - lumo[L]) / Vt);
-            const double k = klang[L] * (e.mun + e.mup), dk_R = klang[L] * (dmun + dmup);
-            dRL[3] = dk_R * (e.nL * e.pL - ni2);
-            dRL[0] = -dRL[3];
-            dRL[1] = k * e.nL * e.pL * iv;
-            dRL[2] = -dRL[1];
-            dRR[3] = dk_R * (e.nR * e.pR - ni2);
-            dRR[0] = -dRR[3];
-            dRR[4] = k * e.nR * e.pR * iv;
-            dRR[5] = -dRR[4];
-            double D[6][6] = {{0}};
-            const double ep = eps[L] / hc;
-            // Poisson rows
-            D[0][0] = -ep - kQ * hh * (e.pL + e.nL) * iv;
-            D[0][3] = ep;
-            D[0][1] = -kQ * hh * e.nL * iv;
-            D[0][2] = -kQ * hh * e.pL * iv;
-            D[3][3] = -ep - kQ * hh * (e.pR + e.nR) * iv;
-            D[3][0] = ep;
-            D[3][4] = -kQ * hh * e.nR * iv;
-            D[3][5] = -kQ * hh * e.pR * iv;
-            for (int q = 0; q < 6; ++q) {
-                D[1][q] = dJn[q] - kQ * hh * dRL[q];
-                D[2][q] = dJp[q] + kQ * hh * dRL[q];
-                D[4][q] = -dJn[q] - kQ * hh * dRR[q];
-                D[5][q] = -dJp[q] + kQ * hh * dRR[q];
-            }
-            for (int r = 0; r < 6; ++r)
-                for (int q = 0; q < 6; ++q)
-                    if (D[r][q] != 0.0) J.at(3 * c + r, 3 * c + q) += D[r][q];
-        }
-        // contact rows: u - value = 0
-        for (int r : {0, 1, 2, 3 * N - 3, 3 * N - 2, 3 * N - 1}) {
-            for (int q = std::max(0, r - 5); q <= std::min(3 * N - 1, r + 5); ++q) J.at(r, q) = 0.0;
-            J.at(r, r) = 1.0;
-        }
-    }
-
-    void residual(const double* u, double V, double* F) const {
-        std::fill(F, F + 3 * N, 0.0);
-        for (int c = 0; c + 1 < N; ++c) {
-            const CellEval e = cell(u, c);
-            const int L = st.cell_layer[c];
-            const double flux = eps[L] * (u[3 * c + 3] - u[3 * c]) / h[c];
-            const double hh = 0.5 * h[c];
-            // node c (left)
-            F[3 * c] += flux + kQ * (e.pL - e.nL) * hh;
-            F[3 * c + 1] += e.Jn - kQ * e.RL * hh;
-            F[3 * c + 2] += e.Jp + kQ * e.RL * hh;
-            // node c+1 (right)
-            F[3 * c + 3] += -flux + kQ * (e.pR - e.nR) * hh;
-            F[3 * c + 4] += -e.Jn - kQ * e.RR * hh;
-            F[3 * c + 5] += -e.Jp + kQ * e.RR * hh;
-        }
-        const double Ea = -V, Ec = 0.0;
-        F[0] = u[0] - psi_anode(V);
-        F[1] = u[1] - Ea;
-        F[2] = u[2] - Ea;
-        const int l = 3 * (N - 1);
-        F[l] = u[l] - psi_cathode();
-        F[l + 1] = u[l + 1] - Ec;
-        F[l + 2] = u[l + 2] - Ec;
-    }
-
-    // Newton at fixed V from u (in place). Returns iterations, or -1 on failure.
-    int newton(std::vector<double>& u, double V) {
-        const int n = 3 * N;
-        std::vector<double> F(n), Fp(n), up(n), dx(n), rs(n);
-        BandLU J(n, 5, 5);
+    // Newton at fixed V from u (in place). Returns iterations, or -1 on failure. use_band: the
+    // banded LU with partial pivoting instead of the block-tridiagonal LU.
+    int newton(std::vector<double>& u, double V, bool use_band) {
+        const double Vt = sys.Vt;
         double m_prev = 1e300;
         for (int it = 1; it <= 60; ++it) {
-            if (analytic) {
-                assemble(u.data(), V, F.data(), J);
-            } else {
-                residual(u.data(), V, F.data());
-                J.zero();
-                for (int color = 0; color < 9; ++color) {
-                    const int comp = color % 3, phase = color / 3;
-                    up = u;
-                    const double del = 1e-7;
-                    for (int i = phase; i < N; i += 3) up[3 * i + comp] += del;
-                    residual(up.data(), V, Fp.data());
-                    for (int i = phase; i < N; i += 3) {
-                        const int col = 3 * i + comp;
-                        for (int j = std::max(0, i - 1); j <= std::min(N - 1, i + 1); ++j)
-                            for (int r = 0; r < 3; ++r) {
-                                J.at(3 * j + r, col) = (Fp[3 * j + r] - F[3 * j + r]) / del;
-                            }
-                    }
-                }
-            }
-            // row equilibration (the Newton step is invariant; LU pivots behave)
-            std::fill(rs.begin(), rs.end(), 0.0);
-            for (int c = 0; c < n; ++c)
-                for (int r = J.row_lo(c); r <= J.row_hi(c); ++r)
-                    rs[r] = std::max(rs[r], std::abs(J.at(r, c)));
+            if (analytic)
+                sys.assemble(u.data(), lo.data(), V, F.data(), &M);
+            else
+                fd_jacobian(u, V);
+            // row equilibration (the Newton step is invariant; pivots behave)
+            M.row_max(rs.data());
             for (int r = 0; r < n; ++r)
-                if (!(rs[r] > 0)) return -1;
-            for (int c = 0; c < n; ++c)
-                for (int r = J.row_lo(c); r <= J.row_hi(c); ++r) J.at(r, c) /= rs[r];
+                if (!(rs[r] > 0) || !std::isfinite(rs[r])) return -1;
+            M.scale_rows(rs.data());
             for (int r = 0; r < n; ++r) dx[r] = -F[r] / rs[r];
-            if (!J.factorize()) return -1;
-            J.solve(dx.data());
+            if (use_band) {
+                band.load(M);
+                if (!band.factorize()) return -1;
+                band.solve(dx.data());
+            } else {
+                if (!M.factorize()) return -1;
+                M.solve(dx.data());
+            }
             double m = 0.0;
             for (double v : dx) m = std::max(m, std::abs(v));
             if (!std::isfinite(m)) return -1;
-            // Logarithmic damping per component, on the thermal voltage: du -> sign(du) V_t ln(1 +
-            // |du|/V_t). Small updates pass unchanged (quadratic convergence kept); a huge update
-            // of an undetermined quasi-Fermi level (a carrier absent from a layer) moves a density
-            // by at most ~|du|/V_t per iteration instead of throttling every other unknown, as a
-            // uniform scaling of the whole step did (3.6x fewer Newton iterations over 0-10 V of
-            // configs/transport/tb_jvl.toml: 426 against 1534).
-            for (int r = 0; r < n; ++r)
-                u[r] += std::copysign(Vt * std::log1p(std::abs(dx[r]) / Vt), dx[r]);
-            // Converged: update below 1e-12 V, or stagnating below 1e-9 V (rounding floor of the
-            // finite-difference Jacobian; the residual itself is exact).
-            if (m < 1e-12 || (m < 1e-9 && m > 0.3 * m_prev)) return it;
+            // Logarithmic damping per unknown (damped() above). The quasi-Fermi levels are carried
+            // as u + lo (double-double): the update is added exactly (TwoSum), so that their
+            // differences across the thinnest cells (~1e-8 V where the contact and interface cells
+            // carry J) keep full relative precision; psi is plain.
+            for (int r = 0; r < n; ++r) {
+                const double d = damped(dx[r], r % 3);
+                if (r % 3 == 0) {
+                    u[r] += d;
+                    continue;
+                }
+                const double s = u[r] + d, bp = s - u[r];
+                const double err = (u[r] - (s - bp)) + (d - bp);
+                const double l = lo[r] + err, t = s + l;  // renormalise (|s| >= |l|)
+                lo[r] = l - (t - s);
+                u[r] = t;
+            }
+            // Converged: (a) the update is below 1e-12 V; or (b) Newton is in its quadratic
+            // phase (a second or later update, 10x or more below the previous one and below
+            // 1e-7 V) and the next update it
+            // predicts, K m^2 with K = max(m / m_prev^2, 1/(2 V_t)), is below 1e-15 V: the
+            // solution is then at the rounding floor without one more iteration to prove it (the
+            // damping alone contributes m^2/(2 V_t)); or (c) the update stagnates below 1e-9 V
+            // (rounding floor of the finite-difference Jacobian; the residual itself is exact).
+            if (m < 1e-12) return it;
+            if (it >= 2 && m < 1e-7 && m < 0.1 * m_prev &&
+                std::max(m / (m_prev * m_prev), 0.5 / Vt) * m * m < 1e-15)
+                return it;
+            if (m < 1e-9 && m > 0.3 * m_prev) return it;
             m_prev = m;
         }
         return -1;
@@ -385,165 +214,111 @@ struct Solver::Impl {
 
     std::vector<double> initial(double V) const {
         std::vector<double> u(3 * N);
-        const double L = st.x_m.back();
+        const double L = sys.st.x_m.back();
         for (int i = 0; i < N; ++i) {
-            const double t = st.x_m[i] / L;
-            u[3 * i] = psi_anode(V) * (1 - t) + psi_cathode() * t;
-            u[3 * i + 1] = u[3 * i + 2] = -V * (1 - t);
+            const double t = sys.st.x_m[i] / L;
+            u[3 * i] = sys.psi_anode(V) * (1 - t) + sys.psi_cathode() * t;
+            u[3 * i + 1] = -V * (1 - t);  // E_Fn
+            u[3 * i + 2] = V * t;         // E_Fp + V
         }
         return u;
     }
 
-    double max_step = 0.5;
-    bool analytic = true;
+    // Newton with the block-tridiagonal LU; if it fails, once more from the same start with the
+    // banded LU (pivoting across nodes) before the caller halves the step.
+    int newton_robust(std::vector<double>& u, double V) {
+        u_start = u;
+        std::fill(lo.begin(), lo.end(), 0.0);
+        int k = newton(u, V, false);
+        if (k < 0) {
+            u = u_start;
+            std::fill(lo.begin(), lo.end(), 0.0);
+            k = newton(u, V, true);
+        }
+        if (k >= 0) lo_sol = lo;
+        return k;
+    }
+
+    // Predictor: the polynomial through the last (up to three) solutions, evaluated at vt
+    // (Lagrange form; quadratic once three are known, so its error is O(step^3)).
+    void predict(double vt, std::vector<double>& trial) const {
+        if (history < 2) {
+            trial = u_hist[0];
+            return;
+        }
+        // the highest order (<= 2) whose weights stay below 10 in magnitude: extrapolating from
+        // closely spaced solutions (the bisection of solve_current) would amplify their
+        // differences (equal steps give weights 2, -1 and 3, -3, 1)
+        int m = std::min(history, 3);
+        double w[3] = {1.0, 0.0, 0.0};
+        for (; m >= 2; --m) {
+            double wmax = 0.0;
+            for (int i = 0; i < m; ++i) {
+                w[i] = 1.0;
+                for (int j = 0; j < m; ++j)
+                    if (j != i) w[i] *= (vt - v_hist[j]) / (v_hist[i] - v_hist[j]);
+                wmax = std::max(wmax, std::abs(w[i]));
+            }
+            if (wmax <= 10.0) break;
+        }
+        if (m < 2) {
+            trial = u_hist[0];
+            return;
+        }
+        trial.resize(u_hist[0].size());
+        for (std::size_t r = 0; r < trial.size(); ++r) {
+            double t = w[0] * u_hist[0][r] + w[1] * u_hist[1][r];
+            if (m == 3) t += w[2] * u_hist[2][r];
+            trial[r] = t;
+        }
+    }
+    void push_history(double v, const std::vector<double>& u) {
+        if (history > 0 && std::abs(v - v_hist[0]) < 1e-9) {  // a rounding-size step: replace
+            u_hist[0] = u;
+            v_hist[0] = v;
+            return;
+        }
+        std::swap(u_hist[2], u_hist[1]);
+        std::swap(u_hist[1], u_hist[0]);
+        u_hist[0] = u;
+        v_hist[2] = v_hist[1];
+        v_hist[1] = v_hist[0];
+        v_hist[0] = v;
+        history = std::min(history + 1, 3);
+    }
 
     bool solve_at(double V, std::vector<double>& u, int& its) {
         if (history == 0) {
             // start from equilibrium
             u = initial(0.0);
-            its = newton(u, 0.0);
+            its = newton_robust(u, 0.0);
             if (its < 0) return false;
-            u_prev = u;
-            v_prev = 0.0;
-            history = 1;
+            push_history(0.0, u);
+            step = 0.5 * max_step;
         }
-        double v0 = v_prev;
-        std::vector<double> base = u_prev;
-        double step = 0.0;
+        std::vector<double> trial;
         while (true) {
-            const double remaining = V - v0;
+            const double remaining = V - v_hist[0];
             if (std::abs(remaining) < 1e-15) break;
-            if (step == 0.0) step = std::min(std::abs(remaining), 0.5 * max_step);
-            const double vt = std::abs(remaining) <= step ? V : v0 + std::copysign(step, remaining);
-            std::vector<double> trial = base;
-            if (history >= 2 && std::abs(v_prev - v_prev2) > 0) {  // linear predictor
-                const double a = (vt - v_prev) / (v_prev - v_prev2);
-                for (std::size_t r = 0; r < trial.size(); ++r)
-                    trial[r] = u_prev[r] + a * (u_prev[r] - u_prev2[r]);
-            }
-            const int k = newton(trial, vt);
+            step = std::min(step, max_step);
+            const double vt =
+                std::abs(remaining) <= step ? V : v_hist[0] + std::copysign(step, remaining);
+            predict(vt, trial);
+            const int k = newton_robust(trial, vt);
             if (k < 0) {
                 step *= 0.5;
                 if (step < 1e-6) return false;
                 continue;
             }
             its += k;
-            u_prev2 = u_prev;
-            v_prev2 = v_prev;
-            u_prev = trial;
-            v_prev = vt;
-            history = 2;
-            base = trial;
-            v0 = vt;
+            push_history(vt, trial);
+            // the next step (also the next call's first): doubled after a success, up to max_step
             step = std::min(step * 2.0, max_step);
         }
-        u = u_prev;
+        u = u_hist[0];
         return true;
     }
-
-    Solution post(const std::vector<double>& u, double V) const;
 };
-
-Solution Solver::Impl::post(const std::vector<double>& u, double V) const {
-    Solution s;
-    s.voltage_V = V;
-    std::vector<CellEval> ce(N - 1);
-    for (int c = 0; c + 1 < N; ++c) ce[c] = cell(u.data(), c);
-    const double J = ce[0].Jn + ce[0].Jp;
-    s.current_density_A_m2 = J;
-    double err = 0.0;
-    for (const auto& e : ce) err = std::max(err, std::abs(e.Jn + e.Jp - J));
-    s.continuity_error = J != 0.0 ? err / std::abs(J) : 0.0;
-    // Currents at the contacts themselves: the cell flux continued through the contact half-cell
-    // (dJn/dx = qR, dJp/dx = -qR), so that q int R dx = J_n(L) - J_n(0) holds exactly.
-    s.leakage_electron_A_m2 = ce.front().Jn - kQ * 0.5 * h.front() * ce.front().RL;
-    s.leakage_hole_A_m2 = ce.back().Jp - kQ * 0.5 * h.back() * ce.back().RR;
-    double Rtot = 0, Reml = 0;
-    const int eml = st.emissive_index();
-    for (int c = 0; c + 1 < N; ++c) {
-        const double r = kQ * 0.5 * h[c] * (ce[c].RL + ce[c].RR);
-        Rtot += r;
-        if (st.cell_layer[c] == eml) Reml += r;
-    }
-    s.recombination_A_m2 = Rtot;
-    s.recombination_eml_A_m2 = Reml;
-    if (J > 0) {
-        s.charge_balance = Rtot / J;
-        s.recombination_outside_eml = (Rtot - Reml) / J;
-        s.no_recombination = 1.0 - Rtot / J;
-    }
-    s.eml_recombination_fraction = Rtot > 0 ? Reml / Rtot : 0.0;
-    if (eml >= 0) {
-        const double xa = st.layer_edges_nm()[eml];
-        // zone statistics over the EML cells (trapezoid of the lumped R, linear in each cell)
-        std::vector<double> cx, cw;
-        for (int c = 0; c + 1 < N; ++c)
-            if (st.cell_layer[c] == eml) {
-                cx.push_back(0.5 * (st.x_m[c] + st.x_m[c + 1]) / kNmToM - xa);
-                cw.push_back(0.5 * h[c] * (ce[c].RL + ce[c].RR));
-            }
-        double W = 0, m1 = 0, m2 = 0;
-        for (std::size_t k = 0; k < cx.size(); ++k) W += cw[k], m1 += cw[k] * cx[k];
-        if (W > 0) {
-            m1 /= W;
-            for (std::size_t k = 0; k < cx.size(); ++k) m2 += cw[k] * (cx[k] - m1) * (cx[k] - m1);
-            s.zone_centroid_nm = m1;
-            s.zone_rms_width_nm = std::sqrt(m2 / W);
-            auto quant = [&](double q) {
-                double acc = 0;
-                int c0 = 0;
-                while (st.cell_layer[c0] != eml) ++c0;
-                for (std::size_t k = 0; k < cx.size(); ++k) {
-                    if (acc + cw[k] >= q * W) {
-                        const double f = cw[k] > 0 ? (q * W - acc) / cw[k] : 0.0;
-                        const int c = c0 + static_cast<int>(k);
-                        return (st.x_m[c] + f * h[c]) / kNmToM - xa;
-                    }
-                    acc += cw[k];
-                }
-                return st.spec().layers[eml].thickness_nm;
-            };
-            s.zone_q05_nm = quant(0.05);
-            s.zone_q50_nm = quant(0.50);
-            s.zone_q95_nm = quant(0.95);
-        }
-        // slices
-        for (int k = 0; k < st.slice_count(); ++k) {
-            const int a = st.slice_first_node[k], b = st.slice_first_node[k + 1];
-            double r = 0, np = 0;
-            for (int c = a; c < b; ++c) {
-                r += 0.5 * h[c] * (ce[c].RL + ce[c].RR);
-                np += 0.5 * h[c] * 0.5 * (ce[c].nL + ce[c].pL + ce[c].nR + ce[c].pR);
-            }
-            const double d = st.x_m[b] - st.x_m[a];
-            Slice sl;
-            sl.position_nm = 0.5 * (st.x_m[a] + st.x_m[b]) / kNmToM;
-            sl.eml_position_nm =
-                (0.5 * (st.x_m[a] + st.x_m[b]) - st.x_m[st.slice_first_node[0]]) / kNmToM;
-            sl.width_nm = d / kNmToM;
-            sl.generation_cm3_s = r / d / kCm3ToM3;
-            sl.polaron_density_cm3 = np / d / kCm3ToM3;
-            s.slices.push_back(sl);
-        }
-    }
-    auto& P = s.profiles;
-    for (int i = 0; i < N; ++i) {
-        const int c = std::min(i, N - 2);
-        const bool left = i < N - 1;
-        const int L = st.cell_layer[c];
-        P.x_nm.push_back(st.x_m[i] / kNmToM);
-        P.psi_V.push_back(u[3 * i]);
-        P.Ec_eV.push_back(lumo[L] - u[3 * i]);
-        P.Ev_eV.push_back(homo[L] - u[3 * i]);
-        P.Efn_eV.push_back(u[3 * i + 1]);
-        P.Efp_eV.push_back(u[3 * i + 2]);
-        P.n_cm3.push_back((left ? ce[c].nL : ce[c].nR) / kCm3ToM3);
-        P.p_cm3.push_back((left ? ce[c].pL : ce[c].pR) / kCm3ToM3);
-        P.R_cm3_s.push_back((left ? ce[c].RL : ce[c].RR) / kCm3ToM3);
-        P.field_V_cm.push_back(-(u[3 * c + 3] - u[3 * c]) / h[c] * 1e-2);
-    }
-    return s;
-}
 
 Solver::Solver(const Stack& stack) : impl_(new Impl(stack)) {}
 Solver::~Solver() { delete impl_; }
@@ -561,7 +336,7 @@ Solution Solver::solve_voltage(double voltage_V) {
     impl_->analytic = analytic_jacobian;
     if (!impl_->solve_at(voltage_V, u, its))
         throw std::runtime_error("transport: Newton continuation stalled");
-    Solution s = impl_->post(u, voltage_V);
+    Solution s = detail::postprocess(impl_->sys, u, impl_->lo_sol, voltage_V);
     s.converged = true;
     s.newton_iterations = its;
     return s;
@@ -570,7 +345,7 @@ Solution Solver::solve_voltage(double voltage_V) {
 Solution Solver::solve_current(double J) {
     if (!(J > 0) || !std::isfinite(J))
         throw std::invalid_argument("transport: current must be > 0");
-    double vlo = std::max(0.0, impl_->v_prev), vhi = vlo;
+    double vlo = std::max(0.0, (impl_->history > 0 ? impl_->v_hist[0] : 0.0)), vhi = vlo;
     Solution slo = solve_voltage(vlo), shi = slo;
     if (slo.current_density_A_m2 > J) {  // go down
         vhi = vlo;

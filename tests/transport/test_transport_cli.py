@@ -88,6 +88,14 @@ def test_outputs_conservation_and_thread_invariance(tmp_path):
         for k in ("turn_on_voltage_V", "voltage_at_100_cd_m2_V", "voltage_at_1000_cd_m2_V",
                   "peak_power_efficacy_lm_W", "eqe_at_1000_cd_m2"):
             assert k in a["summary"], k
+        # the peak lm/W is solved over the lit points (L >= 1 cd m^-2): at least the best lit
+        # sweep point, and below it the resolved but unmeasurable currents (pi L/(J V) ~ 1/V at
+        # constant EQE) are excluded: not above the lm/W at the turn-on voltage (lm/W falls with V
+        # here), far below the 683 lm/W of monochromatic 555 nm light
+        P, L = res["power_efficacy_lm_W"][()], res["luminance_cd_m2"][()]
+        peak = float(a["summary/peak_power_efficacy_lm_W"][()])
+        assert peak >= P[lit & (L >= 1.0)].max() * (1 - 1e-12)
+        assert peak < 683.0
     out = r1.stdout
     assert re.search(r"transport: J .* mA cm\^-2 at V .* charge balance", out)
     assert "power efficacy" in out and "turn-on voltage (1 cd m^-2)" in out

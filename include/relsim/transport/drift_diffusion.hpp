@@ -89,7 +89,8 @@ struct Solution {
     Profiles profiles;
 };
 
-// Per thread; keeps the last solutions for warm starts (continuation with a linear predictor).
+// Per thread; keeps the last three solutions and the step size for warm starts (continuation
+// with a quadratic predictor; docs/transport.md, "Newton, continuation, convergence").
 class Solver {
 public:
     explicit Solver(const Stack& stack);
@@ -100,7 +101,8 @@ public:
     Solver& operator=(const Solver&) = delete;
 
     // Voltage drive: continuation from the last solved voltage (from 0 V the first time) with
-    // steps of at most max_step_V, halved on failure. Throws std::runtime_error if it stalls.
+    // steps of at most max_step_V, halved on failure, the step size kept between calls. Throws
+    // std::runtime_error if it stalls.
     Solution solve_voltage(double voltage_V);
     // Current drive: the voltage with J(V) = J (bracketing + secant/bisection on log J, 1e-10 V).
     Solution solve_current(double current_density_A_m2);
