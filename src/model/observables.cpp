@@ -212,13 +212,25 @@ void evaluate_observables(const RateModel& model, const Drive& drive, const doub
     fate[6] = (1.0 - lig.tta_singlet_yield) * lig.kTT_cm3_s * T * d[1];
     fate[7] = lig.kTP_cm3_s * np * d[1];
 
+    // The species' sum held in a register while its lines follow each other (the same
+    // additions in the same order as species_photon_rate[species] += rate per line).
+    double* species_rate = out.species_photon_rate_cm3_s.data();
+    double* line_rate = out.line_photon_rate_cm3_s.data();
+    std::size_t cur = lines.empty() ? 0 : lines.front().species;
+    double acc = lines.empty() ? 0.0 : species_rate[cur];
     for (std::size_t l = 0; l < lines.size(); ++l) {
         const CompiledLine& cl = lines[l];
         const double rate = cl.line.rate_s * y[cl.state];
-        out.line_photon_rate_cm3_s[l] = rate;
-        out.species_photon_rate_cm3_s[cl.species] += rate;
+        line_rate[l] = rate;
+        if (cl.species != cur) {
+            species_rate[cur] = acc;
+            cur = cl.species;
+            acc = species_rate[cur];
+        }
+        acc += rate;
         photons += rate;
     }
+    if (!lines.empty()) species_rate[cur] = acc;
 
     double transferred = 0.0;
     for (std::size_t s = 0; s < species.size(); ++s) {
@@ -234,14 +246,24 @@ void evaluate_observables(const RateModel& model, const Drive& drive, const doub
         f[4] = sp.kETU_s * X * dark_excited;
     }
     // Every first-order return to the ground: lines, relaxations and quenching.
+    // (The fate being summed is held in a register while consecutive losses feed it: the
+    // same additions in the same order.)
+    std::size_t target = 0;
+    double sum = fate[0];
     for (const GroundLoss& gl : model.ground_losses()) {
         if (model.is_inert(gl.species)) continue;
         const std::size_t channel = gl.kind == GroundLoss::Kind::radiative      ? 0
                                     : gl.kind == GroundLoss::Kind::nonradiative ? 1
                                                                                 : 2;
-        fate[num_ligand_fates + num_species_fates * gl.species + channel] +=
-            gl.rate_s * d[gl.state];
+        const std::size_t k = num_ligand_fates + num_species_fates * gl.species + channel;
+        if (k != target) {
+            fate[target] = sum;
+            target = k;
+            sum = fate[k];
+        }
+        sum += gl.rate_s * d[gl.state];
     }
+    fate[target] = sum;
     // A photon into an excited level is a radiative fate of the exciton that emits it.
     if (cascade) {
         for (const CompiledLine& cl : lines) {

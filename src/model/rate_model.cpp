@@ -205,7 +205,13 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
         it.acceptor_species = sa;
         ion_transfers_.push_back(it);
     }
+    active_flows_.reserve(flows_.size());
     assign_rates();
+}
+
+void RateModel::set_current_density(double current_density_mA_cm2) {
+    params_.device.current_density_mA_cm2 = current_density_mA_cm2;
+    nominal_drive_ = drive_at(current_density_mA_cm2 * mA_in_A);
 }
 
 void RateModel::refresh(const ModelParams& params) {
@@ -264,6 +270,11 @@ void RateModel::assign_rates() {
         for (const Relaxation& r : d.scheme.relaxations) set_flow(r.rate_s);
         for (const auto& entry : d.quench_s) set_flow(entry.second);
     }
+    active_flows_.clear();
+    for (const Flow& flow : flows_) {
+        if (species_[state_species_[flow.from]].inv_density_cm3 != 0.0)
+            active_flows_.push_back(flow);
+    }
     for (std::size_t t = 0; t < ion_transfers_.size(); ++t) {
         const IonTransferParams& p = params_.transfers[t];
         IonTransfer& it = ion_transfers_[t];
@@ -316,11 +327,30 @@ void RateModel::rhs(const Drive& drive, const double* y, double* dydt) const {
         dS -= sp.kSET_s * g * S;
         dT += back - sp.kTET_s * g * T;
     }
-    for (const Flow& f : flows_) {
-        if (species_[state_species_[f.from]].inv_density_cm3 == 0.0) continue;
-        const double flux = f.rate_s * y[f.from];
-        dydt[f.from] -= flux;
-        if (f.to >= 0) dydt[static_cast<std::size_t>(f.to)] += flux;
+    // dydt[from] -= flux, dydt[to] += flux for each flow in order, with the element of the
+    // current `from` held in a register (flows of one level are consecutive): the same
+    // operations on every element in the same order, without a store-to-load chain per flow.
+    if (!active_flows_.empty()) {
+        std::size_t cur = active_flows_.front().from;
+        double acc = dydt[cur];
+        for (const Flow& f : active_flows_) {
+            if (f.from != cur) {
+                dydt[cur] = acc;
+                cur = f.from;
+                acc = dydt[cur];
+            }
+            const double flux = f.rate_s * y[f.from];
+            acc -= flux;
+            if (f.to >= 0) {
+                const auto to = static_cast<std::size_t>(f.to);
+                if (to == cur) {
+                    acc += flux;
+                } else {
+                    dydt[to] += flux;
+                }
+            }
+        }
+        dydt[cur] = acc;
     }
     for (const IonTransfer& t : ion_transfers_) {
         const CompiledSpecies& acc = species_[t.acceptor_species];
@@ -385,10 +415,27 @@ void RateModel::jacobian(const Drive& drive, const double* y, double* jac) const
         J(a, a) -= sp.kBT_s;
         J(1, a) += sp.kBT_s;
     }
-    for (const Flow& f : flows_) {
-        if (species_[state_species_[f.from]].inv_density_cm3 == 0.0) continue;
-        J(f.from, f.from) -= f.rate_s;
-        if (f.to >= 0) J(static_cast<std::size_t>(f.to), f.from) += f.rate_s;
+    // As in rhs(): the diagonal element of the current `from` held in a register.
+    if (!active_flows_.empty()) {
+        std::size_t cur = active_flows_.front().from;
+        double acc = J(cur, cur);
+        for (const Flow& f : active_flows_) {
+            if (f.from != cur) {
+                J(cur, cur) = acc;
+                cur = f.from;
+                acc = J(cur, cur);
+            }
+            acc -= f.rate_s;
+            if (f.to >= 0) {
+                const auto to = static_cast<std::size_t>(f.to);
+                if (to == cur) {
+                    acc += f.rate_s;
+                } else {
+                    J(to, f.from) += f.rate_s;
+                }
+            }
+        }
+        J(cur, cur) = acc;
     }
     for (const IonTransfer& t : ion_transfers_) {
         const CompiledSpecies& acc = species_[t.acceptor_species];

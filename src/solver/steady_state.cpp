@@ -16,6 +16,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace relsim::solver {
 
@@ -190,6 +191,184 @@ SteadyStateSolver& SteadyStateSolver::operator=(SteadyStateSolver&&) noexcept = 
 
 namespace {
 
+//! Eigen 3.4's sum of a dynamic-size expression (redux_impl, LinearVectorizedTraversal, no
+//! unrolling) with packets of 2 doubles (SSE2, this build's default): two packet accumulators
+//! over the aligned part from `aligned_start`, combined, the last packet added, the packet's
+//! two lanes added, then the leading and trailing scalars in order. `e` holds the expression's
+//! values; the result is bit-identical to Eigen's.
+inline double eigen_sum(const double* e, Index size, Index aligned_start) {
+    constexpr Index P = 2;
+    const Index aligned_size2 = ((size - aligned_start) / (2 * P)) * (2 * P);
+    const Index aligned_size = ((size - aligned_start) / P) * P;
+    const Index aligned_end2 = aligned_start + aligned_size2;
+    const Index aligned_end = aligned_start + aligned_size;
+    double res;
+    if (aligned_size) {
+        double r0a = e[aligned_start], r0b = e[aligned_start + 1];
+        if (aligned_size > P) {
+            double r1a = e[aligned_start + 2], r1b = e[aligned_start + 3];
+            for (Index i = aligned_start + 2 * P; i < aligned_end2; i += 2 * P) {
+                r0a += e[i];
+                r0b += e[i + 1];
+                r1a += e[i + 2];
+                r1b += e[i + 3];
+            }
+            r0a += r1a;
+            r0b += r1b;
+            if (aligned_end > aligned_end2) {
+                r0a += e[aligned_end2];
+                r0b += e[aligned_end2 + 1];
+            }
+        }
+        res = r0a + r0b;
+        for (Index i = 0; i < aligned_start; ++i) res += e[i];
+        for (Index i = aligned_end; i < size; ++i) res += e[i];
+    } else {
+        res = e[0];
+        for (Index i = 1; i < size; ++i) res += e[i];
+    }
+    return res;
+}
+
+//! Eigen's first_aligned<16>(p, size): where its vectorised sum of a segment starting at p
+//! begins its aligned packets.
+Index eigen_first_aligned(const double* p, Index size) {
+    const auto address = reinterpret_cast<std::uintptr_t>(p);
+    if (address % sizeof(double) != 0) return size;
+    const Index first = static_cast<Index>((2 - (address / sizeof(double)) % 2) % 2);
+    return first < size ? first : size;
+}
+
+//! Eigen's cwiseMax(a, b) for doubles (SSE's maxpd(b, a) and numext::maxi alike).
+inline double eigen_max(double a, double b) { return b > a ? b : a; }
+
+//! The Newton of newton() below with the state count n known at compile time, for the small
+//! models of every shipped mean-field config: the state, step and Jacobian in fixed-size arrays
+//! on the stack and every vector operation written out, in the same operations and the same
+//! order as the Eigen expressions of the dynamic-size version (sums in Eigen's SSE2 order,
+//! eigen_sum), so the iterates are bit-identical. ws.y is read at the start and written back.
+template <Index n>
+SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
+                     const SteadyStateOptions& opt, int max_iterations,
+                     SteadyStateSolver::Workspace& w, int& iterations, double& last_norm) {
+    alignas(16) double y[n], f[n], dy[n], dy_bar[n], trial[n], weight[n], e[n];
+    alignas(16) double jac[n * n], lu[n * n];
+    int transposition[n];
+    const double* scale = w.scale.data();
+    std::copy(w.y.data(), w.y.data() + n, y);
+    // The non-inert species' state ranges, densities and where Eigen's sums over their
+    // segments of y and trial (both 16-byte aligned, like Eigen's own vectors) start packets.
+    constexpr std::size_t kMaxSpecies = static_cast<std::size_t>(n);
+    struct Range {
+        Index begin, size, aligned_start;
+        double density;
+    };
+    Range ranges[kMaxSpecies];
+    std::size_t num_ranges = 0;
+    for (std::size_t s = 0; s < model.species().size(); ++s) {
+        const model::CompiledSpecies& sp = model.species()[s];
+        if (model.is_inert(s)) continue;
+        const Index b = static_cast<Index>(sp.first_state);
+        const Index m = static_cast<Index>(sp.num_levels);
+        ranges[num_ranges++] = {b, m, eigen_first_aligned(y + b, m), sp.density_cm3};
+    }
+
+    auto finite = [](const double* v) {
+        for (Index i = 0; i < n; ++i) {
+            if (!std::isfinite(v[i])) return false;
+        }
+        return true;
+    };
+    auto update_weights_n = [&] {
+        for (Index i = 0; i < n; ++i) weight[i] = eigen_max(std::abs(y[i]), 1.0e-20 * scale[i]);
+    };
+    auto max_norm = [&](const double* v) {
+        double m = std::abs(v[0]) / weight[0];
+        for (Index i = 1; i < n; ++i) m = std::max(m, std::abs(v[i]) / weight[i]);
+        return m;  // a maximum of non-negative finite values: any order gives the same
+    };
+    auto rms_norm = [&](const double* v) {
+        for (Index i = 0; i < n; ++i) {
+            const double q = v[i] / weight[i];
+            e[i] = q * q;
+        }
+        // Eigen: the sum of a non-direct-access expression starts its packets at 0.
+        return std::sqrt(eigen_sum(e, n, 0) / static_cast<double>(n));
+    };
+    // limited_step() of the dynamic version, operation for operation.
+    auto step = [&](const double* d, double lambda) {
+        for (Index i = 0; i < n; ++i) trial[i] = y[i] + lambda * d[i];
+        for (Index i = 0; i < n; ++i) trial[i] = eigen_max(trial[i], 0.05 * y[i]);
+        for (std::size_t r = 0; r < num_ranges; ++r) {
+            const Range& g = ranges[r];
+            const double now = eigen_sum(y + g.begin, g.size, g.aligned_start);
+            const double next = eigen_sum(trial + g.begin, g.size, g.aligned_start);
+            const double limit = g.density - 0.05 * (g.density - now);
+            if (next > limit && next > 0.0) {
+                const double factor = limit / next;
+                for (Index i = g.begin; i < g.begin + g.size; ++i) trial[i] *= factor;
+            }
+        }
+    };
+    auto finish = [&](SolveStatus status) {
+        std::copy(y, y + n, w.y.data());
+        return status;
+    };
+
+    double lambda = 1.0;
+    bool have_f = false;
+    for (int it = 0; it < max_iterations; ++it) {
+        ++iterations;
+        if (!have_f) model.rhs(drive, y, f);
+        model.jacobian(drive, y, jac);
+        if (!finite(f)) return finish(SolveStatus::non_finite);
+        for (Index i = 0; i < n * n; ++i) {
+            if (!std::isfinite(jac[i])) return finish(SolveStatus::non_finite);
+        }
+        if (!small_lu_n<n>(jac, lu, transposition)) return finish(SolveStatus::singular);
+        small_lu_solve_n<n>(lu, transposition, f, dy);
+        for (Index i = 0; i < n; ++i) dy[i] = -dy[i];
+        if (!finite(dy)) return finish(SolveStatus::non_finite);
+        update_weights_n();
+        const double norm = max_norm(dy);
+        last_norm = norm;
+        if (norm <= opt.tolerance) {
+            step(dy, 1.0);
+            std::copy(trial, trial + n, y);
+            return finish(SolveStatus::converged);
+        }
+        const double norm_rms = rms_norm(dy);
+        lambda = std::min(1.0, 4.0 * lambda);
+        bool accepted = false;
+        while (lambda >= 1.0e-8) {
+            step(dy, lambda);
+            model.rhs(drive, trial, f);
+            if (finite(f)) {
+                small_lu_solve_n<n>(lu, transposition, f, dy_bar);
+                for (Index i = 0; i < n; ++i) dy_bar[i] = -dy_bar[i];
+                if (finite(dy_bar) && rms_norm(dy_bar) <= (1.0 - 0.25 * lambda) * norm_rms) {
+                    accepted = true;
+                    break;
+                }
+            }
+            lambda *= 0.5;
+        }
+        if (!accepted) return finish(SolveStatus::not_converged);
+        std::copy(trial, trial + n, y);
+        have_f = true;
+        if (lambda == 1.0) {
+            update_weights_n();
+            if (max_norm(dy_bar) <= opt.tolerance) {
+                step(dy_bar, 1.0);
+                std::copy(trial, trial + n, y);
+                last_norm = max_norm(dy_bar);
+                return finish(SolveStatus::converged);
+            }
+        }
+    }
+    return finish(SolveStatus::not_converged);
+}
+
 //! Newton iterations from ws.y. Returns the status; ws.y holds the iterate.
 SolveStatus newton(const RateModel& model, const model::Drive& drive, const SteadyStateOptions& opt,
                    int max_iterations, SteadyStateSolver::Workspace& w, int& iterations,
@@ -204,6 +383,20 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive, const Stea
     auto& lu = w.lu;
     const Eigen::VectorXd& scale = w.scale;
     const Index n = y.size();
+    // Fixed-size Newton for the small models (same iterates, no dynamic sizes); its sums
+    // replicate Eigen's with SSE2 packets, so it is used only where Eigen vectorises so.
+    constexpr bool sums_as_eigen = Eigen::internal::packet_traits<double>::Vectorizable &&
+                                   Eigen::internal::packet_traits<double>::size == 2;
+    switch (sums_as_eigen && model.species().size() <= static_cast<std::size_t>(n) ? n : 0) {
+        case 2: return newton_n<2>(model, drive, opt, max_iterations, w, iterations, last_norm);
+        case 3: return newton_n<3>(model, drive, opt, max_iterations, w, iterations, last_norm);
+        case 4: return newton_n<4>(model, drive, opt, max_iterations, w, iterations, last_norm);
+        case 5: return newton_n<5>(model, drive, opt, max_iterations, w, iterations, last_norm);
+        case 6: return newton_n<6>(model, drive, opt, max_iterations, w, iterations, last_norm);
+        case 7: return newton_n<7>(model, drive, opt, max_iterations, w, iterations, last_norm);
+        case 8: return newton_n<8>(model, drive, opt, max_iterations, w, iterations, last_norm);
+        default: break;
+    }
     const bool small = n >= 1 && n <= SteadyStateSolver::Workspace::kSmall;
     double lambda = 1.0;
     bool have_f = false;  // f already holds rhs(y): the residual of the accepted trial point

@@ -100,6 +100,9 @@ private:
     solver::SteadyStateSolver solver_;
     //! Built at the first point, then refreshed in place: sweep points share one structure.
     std::optional<model::RateModel> model_;
+    //! A parameter other than device.current_density_mA_cm2 changed since model_ was last
+    //! refreshed (set_point): otherwise only the drive is recomputed (set_current_density).
+    bool params_dirty_ = true;
     std::vector<double> y_, prev_y_, band_flux_;
     bool have_prev_ = false;
     std::vector<std::uint64_t> fail_points_;  //!< fault injection for tests

@@ -465,11 +465,28 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     const double values_per_point = bytes_per_point(layout) / 8.0;
     const std::uint64_t default_block = std::clamp<std::uint64_t>(
         static_cast<std::uint64_t>(2097152.0 / std::max(values_per_point, 1.0)), 256, 16384);
+    // The default block is one chunk of the /results datasets: their chunks (io's chunk_for of
+    // about a block) are runs of whole trailing rows, contiguous in flat order, so a block of
+    // exactly one chunk overwrites whole chunks and HDF5 never reads a chunk back (verifying and
+    // recomputing its Fletcher32) to merge two blocks' parts: half the writer's time
+    // (benchmarks/README.md, "The writer, third pass"). Results do not depend on the blocks.
+    auto chunk_aligned = [&](std::uint64_t target) {
+        if (layout.shape.empty()) return target;
+        std::uint64_t points = 1, left = target;
+        for (std::size_t i = layout.shape.size(); i-- > 0;) {  // io/result_file.cpp chunk_for
+            const std::uint64_t c = std::max<std::uint64_t>(1, std::min(layout.shape[i], left));
+            points *= c;
+            if (c < layout.shape[i]) break;
+            left = std::max<std::uint64_t>(1, left / c);
+        }
+        // Units are runs within a row: whole rows tile a chunk of whole rows.
+        return points >= layout.shape.back() && points % layout.shape.back() == 0 ? points : target;
+    };
     const std::uint64_t block_target = options.block_points > 0
                                            ? options.block_points
                                            : (nc                 ? 1
                                               : config.transient ? 16
-                                                                 : default_block);
+                                                                 : chunk_aligned(default_block));
     const std::vector<std::uint64_t> block_start = plan_blocks(cutter, total, block_target, layout);
     const std::size_t num_blocks = block_start.size() - 1;
     layout.points_per_block = block_target;

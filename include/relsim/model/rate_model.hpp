@@ -106,6 +106,11 @@ public:
     //! only numbers differ, as between the points of a sweep). Allocates nothing.
     void refresh(const ModelParams& params);
 
+    //! refresh() for params that differ from the model's only in device.current_density_mA_cm2
+    //! (the last axis of most sweeps): only the drive depends on it, so only the drive is
+    //! recomputed; every rate is what refresh() would compute again from the same inputs.
+    void set_current_density(double current_density_mA_cm2);
+
     [[nodiscard]] std::size_t num_states() const noexcept { return names_.size(); }
     //! State names: "S", "T", "<Ion>_<level>".
     [[nodiscard]] const std::vector<std::string>& state_names() const noexcept { return names_; }
@@ -156,6 +161,9 @@ private:
     std::vector<CompiledSpecies> species_;
     std::vector<CompiledLine> lines_;
     std::vector<Flow> flows_;  //!< A, R, Q within and out of each species
+    //! flows_ of the non-inert species, in flows_ order (rebuilt by assign_rates within the
+    //! capacity reserved at construction): rhs() and jacobian() loop over these only.
+    std::vector<Flow> active_flows_;
     std::vector<GroundLoss> ground_losses_;
     std::vector<std::size_t> state_species_;  //!< species index of each ion state
     std::vector<IonTransfer> ion_transfers_;
