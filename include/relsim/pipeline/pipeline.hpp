@@ -24,7 +24,7 @@
 //!                                            fraction of current recombining outside)
 //!       --OpticsStage (per slice)--> SliceOptics (per-line Purcell factor, eta_air)
 //!       --EmitterStage (per slice, ModelParams with Purcell-scaled line rates)--> SliceEmission
-//!       --ObservableStage (sum over slices)--> PointResult (fates, spectrum, radiometry, ...)
+//!       --PointContext::solve (slice means or per-area sums)--> PointResult (fates, band fluxes)
 //!
 //! HOW A TRANSPORT STAGE PLUGS IN (src/transport, owned by "transport"): implement
 //! `ProfileStage`: given the DrivePoint (current today; `DriveKind::voltage` once the stack
