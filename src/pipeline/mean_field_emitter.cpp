@@ -15,6 +15,7 @@ constexpr double nm_in_cm = 1.0e-7;
 
 struct MeanFieldState final : EmitterState {
     explicit MeanFieldState(const model::ModelParams& p) : model(p), y(model.num_states(), 0.0) {}
+    void forget_warm_start() override { have_guess = false; }
     model::RateModel model;
     solver::SteadyStateSolver solver;
     std::vector<double> y;
@@ -49,12 +50,16 @@ public:
         if (rep.status != solver::SolveStatus::converged && s.have_guess) {
             rep = s.solver.solve(s.model, d, nullptr, s.y.data());  // the warm start misled it
         }
+        out.solver_status = static_cast<int>(rep.status);
+        out.solver_method = static_cast<int>(rep.method);
         out.converged = rep.status == solver::SolveStatus::converged;
         s.have_guess = out.converged;
         if (!out.converged) return;
         model::evaluate_observables(s.model, d, s.y.data(), s.obs);
         out.photon_rate_cm3_s = s.obs.photon_rate_cm3_s;
         out.line_photon_rate_cm3_s = s.obs.line_photon_rate_cm3_s;
+        out.iqe = s.obs.iqe;
+        out.species_photon_rate_cm3_s = s.obs.species_photon_rate_cm3_s;
         out.fates = s.obs.fates;
         out.ligand_singlet_photon_rate_cm3_s = s.obs.ligand_singlet_photon_rate_cm3_s;
         out.ligand_triplet_photon_rate_cm3_s = s.obs.ligand_triplet_photon_rate_cm3_s;

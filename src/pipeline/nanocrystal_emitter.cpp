@@ -45,6 +45,8 @@ public:
         const nanocrystal::SteadyStateResult& r = s.result;
         const double G = slice.generation_cm3_s;
         out.photon_rate_cm3_s = G * r.photons_per_exciton.mean;
+        out.iqe = r.iqe.mean;
+        out.transfer_efficiency = r.transfer_efficiency.mean;
         out.ligand_singlet_photon_rate_cm3_s = G * r.ligand_singlet_photons_per_exciton.mean;
         out.ligand_triplet_photon_rate_cm3_s = G * r.ligand_triplet_photons_per_exciton.mean;
         out.line_photon_rate_cm3_s.resize(r.line_photons_per_exciton.size());

@@ -46,6 +46,8 @@ public:
         }
         out.current_density_mA_cm2 = drive.current_density_mA_cm2;
         out.outside_fraction = 0.0;
+        out.equal_slices = true;
+        out.zone_width_nm = dev.recombination_zone_nm;
     }
 
 private:
@@ -101,41 +103,86 @@ std::shared_ptr<const DeviceProblem> DeviceProblemBuilder::build() {
 PointContext::PointContext(std::shared_ptr<const DeviceProblem> problem)
     : problem_(std::move(problem)), slice_params_(problem_->base_params()) {}
 
-void PointContext::solve(const DrivePoint& drive, const model::ModelParams& params,
-                         PointResult& out) {
-    const DeviceProblem& p = *problem_;
-    p.profile_stage().profile(drive, params, out.profile);
-    const std::size_t n = out.profile.slices.size();
-    out.slice_optics.resize(n);
-    out.slices.resize(n);
-    while (states_.size() < n) states_.push_back(p.emitter_stage().make_state());
+void PointContext::forget_warm_starts() {
+    for (auto& st : states_) st->forget_warm_start();
+}
 
-    const double electrons_cm2_s = electrons_per_cm2_s(out.profile.current_density_mA_cm2);
-    double photons_cm2_s = 0.0, air_cm2_s = 0.0, generated_cm2_s = 0.0;
-    out.converged = true;
-    out.fates.clear();
-    out.line_photon_flux_air.clear();
+namespace {
+
+//! sum += a * x, element by element (sum grows to x's size).
+void add_scaled(std::vector<double>& sum, const std::vector<double>& x, double a) {
+    if (sum.size() < x.size()) sum.resize(x.size(), 0.0);
+    for (std::size_t i = 0; i < x.size(); ++i) sum[i] += a * x[i];
+}
+
+void clear_means(EmitterMeans& m) {
+    m.photon_rate_cm3_s = m.ligand_singlet_photon_rate_cm3_s = 0.0;
+    m.ligand_triplet_photon_rate_cm3_s = m.transfer_efficiency = 0.0;
+    m.line_photon_rate_cm3_s.clear();
+    m.species_photon_rate_cm3_s.clear();
+    m.populations_cm3.clear();
+}
+
+//! means += a * (the slice's volume densities); transfer efficiency with weight `g`.
+void add_means(EmitterMeans& m, const SliceEmission& em, double a, double g) {
+    m.photon_rate_cm3_s += a * em.photon_rate_cm3_s;
+    m.ligand_singlet_photon_rate_cm3_s += a * em.ligand_singlet_photon_rate_cm3_s;
+    m.ligand_triplet_photon_rate_cm3_s += a * em.ligand_triplet_photon_rate_cm3_s;
+    m.transfer_efficiency += g * em.transfer_efficiency;
+    add_scaled(m.line_photon_rate_cm3_s, em.line_photon_rate_cm3_s, a);
+    add_scaled(m.species_photon_rate_cm3_s, em.species_photon_rate_cm3_s, a);
+    add_scaled(m.populations_cm3, em.populations_cm3, a);
+}
+
+//! Equal slices (the uniform zone cut into n equal sub-populations): slice means with weight
+//! exactly 1/n, in the arithmetic the mean-field sweep has always published (pipeline.hpp).
+void combine_equal(const Profile& profile, const model::ModelParams& params, PointResult& out) {
+    const std::size_t n = out.slices.size();
+    const double wgt = 1.0 / static_cast<double>(n);
+    const double zone_cm = profile.zone_width_nm * nm_in_cm;
+    double iqe = 0.0, outcoupled_cm3_s = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+        const SliceEmission& em = out.slices[k];
+        const SliceOptics& opt = out.slice_optics[k];
+        iqe += wgt * em.iqe;
+        add_means(out.means, em, wgt, wgt);
+        add_scaled(out.fates, em.fates, wgt);
+        const std::size_t nb = 2 + em.line_photon_rate_cm3_s.size();
+        if (out.band_photon_flux_air.size() < nb) out.band_photon_flux_air.resize(nb, 0.0);
+        auto add_band = [&](std::size_t b, double rate_cm3_s, double eta) {
+            const double air = rate_cm3_s * eta;
+            outcoupled_cm3_s += wgt * air;
+            out.band_photon_flux_air[b] += wgt * zone_cm * air;
+        };
+        add_band(0, em.ligand_singlet_photon_rate_cm3_s, opt.ligand_singlet_eta_air);
+        add_band(1, em.ligand_triplet_photon_rate_cm3_s, opt.ligand_triplet_eta_air);
+        for (std::size_t l = 0; l < em.line_photon_rate_cm3_s.size(); ++l) {
+            add_band(2 + l, em.line_photon_rate_cm3_s[l],
+                     l < opt.line_eta_air.size() ? opt.line_eta_air[l] : 0.0);
+        }
+    }
+    out.line_photon_flux_air.assign(out.band_photon_flux_air.begin() + 2,
+                                    out.band_photon_flux_air.end());
+    // Electrons per unit volume of the zone: G / charge_balance (the model's IQE denominator).
+    const double electrons_cm3_s =
+        profile.slices[0].generation_cm3_s / params.device.charge_balance;
+    out.iqe = iqe;
+    out.eqe = electrons_cm3_s > 0.0 ? outcoupled_cm3_s / electrons_cm3_s : 0.0;
+    out.outcoupling = out.iqe > 0.0 ? out.eqe / out.iqe : 0.0;
+}
+
+//! Any other profile: per-area sums over the slices (pipeline.hpp).
+void combine_per_area(const Profile& profile, PointResult& out) {
+    const std::size_t n = out.slices.size();
+    const double electrons_cm2_s = electrons_per_cm2_s(profile.current_density_mA_cm2);
+    double photons_cm2_s = 0.0, air_cm2_s = 0.0, generated_cm2_s = 0.0, width_cm = 0.0;
     out.band_photon_flux_air.assign(2, 0.0);
     for (std::size_t k = 0; k < n; ++k) {
-        const Slice& slice = out.profile.slices[k];
-        SliceOptics& opt = out.slice_optics[k];
-        p.optics_stage().slice_optics(slice, params, opt);
-        // Slice-local parameters: every line's radiative rate carries the slice's Purcell factor.
-        slice_params_ = params;
-        std::size_t line = 0;
-        for (model::DopantParams& d : slice_params_.dopants) {
-            for (model::EmissionLine& l : d.scheme.lines) {
-                if (line < opt.line_purcell.size()) l.rate_s *= opt.line_purcell[line];
-                ++line;
-            }
-        }
-        SliceEmission& em = out.slices[k];
-        p.emitter_stage().solve(slice, slice_params_, *states_[k], em);
-        if (!em.converged) {
-            out.converged = false;
-            continue;
-        }
+        const Slice& slice = profile.slices[k];
+        const SliceOptics& opt = out.slice_optics[k];
+        const SliceEmission& em = out.slices[k];
         const double w_cm = slice.width_nm * nm_in_cm;
+        width_cm += w_cm;
         photons_cm2_s += w_cm * em.photon_rate_cm3_s;
         const double singlet_air =
             w_cm * opt.ligand_singlet_eta_air * em.ligand_singlet_photon_rate_cm3_s;
@@ -154,23 +201,72 @@ void PointContext::solve(const DrivePoint& drive, const model::ModelParams& para
         }
         const double g_cm2_s = w_cm * slice.generation_cm3_s;
         generated_cm2_s += g_cm2_s;
-        if (out.fates.size() < em.fates.size()) out.fates.resize(em.fates.size(), 0.0);
-        for (std::size_t f = 0; f < em.fates.size(); ++f) out.fates[f] += g_cm2_s * em.fates[f];
-    }
-    if (!out.converged) {  // no partial sums published as a result
-        out.iqe = out.eqe = out.outcoupling = 0.0;
-        out.fates.assign(out.fates.size(), 0.0);
-        out.line_photon_flux_air.assign(out.line_photon_flux_air.size(), 0.0);
-        out.band_photon_flux_air.assign(2, 0.0);
-        return;
+        add_scaled(out.fates, em.fates, g_cm2_s);
+        add_means(out.means, em, w_cm, g_cm2_s);
     }
     out.band_photon_flux_air.insert(out.band_photon_flux_air.end(),
                                     out.line_photon_flux_air.begin(),
                                     out.line_photon_flux_air.end());
     for (double& f : out.fates) f = generated_cm2_s > 0.0 ? f / generated_cm2_s : 0.0;
+    // The means: volume-weighted (transfer efficiency: generation-weighted).
+    const double per_width = width_cm > 0.0 ? 1.0 / width_cm : 0.0;
+    EmitterMeans& m = out.means;
+    m.photon_rate_cm3_s *= per_width;
+    m.ligand_singlet_photon_rate_cm3_s *= per_width;
+    m.ligand_triplet_photon_rate_cm3_s *= per_width;
+    for (auto* v : {&m.line_photon_rate_cm3_s, &m.species_photon_rate_cm3_s, &m.populations_cm3})
+        for (double& x : *v) x *= per_width;
+    m.transfer_efficiency = generated_cm2_s > 0.0 ? m.transfer_efficiency / generated_cm2_s : 0.0;
     out.iqe = electrons_cm2_s > 0.0 ? photons_cm2_s / electrons_cm2_s : 0.0;
     out.eqe = electrons_cm2_s > 0.0 ? air_cm2_s / electrons_cm2_s : 0.0;
     out.outcoupling = photons_cm2_s > 0.0 ? air_cm2_s / photons_cm2_s : 0.0;
+}
+
+}  // namespace
+
+void PointContext::solve(const DrivePoint& drive, const model::ModelParams& params,
+                         PointResult& out) {
+    const DeviceProblem& p = *problem_;
+    p.profile_stage().profile(drive, params, out.profile);
+    const std::size_t n = out.profile.slices.size();
+    out.slice_optics.resize(n);
+    out.slices.resize(n);
+    while (states_.size() < n) states_.push_back(p.emitter_stage().make_state());
+
+    out.converged = true;
+    out.fates.clear();
+    out.line_photon_flux_air.clear();
+    out.band_photon_flux_air.clear();
+    clear_means(out.means);
+    for (std::size_t k = 0; k < n; ++k) {
+        const Slice& slice = out.profile.slices[k];
+        SliceOptics& opt = out.slice_optics[k];
+        p.optics_stage().slice_optics(slice, params, opt);
+        // Slice-local parameters: every line's radiative rate carries the slice's Purcell factor.
+        slice_params_ = params;
+        std::size_t line = 0;
+        for (model::DopantParams& d : slice_params_.dopants) {
+            for (model::EmissionLine& l : d.scheme.lines) {
+                if (line < opt.line_purcell.size()) l.rate_s *= opt.line_purcell[line];
+                ++line;
+            }
+        }
+        SliceEmission& em = out.slices[k];
+        p.emitter_stage().solve(slice, slice_params_, *states_[k], em);
+        out.solver_status = em.solver_status;
+        out.solver_method = em.solver_method;
+        if (!em.converged) {  // no partial sums published as a result
+            out.converged = false;
+            out.iqe = out.eqe = out.outcoupling = 0.0;
+            out.band_photon_flux_air.assign(2, 0.0);
+            return;
+        }
+    }
+    if (n > 0 && out.profile.equal_slices) {
+        combine_equal(out.profile, params, out);
+    } else {
+        combine_per_area(out.profile, out);
+    }
 }
 
 }  // namespace relsim::pipeline

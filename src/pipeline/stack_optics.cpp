@@ -31,102 +31,6 @@ struct Table {
     std::vector<double> eta;      //!< [band][slice]
 };
 
-class StackOptics final : public OpticsStage {
-public:
-    explicit StackOptics(optics::DeviceOptics stack) : optics_(std::move(stack)) {}
-    std::string table() const override { return "optics"; }
-
-    void slice_optics(const Slice& slice, const model::ModelParams& p,
-                      SliceOptics& out) const override {
-        std::vector<double> wl;
-        std::vector<bool> md;
-        band_centres(p, wl, md);
-        const double zone = p.device.recombination_zone_nm;
-        std::vector<double> key = wl;
-        key.push_back(zone);
-        const optics::OpticsSpec& s = optics_.spec();
-        key.push_back(s.zone_offset_nm);
-        key.push_back(s.substrate_n);
-        for (const optics::LayerSpec& l : s.layers) {
-            key.push_back(l.thickness_nm);
-            key.push_back(l.n);
-            key.push_back(l.k);
-        }
-        const std::size_t nb = wl.size();
-        out.line_purcell.resize(nb - 2);
-        out.line_eta_air.resize(nb - 2);
-        std::shared_ptr<const Table> t = table_for(key, wl, md, zone);
-        // The slice of the zone's grid at this position, else an exact computation.
-        const double tol = 1e-9 * std::max(zone, 1.0);
-        for (std::size_t i = 0; i < t->z_nm.size(); ++i) {
-            if (std::abs(t->z_nm[i] - slice.position_nm) > tol) continue;
-            const std::size_t ns = t->z_nm.size();
-            for (std::size_t l = 0; l + 2 < nb; ++l) {
-                out.line_purcell[l] = t->purcell[l * ns + i];
-                out.line_eta_air[l] = t->eta[(l + 2) * ns + i];
-            }
-            out.ligand_singlet_eta_air = t->eta[i];
-            out.ligand_triplet_eta_air = t->eta[ns + i];
-            return;
-        }
-        const std::vector<double> z{s.zone_offset_nm + slice.position_nm};
-        for (std::size_t b = 0; b < nb; ++b) {
-            const optics::EmitterPowers e =
-                optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], z).at(0);
-            const double eta = e.eta_air(md[b]);
-            if (b == 0)
-                out.ligand_singlet_eta_air = eta;
-            else if (b == 1)
-                out.ligand_triplet_eta_air = eta;
-            else {
-                out.line_purcell[b - 2] = e.purcell(md[b]);
-                out.line_eta_air[b - 2] = eta;
-            }
-        }
-    }
-
-private:
-    std::shared_ptr<const Table> table_for(const std::vector<double>& key,
-                                           const std::vector<double>& wl,
-                                           const std::vector<bool>& md, double zone) const {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-                if ((*it)->key == key) {
-                    cache_.splice(cache_.begin(), cache_, it);  // most recently used first
-                    return cache_.front();
-                }
-            }
-        }
-        // As sweep::OpticsPoint::update (the numbers `relsim run` uses).
-        auto t = std::make_shared<Table>();
-        t->key = key;
-        const int n = optics_.spec().emitter_slices;
-        const auto ns = static_cast<std::size_t>(n);
-        // DeviceOptics::positions_nm less the offset: the uniform profile's (i + 1/2) w / n.
-        for (int i = 0; i < n; ++i) t->z_nm.push_back((i + 0.5) * zone / n);
-        const auto powers = optics_.powers(wl, zone);
-        t->purcell.assign((wl.size() - 2) * ns, 1.0);
-        t->eta.assign(wl.size() * ns, 0.0);
-        for (std::size_t b = 0; b < wl.size(); ++b) {
-            for (std::size_t i = 0; i < ns; ++i) {
-                const optics::EmitterPowers& e = powers[b][i];
-                t->eta[b * ns + i] = e.eta_air(md[b]);
-                if (b >= 2) t->purcell[(b - 2) * ns + i] = e.purcell(md[b]);
-            }
-        }
-        std::lock_guard<std::mutex> lock(mutex_);
-        cache_.push_front(t);
-        if (cache_.size() > kCacheEntries) cache_.pop_back();
-        return t;
-    }
-
-    static constexpr std::size_t kCacheEntries = 8;
-    optics::DeviceOptics optics_;
-    mutable std::mutex mutex_;
-    mutable std::list<std::shared_ptr<const Table>> cache_;
-};
-
 }  // namespace
 
 std::vector<double> optics_wavelengths(const io::RunConfig& c) {
@@ -171,6 +75,106 @@ std::optional<optics::DeviceOptics> read_stack(const io::RunConfig& config) {
     auto spec = optics::read_optics_config(config.text, config.path, optics_checks(config));
     if (!spec) return std::nullopt;
     return optics::DeviceOptics(std::move(*spec));
+}
+
+struct StackOptics::Cache {
+    static constexpr std::size_t kEntries = 8;
+    std::mutex mutex;
+    std::list<std::shared_ptr<const Table>> tables;  //!< most recently used first
+    long computations = 0;
+};
+
+StackOptics::StackOptics(optics::DeviceOptics stack)
+    : optics_(std::move(stack)), cache_(std::make_unique<Cache>()) {}
+StackOptics::~StackOptics() = default;
+
+long StackOptics::computations() const {
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    return cache_->computations;
+}
+
+void StackOptics::slice_optics(const Slice& slice, const model::ModelParams& p,
+                               SliceOptics& out) const {
+    std::vector<double> wl;
+    std::vector<bool> md;
+    band_centres(p, wl, md);
+    const double zone = p.device.recombination_zone_nm;
+    // The cache key: every number the factors depend on.
+    std::vector<double> key = wl;
+    key.push_back(zone);
+    const optics::OpticsSpec& s = optics_.spec();
+    key.push_back(s.zone_offset_nm);
+    key.push_back(s.substrate_n);
+    for (const optics::LayerSpec& l : s.layers) {
+        key.push_back(l.thickness_nm);
+        key.push_back(l.n);
+        key.push_back(l.k);
+    }
+    const std::size_t nb = wl.size();
+    out.line_purcell.resize(nb - 2);
+    out.line_eta_air.resize(nb - 2);
+    std::shared_ptr<const Table> t;
+    {
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        for (auto it = cache_->tables.begin(); it != cache_->tables.end(); ++it) {
+            if ((*it)->key == key) {
+                cache_->tables.splice(cache_->tables.begin(), cache_->tables, it);
+                t = cache_->tables.front();
+                break;
+            }
+        }
+    }
+    if (!t) {
+        // The factors of the uniform zone's slices (DeviceOptics::powers at positions_nm).
+        auto nt = std::make_shared<Table>();
+        nt->key = key;
+        const int n = s.emitter_slices;
+        const auto ns = static_cast<std::size_t>(n);
+        // DeviceOptics::positions_nm less the offset: the uniform profile's (i + 1/2) w / n.
+        for (int i = 0; i < n; ++i) nt->z_nm.push_back((i + 0.5) * zone / n);
+        const auto powers = optics_.powers(wl, zone);
+        nt->purcell.assign((nb - 2) * ns, 1.0);
+        nt->eta.assign(nb * ns, 0.0);
+        for (std::size_t b = 0; b < nb; ++b) {
+            for (std::size_t i = 0; i < ns; ++i) {
+                const optics::EmitterPowers& e = powers[b][i];
+                nt->eta[b * ns + i] = e.eta_air(md[b]);
+                if (b >= 2) nt->purcell[(b - 2) * ns + i] = e.purcell(md[b]);
+            }
+        }
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        ++cache_->computations;
+        cache_->tables.push_front(nt);
+        if (cache_->tables.size() > Cache::kEntries) cache_->tables.pop_back();
+        t = std::move(nt);
+    }
+    // The slice of the zone's grid at this position, else an exact computation.
+    const double tol = 1e-9 * std::max(zone, 1.0);
+    for (std::size_t i = 0; i < t->z_nm.size(); ++i) {
+        if (std::abs(t->z_nm[i] - slice.position_nm) > tol) continue;
+        const std::size_t ns = t->z_nm.size();
+        for (std::size_t l = 0; l + 2 < nb; ++l) {
+            out.line_purcell[l] = t->purcell[l * ns + i];
+            out.line_eta_air[l] = t->eta[(l + 2) * ns + i];
+        }
+        out.ligand_singlet_eta_air = t->eta[i];
+        out.ligand_triplet_eta_air = t->eta[ns + i];
+        return;
+    }
+    const std::vector<double> z{s.zone_offset_nm + slice.position_nm};
+    for (std::size_t b = 0; b < nb; ++b) {
+        const optics::EmitterPowers e =
+            optics::dipole_powers(optics_.stack_at(wl[b]), wl[b], z).at(0);
+        const double eta = e.eta_air(md[b]);
+        if (b == 0)
+            out.ligand_singlet_eta_air = eta;
+        else if (b == 1)
+            out.ligand_triplet_eta_air = eta;
+        else {
+            out.line_purcell[b - 2] = e.purcell(md[b]);
+            out.line_eta_air[b - 2] = eta;
+        }
+    }
 }
 
 std::shared_ptr<const OpticsStage> make_stack_optics(optics::DeviceOptics stack) {

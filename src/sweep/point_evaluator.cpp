@@ -13,6 +13,7 @@
 
 #include "relsim/core/build_info.hpp"
 #include "relsim/pipeline/bands.hpp"
+#include "relsim/pipeline/stack_optics.hpp"
 
 namespace relsim::sweep {
 namespace {
@@ -172,13 +173,21 @@ PointEvaluator::PointEvaluator(const io::RunConfig& config, const io::ResultLayo
       params_(config.model),
       observer_(std::move(observer)),
       photometry_(std::move(base_photometry)),
-      fail_points_(injected_failures()),
-      optics_(OpticsPoint::from_config(config)) {
+      fail_points_(injected_failures()) {
+    if (std::optional<optics::DeviceOptics> stack = pipeline::read_stack(config)) {
+        stack_ = std::make_shared<pipeline::StackOptics>(std::move(*stack));
+        const int slices = stack_->stack().spec().emitter_slices;
+        context_.emplace(pipeline::DeviceProblemBuilder(params_)
+                             .set_profile(pipeline::make_uniform_profile(slices))
+                             .set_optics(stack_)
+                             .set_emitter(pipeline::make_mean_field_emitter(params_))
+                             .build());
+    }
     for (const io::SweepAxis& ax : layout_.axes) {
         std::vector<double*> slots;
         for (const std::string& key : ax.keys) {
             double* slot = model::find_parameter(params_, key);
-            if (!slot && optics_) slot = optics_->find_parameter(key);
+            if (!slot && stack_) slot = stack_->stack().find_parameter(key);
             slots.push_back(slot);
             bands_vary_ = bands_vary_ || key_changes_bands(key);
         }
@@ -212,44 +221,14 @@ void PointEvaluator::set_point(std::uint64_t index) {
 void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& block,
                               std::uint64_t slot, std::string& failure_kind) {
     const std::uint64_t count = block.count;
-    auto zero_slot = [&] {
-        for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q)
-            block.scalars[q * count + slot] = 0.0;
-        const std::size_t nl = layout_.line_labels.size();
-        std::fill_n(block.line_rates.begin() + static_cast<long>(slot * nl), nl, 0.0);
-        const std::size_t nw = layout_.wavelength_nm.size();
-        std::fill_n(block.spectrum.begin() + static_cast<long>(slot * nw), nw, 0.0);
-        if (!block.reduce_in.empty()) block.reduce_in[slot] = block.reduce_in[count + slot] = 0.0;
-    };
+    auto zero_slot = [&] { this->zero_slot(block, slot); };
     failure_kind.clear();
     try {
         if (std::find(fail_points_.begin(), fail_points_.end(), index) != fail_points_.end()) {
             throw std::runtime_error("injected failure (RELSIM_FAIL_POINTS)");
         }
         set_point(index);
-        if (optics_) {
-            const solver::SteadyStateReport rep = solve_slices(warm);
-            block.status[slot] = static_cast<std::int32_t>(rep.status);
-            block.method[slot] = static_cast<std::int32_t>(rep.method);
-            if (rep.status != solver::SolveStatus::converged) {
-                failure_kind = solver::to_string(rep.status);
-                zero_slot();
-            } else {
-                const model::Drive drive = model_->nominal_drive();
-                publish(model_->params(), drive, block, slot, optics_outcoupling_);
-                bool finite = true;
-                for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q) {
-                    finite = finite && std::isfinite(block.scalars[q * count + slot]);
-                }
-                if (!finite) {
-                    block.status[slot] = static_cast<std::int32_t>(solver::SolveStatus::non_finite);
-                    block.method[slot] = -1;
-                    failure_kind = solver::to_string(solver::SolveStatus::non_finite);
-                    zero_slot();
-                }
-            }
-            return;
-        }
+        if (context_) return evaluate_pipeline(warm, block, slot, failure_kind);
         if (model_ && !params_dirty_) {
             model_->set_current_density(params_.device.current_density_mA_cm2);
         } else {
@@ -354,6 +333,61 @@ void PointEvaluator::evaluate(std::uint64_t index, bool warm, io::ResultBlock& b
     }
 }
 
+void PointEvaluator::zero_slot(io::ResultBlock& block, std::uint64_t slot) const {
+    const std::uint64_t count = block.count;
+    for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q)
+        block.scalars[q * count + slot] = 0.0;
+    const std::size_t nl = layout_.line_labels.size();
+    std::fill_n(block.line_rates.begin() + static_cast<long>(slot * nl), nl, 0.0);
+    const std::size_t nw = layout_.wavelength_nm.size();
+    std::fill_n(block.spectrum.begin() + static_cast<long>(slot * nw), nw, 0.0);
+    if (!block.reduce_in.empty()) block.reduce_in[slot] = block.reduce_in[count + slot] = 0.0;
+}
+
+//! [optics]: the point through the device-point pipeline (pipeline.hpp): each slice of the zone
+//! is a sub-population with the same generation, its line rates carrying the slice's Purcell
+//! factors; the results are the slice means and EQE = sum over slices and bands of
+//! photons x eta_air / electrons (PointResult, equal slices). A failed slice fails the point and
+//! the next point starts every slice cold.
+void PointEvaluator::evaluate_pipeline(bool warm, io::ResultBlock& block, std::uint64_t slot,
+                                       std::string& failure_kind) {
+    if (!warm) context_->forget_warm_starts();
+    const double J_mA_cm2 = params_.device.current_density_mA_cm2;
+    context_->solve({pipeline::DriveKind::current, J_mA_cm2, 0.0}, params_, point_);
+    block.status[slot] = static_cast<std::int32_t>(point_.solver_status);
+    block.method[slot] = static_cast<std::int32_t>(point_.solver_method);
+    if (!point_.converged) {
+        context_->forget_warm_starts();
+        failure_kind = solver::to_string(static_cast<solver::SolveStatus>(point_.solver_status));
+        return zero_slot(block, slot);
+    }
+    const pipeline::EmitterMeans& m = point_.means;
+    obs_.eqe = point_.eqe;
+    obs_.iqe = point_.iqe;
+    obs_.transfer_efficiency = m.transfer_efficiency;
+    obs_.photon_rate_cm3_s = m.photon_rate_cm3_s;
+    obs_.ligand_singlet_photon_rate_cm3_s = m.ligand_singlet_photon_rate_cm3_s;
+    obs_.ligand_triplet_photon_rate_cm3_s = m.ligand_triplet_photon_rate_cm3_s;
+    obs_.line_photon_rate_cm3_s = m.line_photon_rate_cm3_s;
+    obs_.species_photon_rate_cm3_s = m.species_photon_rate_cm3_s;
+    obs_.fates = point_.fates;
+    y_ = m.populations_cm3;
+    band_flux_ = point_.band_photon_flux_air;
+    model::Drive drive;  // J [A cm^-2] as model::RateModel::nominal_drive (current efficiency)
+    drive.current_density_A_cm2 = J_mA_cm2 * 1.0e-3;
+    publish(params_, drive, block, slot, point_.outcoupling);
+    const std::uint64_t count = block.count;
+    bool finite = true;
+    for (std::size_t q = 0; q < layout_.scalar_names.size(); ++q)
+        finite = finite && std::isfinite(block.scalars[q * count + slot]);
+    if (!finite) {
+        block.status[slot] = static_cast<std::int32_t>(solver::SolveStatus::non_finite);
+        block.method[slot] = -1;
+        failure_kind = solver::to_string(solver::SolveStatus::non_finite);
+        zero_slot(block, slot);
+    }
+}
+
 void PointEvaluator::fill(const model::RateModel& model, const model::Drive& drive,
                           io::ResultBlock& block, std::uint64_t slot) {
     model::evaluate_observables(model, drive, y_.data(), obs_);
@@ -404,10 +438,20 @@ void PointEvaluator::publish(const model::ModelParams& p, const model::Drive& dr
     for (double r : obs_.species_photon_rate_cm3_s) put(r);
     for (double v : y_) put(v);
     for (double f : obs_.fates) put(f);
-    if (outcoupling >= 0.0) {  // [optics] only: effective outcoupling, per-line factors
+    if (outcoupling >= 0.0) {  // [optics] only: effective outcoupling, per-line slice means
         put(outcoupling);
-        for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_line_purcell(l));
-        for (std::size_t l = 0; l < optics_->num_lines(); ++l) put(optics_->mean_band_eta(2 + l));
+        const std::vector<pipeline::SliceOptics>& so = point_.slice_optics;
+        const std::size_t nl = so.empty() ? 0 : so[0].line_purcell.size();
+        for (std::size_t l = 0; l < nl; ++l) {
+            double m = 0.0;
+            for (const pipeline::SliceOptics& o : so) m += o.line_purcell[l];
+            put(m / static_cast<double>(so.size()));
+        }
+        for (std::size_t l = 0; l < nl; ++l) {
+            double m = 0.0;
+            for (const pipeline::SliceOptics& o : so) m += o.line_eta_air[l];
+            put(m / static_cast<double>(so.size()));
+        }
     }
     if (!needs_radiometry_) return publish_arrays(block, slot);
     radiometry_->evaluate(band_flux_.data(), rad_, needs_peak_);

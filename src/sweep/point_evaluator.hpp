@@ -17,12 +17,12 @@
 #include "relsim/model/photometry.hpp"
 #include "relsim/model/radiometry.hpp"
 #include "relsim/model/rate_model.hpp"
+#include "relsim/pipeline/pipeline.hpp"
+#include "relsim/pipeline/stack_optics.hpp"
 #include "relsim/solver/steady_state.hpp"
 #include "relsim/solver/transient.hpp"
 
 namespace relsim::sweep {
-
-class OpticsPoint;
 
 //! Status code written for a point whose evaluation threw (beyond the SolveStatus codes).
 inline constexpr std::int32_t status_error = 5;
@@ -72,6 +72,8 @@ public:
 
 private:
     void set_point(std::uint64_t index);
+    //! Zeros every dataset of a failed point.
+    void zero_slot(io::ResultBlock& block, std::uint64_t slot) const;
     void fill(const model::RateModel& model, const model::Drive& drive, io::ResultBlock& block,
               std::uint64_t slot);
     //! Photometry and every result of the point from obs_, y_ and band_flux_.
@@ -81,8 +83,9 @@ private:
     void find_needs(const std::int32_t* stored);
     //! The per-point arrays: line rates and the spectrum.
     void publish_arrays(io::ResultBlock& block, std::uint64_t slot);
-    //! [optics]: every emitter slice solved with Purcell-modified line rates (optics_point.cpp).
-    solver::SteadyStateReport solve_slices(bool warm);
+    //! [optics]: the point solved by the device-point pipeline, published.
+    void evaluate_pipeline(bool warm, io::ResultBlock& block, std::uint64_t slot,
+                           std::string& failure_kind);
 
     const io::RunConfig& config_;
     const io::ResultLayout& layout_;
@@ -107,12 +110,12 @@ private:
     bool have_prev_ = false;
     std::vector<std::uint64_t> fail_points_;  //!< fault injection for tests
     model::Observables obs_;
-    // [optics]: factors and per-slice state (null without an [optics] table).
-    std::unique_ptr<OpticsPoint> optics_;
-    std::optional<model::ModelParams> slice_params_;
-    std::vector<std::vector<double>> slice_prev_y_;
-    model::Observables slice_obs_;
-    double optics_outcoupling_ = 0.0;
+    // [optics]: the device-point pipeline (the uniform zone cut into optics.emitter_slices
+    // slices, the stack stage, the mean-field emitter); empty without an [optics] table. The
+    // stage is this evaluator's own: swept optics.* keys change its stack between points.
+    std::shared_ptr<pipeline::StackOptics> stack_;
+    std::optional<pipeline::PointContext> context_;
+    pipeline::PointResult point_;
 };
 
 }  // namespace relsim::sweep

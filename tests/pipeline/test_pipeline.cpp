@@ -52,6 +52,60 @@ public:
         out.line_photon_rate_cm3_s = {slice.generation_cm3_s * lines[0].rate_s / total,
                                       slice.generation_cm3_s * lines[1].rate_s / total};
         out.photon_rate_cm3_s = slice.generation_cm3_s;
+        out.iqe = p.device.charge_balance;  // one photon per exciton, cb excitons per electron
+        out.fates = {1.0};
+    }
+};
+
+//! Extraction that depends on the slice's position (a stand-in for a stack).
+class PositionOptics final : public pipeline::OpticsStage {
+public:
+    std::string table() const override { return "optics"; }
+    void slice_optics(const pipeline::Slice& s, const model::ModelParams&,
+                      pipeline::SliceOptics& out) const override {
+        out.line_purcell = {1.0 + 0.1 * s.position_nm, 0.5};
+        out.line_eta_air = {0.1 + 0.02 * s.position_nm, 0.6 - 0.01 * s.position_nm};
+        out.ligand_singlet_eta_air = out.ligand_triplet_eta_air = 0.0;
+    }
+};
+
+//! The uniform profile with the equal-slices flag cleared: combined as per-area sums.
+class UnflaggedUniform final : public pipeline::ProfileStage {
+public:
+    explicit UnflaggedUniform(int n) : uniform_(pipeline::make_uniform_profile(n)) {}
+    std::string table() const override { return "device"; }
+    bool accepts(pipeline::DriveKind k) const override { return uniform_->accepts(k); }
+    void profile(const pipeline::DrivePoint& d, const model::ModelParams& p,
+                 pipeline::Profile& out) const override {
+        uniform_->profile(d, p, out);
+        out.equal_slices = false;
+        out.zone_width_nm = 0.0;
+    }
+
+private:
+    std::shared_ptr<const pipeline::ProfileStage> uniform_;
+};
+
+//! Records whether each solve had a warm start: solver_method 0 (warm) or 1 (cold).
+struct WarmState final : pipeline::EmitterState {
+    bool have_guess = false;
+    void forget_warm_start() override { have_guess = false; }
+};
+class WarmStartProbe final : public pipeline::EmitterStage {
+public:
+    std::string table() const override { return "stand-in"; }
+    std::vector<std::string> fate_names() const override { return {"radiative"}; }
+    std::unique_ptr<pipeline::EmitterState> make_state() const override {
+        return std::make_unique<WarmState>();
+    }
+    void solve(const pipeline::Slice& slice, const model::ModelParams& p,
+               pipeline::EmitterState& state, pipeline::SliceEmission& out) const override {
+        auto& s = static_cast<WarmState&>(state);
+        out.solver_method = s.have_guess ? 0 : 1;
+        s.have_guess = true;
+        out.photon_rate_cm3_s = slice.generation_cm3_s;
+        out.iqe = p.device.charge_balance;
+        out.line_photon_rate_cm3_s = {slice.generation_cm3_s, 0.0};
         out.fates = {1.0};
     }
 };
@@ -144,4 +198,77 @@ TEST_CASE("mean-field emitter through the pipeline equals the direct solve (tb_d
         for (std::size_t f = 0; f < obs.fates.size(); ++f)
             CHECK(r.fates[f] == Approx(obs.fates[f]).epsilon(1e-9).margin(1e-15));
     }
+}
+
+TEST_CASE("equal slices (slice means) and per-area sums: the same point to rounding",
+          "[pipeline]") {
+    // The uniform zone in 5 slices with position-dependent Purcell factors and extraction,
+    // combined as slice means (the uniform profile) and as per-area sums (the same slices
+    // unflagged, as a [transport] profile is combined): the two are the same physics.
+    model::ModelParams p = two_line_params();
+    p.device.charge_balance = 0.8;
+    p.device.recombination_zone_nm = 17.0;
+    auto build = [&](std::shared_ptr<const pipeline::ProfileStage> profile) {
+        return pipeline::DeviceProblemBuilder(p)
+            .set_profile(std::move(profile))
+            .set_emitter(std::make_shared<BranchingEmitter>())
+            .set_optics(std::make_shared<PositionOptics>())
+            .build();
+    };
+    pipeline::PointContext mean_ctx(build(pipeline::make_uniform_profile(5)));
+    pipeline::PointContext area_ctx(build(std::make_shared<UnflaggedUniform>(5)));
+    pipeline::PointResult a, b;
+    mean_ctx.solve({pipeline::DriveKind::current, 4.0, 0.0}, p, a);
+    area_ctx.solve({pipeline::DriveKind::current, 4.0, 0.0}, p, b);
+    REQUIRE(a.converged);
+    REQUIRE(b.converged);
+    CHECK(a.profile.equal_slices);
+    CHECK_FALSE(b.profile.equal_slices);
+    CHECK(a.iqe == Approx(0.8).epsilon(1e-14));
+    CHECK(b.iqe == Approx(a.iqe).epsilon(1e-14));
+    CHECK(b.eqe == Approx(a.eqe).epsilon(1e-14));
+    CHECK(b.outcoupling == Approx(a.outcoupling).epsilon(1e-14));
+    // The extraction varies over the slices, so EQE / IQE is a genuine mean, not a slice value.
+    CHECK(a.outcoupling != Approx(a.slice_optics[0].line_eta_air[0]).epsilon(1e-3));
+    REQUIRE(a.band_photon_flux_air.size() == 4);
+    REQUIRE(b.band_photon_flux_air.size() == 4);
+    for (std::size_t i = 0; i < 4; ++i)
+        CHECK(b.band_photon_flux_air[i] == Approx(a.band_photon_flux_air[i]).epsilon(1e-14));
+    // EQE counts exactly the photons reaching air: sum of band fluxes / (J / q).
+    const double electrons_cm2_s = 4.0e-3 / 1.602176634e-19;
+    CHECK(std::accumulate(a.band_photon_flux_air.begin(), a.band_photon_flux_air.end(), 0.0) /
+              electrons_cm2_s ==
+          Approx(a.eqe).epsilon(1e-14));
+    CHECK(b.means.photon_rate_cm3_s == Approx(a.means.photon_rate_cm3_s).epsilon(1e-14));
+    CHECK(a.means.photon_rate_cm3_s == Approx(a.profile.slices[0].generation_cm3_s).epsilon(1e-14));
+    for (std::size_t l = 0; l < 2; ++l)
+        CHECK(b.means.line_photon_rate_cm3_s[l] ==
+              Approx(a.means.line_photon_rate_cm3_s[l]).epsilon(1e-14));
+    REQUIRE(a.fates.size() == 1);
+    CHECK(a.fates[0] == Approx(1.0).epsilon(1e-15));
+    CHECK(b.fates[0] == Approx(1.0).epsilon(1e-15));
+}
+
+TEST_CASE("forget_warm_starts: every slice's next solve starts cold", "[pipeline]") {
+    model::ModelParams p = two_line_params();
+    auto problem = pipeline::DeviceProblemBuilder(p)
+                       .set_profile(pipeline::make_uniform_profile(3))
+                       .set_emitter(std::make_shared<WarmStartProbe>())
+                       .set_optics(pipeline::make_constant_outcoupling())
+                       .build();
+    pipeline::PointContext ctx(problem);
+    pipeline::PointResult r;
+    auto methods = [&] {
+        std::vector<int> m;
+        for (const pipeline::SliceEmission& e : r.slices) m.push_back(e.solver_method);
+        return m;
+    };
+    ctx.solve({pipeline::DriveKind::current, 1.0, 0.0}, p, r);
+    CHECK(methods() == std::vector<int>{1, 1, 1});
+    ctx.solve({pipeline::DriveKind::current, 2.0, 0.0}, p, r);
+    CHECK(methods() == std::vector<int>{0, 0, 0});
+    CHECK(r.solver_method == 0);  // the last slice's report
+    ctx.forget_warm_starts();
+    ctx.solve({pipeline::DriveKind::current, 2.0, 0.0}, p, r);
+    CHECK(methods() == std::vector<int>{1, 1, 1});
 }

@@ -173,3 +173,35 @@ TEST_CASE("microscopic emitter, one slice, constant outcoupling: the engine's ow
               Approx(f.value.mean).epsilon(1e-13).margin(1e-15));
     }
 }
+
+TEST_CASE("stack optics with a changed stack: recomputed, else cached", "[pipeline][optics]") {
+    // A sweep of optics.* keys changes the stack of its own StackOptics between points: the
+    // factors follow the stack, and an unchanged stack (any number of kinetic points) is
+    // computed once.
+    const io::RunConfig c = io::load_config(RELSIM_SOURCE_DIR "/configs/optics/paper_device.toml");
+    pipeline::StackOptics stage(*pipeline::read_stack(c));
+    pipeline::Profile prof;
+    pipeline::make_uniform_profile(5)->profile({pipeline::DriveKind::current, 10.0, 0.0}, c.model,
+                                               prof);
+    pipeline::SliceOptics before, again, after;
+    stage.slice_optics(prof.slices[2], c.model, before);
+    model::ModelParams kinetic = c.model;  // a kinetic parameter changes nothing optical
+    kinetic.dopants[0].density_cm3 *= 2.0;
+    stage.slice_optics(prof.slices[2], kinetic, again);
+    CHECK(stage.computations() == 1);
+    CHECK(again.line_eta_air == before.line_eta_air);
+    // The layer after the emitting layer (the ETL): its thickness moves the cathode mirror.
+    const std::size_t etl = stage.stack().spec().emitting_index + 1;
+    double* t =
+        stage.stack().find_parameter("optics.layer." + std::to_string(etl) + ".thickness_nm");
+    REQUIRE(t != nullptr);
+    *t += 60.0;
+    stage.slice_optics(prof.slices[2], c.model, after);
+    CHECK(stage.computations() == 2);
+    const auto fresh = pipeline::make_stack_optics(stage.stack());  // the changed stack, built anew
+    pipeline::SliceOptics ref;
+    fresh->slice_optics(prof.slices[2], c.model, ref);
+    CHECK(after.line_eta_air == ref.line_eta_air);
+    CHECK(after.line_purcell == ref.line_purcell);
+    CHECK(after.line_eta_air[0] != Approx(before.line_eta_air[0]).epsilon(1e-3));
+}

@@ -5,8 +5,12 @@
 //! profile, the constant outcoupling, the [optics] stack (stack_optics.hpp), the mean-field
 //! emitter and the microscopic emitter (nanocrystal_emitter.hpp) are implemented and tested
 //! (tests/pipeline). `relsim fit` evaluates configs with [optics] or [nanocrystal] through it
-//! (src/fit/pipeline_evaluator.cpp), and `relsim run` solves a microscopic point with [optics]
-//! through it (src/sweep/nc_point_evaluator.cpp); the mean-field sweep keeps its own loop.
+//! (src/fit/pipeline_evaluator.cpp); `relsim run`, every sweep and the Python module solve a
+//! mean-field point with [optics] (src/sweep/point_evaluator.cpp), a microscopic point with
+//! [optics] (src/sweep/nc_point_evaluator_optics.cpp) and a [transport] point
+//! (src/sweep/transport_point.cpp) through it. The mean-field point without [optics] or
+//! [transport] (one slice, constant outcoupling) is solved directly by the RateModel: the hot
+//! path (docs/architecture.md, "Who uses it").
 //!
 //! Design (Ceres Problem/Solve, OpenMM System/Context): a `DeviceProblem` is built ONCE from a
 //! validated config (the [optics] stack parsed once, the ion schemes compiled once) and is
@@ -20,7 +24,7 @@
 //!                                            fraction of current recombining outside)
 //!       --OpticsStage (per slice)--> SliceOptics (per-line Purcell factor, eta_air)
 //!       --EmitterStage (per slice, ModelParams with Purcell-scaled line rates)--> SliceEmission
-//!       --ObservableStage (sum over slices)--> PointResult (fates, spectrum, radiometry, ...)
+//!       --PointContext::solve (slice means or per-area sums)--> PointResult (fates, band fluxes)
 //!
 //! HOW A TRANSPORT STAGE PLUGS IN (src/transport, owned by "transport"): implement
 //! `ProfileStage`: given the DrivePoint (current today; `DriveKind::voltage` once the stack
@@ -74,6 +78,12 @@ struct Profile {
     std::vector<Slice> slices;
     double current_density_mA_cm2 = 0.0;  //!< the current of the point (solved for a voltage drive)
     double outside_fraction = 0.0;  //!< fraction of the current recombining outside the emitter
+    //! The slices are equal sub-populations of one zone of thickness `zone_width_nm` (same
+    //! width, same generation: the uniform zone cut into n parts). The point's results are then
+    //! slice means (weights exactly 1/n; PointContext::solve); otherwise per-area sums over the
+    //! slices (a [transport] profile).
+    bool equal_slices = false;
+    double zone_width_nm = 0.0;  //!< with equal_slices: the zone's thickness
 };
 
 //! Stage 1: drive -> profile. The uniform zone today; the drift-diffusion stack later.
@@ -115,17 +125,26 @@ struct SliceEmission {
     std::vector<double> fates;                   //!< per fate name, each / G_k; sum = 1
     double ligand_singlet_photon_rate_cm3_s = 0.0;
     double ligand_triplet_photon_rate_cm3_s = 0.0;
+    double iqe = 0.0;  //!< photons per electron recombining in the slice (G / charge_balance)
     //! Mean-field emitter only (empty / 0 otherwise): the steady-state populations per
-    //! RateModel::state_names() [cm^-3] and the transfer efficiency (per exciton generated).
+    //! RateModel::state_names() [cm^-3], the photon rate per dopant species [cm^-3 s^-1] and the
+    //! transfer efficiency (per exciton generated).
     std::vector<double> populations_cm3;
+    std::vector<double> species_photon_rate_cm3_s;
     double transfer_efficiency = 0.0;
     bool converged = true;  //!< false: the numbers are not a result (never published as good)
+    //! The steady-state solver's report (mean-field emitter: solver::SolveStatus and
+    //! solver::SolveMethod as integers; other emitters: 0 / -1).
+    int solver_status = 0;
+    int solver_method = -1;
 };
 
 //! Per-thread, per-slice mutable state of an emitter (warm start, engine scratch, RNG stream).
 class EmitterState {
 public:
     virtual ~EmitterState() = default;
+    //! The next solve starts cold (no warm start from the previous solution).
+    virtual void forget_warm_start() {}
 };
 
 //! Stage 2: the emitter model of one slice. The mean-field RateModel or the microscopic
@@ -142,7 +161,28 @@ public:
                        EmitterState& state, SliceEmission& out) const = 0;
 };
 
-//! Result of one device point (stage 4: observables summed over slices, weighted by width).
+//! Means over the emitter's volume of the slices' volume densities (Profile::equal_slices:
+//! sum_k x_k / n; otherwise sum_k w_k x_k / sum_k w_k) and the generation-weighted transfer
+//! efficiency.
+struct EmitterMeans {
+    double photon_rate_cm3_s = 0.0;
+    double ligand_singlet_photon_rate_cm3_s = 0.0;
+    double ligand_triplet_photon_rate_cm3_s = 0.0;
+    std::vector<double> line_photon_rate_cm3_s;
+    std::vector<double> species_photon_rate_cm3_s;  //!< mean-field emitter only
+    std::vector<double> populations_cm3;            //!< mean-field emitter only
+    double transfer_efficiency = 0.0;
+};
+
+//! Result of one device point (stage 4: observables combined over the slices).
+//!
+//! Equal slices (the uniform zone, Profile::equal_slices), in the arithmetic of the mean-field
+//! model's slices (every weight exactly 1/n): iqe, fates and the means are the slice means;
+//! EQE = (sum over slices k and bands b of photons_kb x eta_kb / n) / (G / charge_balance);
+//! band flux_b = sum_k (w_zone / n) x photons_kb x eta_kb. Any other profile: per-area sums,
+//! iqe = sum_k w_k photons_k / (J / q), EQE likewise with photons x eta, fates weighted by
+//! w_k G_k, band flux_b = sum_k w_k eta_kb photons_kb. Both are the same physics; only the
+//! rounding differs (each keeps the outputs its users published before the merge bit for bit).
 struct PointResult {
     Profile profile;
     std::vector<SliceOptics> slice_optics;
@@ -155,7 +195,11 @@ struct PointResult {
     //! Photons / (cm^2 s) into air per band in output order (ligand singlet, ligand triplet,
     //! then every line): the input of model::Photometry / model::RadiometryWeights.
     std::vector<double> band_photon_flux_air;
+    EmitterMeans means;
     bool converged = true;  //!< every slice converged (otherwise iqe, eqe, fates are 0)
+    //! The solver report of the first slice that failed, else of the last slice.
+    int solver_status = 0;
+    int solver_method = -1;
 };
 
 //! Built once from the config; immutable; shared by all threads.
@@ -193,7 +237,10 @@ class PointContext {
 public:
     explicit PointContext(std::shared_ptr<const DeviceProblem> problem);
     //! Solves one point with the given parameters (same structure as base_params()).
+    //! Stops at the first slice that does not converge (out.converged = false).
     void solve(const DrivePoint& drive, const model::ModelParams& params, PointResult& out);
+    //! Every slice's next solve starts cold (a sweep's first point of a unit, after a failure).
+    void forget_warm_starts();
     [[nodiscard]] const DeviceProblem& problem() const { return *problem_; }
     //! The emitter state of slice k after the last solve (nullptr before); an emitter's own
     //! header says what its state holds (e.g. NanocrystalEmitterState: the ensemble result).

@@ -37,6 +37,28 @@ namespace relsim::pipeline {
 //! kinetic parameters computes them once. Thread-safe.
 [[nodiscard]] std::shared_ptr<const OpticsStage> make_stack_optics(optics::DeviceOptics stack);
 
+//! The stage make_stack_optics returns, for a user that changes the stack between points (a
+//! sweep of optics.* keys: `stack().find_parameter(key)`): `stack()` may be changed between
+//! points by the one thread that owns this stage (the cache key holds every stack number, so a
+//! changed stack is recomputed); slice_optics itself is thread-safe.
+class StackOptics final : public OpticsStage {
+public:
+    explicit StackOptics(optics::DeviceOptics stack);
+    ~StackOptics() override;
+    [[nodiscard]] std::string table() const override { return "optics"; }
+    void slice_optics(const Slice& slice, const model::ModelParams& params,
+                      SliceOptics& out) const override;
+    [[nodiscard]] optics::DeviceOptics& stack() { return optics_; }
+    [[nodiscard]] const optics::DeviceOptics& stack() const { return optics_; }
+    //! Factor tables computed so far (cache misses; tests).
+    [[nodiscard]] long computations() const;
+
+private:
+    struct Cache;
+    optics::DeviceOptics optics_;
+    std::unique_ptr<Cache> cache_;
+};
+
 //! The [optics] stage for slices at arbitrary positions (the [transport] profile's slices,
 //! docs/transport.md "With [optics]"): a slice at position z from the emitter's anode-side edge
 //! sits at z (or, `from_top`, at the emitting layer's thickness - z: a stack whose cathode is on
