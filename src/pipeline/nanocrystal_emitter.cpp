@@ -41,6 +41,19 @@ public:
               1e-12 * std::abs(dev.current_density_mA_cm2))) {
             s.params.device.current_density_mA_cm2 = J_mA_cm2;
         }
+        // The engines take n_p = sqrt(J / (q w k_L)) from the same parameters: the k_L for which
+        // that is the slice's n_p,k (a [transport] slice's own polaron density, spec section 2).
+        // Equal to rounding (the uniform zone): the configured k_L, bit for bit.
+        const double np = slice.polaron_density_cm3;
+        // Same expression order as model::RateModel::drive_at.
+        const double w_cm = dev.recombination_zone_nm * nm_in_cm;
+        const double electrons_cm3_s = s.params.device.current_density_mA_cm2 * 1.0e-3 /
+                                       (constants::elementary_charge_C * w_cm);
+        const double np_configured = std::sqrt(electrons_cm3_s / dev.langevin_cm3_s);
+        if (np > 0.0 && electrons_cm3_s > 0.0 &&
+            !(std::abs(np - np_configured) <= 1e-12 * np_configured)) {
+            s.params.device.langevin_cm3_s = electrons_cm3_s / (np * np);
+        }
         s.result = nanocrystal::solve_el_steady_state(spec_, s.params, options_);
         const nanocrystal::SteadyStateResult& r = s.result;
         const double G = slice.generation_cm3_s;
@@ -64,6 +77,18 @@ public:
             }
             if (!found) throw std::logic_error("nanocrystal engine: unknown fate " + f.name);
         }
+        // Per RateModel::state_names() (S, T, then every level of every species), per cm^3.
+        const double n_nc = spec_.nc_density_cm3;
+        out.populations_cm3.clear();
+        out.populations_cm3.push_back(r.singlets_per_nc.mean * n_nc);
+        out.populations_cm3.push_back(r.triplets_per_nc.mean * n_nc);
+        for (std::size_t d = 0; d < p.dopants.size(); ++d) {
+            for (std::size_t j = 0; j < p.dopants[d].scheme.levels.size(); ++j) {
+                const bool have = d < r.excited_per_nc.size() && j < r.excited_per_nc[d].size();
+                out.populations_cm3.push_back(have ? r.excited_per_nc[d][j].mean * n_nc : 0.0);
+            }
+        }
+        out.transfer_efficiency = r.transfer_efficiency.mean;
         bool finite = std::isfinite(out.photon_rate_cm3_s);
         for (double v : out.line_photon_rate_cm3_s) finite = finite && std::isfinite(v);
         out.converged = finite;

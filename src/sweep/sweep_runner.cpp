@@ -424,7 +424,9 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // A config with [nanocrystal] runs the microscopic model (nc_point_evaluator.hpp): same
     // driver, one point at a time, every thread on the point's NC ensemble.
     std::optional<NcPointEvaluator> nc;
-    if (config.nanocrystal) nc.emplace(config, observer, save_spectrum, options.threads);
+    // (With [transport], [nanocrystal] is the transport pipeline's emitter: transport_point.hpp.)
+    if (config.nanocrystal && !config.transport)
+        nc.emplace(config, observer, save_spectrum, options.threads);
     // A config with [transport] drives the pipeline from the drift-diffusion stack
     // (transport_point.hpp); its table and sweep keys are checked here, before any file exists.
     std::optional<transport::TransportConfig> tconf;
@@ -495,6 +497,7 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     std::optional<io::ResultFile> file;
     const std::vector<std::uint8_t> block_done =
         open_output(options, layout, id, block_start, ranks, nc ? &*nc : nullptr, file, file_ready);
+    if (file && tconf) TransportPointEvaluator::describe(config, *file);  // with [nanocrystal]
 
     int threads = 1;
 #ifdef _OPENMP

@@ -14,6 +14,7 @@
 #include "relsim/core/constants.hpp"
 #include "relsim/optics/device_optics.hpp"
 #include "relsim/core/error.hpp"
+#include "relsim/pipeline/nanocrystal_emitter.hpp"
 #include "relsim/solver/steady_state.hpp"
 
 namespace relsim::sweep {
@@ -135,12 +136,41 @@ io::ResultLayout TransportPointEvaluator::make_layout(const io::RunConfig& confi
     io::ResultLayout L = base;
     L.scalar_names.clear();
     L.scalar_units.clear();
+    // [nanocrystal] (linear engine, read_transport_config refused the rest): the table checked
+    // here, before any file exists; the microscopic model's fates replace the mean-field ones.
+    const bool nc = config.nanocrystal;
+    if (nc) (void)nanocrystal::read_config(config);
+    const std::vector<std::string> nc_fates =
+        nc ? pipeline::nanocrystal_fate_names(config.model) : std::vector<std::string>{};
     std::size_t last_fate = 0;
     for (std::size_t q = 0; q < base.scalar_names.size(); ++q) {
         const std::string& n = base.scalar_names[q];
+        if (nc && n.rfind("fates/", 0) == 0) {
+            if (last_fate == 0) {
+                for (const std::string& f : nc_fates) {
+                    L.scalar_names.push_back("fates/" + f);
+                    L.scalar_units.push_back("1");
+                }
+                last_fate = L.scalar_names.size();
+            }
+            continue;
+        }
         L.scalar_names.push_back(n);
         L.scalar_units.push_back(base.scalar_units[q]);
         if (n.rfind("fates/", 0) == 0) last_fate = L.scalar_names.size();
+        if (nc && (n == "eqe" || n == "iqe")) {  // the ensemble's standard error (disorder)
+            L.scalar_names.push_back(n + "_stderr");
+            L.scalar_units.push_back(base.scalar_units[q]);
+        }
+    }
+    if (nc) {
+        L.result_attributes.push_back(
+            {"eqe_stderr", "description",
+             "standard error over the NC ensemble (doping and ligand disorder), summed linearly "
+             "over the slices (every slice draws the same NCs)"});
+        L.result_attributes.push_back({"iqe_stderr", "description",
+                                       "standard error over the NC ensemble, summed linearly "
+                                       "over the slices"});
     }
     const std::vector<std::string> fates{"fates/recombination_outside_eml",
                                          "fates/no_recombination"};
@@ -210,9 +240,15 @@ TransportPointEvaluator::TransportPointEvaluator(
     if (auto stack = transport_stack_optics(config, tc))
         optics_ = std::make_shared<pipeline::PositionedStackOptics>(std::move(*stack),
                                                                     tc.optics_from_top);
+    if (config.nanocrystal) {
+        nc_ = nanocrystal::read_config(config);
+        nc_spec_ = nc_->spec;
+    }
     for (const io::SweepAxis& ax : layout.axes) {
         std::vector<double*> slots;
         for (const std::string& key : ax.keys) {
+            if (nc_ && key.rfind("nanocrystal.", 0) == 0)  // set on nc_spec_ by set_point
+                nc_keys_.emplace_back(axis_slots_.size(), slots.size());
             double* slot = model::find_parameter(params_, key);
             if (!slot) slot = transport::find_stack_parameter(spec_, key);
             if (!slot && key == "device.voltage_V") slot = &voltage_V_;
@@ -228,15 +264,37 @@ TransportPointEvaluator::TransportPointEvaluator(
         strides_[a - 1] = strides_[a] * layout.shape[a];
     spec_.temperature_K = params_.device.temperature_K;
     stage_ = transport::make_transport_profile(spec_);
-    problem_ = pipeline::DeviceProblemBuilder(config.model)
-                   .set_profile(stage_)
-                   .set_emitter(pipeline::make_mean_field_emitter(config.model))
-                   .set_optics(optics_ ? std::shared_ptr<const pipeline::OpticsStage>(optics_)
-                                       : pipeline::make_constant_outcoupling())
-                   .build();
+    build_problem();
     const model::RateModel m(config.model);
     for (const model::CompiledLine& cl : m.lines()) line_species_.push_back(cl.species);
     state_names_ = m.state_names();
+}
+
+void TransportPointEvaluator::build_problem() {
+    std::shared_ptr<const pipeline::EmitterStage> emitter;
+    if (nc_) {
+        // One NC ensemble per slice on this evaluator's thread (the sweep's threads run work
+        // units in parallel): the linear engine is deterministic, the same bits for any count.
+        nanocrystal::EnsembleOptions options;
+        options.threads = 1;
+        emitter = pipeline::make_nanocrystal_emitter(config_.model, nc_spec_, options);
+    } else {
+        emitter = pipeline::make_mean_field_emitter(config_.model);
+    }
+    problem_ = pipeline::DeviceProblemBuilder(config_.model)
+                   .set_profile(stage_)
+                   .set_emitter(std::move(emitter))
+                   .set_optics(optics_ ? std::shared_ptr<const pipeline::OpticsStage>(optics_)
+                                       : pipeline::make_constant_outcoupling())
+                   .build();
+}
+
+void TransportPointEvaluator::describe(const io::RunConfig& config, io::ResultFile& file) {
+    if (!config.nanocrystal) return;
+    file.set_attribute("/", "model", "microscopic");
+    file.set_attribute("/", "engine", "linear");
+    file.set_attribute("/results/solver_method", "description",
+                       "microscopic model: 0 linear engine; -1 failed point");
 }
 
 struct TransportPointEvaluator::Point {
@@ -250,6 +308,18 @@ void TransportPointEvaluator::set_point(std::uint64_t index) {
         for (std::size_t k = 0; k < axis_slots_[a].size(); ++k)
             if (axis_slots_[a][k]) *axis_slots_[a][k] = layout_->axes[a].values[k][i];
     }
+    if (nc_keys_.empty()) return;
+    // A swept nanocrystal.* key: this point's NC spec, its emitter (the stack's continuation,
+    // held by the profile stage, is kept; the NC emitter has no warm start).
+    nc_spec_ = nc_->spec;
+    for (const auto& [a, k] : nc_keys_) {
+        const std::uint64_t i = (index / strides_[a]) % layout_->shape[a];
+        nanocrystal::set_parameter(nc_spec_, nc_->species, layout_->axes[a].keys[k],
+                                   layout_->axes[a].values[k][i]);
+    }
+    nanocrystal::derive(*nc_, nc_spec_);
+    build_problem();
+    if (ctx_) ctx_.emplace(problem_);  // the new emitter, the same stack continuation
 }
 
 void TransportPointEvaluator::solve(bool warm, Point& pt) {
@@ -333,6 +403,22 @@ void TransportPointEvaluator::publish(const Point& pt, io::ResultBlock& block, s
 
     put("eqe", driven ? result_.eqe : 0.0);
     put("iqe", driven ? result_.iqe : 0.0);
+    if (nc_) {  // the ensemble's standard errors, summed linearly (the slices share their NCs)
+        double err = 0.0;
+        for (std::size_t k = 0; driven && k < result_.slices.size(); ++k) {
+            const auto* st =
+                dynamic_cast<const pipeline::NanocrystalEmitterState*>(ctx_->slice_state(k));
+            const pipeline::Slice& sl = result_.profile.slices[k];
+            if (st)
+                err += sl.width_nm * nm_in_cm * sl.generation_cm3_s *
+                       st->result.photons_per_exciton.standard_error;
+        }
+        const double electrons_cm2_s =
+            result_.profile.current_density_mA_cm2 * 1.0e-3 / constants::elementary_charge_C;
+        const double iqe_err = electrons_cm2_s > 0 ? err / electrons_cm2_s : 0.0;
+        put("iqe_stderr", driven ? iqe_err : 0.0);
+        put("eqe_stderr", driven ? result_.outcoupling * iqe_err : 0.0);
+    }
     put("transfer_efficiency", generated > 0 ? transferred / generated : 0.0);
     for (std::size_t i = 0; i < state_names_.size(); ++i)
         put("populations/" + hdf5_name(state_names_[i]),

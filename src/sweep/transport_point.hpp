@@ -1,8 +1,10 @@
 //! @file transport_point.hpp (private to the sweep module)
 //! The [transport] drift-diffusion stack behind the one sweep driver
 //! (../shared/spec/transport.md sections 2-4): every point is solved by the device pipeline with
-//! the transport profile stage (src/transport) -> constant outcoupling -> mean-field emitter per
-//! slice, and written into the usual result layout plus the transport outputs.
+//! the transport profile stage (src/transport) -> constant outcoupling or the [optics] stack at
+//! the slices' positions -> emitter per slice (the mean-field model, or with [nanocrystal] the
+//! linear engine's NC ensemble driven by the slice's G_k and n_p,k), and written into the usual
+//! result layout plus the transport outputs.
 //!
 //! One evaluator per thread. A work unit (a run of the last axis) is solved in order by one
 //! thread: its first point from the 0 V equilibrium, each later point by voltage continuation
@@ -21,6 +23,7 @@
 #include "relsim/model/photometry.hpp"
 #include "relsim/model/radiometry.hpp"
 #include "relsim/model/rate_model.hpp"
+#include "relsim/nanocrystal/config.hpp"
 #include "relsim/pipeline/pipeline.hpp"
 #include "relsim/pipeline/stack_optics.hpp"
 #include "relsim/transport/transport_config.hpp"
@@ -41,11 +44,16 @@ public:
 
     //! The mean-field layout (populations: EML means; transfer_efficiency: per exciton), plus
     //! the transport fates and scalars, /transport/* profiles, and with [optics] the
-    //! outcoupling, per-line slice-mean factors and /optics/* at the config's slices.
+    //! outcoupling, per-line slice-mean factors and /optics/* at the config's slices. With
+    //! [nanocrystal] (linear engine; the table is read and checked here), the fates are the
+    //! microscopic model's and eqe, iqe carry their ensemble standard errors (`<name>_stderr`).
     [[nodiscard]] static io::ResultLayout make_layout(const io::RunConfig& config,
                                                       const transport::TransportConfig& tc,
                                                       const model::RateModel& base_model,
                                                       bool save_spectrum);
+
+    //! Root attributes of a [transport] + [nanocrystal] file (model, engine); nothing otherwise.
+    static void describe(const io::RunConfig& config, io::ResultFile& file);
 
     //! Solves flat point `index` into slot `slot`. `warm`: continue from the previous point of
     //! this evaluator. Never throws; failures become a status with zeros.
@@ -63,6 +71,7 @@ public:
 private:
     struct Point;
     void set_point(std::uint64_t index);
+    void build_problem();  //!< the pipeline of the current stack, optics and emitter spec
     void solve(bool warm, Point& out);
     void publish(const Point& pt, io::ResultBlock& block, std::uint64_t slot);
 
@@ -83,6 +92,10 @@ private:
     std::shared_ptr<const pipeline::DeviceProblem> problem_;
     std::optional<pipeline::PointContext> ctx_;
     pipeline::PointResult result_;
+    //! [nanocrystal] (linear engine): the table, this point's NC spec, its swept keys.
+    std::optional<nanocrystal::NanocrystalConfig> nc_;
+    nanocrystal::NanocrystalSpec nc_spec_;
+    std::vector<std::pair<std::size_t, std::size_t>> nc_keys_;  //!< (axis, key) of nanocrystal.*
     std::vector<std::size_t> line_species_;
     std::vector<std::string> state_names_;
 };

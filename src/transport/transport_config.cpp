@@ -322,7 +322,7 @@ std::optional<TransportConfig> read_transport_config(const std::string& text,
                     "emissive_layer", "nc_diameter_nm", "eml_slices", "save_profiles",
                     "profile_points", "layer"});
     // Tables [transport] does not combine with yet: refused, naming both.
-    for (const char* other : {"nanocrystal", "transient"}) {
+    for (const char* other : {"transient"}) {
         if (const toml::node* n = root.get(other))
             src.fail(
                 n->source(), other,
@@ -330,6 +330,23 @@ std::optional<TransportConfig> read_transport_config(const std::string& text,
                             "ignored for the transport slices)",
                             other, other),
                 fmt::format("either [transport] or [{}] in one config", other));
+    }
+    // [nanocrystal]: the linear engine is each slice's emitter (an EL steady state); the kmc
+    // engine and a PL decay are refused, naming both tables.
+    if (const toml::node* n = root.get("nanocrystal"); n && n->as_table()) {
+        const toml::table& nc = *n->as_table();
+        if (const toml::node* e = nc.get("engine"); e && e->value<std::string>() == "kmc")
+            src.fail(e->source(), "nanocrystal.engine",
+                     "[transport] with [nanocrystal] engine = \"kmc\" is not supported: the kmc "
+                     "ensemble is stochastic, and a [transport] run solves its emitter inside the "
+                     "voltage continuation and the /summary root finding (each crossing "
+                     "bisected to 1e-6 V), which need a deterministic emitter",
+                     "engine = \"linear\" with [transport], or kmc without [transport]");
+        if (const toml::node* x = nc.get("excitation"))
+            src.fail(x->source(), "nanocrystal.excitation",
+                     "[transport] with [nanocrystal.excitation] (a PL decay, no current) is not "
+                     "supported: [transport] drives an EL steady state",
+                     "either [transport] or [nanocrystal.excitation] in one config");
     }
     TransportConfig c;
     StackSpec& s = c.stack;

@@ -106,8 +106,7 @@ REFUSED = {
     ("kmc", "lifetime"): ["[lifetime]", "[nanocrystal]"],
     ("fit", "kmc"): ["[nanocrystal] engine = \"kmc\"", "relsim fit"],
     ("fit", "sweep"): ["sweeps 'dopant.0.quench_s.5D4'", "a fitted model must be one point"],
-    ("linear", "transport"): ["[transport]", "[nanocrystal]"],
-    ("kmc", "transport"): ["[transport]", "[nanocrystal]"],
+    ("kmc", "transport"): ["[transport]", "[nanocrystal] engine = \"kmc\"", "stochastic"],
     ("transient", "transport"): ["[transport]", "[transient]"],
     ("fit", "transport"): ["[transport]", "relsim fit"],
 }
@@ -119,6 +118,8 @@ TRIPLES = [
     (("optics", "linear", "fit"), "works"),
     (("optics", "linear", "sweep"), "works"),
     (("optics", "transport", "sweep"), "works"),
+    (("optics", "linear", "transport"), "works"),
+    (("linear", "sweep", "transport"), "works"),
 ]
 
 

@@ -139,11 +139,16 @@ TEST_CASE("[transport] sweep keys and combinations: located refusals", "[transpo
           "device.voltage_V");  // both drives
     CHECK(key_of(with_axis("device.charge_balance", "0.5")) == "device.charge_balance");
     for (const char* other :
-         {"nanocrystal",
-          "transient"}) {  // [optics]: test_transport_optics.cpp; [lifetime]: tests/lifetime
+         {"transient"}) {  // [optics]: test_transport_optics.cpp; [lifetime]: tests/lifetime
         const std::string t = kGood + "\n[" + other + "]\n";
         CHECK(key_of(t) == other);
     }
+    // [nanocrystal]: the linear engine (the default) combines; kmc and a PL decay are refused.
+    CHECK(key_of(kGood + "\n[nanocrystal]\n") == "<accepted>");
+    CHECK(key_of(kGood + "\n[nanocrystal]\nengine = \"linear\"\n") == "<accepted>");
+    CHECK(key_of(kGood + "\n[nanocrystal]\nengine = \"kmc\"\n") == "nanocrystal.engine");
+    CHECK(key_of(kGood + "\n[nanocrystal]\n[nanocrystal.excitation]\n") ==
+          "nanocrystal.excitation");
 }
 
 // A misspelt key is answered with the closest valid one (issue 21 item 20), at its own line

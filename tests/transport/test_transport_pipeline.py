@@ -191,3 +191,70 @@ def test_optics_follows_a_thickness_swept_in_both_tables(tmp_path):
     r = cli("run", cfg, "-o", tmp_path / "never.h5", "--quiet")
     assert r.returncode == 2 and "[optics]" in r.stderr and "[transport]" in r.stderr, r.stderr
     assert not (tmp_path / "never.h5").exists()
+
+
+# [transport] + [nanocrystal] engine = "linear" (docs/transport.md, "With [nanocrystal]"): a small
+# Tb NC ensemble (3 NCs of 2 nm, 20 % Tb) in the NC layer of tb_jvl.toml, each slice driven by its
+# own G_k and n_p,k. Two units (NC radius x voltage) so that 2 threads share the work.
+NC_TABLE = """
+[nanocrystal]
+engine = "linear"
+radius_nm = 2.0
+count = 3
+seed = 3
+composition = { Tb = 0.20 }
+[nanocrystal.ligand]
+surface_density_nm2 = 1.0
+standoff_nm = 0.5
+r0_nm = 0.5
+L_nm = 0.15
+kTET0_s = { Tb = 1.0e10 }
+"""
+NC_SWEEP = ('[sweep]\n[[sweep.axis]]\nkey = "nanocrystal.radius_nm"\nvalues = [2.0, 2.5]\n'
+            '[[sweep.axis]]\nkey = "device.voltage_V"\nvalues = [0.0, 5.0, 6.0]\n')
+
+
+def test_linear_nanocrystal_slices_budget_and_threads(tmp_path):
+    base = with_sweep(JVL, NC_SWEEP)
+    text = base.replace("[spectrum]", NC_TABLE + "\n[spectrum]")
+    one = run(tmp_path, text, "nc1.h5", "-t", "1")
+    two = run(tmp_path, text, "nc2.h5", "-t", "2")
+    assert assert_same(one, two, "1 vs 2 threads") > 40
+    # the mean-field emitter on the same stack and voltages (a one-value first axis: no /summary
+    # root finding, which a voltage-only sweep adds)
+    volts = ('[sweep]\n[[sweep.axis]]\nkey = "device.temperature_K"\nvalues = [300.0]\n'
+             '[[sweep.axis]]\nkey = "device.voltage_V"\nvalues = [0.0, 5.0, 6.0]\n')
+    mf = run(tmp_path, with_sweep(JVL, volts), "mf.h5", name="mf.toml")
+    with h5py.File(one) as f, h5py.File(mf) as m:
+        assert f.attrs["model"] in (b"microscopic", "microscopic") and f.attrs["engine"] in (b"linear", "linear")
+        res, ref = f["results"], m["results"]
+        assert np.all(res["status"][()] == 0)
+        np.testing.assert_array_equal(ref["voltage_V"][0], [0.0, 5.0, 6.0])
+        # the microscopic model's fates, plus the transport terms: they sum to 1 at every point
+        assert "fates/ligand_blocked" in res and "fates/Tb_surface_quenching" in res
+        fates = sum(res["fates/" + n][()] for n in res["fates"])
+        np.testing.assert_allclose(fates, 1.0, atol=1e-9)
+        # the charge recombining outside the NC layer (and none) is the stack's: the emitter does
+        # not change it (the same solved stack as the mean-field run, each radius)
+        for n in ("fates/recombination_outside_eml", "fates/no_recombination", "current_density_mA_cm2",
+                  "charge_balance"):
+            for r in range(2):
+                np.testing.assert_allclose(res[n][r], ref[n][0], rtol=1e-12, atol=1e-15, err_msg=n)
+        lit = res["voltage_V"][0] > 0
+        assert np.all(res["fates/recombination_outside_eml"][0][lit] > 0)
+        eqe = res["eqe"][()]
+        assert np.all(eqe[:, lit] > 0) and np.all(eqe[:, 0] == 0)
+        assert np.all(eqe[0, lit] != eqe[1, lit])  # the radius acts
+        # EQE = outcoupling (0.20) x IQE; the ensemble's standard error is published
+        np.testing.assert_allclose(eqe, 0.2 * res["iqe"][()], rtol=1e-12)
+        assert np.all(res["eqe_stderr"][()][:, lit] > 0)
+
+
+def test_kmc_nanocrystal_with_transport_is_refused(tmp_path):
+    text = JVL.replace("[spectrum]", NC_TABLE.replace('"linear"', '"kmc"') + "\n[spectrum]")
+    cfg = tmp_path / "k.toml"
+    cfg.write_text(text)
+    r = cli("run", cfg, "-o", tmp_path / "k.h5", "--quiet")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "[transport]" in r.stderr and "[nanocrystal] engine" in r.stderr and "stochastic" in r.stderr
+    assert not (tmp_path / "k.h5").exists() and not (tmp_path / "k.h5.partial").exists()

@@ -4,7 +4,12 @@
 //! Purcell-scaled line rates and every [physics] option the engines apply (energy-gap law,
 //! degeneracy: src/nanocrystal/processes.cpp). The engines drive by the current density; the
 //! stage sets the slice's equivalent current J_k = q w G_k / gamma (for the uniform zone exactly
-//! the point's J, so a one-slice problem is bit-identical to a direct engine call).
+//! the point's J, so a one-slice problem is bit-identical to a direct engine call), and the
+//! slice's Langevin constant k_L = (J_k / (q w)) / n_p,k^2, so that the engines' polaron density
+//! sqrt(J_k / (q w k_L)) is the slice's n_p,k (a [transport] slice's own; for the uniform zone
+//! the configured k_L is kept, bit for bit). The slice's populations (per
+//! RateModel::state_names(), per cm^3: NC means x nc_density_cm3) and transfer efficiency are
+//! filled as for the mean-field emitter.
 #pragma once
 
 #include <memory>

@@ -29,7 +29,8 @@ double* find_stack_parameter(StackSpec& spec, const std::string& key);
 // table and layers, the [device] keys that are outputs with [transport], the drive keys
 // (exactly one, given or swept), the transport.* and drive keys of [sweep] (names and every
 // value; a layer's HOMO must lie below its LUMO for every swept value), the tables [transport]
-// does not combine with yet ([nanocrystal], [transient]; [lifetime] is checked by src/lifetime),
+// does not combine with yet ([transient]; [nanocrystal] with engine = "kmc" or an excitation;
+// [lifetime] is checked by src/lifetime),
 // and with [optics] that both stacks agree (the emitting layer by name, the thickness and order
 // of the layers present in both, also when swept; no optics.zone_offset_nm or
 // optics.emitter_slices).
