@@ -24,18 +24,8 @@ using io::detail::Src;
 const toml::node* sweep_axis_of(const toml::table& root, const std::string& key) {
     const toml::node* sw = root.get("sweep");
     if (!sw || !sw->as_table()) return nullptr;
-    const toml::node* axes = sw->as_table()->get("axis");
-    if (!axes || !axes->as_array()) return sw;
-    for (const toml::node& a : *axes->as_array()) {
-        const toml::table* t = a.as_table();
-        if (!t) continue;
-        if (const auto* k = t->get("key"); k && k->as_string() && k->as_string()->get() == key)
-            return &a;
-        if (const auto* ks = t->get("keys"); ks && ks->as_array()) {
-            for (const toml::node& k : *ks->as_array()) {
-                if (k.as_string() && k.as_string()->get() == key) return &a;
-            }
-        }
+    for (const io::detail::SweptKeyAxis& s : io::detail::swept_key_axes(root)) {
+        if (s.key == key) return s.axis;
     }
     return sw;
 }
