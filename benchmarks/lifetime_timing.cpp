@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     using namespace relsim;
     const int reps = argc > 1 ? std::stoi(argv[1]) : 15;
     const std::string src = RELSIM_BENCH_SOURCE_DIR;
+    lifetime::register_config_tables();  // [lifetime] is a table of src/lifetime (io registry)
     io::RunConfig cfg = io::load_config(src + "/configs/lifetime/tb_lifetime.toml");
     const lifetime::LifetimeConfig lc = lifetime::read_lifetime_config(cfg.text, cfg.path, 20.0);
     const lifetime::LifetimeSettings s = *lc.lifetime;

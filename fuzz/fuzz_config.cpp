@@ -14,7 +14,21 @@
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/io/config.hpp"
+#include "relsim/lifetime/lifetime_config.hpp"
 #include "relsim/model/rate_model.hpp"
+#include "relsim/nanocrystal/config.hpp"
+#include "relsim/optics/device_optics.hpp"
+#include "relsim/transport/transport_config.hpp"
+
+//! Once, before the first input: the modules register their config tables with io (as relsim's
+//! main does), so that configs with [optics], [nanocrystal], ... reach the reader.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    relsim::nanocrystal::register_config_tables();
+    relsim::optics::register_config_tables();
+    relsim::transport::register_config_tables();
+    relsim::lifetime::register_config_tables();
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const std::string virtual_path = std::string(relsim::build_info::source_dir) + "/configs/fuzz.toml";

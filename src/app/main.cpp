@@ -34,7 +34,11 @@
 #include "cmd_init.hpp"
 #include "cmd_ions.hpp"
 #include "run_output.hpp"
+#include "relsim/lifetime/lifetime_config.hpp"
 #include "relsim/lifetime/lifetime_run.hpp"
+#include "relsim/nanocrystal/config.hpp"
+#include "relsim/optics/device_optics.hpp"
+#include "relsim/transport/transport_config.hpp"
 
 #ifdef RELSIM_HAVE_MPI
 #include <mpi.h>
@@ -418,6 +422,11 @@ int run_command(const std::string& path, std::string output, bool resume, int th
 
 int main(int argc, char** argv) {
     const MpiSession mpi(&argc, &argv);
+    // Each module above io registers its config tables (relsim/io/config_registry.hpp), once.
+    relsim::nanocrystal::register_config_tables();
+    relsim::optics::register_config_tables();
+    relsim::transport::register_config_tables();
+    relsim::lifetime::register_config_tables();
     CLI::App app{"relsim: mean-field simulator of lanthanide-nanocrystal electroluminescence"};
     app.set_version_flag("--version", std::string("relsim ") + relsim::build_info::version);
     app.require_subcommand(1);

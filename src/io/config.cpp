@@ -5,16 +5,19 @@
 //! ion level schemes (config_ion_scheme.cpp), [sweep] (config_sweep.cpp) and the parameter
 //! tables (config_parameters.cpp) live in their own files (detail/config_parts.hpp).
 #include "relsim/io/config.hpp"
+#include "relsim/io/config_registry.hpp"
 
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "relsim/io/detail/config_document.hpp"
 #include "detail/config_parts.hpp"
 #include "detail/param_schema.hpp"
 #include "detail/toml_reader.hpp"
@@ -54,15 +57,18 @@ public:
     }
 
     RunConfig read() {
-        const toml::table root = parse_toml(cfg_.text, src_.file());
-        src_.check_keys(
-            root, "",
-            {"title", "device", "ligand", "dopant", "transfer", "spectrum", "transient", "sweep",
-             "nanocrystal", "optics", "bands", "physics", "lifetime", "inventory", "transport",
-             "output"});  // [nanocrystal]: src/nanocrystal, [optics]: src/optics, [lifetime]
-                          // [inventory]: src/lifetime
-        // [transport] (and device.voltage_V, the transport.* sweep keys) is read and checked by
-        // src/transport (read_transport_config), called by the sweep and by relsim check.
+        auto document = std::make_shared<ConfigDocument>();  // parsed once (config_document.hpp)
+        document->root = parse_toml(cfg_.text, src_.file());
+        const toml::table& root = document->root;
+        // Top-level tables: io's own, then those of the modules registered in
+        // config_registry.hpp (each reads and checks its own table).
+        std::vector<std::string> tables = {"title",    "device",   "ligand",    "dopant",
+                                           "transfer", "spectrum", "transient", "sweep",
+                                           "bands",    "physics",  "output"};
+        for (const ConfigTables& m : registered_config_tables()) {
+            tables.insert(tables.end(), m.tables.begin(), m.tables.end());
+        }
+        src_.check_keys_in(root, "", tables);
         cfg_.transport = root.get("transport") != nullptr;
         cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
@@ -74,13 +80,15 @@ public:
         if (const toml::node* n = root.get("transient"))
             read_transient(src_.table(*n, "transient"));
         if (const toml::node* n = root.get("sweep")) {
-            detail::read_sweep_table(src_, src_.table(*n, "sweep"), cfg_);  // config_sweep.cpp
+            detail::read_sweep_table(src_, root, src_.table(*n, "sweep"),
+                                     cfg_);  // config_sweep.cpp
         }
         detail::read_output_table(src_, root, cfg_);       // output_config.cpp
         detail::read_bands_table(src_, root, cfg_.bands);  // bands_config.cpp
         detail::read_physics_table(src_, root, cfg_);      // physics_config.cpp
         detail::fill_resolved(cfg_, origins_);             // config_parameters.cpp
         detail::check_plausibility(cfg_);                  // plausibility.cpp
+        cfg_.document = std::move(document);
         return std::move(cfg_);
     }
 

@@ -3,7 +3,6 @@
 //! resolved parameters with their origins (RunConfig::resolved), and the range and unit lookups
 //! (check_parameter_value, parameter_unit) that answer from the key table param_schema.hpp.
 #include <algorithm>
-#include <mutex>
 #include <span>
 #include <string>
 #include <utility>
@@ -13,6 +12,7 @@
 #include "detail/param_schema.hpp"
 #include "detail/toml_reader.hpp"
 #include "relsim/io/config.hpp"
+#include "relsim/io/config_registry.hpp"
 
 namespace relsim::io {
 namespace detail {
@@ -105,37 +105,28 @@ void fill_resolved(RunConfig& cfg, const Origins& origins) {
 using detail::ParamRule;
 
 std::string check_parameter_value(const std::string& key_path, double value, std::string& allowed) {
-    const ParamRule* r = detail::find_rule(key_path);
-    if (!r) {
-        allowed.clear();
-        return "'" + key_path + "' is not a numeric parameter key";
+    if (const ParamRule* r = detail::find_rule(key_path)) {
+        allowed = detail::range_text(*r);
+        return detail::check_rule(*r, value);
     }
-    allowed = detail::range_text(*r);
-    return detail::check_rule(*r, value);
-}
-
-namespace {
-std::mutex& unit_lookup_mutex() {
-    static std::mutex m;
-    return m;
-}
-std::vector<UnitLookup>& unit_lookups() {
-    static std::vector<UnitLookup> v;
-    return v;
-}
-}  // namespace
-
-void register_unit_lookup(UnitLookup lookup) {
-    const std::lock_guard<std::mutex> lock(unit_lookup_mutex());
-    auto& v = unit_lookups();
-    if (std::find(v.begin(), v.end(), lookup) == v.end()) v.push_back(lookup);
+    for (const ConfigTables& t : registered_config_tables()) {
+        if (!t.check_swept_value || (t.knows_swept_key && !t.knows_swept_key(key_path))) continue;
+        bool mine = false;
+        for (const std::string& p : t.sweep_prefixes) {
+            mine =
+                mine || (!p.empty() && p.back() == '.' ? key_path.rfind(p, 0) == 0 : key_path == p);
+        }
+        if (mine) return t.check_swept_value(key_path, value, allowed);
+    }
+    allowed.clear();
+    return "'" + key_path + "' is not a numeric parameter key";
 }
 
 std::string parameter_unit(const std::string& key_path) {
     if (const ParamRule* r = detail::find_rule(key_path)) return std::string(r->unit);
-    const std::lock_guard<std::mutex> lock(unit_lookup_mutex());
-    for (const UnitLookup lookup : unit_lookups()) {
-        std::string u = lookup(key_path);
+    for (const ConfigTables& t : registered_config_tables()) {
+        if (!t.unit) continue;
+        std::string u = t.unit(key_path);
         if (!u.empty()) return u;
     }
     return {};

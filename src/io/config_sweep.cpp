@@ -18,6 +18,7 @@
 #include "detail/splitmix64.hpp"
 #include "detail/toml_reader.hpp"
 #include "relsim/io/config.hpp"
+#include "relsim/io/config_registry.hpp"
 
 namespace relsim::io {
 namespace {
@@ -31,7 +32,8 @@ constexpr double kMaxSweepPoints = 1.0e8;
 //! Reads [sweep] into cfg.sweep; the keys are checked against cfg (model tables already read).
 class SweepReader {
 public:
-    SweepReader(const Src& src, RunConfig& cfg) : src_(src), cfg_(cfg) {}
+    SweepReader(const Src& src, const toml::table& root, RunConfig& cfg)
+        : src_(src), cfg_(cfg), has_table_{&root} {}
 
     void read_sweep(const toml::table& t) {
         src_.check_keys(t, "sweep", {"mode", "samples", "seed", "axis"});
@@ -238,11 +240,11 @@ private:
     void check_sweep_key(const toml::table& axis, const std::string& akey, const std::string& kp) {
         model::ModelParams probe = cfg_.model;
         if (model::find_parameter(probe, kp)) return;
-        if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
-        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V"))
-            return;                                                        // src/transport
-        if (kp.rfind("optics.", 0) == 0 && detail::find_rule(kp)) return;  // checked by src/optics
-        if (kp.rfind("lifetime.", 0) == 0) return;  // checked (key and values) by src/lifetime
+        // A key of a module above io (config_registry.hpp): the module checks it.
+        ConfigTables owner;
+        if (swept_key_owner(kp, has_table_, owner) &&
+            (!owner.knows_swept_key || owner.knows_swept_key(kp)))
+            return;
         const std::string allowed =
             "the key path of a numeric model parameter of this config: device.<key>, ligand.<key>, "
             "dopant.<i>.<key>, dopant.<i>.quench_s.<level>, dopant.<i>.levels.<j>.energy_cm1, "
@@ -275,10 +277,14 @@ private:
         const std::string near = detail::closest_key_path(
             kp, detail::kParamRules,
             [&](const std::string& c) { return model::find_parameter(probe, c) != nullptr; });
-        const std::string near_head =
-            detail::closest_name(head, std::initializer_list<std::string_view>{
-                                           "device", "ligand", "dopant", "transfer", "nanocrystal",
-                                           "optics", "transport", "lifetime"});
+        std::vector<std::string> heads = {"device", "ligand", "dopant", "transfer"};
+        for (const ConfigTables& m : registered_config_tables()) {  // the modules' prefixes
+            for (const std::string& p : m.sweep_prefixes) {
+                const std::string h = p.substr(0, p.find('.'));
+                if (std::find(heads.begin(), heads.end(), h) == heads.end()) heads.push_back(h);
+            }
+        }
+        const std::string near_head = detail::closest_name(head, heads);
         if (!near.empty()) {
             problem += " (did you mean '" + near + "'?)";
         } else if (!near_head.empty()) {
@@ -289,13 +295,15 @@ private:
 
     void check_sweep_values(const toml::table& axis, std::size_t a, const std::string& kp,
                             const std::vector<double>& values) {
-        if (cfg_.nanocrystal && kp.rfind("nanocrystal.", 0) == 0) return;  // checked by its reader
-        if (cfg_.transport && (kp.rfind("transport.", 0) == 0 || kp == "device.voltage_V"))
-            return;                                 // src/transport
-        if (kp.rfind("lifetime.", 0) == 0) return;  // checked by src/lifetime
+        // A key of a module above io: checked here with the module's own value check, or by the
+        // module when it reads its table.
+        ConfigTables owner;
+        const bool module_key = swept_key_owner(kp, has_table_, owner);
+        if (module_key && !owner.check_swept_value) return;
         for (std::size_t i = 0; i < values.size(); ++i) {
             std::string allowed;
-            const std::string p = check_parameter_value(kp, values[i], allowed);
+            const std::string p = module_key ? owner.check_swept_value(kp, values[i], allowed)
+                                             : check_parameter_value(kp, values[i], allowed);
             if (!p.empty()) {
                 src_.fail(axis.source(), kp, fmt::format("sweep axis {} point {}: {}", a, i, p),
                           allowed);
@@ -347,8 +355,15 @@ private:
         return {from, to, lg != nullptr};
     }
 
+    //! Whether the config has a top-level table (who owns a swept key may depend on it).
+    struct HasTable {
+        const toml::table* root;
+        bool operator()(const std::string& name) const { return root->get(name) != nullptr; }
+    };
+
     const Src& src_;
     RunConfig& cfg_;
+    HasTable has_table_;
 };
 
 }  // namespace
@@ -361,8 +376,9 @@ std::size_t SweepSpec::num_points() const {
 
 namespace detail {
 
-void read_sweep_table(const Src& src, const toml::table& t, RunConfig& cfg) {
-    SweepReader(src, cfg).read_sweep(t);
+void read_sweep_table(const Src& src, const toml::table& root, const toml::table& t,
+                      RunConfig& cfg) {
+    SweepReader(src, root, cfg).read_sweep(t);
 }
 
 }  // namespace detail

@@ -3,13 +3,18 @@
 //! (relsim/io/detail/toml_reader.hpp, the one include of it in this module: switching to the
 //! public accessor header is a change of this file only).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "relsim/io/config_registry.hpp"
+#include "relsim/io/detail/config_document.hpp"
 #include "relsim/io/detail/toml_reader.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/lifetime/inventory.hpp"
@@ -36,6 +41,21 @@ constexpr ParamRule kMaxHoursRule = rule::positive("lifetime.max_hours", "h", fa
 constexpr ParamRule kTimePointsRule = rule::count("lifetime.time_points", 2.0, 100000.0);
 constexpr ParamRule kThicknessRule = rule::positive("device.eml_thickness_nm", "nm", false);
 constexpr ParamRule kPriceRule = rule::nonneg("inventory.price_usd_per_kg", "USD kg^-1", false);
+
+//! The keys of [lifetime]: every one but time_points (the output shape) is sweepable as
+//! "lifetime.<key>". The reader's key check and the sweep's did-you-mean both derive from it.
+constexpr std::array<std::string_view, 10> kLifetimeKeys = {
+    "kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s",        "kX_S_s",    "kQ_T_cm3_s",
+    "kQ_S_cm3_s",  "kQ_Ln_cm3_s", "stop_fraction", "max_hours", "time_points"};
+
+//! "lifetime.<key>" of every sweepable [lifetime] key.
+std::vector<std::string> sweepable_keys() {
+    std::vector<std::string> out;
+    for (const std::string_view k : kLifetimeKeys) {
+        if (k != "time_points") out.push_back("lifetime." + std::string(k));
+    }
+    return out;
+}
 
 //! The member of `s` a swept key "lifetime.<name>" sets, with its rule; nullptr: not sweepable.
 double* swept_member(LifetimeSettings& s, const std::string& key, const ParamRule** rule) {
@@ -119,12 +139,10 @@ std::optional<TransportEml> transport_emissive_layer(const toml::table& root) {
     return std::nullopt;
 }
 
-}  // namespace
-
-LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
-                                    double recombination_zone_nm) {
+//! Reads the tables from the parsed document `root` of the config `path`.
+LifetimeConfig read_lifetime(const toml::table& root, const std::string& path,
+                             double recombination_zone_nm) {
     const Src src(path);
-    const toml::table root = io::detail::parse_toml(text, path);
     LifetimeConfig out;
 
     // Emitting-layer thickness: device.eml_thickness_nm, else the [optics] emitting layer, else w.
@@ -243,9 +261,7 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
                 "[lifetime]");
         }
     }
-    src.check_keys(t, "lifetime",
-                   {"kX_TP_cm3_s", "kX_SP_cm3_s", "kX_T_s", "kX_S_s", "kQ_T_cm3_s", "kQ_S_cm3_s",
-                    "kQ_Ln_cm3_s", "stop_fraction", "max_hours", "time_points"});
+    src.check_keys_in(t, "lifetime", kLifetimeKeys);
     LifetimeSettings s;
     for (std::size_t i = 0; i < std::size(kRateRules); ++i) {
         const std::string key(kRateRules[i].pattern);
@@ -263,9 +279,18 @@ LifetimeConfig read_lifetime_config(const std::string& text, const std::string& 
     return out;
 }
 
+}  // namespace
+
+LifetimeConfig read_lifetime_config(const std::string& text, const std::string& path,
+                                    double recombination_zone_nm) {
+    const toml::table root = io::detail::parse_toml(text, path);
+    return read_lifetime(root, path, recombination_zone_nm);
+}
+
 LifetimeConfig read_lifetime_config(const io::RunConfig& cfg) {
+    const auto document = io::detail::document_of(cfg);  // parsed once by io::load_config
     LifetimeConfig lc =
-        read_lifetime_config(cfg.text, cfg.path, cfg.model.device.recombination_zone_nm);
+        read_lifetime(document->root, cfg.path, cfg.model.device.recombination_zone_nm);
     if (!cfg.sweep) return lc;
     for (const io::SweepAxis& ax : cfg.sweep->axes) {
         for (std::size_t k = 0; k < ax.keys.size(); ++k) {
@@ -285,15 +310,10 @@ LifetimeConfig read_lifetime_config(const io::RunConfig& cfg) {
             LifetimeSettings probe = *lc.lifetime;
             const ParamRule* rule = nullptr;
             if (!swept_member(probe, key, &rule)) {
-                throw InputError(
-                    cfg.path, line, 0, key,
-                    "'" + key + "' is not a sweepable [lifetime] key" +
-                        io::detail::did_you_mean(
-                            key, {"lifetime.kX_TP_cm3_s", "lifetime.kX_SP_cm3_s", "lifetime.kX_T_s",
-                                  "lifetime.kX_S_s", "lifetime.kQ_T_cm3_s", "lifetime.kQ_S_cm3_s",
-                                  "lifetime.kQ_Ln_cm3_s", "lifetime.stop_fraction",
-                                  "lifetime.max_hours"}),
-                    allowed);
+                throw InputError(cfg.path, line, 0, key,
+                                 "'" + key + "' is not a sweepable [lifetime] key" +
+                                     io::detail::did_you_mean(key, sweepable_keys()),
+                                 allowed);
             }
             for (std::size_t i = 0; i < ax.values[k].size(); ++i) {
                 const std::string problem = io::detail::check_rule(*rule, ax.values[k][i]);
@@ -312,6 +332,16 @@ std::string parameter_unit(const std::string& key_path) {
     LifetimeSettings probe;
     const ParamRule* rule = nullptr;
     return swept_member(probe, key_path, &rule) && rule ? std::string(rule->unit) : std::string();
+}
+
+void register_config_tables() {
+    io::ConfigTables t;
+    t.module = "lifetime";
+    t.tables = {"lifetime", "inventory"};
+    t.sweep_prefixes = {"lifetime."};  // key and values checked by read_lifetime_config(cfg)
+    t.unit = &parameter_unit;
+    t.keys = sweepable_keys();
+    io::register_config_tables(std::move(t));
 }
 
 LifetimeSettings settings_at(const io::RunConfig& cfg, const LifetimeSettings& base,

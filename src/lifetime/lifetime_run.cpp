@@ -111,7 +111,7 @@ std::optional<optics::OpticsSpec> optics_spec(const io::RunConfig& cfg) {
             }
         }
     }
-    return optics::read_optics_config(cfg.text, cfg.path, checks);
+    return optics::read_optics_config(cfg, checks);  // the document parsed by io::load_config
 }
 
 //! Purcell factors and outcoupling of every emitter slice of sweep point `index` (the optics.*
@@ -146,9 +146,7 @@ SliceOptics slice_optics(const io::RunConfig& cfg, const optics::OpticsSpec& spe
 
 }  // namespace
 
-Stage::Stage(const io::RunConfig& cfg) : cfg_(cfg), lc_(read_lifetime_config(cfg)) {
-    io::register_unit_lookup(&lifetime::parameter_unit);  // units of swept lifetime.* keys in /axes
-}
+Stage::Stage(const io::RunConfig& cfg) : cfg_(cfg), lc_(read_lifetime_config(cfg)) {}
 
 std::string Stage::describe() const {
     std::string s;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "relsim/io/detail/config_document.hpp"
 #include "relsim/io/detail/toml_reader.hpp"
 #include "nanocrystal_reader.hpp"
 #include "nanocrystal_rules.hpp"
@@ -50,7 +51,8 @@ Reader::Reader(const io::RunConfig& cfg) : cfg_(cfg), src_(cfg.path) {
 }
 
 NanocrystalConfig Reader::read() {
-    const toml::table root = io::detail::parse_toml(cfg_.text, src_.file());
+    const auto document = io::detail::document_of(cfg_);  // parsed once by io::load_config
+    const toml::table& root = document->root;
     const toml::node* n = root.get("nanocrystal");
     if (!n) {
         src_.fail(root.source(), "nanocrystal", "the config has no [nanocrystal] table",

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "relsim/io/config_registry.hpp"
 #include "relsim/io/detail/param_schema.hpp"
 #include "nanocrystal_rules.hpp"
 #include "relsim/nanocrystal/config.hpp"
@@ -240,6 +241,18 @@ std::string check_parameter_value(const std::string& key_path, double value, std
         p = fmt::format("multipolarity {} is not 6 (dipole-dipole), 8 or 10", value);
     }
     return p;
+}
+
+void register_config_tables() {
+    io::ConfigTables t;
+    t.module = "nanocrystal";
+    t.tables = {"nanocrystal"};
+    // Swept nanocrystal.* keys (with the table): key and values checked by read_config. Their
+    // units are not given to io (the /axes of a microscopic sweep keep unit "1" as before).
+    t.sweep_prefixes = {"nanocrystal."};
+    t.sweep_needs_table = true;
+    for (const auto& r : detail::kNanocrystalRules) t.keys.emplace_back(r.pattern);
+    io::register_config_tables(std::move(t));
 }
 
 KeyProblem geometry_problem_at(const NanocrystalSpec& sp, const std::vector<std::string>* species) {

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "optics_keys.hpp"
+#include "relsim/io/detail/config_document.hpp"
 #include "relsim/io/detail/toml_reader.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/optics/device_optics.hpp"
@@ -22,28 +24,16 @@ using io::detail::Src;
 const toml::node* sweep_axis_of(const toml::table& root, const std::string& key) {
     const toml::node* sw = root.get("sweep");
     if (!sw || !sw->as_table()) return nullptr;
-    const toml::node* axes = sw->as_table()->get("axis");
-    if (!axes || !axes->as_array()) return sw;
-    for (const toml::node& a : *axes->as_array()) {
-        const toml::table* t = a.as_table();
-        if (!t) continue;
-        if (const auto* k = t->get("key"); k && k->as_string() && k->as_string()->get() == key)
-            return &a;
-        if (const auto* ks = t->get("keys"); ks && ks->as_array()) {
-            for (const toml::node& k : *ks->as_array()) {
-                if (k.as_string() && k.as_string()->get() == key) return &a;
-            }
-        }
+    for (const io::detail::SweptKeyAxis& s : io::detail::swept_key_axes(root)) {
+        if (s.key == key) return s.axis;
     }
     return sw;
 }
 
-}  // namespace
-
-std::optional<OpticsSpec> read_optics_config(const std::string& text, const std::string& path,
-                                             const OpticsChecks& checks) {
+//! Reads [optics] from the parsed document `root` of the config `path`.
+std::optional<OpticsSpec> read_optics(const toml::table& root, const std::string& path,
+                                      const OpticsChecks& checks) {
     const Src src(path);
-    const toml::table root = io::detail::parse_toml(text, path);
     const toml::node* node = root.get("optics");
     if (!node) return std::nullopt;
     const toml::table& t = src.table(*node, "optics");
@@ -71,14 +61,16 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
             src.fail(n->source(), "optics.substrate_n", "substrate_n needs substrate = \"glass\"",
                      "no substrate_n with substrate = \"none\"");
         }
-        s.substrate_n = src.number(*n, "optics.substrate_n", "optics.substrate_n");
+        s.substrate_n =
+            src.number(*n, "optics.substrate_n", detail::find_optics_rule("optics.substrate_n"));
     }
     if (const toml::node* n = t.get("zone_offset_nm")) {
-        s.zone_offset_nm = src.number(*n, "optics.zone_offset_nm", "optics.zone_offset_nm");
+        s.zone_offset_nm = src.number(*n, "optics.zone_offset_nm",
+                                      detail::find_optics_rule("optics.zone_offset_nm"));
     }
     if (const toml::node* n = t.get("emitter_slices")) {
-        s.emitter_slices =
-            static_cast<int>(src.number(*n, "optics.emitter_slices", "optics.emitter_slices"));
+        s.emitter_slices = static_cast<int>(src.number(
+            *n, "optics.emitter_slices", detail::find_optics_rule("optics.emitter_slices")));
     }
     const char* what = "an array of tables [[optics.layer]] {name, thickness_nm, material | n, k}";
     const toml::array& arr =
@@ -113,9 +105,10 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
         }
         if (!l.semi_infinite) {
             const toml::node& tn =
-                src.require(e, key, "thickness_nm", Src::range_of("optics.layer.*.thickness_nm"));
-            l.thickness_nm =
-                src.number(tn, join(key, "thickness_nm"), "optics.layer.*.thickness_nm");
+                src.require(e, key, "thickness_nm",
+                            Src::range_of(detail::find_optics_rule("optics.layer.*.thickness_nm")));
+            l.thickness_nm = src.number(tn, join(key, "thickness_nm"),
+                                        detail::find_optics_rule("optics.layer.*.thickness_nm"));
             // 1 m: far beyond any coherent film; larger values only overflow the phase terms of
             // the transfer matrices (issue 21 item 13).
             constexpr double kMaxThickness_nm = 1.0e9;
@@ -167,8 +160,9 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
                                 table.min_nm(), table.max_nm()));
             }
         } else {
-            l.n = src.number(*nn, join(key, "n"), "optics.layer.*.n");
-            if (kk) l.k = src.number(*kk, join(key, "k"), "optics.layer.*.k");
+            l.n = src.number(*nn, join(key, "n"), detail::find_optics_rule("optics.layer.*.n"));
+            if (kk)
+                l.k = src.number(*kk, join(key, "k"), detail::find_optics_rule("optics.layer.*.k"));
             l.material_line = static_cast<int>(nn->source().begin.line);
             l.material_column = static_cast<int>(nn->source().begin.column);
         }
@@ -246,6 +240,20 @@ std::optional<OpticsSpec> read_optics_config(const std::string& text, const std:
             "zone_offset_nm + device.recombination_zone_nm <= the emitting layer's thickness_nm");
     }
     return s;
+}
+
+}  // namespace
+
+std::optional<OpticsSpec> read_optics_config(const std::string& text, const std::string& path,
+                                             const OpticsChecks& checks) {
+    const toml::table root = io::detail::parse_toml(text, path);
+    return read_optics(root, path, checks);
+}
+
+std::optional<OpticsSpec> read_optics_config(const io::RunConfig& config,
+                                             const OpticsChecks& checks) {
+    const auto document = io::detail::document_of(config);  // parsed once by io::load_config
+    return read_optics(document->root, config.path, checks);
 }
 
 }  // namespace relsim::optics

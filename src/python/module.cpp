@@ -13,7 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "relsim/lifetime/lifetime_config.hpp"
 #include "relsim/lifetime/lifetime_run.hpp"
+#include "relsim/nanocrystal/config.hpp"
+#include "relsim/optics/device_optics.hpp"
+#include "relsim/transport/transport_config.hpp"
 #include "relsim/core/build_info.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/io/config.hpp"
@@ -107,6 +111,11 @@ py::dict run_to_file(const ConfigHandle& pc, const std::string& output_path, int
 }  // namespace
 
 PYBIND11_MODULE(_relsim, m) {
+    // Each module above io registers its config tables (relsim/io/config_registry.hpp), once.
+    relsim::nanocrystal::register_config_tables();
+    relsim::optics::register_config_tables();
+    relsim::transport::register_config_tables();
+    relsim::lifetime::register_config_tables();
     m.doc() = "relsim's compiled core (use the `relsim` package, not this module directly)";
     m.attr("version") = relsim::build_info::version;
     m.attr("source_dir") = relsim::build_info::source_dir;

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "relsim/io/config_registry.hpp"
+#include "relsim/io/detail/config_document.hpp"
 #include "relsim/io/detail/toml_reader.hpp"
 #include "relsim/core/error.hpp"
 
@@ -165,28 +167,10 @@ void check_sweep(const Src& src, const toml::table& root, const StackSpec& base)
 
 //! (table, index of key `key` in it) of the [[sweep.axis]] that sweeps `key`, else nullptr.
 const toml::table* axis_of(const toml::table& root, const std::string& key, std::size_t& which) {
-    const toml::node* sw = root.get("sweep");
-    if (!sw || !sw->as_table()) return nullptr;
-    const toml::node* ax = sw->as_table()->get("axis");
-    if (!ax || !ax->as_array()) return nullptr;
-    for (const toml::node& a : *ax->as_array()) {
-        const toml::table* at = a.as_table();
-        if (!at) continue;
-        if (const toml::node* k = at->get("key");
-            k && k->as_string() && k->as_string()->get() == key) {
-            which = 0;
-            return at;
-        }
-        if (const toml::node* ks = at->get("keys"); ks && ks->as_array()) {
-            std::size_t w = 0;
-            for (const toml::node& k : *ks->as_array()) {
-                if (k.as_string() && k.as_string()->get() == key) {
-                    which = w;
-                    return at;
-                }
-                ++w;
-            }
-        }
+    for (const io::detail::SweptKeyAxis& s : io::detail::swept_key_axes(root)) {
+        if (s.key != key) continue;
+        which = s.index;
+        return s.axis;
     }
     return nullptr;
 }
@@ -310,10 +294,26 @@ void check_optics(const Src& src, const toml::table& root, const toml::node& on,
 
 }  // namespace
 
-std::optional<TransportConfig> read_transport_config(const std::string& text,
-                                                     const std::string& path) {
+void register_config_tables() {
+    io::ConfigTables t;
+    t.module = "transport";
+    t.tables = {"transport"};
+    // With the table, the transport.* keys and the voltage drive: checked by check_sweep here.
+    t.sweep_prefixes = {"transport.", "device.voltage_V"};
+    t.sweep_needs_table = true;
+    t.keys = {"transport.anode_work_function_eV", "transport.cathode_work_function_eV",
+              "transport.langevin_prefactor", "transport.nc_diameter_nm", "device.voltage_V"};
+    for (const char* f : {"thickness_nm", "eps_r", "HOMO_eV", "LUMO_eV", "mu_n_cm2_Vs",
+                          "mu_p_cm2_Vs", "pf_gamma_n_cm_V", "pf_gamma_p_cm_V", "N0_cm3"})
+        t.keys.push_back(std::string("transport.layer.*.") + f);
+    io::register_config_tables(std::move(t));
+}
+
+namespace {
+
+//! Reads [transport] from the parsed document `root` of the config `path`.
+std::optional<TransportConfig> read_transport(const toml::table& root, const std::string& path) {
     const Src src(path);
-    const toml::table root = io::detail::parse_toml(text, path);
     const toml::node* node = root.get("transport");
     if (!node) return std::nullopt;
     const toml::table& t = src.table(*node, "transport");
@@ -472,6 +472,8 @@ std::optional<TransportConfig> read_transport_config(const std::string& text,
     return c;
 }
 
+}  // namespace
+
 double* find_stack_parameter(StackSpec& s, const std::string& key) {
     const std::string head = "transport.";
     if (key.rfind(head, 0) != 0) return nullptr;
@@ -499,6 +501,17 @@ double* find_stack_parameter(StackSpec& s, const std::string& key) {
     if (field == "pf_gamma_p_cm_V") return &l.pf_gamma_p_cm_V;
     if (field == "N0_cm3") return &l.N0_cm3;
     return nullptr;
+}
+
+std::optional<TransportConfig> read_transport_config(const std::string& text,
+                                                     const std::string& path) {
+    const toml::table root = io::detail::parse_toml(text, path);
+    return read_transport(root, path);
+}
+
+std::optional<TransportConfig> read_transport_config(const io::RunConfig& config) {
+    const auto document = io::detail::document_of(config);  // parsed once by io::load_config
+    return read_transport(document->root, config.path);
 }
 
 }  // namespace relsim::transport

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -92,10 +93,17 @@ struct SourceFile {
     std::string text;
 };
 
+//! The parsed TOML document of a config (defined in detail/config_document.hpp: no toml++ type
+//! in this header).
+struct ConfigDocument;
+
 //! A whole validated config.
 struct RunConfig {
     std::string path;  //!< as given
     std::string text;  //!< verbatim file text
+    //! `text`, parsed once by load_config: the modules above io read their tables from it
+    //! (io::detail::document_of). Null in a RunConfig put together by hand.
+    std::shared_ptr<const ConfigDocument> document;
     std::string title;
     model::ModelParams model;
     SpectrumSpec spectrum;
@@ -134,18 +142,15 @@ struct RunConfig {
     const std::string& path,
     std::vector<std::pair<std::string, double>>* ground_energies_cm1 = nullptr);
 
-//! Checks one value of a numeric model key (a sweep value) against the key's allowed range.
+//! Checks one value of a numeric key (a sweep value) against the key's allowed range: io's own
+//! keys, then the keys of the modules registered in config_registry.hpp that check their values.
 //! Returns an empty string when allowed, otherwise the problem; `allowed` receives the range text.
 [[nodiscard]] std::string check_parameter_value(const std::string& key_path, double value,
                                                 std::string& allowed);
 
 //! Unit of a numeric sweepable key path ("s^-1", "cm^-3", "1", ...), "" when unknown: the
-//! model tables' own keys, then the keys of the modules that registered a lookup.
+//! model tables' own keys, then the keys of the modules registered with a unit lookup
+//! (config_registry.hpp).
 [[nodiscard]] std::string parameter_unit(const std::string& key_path);
-
-//! How a module above io (lifetime, transport, ...) tells io the units of the sweepable keys of
-//! its own table: returns "" for a key it does not own. Registered once, before a run writes.
-using UnitLookup = std::string (*)(const std::string& key_path);
-void register_unit_lookup(UnitLookup lookup);
 
 }  // namespace relsim::io

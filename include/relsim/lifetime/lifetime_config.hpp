@@ -47,7 +47,12 @@ struct LifetimeConfig {
                                            std::uint64_t index);
 
 //! Unit of a sweepable `lifetime.<key>` ("cm^3 s^-1", "h", "1"), "" for any other key
-//! (registered with io::register_unit_lookup so that /axes carries it).
+//! (registered with io by register_config_tables() so that /axes carries it).
 [[nodiscard]] std::string parameter_unit(const std::string& key_path);
+
+//! Registers the [lifetime] and [inventory] tables with io (relsim/io/config_registry.hpp): the
+//! table names, the swept `lifetime.*` keys (checked here, by read_lifetime_config(cfg)) and
+//! their units. Call once at program start (src/app main, the Python module, the tests' main).
+void register_config_tables();
 
 }  // namespace relsim::lifetime

@@ -55,6 +55,11 @@ struct NanocrystalConfig {
 bool set_parameter(NanocrystalSpec& spec, const std::vector<std::string>& species,
                    const std::string& key_path, double value);
 
+//! Registers the [nanocrystal] table with io (relsim/io/config_registry.hpp): its name and the
+//! swept `nanocrystal.*` keys, which read_config checks. Call once at program start (src/app
+//! main, the Python module, the tests' main).
+void register_config_tables();
+
 //! Unit of a nanocrystal key path ("nm", "s^-1", "nm^6 s^-1" for C_nm_s of s = 6, ...), "" when
 //! the path is no numeric nanocrystal key.
 [[nodiscard]] std::string parameter_unit(const std::string& key_path);

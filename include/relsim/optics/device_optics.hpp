@@ -15,6 +15,10 @@
 #include "relsim/optics/dipole_emission.hpp"
 #include "relsim/optics/material.hpp"
 
+namespace relsim::io {
+struct RunConfig;
+}  // namespace relsim::io
+
 namespace relsim::optics {
 
 //! One [[optics.layer]] entry.
@@ -55,6 +59,15 @@ struct OpticsChecks {
 [[nodiscard]] std::optional<OpticsSpec> read_optics_config(const std::string& text,
                                                            const std::string& path,
                                                            const OpticsChecks& checks);
+
+//! As above, from the document io::load_config parsed (the text is not parsed again).
+[[nodiscard]] std::optional<OpticsSpec> read_optics_config(const io::RunConfig& config,
+                                                           const OpticsChecks& checks);
+
+//! Registers the [optics] table with io (relsim/io/config_registry.hpp): its name, the swept
+//! `optics.*` keys with their ranges and units. Call once at program start (src/app main, the
+//! Python module, the tests' main).
+void register_config_tables();
 
 //! Whether a sweep key names an optics parameter (optics.layer.<i>.thickness_nm|n|k,
 //! optics.zone_offset_nm, optics.substrate_n).

@@ -6,6 +6,10 @@
 
 #include "relsim/transport/drift_diffusion.hpp"
 
+namespace relsim::io {
+struct RunConfig;
+}  // namespace relsim::io
+
 namespace relsim::transport {
 
 struct TransportConfig {
@@ -36,5 +40,13 @@ double* find_stack_parameter(StackSpec& spec, const std::string& key);
 // optics.emitter_slices).
 std::optional<TransportConfig> read_transport_config(const std::string& text,
                                                      const std::string& path);
+
+//! As above, from the document io::load_config parsed (the text is not parsed again).
+std::optional<TransportConfig> read_transport_config(const io::RunConfig& config);
+
+//! Registers the [transport] table with io (relsim/io/config_registry.hpp): its name and the
+//! swept transport.* and device.voltage_V keys, which read_transport_config checks. Call once at
+//! program start (src/app main, the Python module, the tests' main).
+void register_config_tables();
 
 }  // namespace relsim::transport

@@ -44,10 +44,11 @@ void read_dopant_scheme(const Src& src, const std::filesystem::path& dir, const 
 
 // --- config_sweep.cpp ---------------------------------------------------------------------------
 
-//! [sweep]: reads the table `t` into cfg.sweep, checking each key against cfg.model (and the
-//! tables read by the modules above io) and each value against its range. Call after the model
-//! tables are read.
-void read_sweep_table(const Src& src, const toml::table& t, RunConfig& cfg);
+//! [sweep]: reads the table `t` (of the document `root`) into cfg.sweep, checking each key
+//! against cfg.model (a key of a module above io: with the module registered in
+//! config_registry.hpp) and each value against its range. Call after the model tables are read.
+void read_sweep_table(const Src& src, const toml::table& root, const toml::table& t,
+                      RunConfig& cfg);
 
 // --- config_parameters.cpp ----------------------------------------------------------------------
 

@@ -92,13 +92,6 @@ inline constexpr std::array kParamRules{
     // [[transfer]]
     rule::nonneg("transfer.*.k_s", "s^-1"),
     rule::nonneg("transfer.*.k_cm3_s", "cm^3 s^-1"),
-    // [optics] (read by src/optics/optics_config.cpp; sweepable, validated there)
-    rule::positive("optics.substrate_n", "1"),
-    rule::nonneg("optics.zone_offset_nm", "nm"),
-    rule::count("optics.emitter_slices", 1.0, 200.0),
-    rule::positive("optics.layer.*.thickness_nm", "nm"),
-    rule::positive("optics.layer.*.n", "1"),
-    rule::nonneg("optics.layer.*.k", "1"),
     // [spectrum], [transient], [sweep]: read by the loader, not model parameters
     rule::positive("spectrum.from_nm", "nm", false),
     rule::positive("spectrum.to_nm", "nm", false),

@@ -309,7 +309,10 @@ public:
 
     //! Allowed-range text of a required numeric key (for "missing" messages).
     [[nodiscard]] static std::string range_of(const std::string& rule_key) {
-        const ParamRule* r = find_rule(rule_key);
+        return range_of(find_rule(rule_key));
+    }
+
+    [[nodiscard]] static std::string range_of(const ParamRule* r) {
         return r ? "a number in " + range_text(*r) : std::string("a number");
     }
 
@@ -317,12 +320,19 @@ private:
     std::string file_;
 };
 
-//! (key path, source region of its [[sweep.axis]]) of every key swept in the file, in file order:
-//! for the readers of modules that check their own keys against [sweep] before the general
-//! reader has built the SweepSpec (the general reader checks the shapes).
-inline std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(
-    const toml::table& root) {
-    std::vector<std::pair<std::string, const toml::source_region*>> out;
+//! One key swept in the file: its [[sweep.axis]] table and its position in the axis (0 for
+//! `key`, the index in `keys`).
+struct SweptKeyAxis {
+    std::string key;
+    const toml::table* axis = nullptr;
+    std::size_t index = 0;
+};
+
+//! Every key swept in the file, in file order (per axis: `key`, then `keys`): the one walker over
+//! [[sweep.axis]] for the readers of modules that check their own keys against [sweep] before the
+//! general reader has built the SweepSpec (the general reader checks the shapes).
+inline std::vector<SweptKeyAxis> swept_key_axes(const toml::table& root) {
+    std::vector<SweptKeyAxis> out;
     const toml::node* sw = root.get("sweep");
     const toml::node* ax = sw && sw->as_table() ? sw->as_table()->get("axis") : nullptr;
     if (!ax || !ax->as_array()) return out;
@@ -330,13 +340,24 @@ inline std::vector<std::pair<std::string, const toml::source_region*>> swept_key
         const toml::table* at = a.as_table();
         if (!at) continue;
         if (const toml::node* k = at->get("key"); k && k->as_string())
-            out.emplace_back(k->as_string()->get(), &at->source());
+            out.push_back({k->as_string()->get(), at, 0});
         if (const toml::node* ks = at->get("keys"); ks && ks->as_array()) {
+            std::size_t w = 0;
             for (const toml::node& k : *ks->as_array()) {
-                if (k.as_string()) out.emplace_back(k.as_string()->get(), &at->source());
+                if (k.as_string()) out.push_back({k.as_string()->get(), at, w});
+                ++w;
             }
         }
     }
+    return out;
+}
+
+//! (key path, source region of its [[sweep.axis]]) of every key swept in the file, in file order
+//! (swept_key_axes).
+inline std::vector<std::pair<std::string, const toml::source_region*>> swept_keys(
+    const toml::table& root) {
+    std::vector<std::pair<std::string, const toml::source_region*>> out;
+    for (const SweptKeyAxis& s : swept_key_axes(root)) out.emplace_back(s.key, &s.axis->source());
     return out;
 }
 
