@@ -106,7 +106,8 @@ void TransportLifetime::write_slices(io::H5File& f, const std::vector<std::uint6
         }
     }
     put("position_nm", sdims, pos, "nm",
-        "slice centre from the anode (x = 0, as /transport/x_nm); 0 beyond count");
+        "slice centre from the NC layer's anode-side interface (add the thickness of the layers "
+        "below it for /transport/x_nm); 0 beyond count");
     put("width_nm", sdims, width, "nm", "slice thickness; 0 beyond count");
     put("generation_cm3_s", sdims, gen, "cm^-3 s^-1",
         "exciton generation G_k of the stack solved at t = 0 (fixed: constant current)");
