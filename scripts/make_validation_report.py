@@ -684,7 +684,15 @@ def write_report(rep: Report, tb: dict, ref: dict, ser: dict, tr: dict, version:
       "- The thermally activated back-transfer Tb 5D4 -> ligand (detailed balance with E_T = 2.90 eV) "
       "is about half the 5D4 decay rate. It costs nothing here because the ligand returns the "
       "excitation in 0.5 ns, but it makes E_T a sensitive number: the ligand's measured T1 would be "
-      "worth having.", "")
+      "worth having.",
+      "- The 76x of the oleate reference is calibrated (its host -> Tb coupling is fitted to it), not "
+      "predicted. The drift-diffusion model of the stack (docs/transport.md, "
+      "configs/transport/ligand_*.toml, with ASSUMED NC-layer levels and mobilities) does not predict "
+      "it yet: at 6 V the CzPPOA stack recombines 23 % of its charge in the NC layer, the oleate "
+      "stand-in (HOMO -6.3 eV, LUMO -2.0 eV, mobility 1e-8 cm^2/Vs) 2e-10 of a 1.6e5 times smaller "
+      "current, i.e. there the insulating shell moves the recombination into the transport layers "
+      "almost entirely; no EQE or lm/W ratio is claimed (the wider-gap oleate stack does not "
+      "converge).", "")
     if rep.failures:
         A("## TARGETS MISSED", "", *[f"- {f}" for f in rep.failures], "")
 
