@@ -216,7 +216,7 @@ public:
             const std::string_view name = k.str();
             if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
             std::string list;
-            for (const auto a : allowed) {
+            for (const auto& a : allowed) {
                 if (!list.empty()) list += ", ";
                 list += a;
             }
