@@ -86,7 +86,7 @@ void print_nanocrystal_check(const io::RunConfig& config) {
             "the current density is not used\n",
             e.target_is_ligand ? std::string("the ligands") : nanocrystal::level_name(mp, e.target),
             e.fraction, e.points, e.decay_until_s);
-    } else if (config.transport) {
+    } else if (config.has_table("transport")) {
         fmt::print(
             "run: EL steady state of each [transport] slice: one NC ensemble per slice at its own "
             "G_k and n_p,k from the solved stack (docs/transport.md)\n");
@@ -99,7 +99,7 @@ void print_nanocrystal_check(const io::RunConfig& config) {
             "per s (derived)\n",
             mp.device.current_density_mA_cm2, G, sp.nc_density_cm3, G / sp.nc_density_cm3);
     }
-    if (config.sweep && config.transport) {
+    if (config.sweep && config.has_table("transport")) {
         fmt::print(
             "sweep: runs of the last axis in parallel over the threads (--threads), each point's "
             "ensembles on its run's thread\n");

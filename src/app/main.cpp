@@ -198,7 +198,7 @@ void print_check_table(const relsim::io::RunConfig& cfg, const std::string& opti
                    cfg.transient->pulse_current_density_mA_cm2, cfg.transient->pulse_on_s,
                    cfg.transient->off_s, cfg.transient->points);
     }
-    if (cfg.nanocrystal) relsim::app::print_nanocrystal_check(cfg);
+    if (cfg.has_table("nanocrystal")) relsim::app::print_nanocrystal_check(cfg);
     fmt::print("{}", lifetime.describe());
 }
 

@@ -68,7 +68,7 @@ public:
         : config_(std::make_shared<const io::RunConfig>(config)),
           params_(config.model),
           stack_(std::move(stack)) {
-        if (config.nanocrystal) {
+        if (config.has_table("nanocrystal")) {
             nc_ = std::make_shared<const nanocrystal::NanocrystalConfig>(
                 nanocrystal::read_config(config));
             spec_ = nc_->spec;
@@ -338,7 +338,7 @@ private:
 //! [transport] is not a fit model yet (its voltage drive, solved current and slices are not a
 //! data kind of relsim fit): refused, not silently fitted with the typed-in zone and balance.
 static void refuse_transport(const io::RunConfig& config) {
-    if (!config.transport) return;
+    if (!config.has_table("transport")) return;
     int line = 0, n = 0;
     std::istringstream in(config.text);
     for (std::string l; std::getline(in, l);) {
@@ -364,7 +364,7 @@ std::unique_ptr<ModelEvaluator> make_pipeline_evaluator(const io::RunConfig& con
 std::unique_ptr<ModelEvaluator> make_model_evaluator(const io::RunConfig& config) {
     refuse_transport(config);
     std::optional<optics::DeviceOptics> stack = pipeline::read_stack(config);
-    if (stack || config.nanocrystal)
+    if (stack || config.has_table("nanocrystal"))
         return std::make_unique<PipelineEvaluator>(config, std::move(stack));
     return make_mean_field_evaluator(config);
 }

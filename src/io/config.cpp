@@ -60,6 +60,7 @@ public:
         auto document = std::make_shared<ConfigDocument>();  // parsed once (config_document.hpp)
         document->root = parse_toml(cfg_.text, src_.file());
         const toml::table& root = document->root;
+        present_.root = &root;
         // Top-level tables: io's own, then those of the modules registered in
         // config_registry.hpp (each reads and checks its own table).
         std::vector<std::string> tables = {"title",    "device",   "ligand",    "dopant",
@@ -69,8 +70,13 @@ public:
             tables.insert(tables.end(), m.tables.begin(), m.tables.end());
         }
         src_.check_keys_in(root, "", tables);
-        cfg_.transport = root.get("transport") != nullptr;
-        cfg_.nanocrystal = root.get("nanocrystal") != nullptr;  // read by src/nanocrystal
+        for (const auto& [name, node] : root) cfg_.tables.emplace_back(name.str());
+        // A table or key of io's that a module present in the config does not combine with
+        // (config_registry.hpp, e.g. [output] with [nanocrystal]): refused, naming both.
+        for_each_refusal(present_, [&](const TableRefusal& r) {
+            if (const toml::node* n = detail::node_at(root, r.table))
+                src_.fail(n->source(), r.table, r.problem, r.allowed);
+        });
         if (const toml::node* n = root.get("title")) cfg_.title = src_.string(*n, "title");
         read_device(root);
         read_ligand(root);
@@ -111,28 +117,34 @@ private:
     void read_device(const toml::table& root) {
         const toml::node& n = src_.require(root, "", "device", "a [device] table");
         const toml::table& t = src_.table(n, "device");
-        src_.check_keys(
-            t, "device",
-            {"current_density_mA_cm2", "recombination_zone_nm", "charge_balance",
-             "singlet_fraction", "outcoupling", "temperature_K", "langevin_cm3_s",
-             "eml_thickness_nm", "voltage_V"});  // eml_thickness_nm: read by src/lifetime
-        if (const toml::node* v = t.get("voltage_V");
-            v && !cfg_.transport) {  // voltage_V: src/transport
-            src_.fail(
-                v->source(), "device.voltage_V",
-                "a voltage drive needs the stack: device.voltage_V goes with a [transport] table",
-                "device.current_density_mA_cm2 without [transport]");
+        std::vector<std::string> keys = {
+            "current_density_mA_cm2", "recombination_zone_nm", "charge_balance",
+            "singlet_fraction",       "outcoupling",           "temperature_K",
+            "langevin_cm3_s"};
+        // The [device] keys that modules read themselves (config_registry.hpp: voltage_V for
+        // the transport stack, eml_thickness_nm for the inventory).
+        for (const ConfigTables& m : registered_config_tables()) {
+            for (const std::string& k : m.io_table_keys) {
+                if (k.rfind("device.", 0) == 0) keys.push_back(k.substr(7));
+            }
         }
-        // A microscopic PL decay ([nanocrystal.excitation]) runs without current: J may be left
-        // out or 0 there (the default stands in; src/nanocrystal ignores it).
-        const toml::node* nc = root.get("nanocrystal");
-        const bool pl = nc && nc->as_table() && nc->as_table()->get("excitation");
+        src_.check_keys_in(t, "device", keys);
+        // Such a key without its module's table would be ignored: refused instead.
+        for (const auto& [name, node] : t) {
+            ModuleOnlyKey rule;
+            const std::string key = join(std::string("device"), name.str());
+            if (key_without_its_table(key, present_, rule))
+                src_.fail(node.source(), key, rule.problem, rule.allowed);
+        }
         for (const auto& f : detail::device_fields()) {
-            const bool j = std::string_view(f.name) == "current_density_mA_cm2";
+            const std::string key = join(std::string("device"), f.name);
+            bool zero_is_absent = false;
+            // A module that supplies the key (the transport stack solves J; a microscopic PL
+            // decay runs without current) makes it optional.
+            const bool supplied = key_supplied_by_module(key, present_, &zero_is_absent);
             const toml::node* v = t.get(f.name);
-            if (pl && j && v && v->value<double>() == 0.0) continue;
-            param(t, "device", f.name, f.required && !(pl && j) && !(cfg_.transport && j),
-                  cfg_.model.device.*(f.member));
+            if (supplied && zero_is_absent && v && v->value<double>() == 0.0) continue;
+            param(t, "device", f.name, f.required && !supplied, cfg_.model.device.*(f.member));
         }
     }
 
@@ -180,9 +192,10 @@ private:
                     "a name not used by another [[dopant]]");
             }
         }
-        param(t, prefix, "density_cm3", !cfg_.nanocrystal,
-              d.density_cm3);                                     // [nanocrystal]: unused (the
-        param(t, prefix, "kTET_s", !cfg_.nanocrystal, d.kTET_s);  // lattice, kTET0_s set them)
+        // Optional where a module supplies them (the nanocrystal lattice and its kTET0_s).
+        param(t, prefix, "density_cm3", !key_supplied_by_module("dopant.*.density_cm3", present_),
+              d.density_cm3);
+        param(t, prefix, "kTET_s", !key_supplied_by_module("dopant.*.kTET_s", present_), d.kTET_s);
         param(t, prefix, "kSET_s", false, d.kSET_s);
         param(t, prefix, "kETU_s", false, d.kETU_s);
         param(t, prefix, "kLP_cm3_s", false, d.kLP_cm3_s);
@@ -360,6 +373,7 @@ private:
     }
 
     Src src_;
+    detail::TablePresent present_;  //!< which tables the document has (set by read())
     fs::path dir_;
     RunConfig cfg_;
     Origins origins_;

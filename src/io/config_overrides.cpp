@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "detail/toml_reader.hpp"
+#include "relsim/io/detail/config_document.hpp"
 #include "relsim/core/error.hpp"
 #include "relsim/model/parameters.hpp"
 
@@ -321,7 +322,8 @@ std::string config_value_toml(const RunConfig& config, const std::string& key) {
         if (s.find_first_of(".en") == std::string::npos) s += ".0";
         return s;
     }
-    const toml::table root = parse_toml(config.text, config.path);
+    const auto document = detail::document_of(config);  // parsed once by load_config
+    const toml::table& root = document->root;
     std::size_t depth = 0;
     const std::vector<std::string> parts = split_key(key);
     const toml::node* n = walk(root, parts, depth);

@@ -1,6 +1,8 @@
 //! @file config_template.cpp
 #include "relsim/io/config_template.hpp"
 
+#include "relsim/io/config_registry.hpp"
+
 namespace relsim::io {
 namespace {
 
@@ -71,6 +73,10 @@ std::string starting_config_text(const std::string& title) {
         if (c != '\n') safe += c;
     }
     text.replace(text.find("@TITLE@"), 7, safe);
+    // The optional tables of the modules above io, each as its module registered it.
+    for (const ConfigTables& m : registered_config_tables()) {
+        if (!m.starting_block.empty()) text += "\n" + m.starting_block;
+    }
     return text;
 }
 

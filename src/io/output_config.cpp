@@ -24,12 +24,6 @@ void read_output_table(const Src& src, const toml::table& root, RunConfig& cfg) 
     src.check_keys(t, "output", {"results", "line_rates", "spectra", "reduce"});
     OutputSpec& o = cfg.output;
     o.given = true;
-    if (cfg.nanocrystal) {
-        src.fail(n->source(), "output",
-                 "[output] (chosen outputs and reductions) is not yet combined with [nanocrystal] "
-                 "(the microscopic model stores its own layout)",
-                 "no [output] table in a config with [nanocrystal]");
-    }
     if (const toml::node* r = t.get("results")) {
         const char* what = "an array of result names, e.g. [\"eqe\", \"cie_x\", \"fates/*\"]";
         const toml::array& a = src.array(*r, "output.results", what);
@@ -42,17 +36,6 @@ void read_output_table(const Src& src, const toml::table& root, RunConfig& cfg) 
             o.results.push_back(std::move(name));
             o.results_at.emplace_back(static_cast<int>(e.source().begin.line),
                                       static_cast<int>(e.source().begin.column));
-        }
-    }
-    for (const char* stage : {"lifetime", "inventory"}) {
-        if (o.results_given && root.get(stage)) {
-            src.fail(
-                t.get("results")->source(), "output.results",
-                fmt::format("[output] results (a chosen subset) is not combined with [{}], "
-                            "whose stage reads the per-point populations and photon rates",
-                            stage),
-                fmt::format("leave out output.results (store every quantity) or the [{}] table",
-                            stage));
         }
     }
     if (const toml::node* v = t.get("line_rates"))

@@ -334,12 +334,40 @@ std::string parameter_unit(const std::string& key_path) {
     return swept_member(probe, key_path, &rule) && rule ? std::string(rule->unit) : std::string();
 }
 
+namespace {
+
+//! The [lifetime] block of `relsim init` (config_registry.hpp, ConfigTables::starting_block);
+//! the numbers are those of configs/lifetime/tb_lifetime.toml, where each carries its source.
+constexpr const char* kStartingBlock =
+    R"(## Optional [lifetime] (docs/lifetime.md): defects form from excitons and polarons at
+## constant current and quench them; relsim integrates the luminance decay to LT50 at every
+## point. To add it, delete the leading "# " of each line below.
+# [lifetime]
+# kX_TP_cm3_s = 1.0e-22          # defect formation by triplet-polaron encounters (cm^3 s^-1)
+# kQ_T_cm3_s = 1.0e-12           # defect quenching of ligand triplets (cm^3 s^-1)
+# kQ_Ln_cm3_s = 1.0e-12          # defect quenching of excited ions (cm^3 s^-1)
+# stop_fraction = 0.5            # stop at LT50
+# max_hours = 1.0e6
+# time_points = 200
+)";
+
+}  // namespace
+
 void register_config_tables() {
     io::ConfigTables t;
     t.module = "lifetime";
     t.tables = {"lifetime", "inventory"};
     t.sweep_prefixes = {"lifetime."};  // key and values checked by read_lifetime_config(cfg)
     t.unit = &parameter_unit;
+    // The emitting-layer thickness of the inventory, which every run computes (else the
+    // [optics] layer or the zone): read here, with or without [lifetime]/[inventory].
+    t.io_table_keys = {"device.eml_thickness_nm"};
+    // The lifetime and inventory stages read every per-point population and photon rate.
+    t.refuses = {{"output.results",
+                  "[output] results (a chosen subset) is not combined with [{table}], whose "
+                  "stage reads the per-point populations and photon rates",
+                  "leave out output.results (store every quantity) or the [{table}] table"}};
+    t.starting_block = kStartingBlock;
     t.keys = sweepable_keys();
     io::register_config_tables(std::move(t));
 }

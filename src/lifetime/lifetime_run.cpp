@@ -156,12 +156,13 @@ std::string Stage::describe() const {
             "(IUPAC 2021 atomic weights), mg per klm (pi L / 1000), mg per optical W, "
             "photons per ion per s{}\n",
             lc_.eml_thickness_nm, lc_.eml_thickness_origin,
-            cfg_.nanocrystal ? "; microscopic model: N_s = mean ions per NC on the lattice x "
-                               "nc_density_cm3 (the [[dopant]] densities below are not used)"
-                             : "");
+            cfg_.has_table("nanocrystal")
+                ? "; microscopic model: N_s = mean ions per NC on the lattice x "
+                  "nc_density_cm3 (the [[dopant]] densities below are not used)"
+                : "");
         for (const model::DopantParams& d : cfg_.model.dopants) {
             const auto M = atomic_weight_g_mol(d.ion);
-            if (cfg_.nanocrystal) {
+            if (cfg_.has_table("nanocrystal")) {
                 s += fmt::format(
                     "  {}: M = {} g mol^-1, ions counted on the NC lattices at run time\n", d.ion,
                     M ? fmt::format("{:.6g}", *M) : std::string("unknown"));
@@ -189,7 +190,7 @@ std::string Stage::describe() const {
             "stop at L/L0 = {:g} or {:g} h; {} output times; LT95/90/70/50\n",
             r.kX_TP_cm3_s, r.kX_SP_cm3_s, r.kX_T_s, r.kX_S_s, r.kQ_T_cm3_s, r.kQ_S_cm3_s,
             r.kQ_Ln_cm3_s, l.relative_tolerance, l.stop_fraction, l.max_hours, l.time_points);
-        if (cfg_.transport) {
+        if (cfg_.has_table("transport")) {
             s += "  [transport]: the stack solved once per point at t = 0 at its constant current "
                  "(Q does not enter "
                  "the drift-diffusion equations); every emissive-layer slice degrades with its own "
@@ -217,11 +218,11 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
         }
     }
     if (cfg_.output.results_given &&
-        !cfg_.nanocrystal) {  // [output] may leave out what the inventory reads
+        !cfg_.has_table("nanocrystal")) {  // [output] may leave out what the inventory reads
         for (const model::DopantParams& d : cfg_.model.dopants) {
             std::vector<std::string> need{"/results/photon_rate/" + d.ion};
             for (const model::Level& lv : d.scheme.levels) {
-                if (cfg_.transport)
+                if (cfg_.has_table("transport"))
                     break;  // [transport] results have no populations (max radiative rate)
                 std::string name = d.ion + "_" + lv.name;
                 std::replace(name.begin(), name.end(), '/', '_');
@@ -282,7 +283,7 @@ std::string Stage::run(const std::string& output_path, int threads, bool quiet) 
     std::optional<nanocrystal::NanocrystalConfig> nc;
     std::vector<double> nc_ions;
     bool nc_keys_swept = false;
-    if (cfg_.nanocrystal) {
+    if (cfg_.has_table("nanocrystal")) {
         nc = nanocrystal::read_config(cfg_);
         if (cfg_.sweep) {
             for (const io::SweepAxis& ax : cfg_.sweep->axes) {

@@ -11,7 +11,7 @@
 namespace relsim::lifetime::detail {
 
 TransportLifetime::TransportLifetime(const io::RunConfig& cfg) : cfg_(cfg) {
-    if (cfg.transport) tc_ = transport::read_transport_config(cfg);
+    if (cfg.has_table("transport")) tc_ = transport::read_transport_config(cfg);
 }
 
 transport::StackSpec TransportLifetime::stack_at(std::uint64_t index) const {

@@ -243,15 +243,61 @@ std::string check_parameter_value(const std::string& key_path, double value, std
     return p;
 }
 
+namespace {
+
+//! io's unit lookup for a swept nanocrystal.* key: only keys under the prefix (io asks every
+//! module in turn).
+std::string unit_of_swept_key(const std::string& key_path) {
+    if (key_path.rfind("nanocrystal.", 0) != 0) return {};
+    return parameter_unit(key_path);
+}
+
+//! The [nanocrystal] block of `relsim init` (config_registry.hpp, ConfigTables::starting_block);
+//! the numbers are those of configs/microscopic/eu_series.toml, where each carries its source.
+constexpr const char* kStartingBlock =
+    R"(## Optional [nanocrystal] (docs/microscopic.md): the site-resolved model of each
+## nanocrystal (ions on the lattice, ligands on the surface) replaces the mean-field densities
+## and kTET_s. To add it, delete the leading "# " of each line below.
+# [nanocrystal]
+# engine = "linear"              # exact per NC at low current; "kmc" for any current
+# lattice = "beta_NaREF4"        # hexagonal NaREF4
+# host = "NaGdF4"
+# shape = "sphere"
+# radius_nm = 5.0
+# count = 8                      # NCs per point (random doping and ligand placement)
+# seed = 1
+# nc_density_cm3 = 5.54e17       # NCs per cm^3 of the layer
+# composition = { Tb = 0.40 }    # dopant fraction of the rare-earth sites
+# [nanocrystal.ligand]
+# surface_density_nm2 = 1.5      # ligands per nm^2 of surface
+# standoff_nm = 0.5              # ligand centre above the surface
+# r0_nm = 0.5                    # Dexter contact distance
+# L_nm = 0.15                    # Dexter decay length
+# kTET0_s = { Tb = 1.0e10 }      # ligand -> ion transfer rate at contact (s^-1)
+)";
+
+}  // namespace
+
 void register_config_tables() {
     io::ConfigTables t;
     t.module = "nanocrystal";
     t.tables = {"nanocrystal"};
-    // Swept nanocrystal.* keys (with the table): key and values checked by read_config. Their
-    // units are not given to io (the /axes of a microscopic sweep keep unit "1" as before).
+    // Swept nanocrystal.* keys (with the table): key and values checked by read_config; their
+    // units from the key table (the /axes unit of a microscopic sweep).
     t.sweep_prefixes = {"nanocrystal."};
     t.sweep_needs_table = true;
+    t.unit = &unit_of_swept_key;
+    t.starting_block = kStartingBlock;
     for (const auto& r : detail::kNanocrystalRules) t.keys.emplace_back(r.pattern);
+    // The lattice sets the dopant densities and kTET0_s the pair rates; a PL decay
+    // ([nanocrystal.excitation]) runs without current (J = 0 stands for absent).
+    t.supplies = {{"nanocrystal", "dopant.*.density_cm3", false},
+                  {"nanocrystal", "dopant.*.kTET_s", false},
+                  {"nanocrystal.excitation", "device.current_density_mA_cm2", true}};
+    t.refuses = {{"output",
+                  "[output] (chosen outputs and reductions) is not yet combined with "
+                  "[nanocrystal] (the microscopic model stores its own layout)",
+                  "no [output] table in a config with [nanocrystal]"}};
     io::register_config_tables(std::move(t));
 }
 

@@ -72,7 +72,7 @@ optics::OpticsChecks optics_checks(const io::RunConfig& c) {
 }
 
 std::optional<optics::DeviceOptics> read_stack(const io::RunConfig& config) {
-    auto spec = optics::read_optics_config(config.text, config.path, optics_checks(config));
+    auto spec = optics::read_optics_config(config, optics_checks(config));
     if (!spec) return std::nullopt;
     return optics::DeviceOptics(std::move(*spec));
 }

@@ -24,7 +24,8 @@ optics::OpticsChecks checks_of(const io::RunConfig& c) { return pipeline::optics
 }  // namespace
 
 void OpticsPoint::add_layout(const io::RunConfig& config, io::ResultLayout& L) {
-    if (config.transport) return;  // the [transport] slices: TransportPointEvaluator::make_layout
+    if (config.has_table("transport"))
+        return;  // the [transport] slices: TransportPointEvaluator::make_layout
     const std::optional<optics::DeviceOptics> stack = pipeline::read_stack(config);
     if (!stack) return;
     add_stack_layout(config, *stack, stack->positions_nm(config.model.device.recombination_zone_nm),
@@ -133,9 +134,9 @@ void OpticsPoint::add_stack_layout(const io::RunConfig& config, const optics::De
 namespace relsim::sweep {
 
 std::string describe_optics(const io::RunConfig& config) {
-    if (config.transport)
+    if (config.has_table("transport"))
         return describe_transport_optics(config);  // emitters: the transport slices
-    const auto spec = optics::read_optics_config(config.text, config.path, checks_of(config));
+    const auto spec = optics::read_optics_config(config, checks_of(config));
     if (!spec) return {};
     const optics::DeviceOptics d(*spec);  // loads every material (located errors)
     std::string s = fmt::format(

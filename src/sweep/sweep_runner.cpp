@@ -183,7 +183,8 @@ std::uint64_t estimated_output_bytes(const io::RunConfig& config) {
 }
 
 std::string describe_output(const io::RunConfig& config) {
-    if (config.nanocrystal) return {};  // the microscopic layout is described by its own check
+    if (config.has_table("nanocrystal"))
+        return {};  // the microscopic layout is described by its own check
     const model::RateModel base_model(config.model);
     const bool has_sweep = config.sweep.has_value();
     const bool save_spectrum = config.spectrum.save_given ? config.spectrum.save : !has_sweep;
@@ -425,12 +426,12 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     // driver, one point at a time, every thread on the point's NC ensemble.
     std::optional<NcPointEvaluator> nc;
     // (With [transport], [nanocrystal] is the transport pipeline's emitter: transport_point.hpp.)
-    if (config.nanocrystal && !config.transport)
+    if (config.has_table("nanocrystal") && !config.has_table("transport"))
         nc.emplace(config, observer, save_spectrum, options.threads);
     // A config with [transport] drives the pipeline from the drift-diffusion stack
     // (transport_point.hpp); its table and sweep keys are checked here, before any file exists.
     std::optional<transport::TransportConfig> tconf;
-    if (config.transport) tconf = transport::read_transport_config(config.text, config.path);
+    if (config.has_table("transport")) tconf = transport::read_transport_config(config);
     io::ResultLayout layout =
         nc      ? nc->layout()
         : tconf ? TransportPointEvaluator::make_layout(config, *tconf, base_model, save_spectrum)

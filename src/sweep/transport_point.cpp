@@ -78,13 +78,13 @@ std::optional<optics::DeviceOptics> transport_stack_optics(const io::RunConfig& 
     // The emitters fill the emitting layer (the transport slices); their match with the layer
     // (name, thickness, also swept) is checked by transport::read_transport_config.
     checks.recombination_zone_nm = {0.0};
-    auto spec = optics::read_optics_config(config.text, config.path, checks);
+    auto spec = optics::read_optics_config(config, checks);
     if (!spec) return std::nullopt;
     return optics::DeviceOptics(std::move(*spec));
 }
 
 std::string describe_transport_optics(const io::RunConfig& config) {
-    const auto tc = transport::read_transport_config(config.text, config.path);
+    const auto tc = transport::read_transport_config(config);
     if (!tc) return {};
     const auto stack = transport_stack_optics(config, *tc);
     if (!stack) return {};
@@ -138,7 +138,7 @@ io::ResultLayout TransportPointEvaluator::make_layout(const io::RunConfig& confi
     L.scalar_units.clear();
     // [nanocrystal] (linear engine, read_transport_config refused the rest): the table checked
     // here, before any file exists; the microscopic model's fates replace the mean-field ones.
-    const bool nc = config.nanocrystal;
+    const bool nc = config.has_table("nanocrystal");
     if (nc) (void)nanocrystal::read_config(config);
     const std::vector<std::string> nc_fates =
         nc ? pipeline::nanocrystal_fate_names(config.model) : std::vector<std::string>{};
@@ -240,7 +240,7 @@ TransportPointEvaluator::TransportPointEvaluator(
     if (auto stack = transport_stack_optics(config, tc))
         optics_ = std::make_shared<pipeline::PositionedStackOptics>(std::move(*stack),
                                                                     tc.optics_from_top);
-    if (config.nanocrystal) {
+    if (config.has_table("nanocrystal")) {
         nc_ = nanocrystal::read_config(config);
         nc_spec_ = nc_->spec;
     }
@@ -290,7 +290,7 @@ void TransportPointEvaluator::build_problem() {
 }
 
 void TransportPointEvaluator::describe(const io::RunConfig& config, io::ResultFile& file) {
-    if (!config.nanocrystal) return;
+    if (!config.has_table("nanocrystal")) return;
     file.set_attribute("/", "model", "microscopic");
     file.set_attribute("/", "engine", "linear");
     file.set_attribute("/results/solver_method", "description",

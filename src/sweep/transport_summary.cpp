@@ -34,8 +34,8 @@ constexpr SummaryFigure kFigures[] = {
 }  // namespace
 
 std::string describe_transport(const io::RunConfig& config) {
-    if (!config.transport) return "";
-    const auto tc = transport::read_transport_config(config.text, config.path);
+    if (!config.has_table("transport")) return "";
+    const auto tc = transport::read_transport_config(config);
     if (!tc) return "";
     const transport::StackSpec& s = tc->stack;
     const transport::Stack stack(s);

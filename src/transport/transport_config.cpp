@@ -294,6 +294,72 @@ void check_optics(const Src& src, const toml::table& root, const toml::node& on,
 
 }  // namespace
 
+namespace {
+
+//! Units of the sweepable transport keys (the /axes unit of a transport sweep), from the key's
+//! unit suffix, the same names the config uses.
+std::string unit_of_key(const std::string& key) {
+    struct Suffix {
+        const char* suffix;
+        const char* unit;
+    };
+    static constexpr Suffix kSuffixes[] = {{"_nm", "nm"},
+                                           {"_eV", "eV"},
+                                           {"_cm2_Vs", "cm^2 V^-1 s^-1"},
+                                           {"_cm_V", "(cm/V)^1/2"},
+                                           {"_cm3", "cm^-3"},
+                                           {"_V", "V"},
+                                           {"eps_r", "1"},
+                                           {"langevin_prefactor", "1"}};
+    for (const Suffix& s : kSuffixes) {
+        const std::string_view sv(s.suffix);
+        if (key.size() >= sv.size() && key.compare(key.size() - sv.size(), sv.size(), sv) == 0)
+            return s.unit;
+    }
+    return "";
+}
+
+//! The [transport] block of `relsim init` (config_registry.hpp, ConfigTables::starting_block);
+//! the stack of configs/transport/tb_jvl.toml, where each number carries its source.
+constexpr const char* kStartingBlock =
+    R"(## Optional [transport] (docs/transport.md): a drift-diffusion model of the stack gives the
+## current, the recombination profile and the charge balance (device.voltage_V drives it, or
+## device.current_density_mA_cm2 solved for V). To add it, delete the leading "# " of each line
+## below and remove recombination_zone_nm, charge_balance and langevin_cm3_s from [device] (the
+## stack computes them); sweep device.voltage_V (e.g. 0 to 10 V) rather than J.
+# [transport]
+# anode_work_function_eV = 5.2
+# cathode_work_function_eV = 3.0
+# emissive_layer = "NC"          # the layer whose recombination feeds the emitter model
+# nc_diameter_nm = 10.0
+# [[transport.layer]]            # layers from the anode to the cathode
+# name = "TAPC"
+# thickness_nm = 40.0
+# eps_r = 3.0
+# HOMO_eV = -5.5
+# LUMO_eV = -2.0
+# mu_n_cm2_Vs = 1.0e-7
+# mu_p_cm2_Vs = 1.0e-2
+# [[transport.layer]]
+# name = "NC"
+# thickness_nm = 20.0
+# eps_r = 3.0
+# HOMO_eV = -5.7
+# LUMO_eV = -2.6
+# mu_n_cm2_Vs = 1.0e-4
+# mu_p_cm2_Vs = 1.0e-4
+# [[transport.layer]]
+# name = "TPBi"
+# thickness_nm = 40.0
+# eps_r = 3.0
+# HOMO_eV = -6.2
+# LUMO_eV = -2.7
+# mu_n_cm2_Vs = 1.0e-5
+# mu_p_cm2_Vs = 1.0e-7
+)";
+
+}  // namespace
+
 void register_config_tables() {
     io::ConfigTables t;
     t.module = "transport";
@@ -306,6 +372,16 @@ void register_config_tables() {
     for (const char* f : {"thickness_nm", "eps_r", "HOMO_eV", "LUMO_eV", "mu_n_cm2_Vs",
                           "mu_p_cm2_Vs", "pf_gamma_n_cm_V", "pf_gamma_p_cm_V", "N0_cm3"})
         t.keys.push_back(std::string("transport.layer.*.") + f);
+    t.unit = &unit_of_key;
+    t.starting_block = kStartingBlock;
+    // The stack solves the current of a voltage drive (J may be left out), and only the stack
+    // reads device.voltage_V.
+    t.io_table_keys = {"device.voltage_V"};
+    t.supplies = {{"transport", "device.current_density_mA_cm2", false}};
+    t.only_with_table = {
+        {"device.voltage_V",
+         "a voltage drive needs the stack: device.voltage_V goes with a [transport] table",
+         "device.current_density_mA_cm2 without [transport]"}};
     io::register_config_tables(std::move(t));
 }
 

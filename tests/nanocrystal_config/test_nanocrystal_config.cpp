@@ -105,7 +105,7 @@ points = 50
 
 NanocrystalConfig read(const std::string& text) {
     const relsim::io::RunConfig cfg = relsim::io::load_config_text(text, "nc.toml");
-    REQUIRE(cfg.nanocrystal);
+    REQUIRE(cfg.has_table("nanocrystal"));
     return read_config(cfg);
 }
 

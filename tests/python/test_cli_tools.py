@@ -232,6 +232,53 @@ def test_init_writes_a_valid_commented_config(work):
     del r
 
 
+def optional_blocks(text):
+    """The optional tables the modules add to the starting config: {table: block text with the
+    leading '# ' of each line removed} (each block: '## ' header lines, then '# ' lines)."""
+    blocks, name, lines = {}, None, []
+    for line in text.splitlines() + [""]:
+        if line.startswith("## Optional ["):
+            if name:
+                blocks[name] = "\n".join(lines) + "\n"
+            name, lines = line[len("## Optional ["):].split("]")[0], []
+        elif name and line.startswith("## "):
+            continue
+        elif name and line.startswith("# "):
+            lines.append(line[2:])
+        elif name:
+            blocks[name] = "\n".join(lines) + "\n"
+            name, lines = None, []
+    return blocks
+
+
+def test_init_offers_every_module_table_and_each_one_validates(work):
+    """relsim init lists the optional table of every module that registered one (optics,
+    nanocrystal, transport, lifetime); uncommenting any one of them gives a config that relsim
+    check accepts and that has that table."""
+    base = relsim.template("blocks")
+    blocks = optional_blocks(base)
+    assert set(blocks) == {"optics", "nanocrystal", "transport", "lifetime"}
+    # what the transport block's header says to remove: the [device] keys the stack computes
+    computed = ("recombination_zone_nm", "charge_balance", "langevin_cm3_s")
+    assert all(k in base.split("## Optional [transport]")[1].split("# [transport]")[0]
+               for k in computed)
+    for name, block in blocks.items():
+        assert block.startswith(f"[{name}]")
+        path = work / f"with_{name}.toml"
+        text = base
+        if name == "transport":
+            text = "\n".join(line for line in base.splitlines()
+                              if not line.startswith(computed)) + "\n"
+        path.write_text(text + "\n" + block)
+        r = cli("check", path)
+        assert r.returncode == 0, (name, r.stdout, r.stderr)
+        assert f"[{name}" in path.read_text()
+    # the blocks are commented out: the plain starting config has none of these tables
+    text = base.splitlines()
+    assert not any(line.startswith(("[optics]", "[nanocrystal]", "[transport]", "[lifetime]"))
+                   for line in text)
+
+
 def test_result_file_stores_what_a_rerun_needs(work):
     out = work / "eu.h5"
     config = SOURCE / "configs" / "eu_device.toml"

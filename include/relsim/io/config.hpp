@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -111,13 +112,16 @@ struct RunConfig {
     std::optional<TransientSpec> transient;
     std::optional<SweepSpec> sweep;
     std::vector<ResolvedParameter> resolved;  //!< every numeric model parameter, in config order
-    //! The config has a [nanocrystal] table (the microscopic model; read by
-    //! relsim::nanocrystal::read_config, which also checks the `nanocrystal.*` sweep keys).
-    bool nanocrystal = false;
-    //! The config has a [transport] table (the drift-diffusion stack; read and checked, with
-    //! device.voltage_V and the transport.* sweep keys, by
-    //! relsim::transport::read_transport_config).
-    bool transport = false;
+    //! The top-level tables the config has ("device", "optics", "nanocrystal", ...), in file
+    //! order. Each module above io reads its own (config_registry.hpp); io names none of them.
+    std::vector<std::string> tables;
+    //! Whether the config has top-level table `name` (e.g. "nanocrystal": the microscopic model).
+    [[nodiscard]] bool has_table(std::string_view name) const {
+        for (const std::string& t : tables) {
+            if (t == name) return true;
+        }
+        return false;
+    }
     std::vector<SourceFile> ion_files;  //!< every ion level-scheme file read, in dopant order
     //! Named wavelength windows for eqe_band/<name> ([bands], defaults visible and nir).
     std::vector<model::NamedBand> bands = model::default_named_bands();

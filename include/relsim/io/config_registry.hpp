@@ -27,6 +27,32 @@ using SweptKeyKnown = bool (*)(const std::string& key_path);
 using SweptValueCheck = std::string (*)(const std::string& key_path, double value,
                                         std::string& allowed);
 
+//! A key of one of io's tables that a module supplies itself when the config has its table:
+//! io then does not require it (the transport stack solves the current; the nanocrystal lattice
+//! sets the dopant densities).
+struct SuppliedKey {
+    std::string when_table;  //!< dotted table path that must be present ("nanocrystal.excitation")
+    std::string key;  //!< io's key pattern ("device.current_density_mA_cm2", "dopant.*.kTET_s")
+    bool zero_is_absent = false;  //!< a value of exactly 0 counts as absent (not range-checked)
+};
+
+//! A key of one of io's tables that only this module reads: allowed only with one of the
+//! module's tables (io reports it otherwise, with `problem` and `allowed`).
+struct ModuleOnlyKey {
+    std::string key;  //!< "device.voltage_V"
+    std::string problem;
+    std::string allowed;
+};
+
+//! One of io's tables or keys that the module does not combine with: a config with both is
+//! refused (exit 2, the message names both). In `problem` and `allowed`, "{table}" stands for
+//! the module's table that the config has.
+struct TableRefusal {
+    std::string table;  //!< io's table or dotted key ("output", "output.results")
+    std::string problem;
+    std::string allowed;
+};
+
 //! One module's config tables.
 struct ConfigTables {
     std::string module;               //!< "optics", "nanocrystal", "transport", "lifetime"
@@ -46,6 +72,16 @@ struct ConfigTables {
     SweptValueCheck check_swept_value = nullptr;
     UnitLookup unit = nullptr;      //!< units of its sweepable keys (io::parameter_unit), or null
     std::vector<std::string> keys;  //!< its sweepable key paths, for did-you-mean
+    //! Keys of io's tables that the module reads ("device.voltage_V"): io accepts them in its
+    //! key checks and leaves them to the module.
+    std::vector<std::string> io_table_keys;
+    std::vector<SuppliedKey> supplies;           //!< io keys it supplies when its table is present
+    std::vector<ModuleOnlyKey> only_with_table;  //!< of io_table_keys: only with its table
+    std::vector<TableRefusal> refuses;           //!< io tables it does not combine with
+    //! The module's tables as `relsim init` offers them: TOML whose every line is commented out
+    //! with a leading "# ", after a header of lines starting "## " (config_template.cpp appends
+    //! each module's block; deleting the "# " of its lines adds a valid table).
+    std::string starting_block;
 };
 
 //! Registers (or replaces, by `module`) one module's tables. Thread-safe; call at program start.
@@ -74,6 +110,60 @@ bool swept_key_owner(const std::string& key_path, HasTable&& has_table, ConfigTa
         return true;
     }
     return false;
+}
+
+//! Whether a registered module supplies io key `key` (io's pattern, "dopant.*.kTET_s") in a
+//! config with the tables for which `has_table(dotted_path)` is true. `zero_is_absent` receives
+//! whether a 0 then stands for an absent value.
+template <typename HasTable>
+bool key_supplied_by_module(const std::string& key, HasTable&& has_table,
+                            bool* zero_is_absent = nullptr) {
+    for (const ConfigTables& t : registered_config_tables()) {
+        for (const SuppliedKey& s : t.supplies) {
+            if (s.key != key || !has_table(s.when_table)) continue;
+            if (zero_is_absent) *zero_is_absent = s.zero_is_absent;
+            return true;
+        }
+    }
+    return false;
+}
+
+//! The module-only rule for io key `key` whose module has none of its tables in the config
+//! (`has_table(name)`): true and `rule` filled when `key` is used without its module's table.
+template <typename HasTable>
+bool key_without_its_table(const std::string& key, HasTable&& has_table, ModuleOnlyKey& rule) {
+    for (const ConfigTables& t : registered_config_tables()) {
+        for (const ModuleOnlyKey& k : t.only_with_table) {
+            if (k.key != key) continue;
+            bool present = false;
+            for (const std::string& name : t.tables) present = present || has_table(name);
+            if (present) continue;
+            rule = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+//! Every refusal of a registered module with a table in the config (`has_table(name)`), with
+//! "{table}" in its texts replaced by that table; `each(refusal)` is called for each.
+template <typename HasTable, typename Each>
+void for_each_refusal(HasTable&& has_table, Each&& each) {
+    for (const ConfigTables& t : registered_config_tables()) {
+        std::string present;
+        for (const std::string& name : t.tables) {
+            if (present.empty() && has_table(name)) present = name;
+        }
+        if (present.empty()) continue;
+        for (TableRefusal r : t.refuses) {
+            for (std::string* text : {&r.problem, &r.allowed}) {
+                for (std::size_t at = text->find("{table}"); at != std::string::npos;
+                     at = text->find("{table}", at + present.size()))
+                    text->replace(at, 7, present);
+            }
+            each(r);
+        }
+    }
 }
 
 }  // namespace relsim::io

@@ -380,4 +380,28 @@ inline toml::table parse_toml(const std::string& text, const std::string& file) 
     }
 }
 
+//! Whether a dotted table path ("nanocrystal.excitation") is present in a parsed document: the
+//! `has_table` predicate of the registry's lookups (config_registry.hpp).
+//! The node at a dotted path of tables ("nanocrystal.excitation", "output.results"), or null.
+inline const toml::node* node_at(const toml::table& root, const std::string& path) {
+    const toml::table* t = &root;
+    std::size_t pos = 0;
+    while (t) {
+        const std::size_t dot = path.find('.', pos);
+        const toml::node* n =
+            t->get(path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos));
+        if (!n || dot == std::string::npos) return n;
+        t = n->as_table();
+        pos = dot + 1;
+    }
+    return nullptr;
+}
+
+struct TablePresent {
+    const toml::table* root = nullptr;
+    bool operator()(const std::string& path) const {
+        return root && node_at(*root, path) != nullptr;
+    }
+};
+
 }  // namespace relsim::io::detail
