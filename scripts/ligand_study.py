@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The ligand question of issue 19 through the whole pipeline (docs/transport.md, "The ligand
-question through the pipeline"): each stack of configs/transport/ligand_{czppoa,oleate,oleate_wide}.toml
+"""The ligand question of issue 19 through the whole pipeline (docs/transport.md, "Shipped
+stacks: the ligand question through the pipeline"): each stack of configs/transport/ligand_{czppoa,oleate,oleate_wide}.toml
 with the ligand and Tb kinetics of configs/transport/tb_jvl.toml, driven by voltage and by current,
 run by `relsim run`; prints markdown tables (EQE, lm/W, luminance, where the charge recombines) and
 the ratios CzPPOA / oleate.
 
-Usage: /usr/bin/python3 scripts/ligand_study.py --relsim build/bin/relsim [--workdir DIR]
+Usage: /usr/bin/python3 scripts/ligand_study.py --relsim build/bin/relsim [--workdir DIR [--reuse]]
+(~5 min on one core: the current drives of the oleate stacks bisect J(V) up to ~30 V)
 """
 import argparse
 import pathlib
@@ -40,11 +41,16 @@ def config_text(stack_file: str, drive: str, values: list) -> str:
             f'[sweep]\n[[sweep.axis]]\nkey = "{drive}"\nvalues = [{vals}]\n')
 
 
+REUSE = False  # --reuse: read the outputs already in --workdir
+
+
 def run(relsim: str, work: pathlib.Path, name: str, stack_file: str, drive: str, values: list) -> list:
     cfg = work / f"{name}.toml"
     cfg.write_text(config_text(stack_file, drive, values))
     out = work / f"{name}.h5"
-    subprocess.run([relsim, "run", str(cfg), "-o", str(out), "-q", "--force", "-t", "1"], check=True)
+    if not (REUSE and out.exists()):
+        subprocess.run([relsim, "run", str(cfg), "-o", str(out), "-q", "--force", "-t", "1"], check=True,
+                       stdout=subprocess.DEVNULL)
     rows = []
     with h5py.File(out, "r") as f:
         r = f["results"]
@@ -75,7 +81,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--relsim", required=True)
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--reuse", action="store_true", help="read the outputs already in --workdir")
     a = ap.parse_args()
+    global REUSE
+    REUSE = a.reuse
     work = pathlib.Path(a.workdir or tempfile.mkdtemp(prefix="ligand_study_"))
     work.mkdir(parents=True, exist_ok=True)
     byV, byJ = {}, {}
@@ -89,17 +98,19 @@ def main() -> int:
     print(table("Equal voltage", byV))
     print(table("Equal current density", byJ))
     print("**Ratios CzPPOA / oleate**\n")
-    print("| drive | oleate stack | EQE ratio | lm/W ratio | NC-share ratio | IQE ratio (of J/q) |")
+    # eta: photons per exciton formed in the NC layer (IQE over the NC layer's share of J/q)
+    eta = lambda x: x["iqe"] / (x["share"] * x["bal"])
+    print("| drive | oleate stack | EQE ratio | lm/W ratio | NC-share ratio (of J/q) | eta ratio |")
     print("|---|---|---|---|---|---|")
     cz = byV["CzPPOA"]
     for name in ("oleate stand-in", "oleate wide gap"):
         for x, y in zip(cz, byV[name]):
             print(f"| {x['V']:.3g} V | {name} | {x['eqe'] / y['eqe']:.3e} | {x['lmw'] / y['lmw']:.3e} | "
-                  f"{x['share'] / y['share']:.3e} | {x['iqe'] / y['iqe']:.3e} |")
+                  f"{x['share'] * x['bal'] / (y['share'] * y['bal']):.3e} | {eta(x) / eta(y):.5f} |")
     for name, czr in (("oleate stand-in", byJ["CzPPOA"]), ("oleate wide gap", byJ["CzPPOA (at the wide-gap currents)"])):
         for x, y in zip(czr, byJ[name]):
             print(f"| {x['J']:.3g} mA cm^-2 | {name} | {x['eqe'] / y['eqe']:.3e} | {x['lmw'] / y['lmw']:.3e} | "
-                  f"{x['share'] / y['share']:.3e} | {x['iqe'] / y['iqe']:.3e} |")
+                  f"{x['share'] * x['bal'] / (y['share'] * y['bal']):.3e} | {eta(x) / eta(y):.5f} |")
     return 0
 
 

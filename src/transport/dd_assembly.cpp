@@ -48,8 +48,8 @@ inline double recomb_factor(double np, double x, double ni2) {
 // without rounding against them.
 void add_cell_quad(BlockTriQ& MQ, int c, bool neg, double Cn, double Cp, double qn, double en,
                    double qp, double ep_, double iv, const double* dJn, const double* dJp,
-                   const double* dRL, const double* dRR, double ep, double qh, double nL,
-                   double pL, double nR, double pR) {
+                   const double* dRL, const double* dRR, double ep, double qh, double nL, double pL,
+                   double nR, double pR) {
     const quad one = 1, Qiv = iv, QCn = Cn, QCp = Cp, Qqn = qn, Qqp = qp;
     quad jn[6], jp[6];
     for (int q = 0; q < 6; ++q) jn[q] = jp[q] = 0;
@@ -243,8 +243,9 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
         dRR[5] = -dRR[4];
         dRR[1] = dRR[2] = 0.0;
         const double ep = eps[L] / hc, qh = kQ * hh;
-        if (MQ) add_cell_quad(*MQ, c, d <= 0.0, Cn, Cp, qn, en, qp, ep_, iv, dJn, dJp, dRL, dRR, ep,
-                              qh, nL, pL, nR, pR);
+        if (MQ)
+            add_cell_quad(*MQ, c, d <= 0.0, Cn, Cp, qn, en, qp, ep_, iv, dJn, dJp, dRL, dRR, ep, qh,
+                          nL, pL, nR, pR);
         if (!M) continue;
         double D[6][6];
         for (int q = 0; q < 6; ++q) {

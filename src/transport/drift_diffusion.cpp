@@ -177,8 +177,7 @@ struct Solver::Impl {
     // (S_r + |psi_i| rs_r) of the Poisson rows (psi itself is a plain double: its rounding,
     // ~1e-16 |psi|, moves the row by that much); cont: the sum over the continuity rows of what
     // exceeds kFloorEps S_r, relative to |J| + kFloorJabs / kFloorCont (J: the anode cell's).
-    void floor_measures(const std::vector<double>& u, double J, double& pois,
-                        double& cont) const {
+    void floor_measures(const std::vector<double>& u, double J, double& pois, double& cont) const {
         pois = 0.0;
         double ex = 0.0;
         for (int r = 0; r < n; ++r) {
@@ -224,24 +223,24 @@ struct Solver::Impl {
                 bandq.solve(dxq.data());
                 for (int r = 0; r < n; ++r) dx[r] = static_cast<double>(dxq[r]);
             } else {
-            if (analytic)
-                sys.assemble(u.data(), lo.data(), V, F.data(), &M);
-            else
-                fd_jacobian(u, V);
-            // row equilibration (the Newton step is invariant; pivots behave)
-            M.row_max(rs.data());
-            for (int r = 0; r < n; ++r)
-                if (!(rs[r] > 0) || !std::isfinite(rs[r])) return -1;
-            M.scale_rows(rs.data());
-            for (int r = 0; r < n; ++r) dx[r] = -F[r] / rs[r];
-            if (use_band) {
-                band.load(M);
-                if (!band.factorize()) return -1;
-                band.solve(dx.data());
-            } else {
-                if (!M.factorize()) return -1;
-                M.solve(dx.data());
-            }
+                if (analytic)
+                    sys.assemble(u.data(), lo.data(), V, F.data(), &M);
+                else
+                    fd_jacobian(u, V);
+                // row equilibration (the Newton step is invariant; pivots behave)
+                M.row_max(rs.data());
+                for (int r = 0; r < n; ++r)
+                    if (!(rs[r] > 0) || !std::isfinite(rs[r])) return -1;
+                M.scale_rows(rs.data());
+                for (int r = 0; r < n; ++r) dx[r] = -F[r] / rs[r];
+                if (use_band) {
+                    band.load(M);
+                    if (!band.factorize()) return -1;
+                    band.solve(dx.data());
+                } else {
+                    if (!M.factorize()) return -1;
+                    M.solve(dx.data());
+                }
             }
             double m = 0.0;
             for (double v : dx) m = std::max(m, std::abs(v));

@@ -4,7 +4,7 @@
 // quasi-Fermi levels in double-double (docs/transport.md, "Discretisation"); the wide-gap oleate
 // stack converges since the binary128 Newton pass ("Newton, continuation, convergence"). The
 // ligand ratio the model gives (issue 19) is asserted from its physics, not as a snapshot
-// (docs/transport.md, "The ligand question through the pipeline").
+// (docs/transport.md, "Shipped stacks: the ligand question through the pipeline").
 #include "relsim/transport/transport_config.hpp"
 
 #include <catch2/catch.hpp>
@@ -51,7 +51,8 @@ Point pipeline_point(const std::string& stack_file, bool by_current, double valu
                        .build();
     relsim::pipeline::PointContext ctx(problem);
     relsim::pipeline::DrivePoint d;
-    d.kind = by_current ? relsim::pipeline::DriveKind::current : relsim::pipeline::DriveKind::voltage;
+    d.kind =
+        by_current ? relsim::pipeline::DriveKind::current : relsim::pipeline::DriveKind::voltage;
     if (by_current)
         d.current_density_mA_cm2 = value;
     else
@@ -99,8 +100,8 @@ TEST_CASE("wide-gap oleate stack (NC HOMO -7.0, LUMO -1.5 eV, mu 1e-9) converges
     // the continuation stalled at its first step (0.25 V): the double Jacobian of this stack is
     // numerically singular (the electrons of TAPC/TCTA and the holes of TPBi are linked to their
     // contacts and to recombination only through the 1.2-1.3 eV steps of the NC layer).
-    const std::string path = std::string(RELSIM_SOURCE_DIR) +
-                             "/configs/transport/ligand_oleate_wide.toml";
+    const std::string path =
+        std::string(RELSIM_SOURCE_DIR) + "/configs/transport/ligand_oleate_wide.toml";
     std::ifstream f(path);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -132,8 +133,7 @@ TEST_CASE("wide-gap oleate stack (NC HOMO -7.0, LUMO -1.5 eV, mu 1e-9) converges
         CHECK(s.recombination_A_m2 + s.leakage_electron_A_m2 + s.leakage_hole_A_m2 ==
               Approx(J).epsilon(1e-9));
         CHECK(s.charge_balance <= 1.0 + 1e-9);
-        CHECK(s.recombination_outside_eml + s.no_recombination +
-                  s.recombination_eml_A_m2 / J ==
+        CHECK(s.recombination_outside_eml + s.no_recombination + s.recombination_eml_A_m2 / J ==
               Approx(1.0).epsilon(1e-9));
         // from V_bi (1.8 V) up the charge recombines, almost all of it outside the NC layer
         if (V >= 2.5) {
@@ -145,9 +145,10 @@ TEST_CASE("wide-gap oleate stack (NC HOMO -7.0, LUMO -1.5 eV, mu 1e-9) converges
 
 TEST_CASE("ligand ratio: CzPPOA over the oleate stand-in, EQE set by where the charge recombines",
           "[transport][study]") {
-    // Issue 19 (docs/transport.md, "The ligand question through the pipeline"). Both stacks feed
-    // the same kinetic model, so the photons per exciton formed in the NC layer (eta) are the
-    // same physics in both; the EQE ratio is then the ratio of the NC layer's share of J/q.
+    // Issue 19 (docs/transport.md, "Shipped stacks: the ligand question through the pipeline").
+    // Both stacks feed the same kinetic model, so the photons per exciton formed in the NC layer
+    // (eta) are the same physics in both; the EQE ratio is then the ratio of the NC layer's share
+    // of J/q.
     for (const bool by_current : {true, false}) {
         // equal current 1e-7 mA cm^-2 (CzPPOA at ~2.2 V, the stand-in at ~8.6 V), or equal voltage
         const double drive = by_current ? 1e-7 : 6.0;
@@ -158,17 +159,15 @@ TEST_CASE("ligand ratio: CzPPOA over the oleate stand-in, EQE set by where the c
         REQUIRE(cz.sol.continuity_error < 1e-9);
         REQUIRE(ol.sol.continuity_error < 1e-9);
         if (by_current)
-            CHECK(cz.sol.current_density_A_m2 ==
-                  Approx(ol.sol.current_density_A_m2).epsilon(1e-9));
+            CHECK(cz.sol.current_density_A_m2 == Approx(ol.sol.current_density_A_m2).epsilon(1e-9));
         // NC-layer share of the injected charge J/q (the rest recombines in TCTA/TPBi: lost here)
         const double s_cz = cz.sol.recombination_eml_A_m2 / cz.sol.current_density_A_m2;
         const double s_ol = ol.sol.recombination_eml_A_m2 / ol.sol.current_density_A_m2;
         const double eta_cz = cz.r.iqe / s_cz, eta_ol = ol.r.iqe / s_ol;
         const double eqe_ratio = cz.r.eqe / ol.r.eqe;
-        INFO((by_current ? "equal J" : "equal V") << ": EQE " << cz.r.eqe << " / " << ol.r.eqe
-                                                  << " = " << eqe_ratio << "; NC share " << s_cz
-                                                  << " / " << s_ol << "; eta " << eta_cz << " / "
-                                                  << eta_ol);
+        INFO((by_current ? "equal J" : "equal V")
+             << ": EQE " << cz.r.eqe << " / " << ol.r.eqe << " = " << eqe_ratio << "; NC share "
+             << s_cz << " / " << s_ol << "; eta " << eta_cz << " / " << eta_ol);
         // direction and magnitude: the insulating shell moves the recombination out of the NC
         // layer by orders of magnitude (measured share ratio 2.53e9 at equal J, 1.10e9 at 6 V)
         CHECK(s_cz / s_ol > 1e6);
