@@ -40,12 +40,73 @@ namespace {
 inline double recomb_factor(double np, double x, double ni2) {
     return x >= -1.0 ? -std::expm1(-x) * np : np - ni2;
 }
+
+// One cell's Jacobian into the binary128 matrix: as the double one, but the E_F entries are formed
+// in binary128 from the flux's factors (q: B n or B p, e: expm1 of the level difference or its
+// mirror), so that the two entries of a flux (-q/V_t and q (1 + e)/V_t, or the mirrored pair)
+// sum to the flux's own derivative q e/V_t exactly, and the recombination terms are added
+// without rounding against them.
+void add_cell_quad(BlockTriQ& MQ, int c, bool neg, double Cn, double Cp, double qn, double en,
+                   double qp, double ep_, double iv, const double* dJn, const double* dJp,
+                   const double* dRL, const double* dRR, double ep, double qh, double nL, double pL,
+                   double nR, double pR) {
+    const quad one = 1, Qiv = iv, QCn = Cn, QCp = Cp, Qqn = qn, Qqp = qp;
+    quad jn[6], jp[6];
+    for (int q = 0; q < 6; ++q) jn[q] = jp[q] = 0;
+    jn[0] = dJn[0];
+    jn[3] = dJn[3];
+    jp[0] = dJp[0];
+    jp[3] = dJp[3];
+    if (neg) {  // d <= 0: J_n = C B n_L Ea, J_p = C B p_R Eb
+        jn[1] = -QCn * Qqn * Qiv;
+        jn[4] = QCn * Qqn * (one + quad(en)) * Qiv;
+        jp[5] = QCp * Qqp * Qiv;
+        jp[2] = -QCp * Qqp * (one + quad(ep_)) * Qiv;
+    } else {  // J_n = C B(-d) n_R Fa, J_p = C B(-d) p_L Fb
+        jn[4] = QCn * Qqn * Qiv;
+        jn[1] = -QCn * Qqn * (one - quad(en)) * Qiv;
+        jp[2] = -QCp * Qqp * Qiv;
+        jp[5] = QCp * Qqp * (one - quad(ep_)) * Qiv;
+    }
+    const quad Qqh = qh;
+    quad D[6][6];
+    for (int q = 0; q < 6; ++q) {
+        const quad rl = Qqh * quad(dRL[q]), rr = Qqh * quad(dRR[q]);
+        D[0][q] = D[3][q] = 0;
+        D[1][q] = jn[q] - rl;
+        D[2][q] = jp[q] + rl;
+        D[4][q] = -jn[q] - rr;
+        D[5][q] = -jp[q] + rr;
+    }
+    const quad Qep = ep;
+    D[0][0] = -Qep - Qqh * (quad(pL) + quad(nL)) * Qiv;
+    D[0][3] = Qep;
+    D[0][1] = -Qqh * quad(nL) * Qiv;
+    D[0][2] = -Qqh * quad(pL) * Qiv;
+    D[3][3] = -Qep - Qqh * (quad(pR) + quad(nR)) * Qiv;
+    D[3][0] = Qep;
+    D[3][4] = -Qqh * quad(nR) * Qiv;
+    D[3][5] = -Qqh * quad(pR) * Qiv;
+    quad* dc = MQ.diag(c);
+    quad* uc = MQ.upper(c);
+    quad* lc1 = MQ.lower(c + 1);
+    quad* dc1 = MQ.diag(c + 1);
+    for (int r = 0; r < 3; ++r)
+        for (int q = 0; q < 3; ++q) {
+            dc[3 * r + q] += D[r][q];
+            uc[3 * r + q] += D[r][3 + q];
+            lc1[3 * r + q] += D[3 + r][q];
+            dc1[3 * r + q] += D[3 + r][3 + q];
+        }
+}
 }  // namespace
 
 void System::assemble(const double* u, const double* lo, double V, double* F, BlockTri* M,
-                      Cell* out) const {
+                      Cell* out, double* S, BlockTriQ* MQ) const {
     std::fill(F, F + 3 * N, 0.0);
+    if (S) std::fill(S, S + 3 * N, 0.0);
     if (M) M->zero();
+    if (MQ) MQ->zero();
     const double iv = 1.0 / Vt;
     int prev_layer = -1;
     double n_prev = 0.0, p_prev = 0.0;
@@ -90,6 +151,8 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
         const double b = ((uR[2] - uL[2]) + (loL[5] - loL[2])) * iv;  // (E_Fp,R - E_Fp,L)/V_t
         // G_n = J_n / (q mu_n V_t/h) and its derivatives: gE* to E_Fn, gP* to psi
         double Gn, gEL, gER, gPnL, gPnR, Gp, gQL, gQR, gPpL, gPpR;
+        // for MQ: the E_F derivatives as (common factor) x (1, e^a or e^-b ...), see below
+        double qn = 0.0, qp = 0.0, en = 0.0, ep_ = 0.0;
         if (d <= 0.0) {
             const double Ea = std::expm1(a), Eb = std::expm1(b);
             Gn = B * nL * Ea;
@@ -102,6 +165,10 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
             gQL = -B * pR * (Eb + 1.0) * iv;
             gPpR = -pR * Eb * (dB + B) * iv;
             gPpL = pR * Eb * dB * iv;
+            qn = B * nL;  // gEL = -qn/V_t, gER = qn (1 + Ea)/V_t
+            en = Ea;
+            qp = B * pR;  // gQR = qp/V_t, gQL = -qp (1 + Eb)/V_t
+            ep_ = Eb;
         } else {
             const double Bm = B + d, dBm = -dB - 1.0;  // B(-d), B'(-d)
             const double Fa = -std::expm1(-a), Fb = -std::expm1(-b);
@@ -115,6 +182,10 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
             gQR = Bm * pL * (1.0 - Fb) * iv;
             gPpL = -pL * Fb * (dBm + Bm) * iv;
             gPpR = pL * Fb * dBm * iv;
+            qn = Bm * nR;  // gER = qn/V_t, gEL = -qn (1 - Fa)/V_t
+            en = Fa;
+            qp = Bm * pL;  // gQL = -qp/V_t, gQR = qp (1 - Fb)/V_t
+            ep_ = Fb;
         }
         const double Cn = kQ * mun * Vt / hc, Cp = kQ * mup * Vt / hc;
         const double Jn = Cn * Gn, Jp = Cp * Gp;
@@ -135,7 +206,18 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
         FR[1] += -Jn - kQ * RR * hh;
         FR[2] += -Jp + kQ * RR * hh;
         if (out) out[c] = Cell{nL, nR, pL, pR, Jn, Jp, RL, RR};
-        if (!M) continue;
+        if (S) {
+            double* SL = S + 3 * c;
+            const double af = std::abs(flux), aJn = std::abs(Jn), aJp = std::abs(Jp);
+            const double aRL = kQ * std::abs(RL) * hh, aRR = kQ * std::abs(RR) * hh;
+            SL[0] += af + kQ * (pL + nL) * hh;
+            SL[1] += aJn + aRL;
+            SL[2] += aJp + aRL;
+            SL[3] += af + kQ * (pR + nR) * hh;
+            SL[4] += aJn + aRR;
+            SL[5] += aJp + aRR;
+        }
+        if (!M && !MQ) continue;
         // local unknowns 0..5: psiL, fnL, fpL, psiR, fnR, fpR
         const double cq = kQ * Vt / hc;
         double dJn[6], dJp[6], dRL[6], dRR[6];
@@ -160,8 +242,12 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
         dRR[4] = k * npR * iv;
         dRR[5] = -dRR[4];
         dRR[1] = dRR[2] = 0.0;
-        double D[6][6];
         const double ep = eps[L] / hc, qh = kQ * hh;
+        if (MQ)
+            add_cell_quad(*MQ, c, d <= 0.0, Cn, Cp, qn, en, qp, ep_, iv, dJn, dJp, dRL, dRR, ep, qh,
+                          nL, pL, nR, pR);
+        if (!M) continue;
+        double D[6][6];
         for (int q = 0; q < 6; ++q) {
             D[0][q] = D[3][q] = 0.0;
             D[1][q] = dJn[q] - qh * dRL[q];
@@ -197,6 +283,22 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
     F[l] = u[l] - psi_cathode();
     F[l + 1] = u[l + 1];
     F[l + 2] = u[l + 2] - V;
+    if (S) {
+        S[0] = std::abs(u[0]) + std::abs(psi_anode(V));
+        S[1] = std::abs(u[1]) + std::abs(V);
+        S[2] = std::abs(u[2]);
+        S[l] = std::abs(u[l]) + std::abs(psi_cathode());
+        S[l + 1] = std::abs(u[l + 1]);
+        S[l + 2] = std::abs(u[l + 2]) + std::abs(V);
+    }
+    if (MQ) {
+        quad* d0 = MQ->diag(0);
+        quad* u0 = MQ->upper(0);
+        quad* lN = MQ->lower(N - 1);
+        quad* dN = MQ->diag(N - 1);
+        for (int k = 0; k < 9; ++k) d0[k] = u0[k] = lN[k] = dN[k] = 0;
+        d0[0] = d0[4] = d0[8] = dN[0] = dN[4] = dN[8] = 1;
+    }
     if (M) {
         double* d0 = M->diag(0);
         double* u0 = M->upper(0);

@@ -74,6 +74,51 @@ private:
     std::vector<int> piv_;
 };
 
+// binary128 (GCC/Clang on x86-64; soft-float arithmetic in libgcc): the last-resort Newton
+// pass keeps and factorises the Jacobian in it (dd_quad.cpp). In double, an E_F column's entries
+// of a cell, -B n/V_t and B n (e^a)/V_t, cancel to the flux's own derivative J/V_t only to
+// ~1e-16 of B n/V_t; where a layer's carriers are linked to their contact or to recombination
+// only through ~1 eV barriers, that link (the "grounding" of the block) is below that rounding
+// and the double Jacobian is numerically singular (the Newton update then has an arbitrary
+// component of ~1e-4 V: docs/transport.md).
+__extension__ typedef __float128 quad;
+
+// The block-tridiagonal storage of BlockTri in binary128 (no factorisation of its own: the
+// banded LU below).
+class BlockTriQ {
+public:
+    explicit BlockTriQ(int nodes) : n_(nodes), a_(9 * nodes), d_(9 * nodes), c_(9 * nodes) {}
+    int nodes() const { return n_; }
+    void zero();
+    quad* lower(int i) { return &a_[9 * static_cast<std::size_t>(i)]; }
+    quad* diag(int i) { return &d_[9 * static_cast<std::size_t>(i)]; }
+    quad* upper(int i) { return &c_[9 * static_cast<std::size_t>(i)]; }
+    const quad* lower(int i) const { return &a_[9 * static_cast<std::size_t>(i)]; }
+    const quad* diag(int i) const { return &d_[9 * static_cast<std::size_t>(i)]; }
+    const quad* upper(int i) const { return &c_[9 * static_cast<std::size_t>(i)]; }
+    void scale_rows(const quad* s);
+    void row_max(quad* s) const;
+
+private:
+    int n_;
+    std::vector<quad> a_, d_, c_;
+};
+
+// BandLU in binary128.
+class BandLUQ {
+public:
+    BandLUQ(int n, int kl, int ku);
+    void load(const BlockTriQ& m);
+    bool factorize();
+    void solve(quad* b);
+
+private:
+    quad& at(int i, int j) { return ab_[static_cast<std::size_t>(j) * ld_ + kl_ + ku_ + i - j]; }
+    int n_, kl_, ku_, ld_;
+    std::vector<quad> ab_;
+    std::vector<int> piv_;
+};
+
 // B(x) = x / (e^x - 1) and B'(x) from one expm1 (B(-x) = B(x) + x, B'(-x) = -B'(x) - 1).
 inline void bernoulli(double x, double& B, double& dB) {
     if (std::abs(x) < 1e-5) {
@@ -111,9 +156,13 @@ struct System {
     // Residual F (3N) at u + lo (lo: low-order parts of the quasi-Fermi levels, entering their
     // differences across cells) and, when M is not null, its analytic Jacobian, in one pass over
     // the cells (the derivatives of the cell terms; tested against finite differences); when out
-    // is not null, the N - 1 cells' densities, currents and recombination rates.
+    // is not null, the N - 1 cells' densities, currents and recombination rates; when S is not
+    // null, each row's sum of the magnitudes of its terms (3N: fluxes, q R h/2, q (p + n) h/2,
+    // the contact values), the scale of that row's rounding floor.
+    // When MQ is not null, the Jacobian also into MQ, its E_F columns formed in binary128 from
+    // the cell factors (B, n, e^a) so that they cancel to the flux's own derivative.
     void assemble(const double* u, const double* lo, double V, double* F, BlockTri* M,
-                  Cell* out = nullptr) const;
+                  Cell* out = nullptr, double* S = nullptr, BlockTriQ* MQ = nullptr) const;
 };
 
 // The outputs (Solution) of a converged state u at voltage V (dd_post.cpp).
