@@ -3,18 +3,14 @@
 //! stored (after the filters: data then Fletcher32), H5Dwrite_chunk / H5Dread_chunk.
 #include "detail/hdf5_detail.hpp"
 
+#include <array>
 #include <bit>
 
 namespace relsim::io {
 
 namespace {
 
-//! The dataset's chunk extents and its chunk's size in stored bytes (data + checksum).
-struct StoredChunk {
-    std::vector<hsize_t> chunk;
-    std::uint64_t bytes = 0;
-};
-
+//! The dataset's chunk extents and its chunk's size in bytes of data.
 StoredChunk stored_chunk_of(const Where& w, hid_t dset) {
     Handle dcpl =
         w.handle(H5Dget_create_plist(dset), H5Pclose, "cannot get the creation property list");
@@ -79,10 +75,15 @@ void H5File::write_stored_chunk(const std::string& path, const std::vector<std::
     if (!impl_) {
         moved_from();
     }
-    const Where w = impl_->where(path);
-    impl_->require_writable(path);
-    const hid_t dset = impl_->stream(path);  // its chunk cache drops any copy of this chunk
-    const StoredChunk sc = stored_chunk_of(w, dset);
+    Impl& im = *impl_;
+    const Where w = im.where(path);
+    im.require_writable(path);
+    const hid_t dset = im.stream(path);  // its chunk cache drops any copy of this chunk
+    auto it = im.stored_chunks.find(path);
+    if (it == im.stored_chunks.end()) {
+        it = im.stored_chunks.emplace(path, stored_chunk_of(w, dset)).first;
+    }
+    const StoredChunk& sc = it->second;
     if (offset.size() != sc.chunk.size()) {
         w.fail_plain(fmt::format("chunk offset of rank {} for a dataset of rank {}", offset.size(),
                                  sc.chunk.size()));
@@ -91,9 +92,11 @@ void H5File::write_stored_chunk(const std::string& path, const std::vector<std::
         w.fail_plain(fmt::format("a stored chunk has {} bytes (data and checksum), not {}",
                                  sc.bytes + 4, size));
     }
-    const std::vector<hsize_t> at(offset.begin(), offset.end());
-    w.check(H5Dwrite_chunk(dset, H5P_DEFAULT, 0, at.data(), size, bytes),
-            fmt::format("cannot write the chunk at {}", join_dims(offset)));
+    std::array<hsize_t, detail::max_rank> at{};
+    std::copy(offset.begin(), offset.end(), at.begin());
+    if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, at.data(), size, bytes) < 0) {
+        w.fail(fmt::format("cannot write the chunk at {}", join_dims(offset)));
+    }
 }
 
 std::vector<std::uint8_t> H5File::read_stored_chunk(const std::string& path,
