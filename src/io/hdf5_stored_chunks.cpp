@@ -6,6 +6,10 @@
 #include <array>
 #include <bit>
 
+#if !H5_VERSION_GE(1, 10, 3)
+#error "H5Dwrite_chunk and H5Dread_chunk need HDF5 >= 1.10.3"
+#endif
+
 namespace relsim::io {
 
 namespace {
