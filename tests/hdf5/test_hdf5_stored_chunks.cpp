@@ -302,3 +302,35 @@ TEST_CASE("A file written with stored chunks is byte for byte the file HDF5's fi
     CHECK(a.size() > 6 * 250 * 12);
     CHECK(a == bytes(dir.file("stored.h5")));
 }
+
+TEST_CASE("A chunk read into the chunk cache and then written as stored bytes reads back new",
+          "[hdf5][stored_chunks]") {
+    // A resumed run reads /sweep/done (caching its chunks) before writing chunks of it as
+    // stored bytes: HDF5 must drop its cached copy, and a dirty cached copy must not be flushed
+    // over the stored chunk later.
+    TempDir dir;
+    H5File f(dir.file("cache.h5"), H5File::Mode::create_truncate);
+    f.create_chunked("/d", ElementType::uint8, {30}, {10}, "1", 0.0);
+    std::vector<std::uint8_t> old_values(30, 7);
+    f.write_flat_range("/d", ElementType::uint8, 0, 30, old_values.data());
+    std::vector<std::uint8_t> seen(30);
+    f.read_flat_range("/d", ElementType::uint8, 0, 30, seen.data());  // cached
+    const std::vector<std::uint8_t> ones(10, 1);
+    const auto stored = stored_bytes(ones.data(), 10);
+    f.write_stored_chunk("/d", {10}, stored.data(), stored.size());
+    f.read_flat_range("/d", ElementType::uint8, 0, 30, seen.data());
+    CHECK(std::vector<std::uint8_t>(seen.begin() + 10, seen.begin() + 20) == ones);
+    CHECK(seen[9] == 7);
+    CHECK(seen[20] == 7);
+    // A partial write leaves the chunk dirty in the cache; a stored write replaces it.
+    const std::uint8_t five = 5;
+    f.write_flat_range("/d", ElementType::uint8, 25, 1, &five);
+    const auto stored2 = stored_bytes(ones.data(), 10);
+    f.write_stored_chunk("/d", {20}, stored2.data(), stored2.size());
+    f.flush();
+    f.close();
+    H5File g(dir.file("cache.h5"), H5File::Mode::read_only);
+    const auto all = g.read_bytes("/d");
+    CHECK(std::vector<std::uint8_t>(all.begin() + 20, all.end()) == ones);
+    CHECK(g.read_stored_chunk("/d", {20}) == stored2);
+}
