@@ -354,6 +354,9 @@ ResultFile ResultFile::create(const std::string& final_path, const ResultLayout&
         f.set_attribute("/", "finished_utc", std::string("not finished"));
         write_rerun_record(f, id);
         rf.create_datasets(layout);
+        // What prepare_block needs of the datasets, learnt before the file appears as .partial
+        // (the same datasets after the rename).
+        rf.learn_chunk_geometry();
         f.flush();
         f.close();
     } catch (const std::exception& e) {
@@ -390,7 +393,6 @@ ResultFile ResultFile::create(const std::string& final_path, const ResultLayout&
             fmt::format("cannot rename {} to {}: {}", creating, rf.partial_path_, ec.message()));
     }
     rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::read_write);
-    rf.learn_chunk_geometry();
     return rf;
 }
 
