@@ -8,8 +8,8 @@
 //! tests/hdf5/test_hdf5_stored_chunks.cpp compares with the library's own filter output):
 //! the data are read as 16-bit words, first byte high (big-endian words); an odd last byte is
 //! the high byte of a final word whose low byte is 0; both running sums are taken modulo 65535
-//! with a nonzero sum represented in 1..65535 (an all-zero chunk gives 0, a chunk of 0xff bytes
-//! 0xffffffff); the checksum is (second sum << 16) | first sum, appended little-endian.
+//! with a nonzero sum represented in 1..65535 (an all-zero chunk gives 0, an even number of 0xff
+//! bytes 0xffffffff); the checksum is (second sum << 16) | first sum, appended little-endian.
 #pragma once
 
 #include <cstddef>
