@@ -253,11 +253,12 @@ void print_summary(const relsim::io::RunConfig& cfg, const relsim::sweep::RunSum
     if (s.computed > 0 && s.wall_time_s > 0.0) {  // where the time went (benchmarks/README.md)
         fmt::print(
             "  writer busy {:.1f} % of the wall time ({:.3g} s, {} blocks), computation waited "
-            "{:.3g} s for it; compute {:.4g} points/s per thread ({} thread{})\n",
+            "{:.3g} s for it; compute {:.4g} points/s per thread ({} thread{}); chunks and "
+            "checksums for the writer {:.3g} s\n",
             100.0 * s.writer_busy_s / s.wall_time_s, s.writer_busy_s, s.blocks_written,
             s.writer_wait_s,
             s.compute_s > 0.0 ? static_cast<double>(s.computed) / (s.compute_s * s.threads) : 0.0,
-            s.threads, s.threads == 1 ? "" : "s");
+            s.threads, s.threads == 1 ? "" : "s", s.prepare_s);
     }
     if (!s.has_best) {
         fmt::print("  (eqe is not among the stored outputs of [output]: no best point)\n");

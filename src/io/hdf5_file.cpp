@@ -112,6 +112,7 @@ void H5File::close() {
         failed = entry.second.close() < 0 || failed;
     }
     impl_->streams.clear();
+    impl_->stored_chunks.clear();
     failed = impl_->file.close() < 0 || failed;
     if (failed) {
         w.fail("cannot close the file cleanly (buffered data may be lost)");

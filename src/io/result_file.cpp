@@ -354,6 +354,9 @@ ResultFile ResultFile::create(const std::string& final_path, const ResultLayout&
         f.set_attribute("/", "finished_utc", std::string("not finished"));
         write_rerun_record(f, id);
         rf.create_datasets(layout);
+        // What prepare_block needs of the datasets, learnt before the file appears as .partial
+        // (the same datasets after the rename).
+        rf.learn_chunk_geometry();
         f.flush();
         f.close();
     } catch (const std::exception& e) {
@@ -453,6 +456,7 @@ ResultFile ResultFile::resume(const std::string& final_path, const ResultLayout&
                     std::string("it is not a readable HDF5 file (") + e.what() + ")");
     }
     rf.file_ = std::make_unique<H5File>(rf.partial_path_, H5File::Mode::read_write);
+    rf.learn_chunk_geometry();
     return rf;
 }
 
@@ -460,60 +464,6 @@ std::vector<std::uint8_t> ResultFile::done_marks(std::uint64_t first, std::uint6
     std::vector<std::uint8_t> marks(count);
     file_->read_flat_range("/sweep/done", ElementType::uint8, first, count, marks.data());
     return marks;
-}
-
-void ResultFile::write_block(const ResultBlock& b) {
-    H5File& f = *file_;
-    const ResultLayout& L = layout_;
-    for (std::size_t q = 0; q < L.scalar_names.size(); ++q) {
-        f.write_flat_range("/results/" + L.scalar_names[q], ElementType::float64, b.first, b.count,
-                           b.scalars.data() + q * b.count);
-    }
-    f.write_flat_range("/results/status", ElementType::int32, b.first, b.count, b.status.data());
-    if (L.store_solver_method) {
-        f.write_flat_range("/results/solver_method", ElementType::int32, b.first, b.count,
-                           b.method.data());
-    }
-    if (L.reduce_row > 0 && !L.reduced.empty()) {  // blocks hold whole rows (sweep_runner.cpp)
-        const std::uint64_t rows = b.count / L.reduce_row;
-        for (std::size_t r = 0; r < L.reduced.size(); ++r) {
-            f.write_flat_range(L.reduced[r].path, ElementType::float64, b.first / L.reduce_row,
-                               rows, b.reduced.data() + r * rows);
-        }
-    }
-    if (!L.line_labels.empty()) {
-        const std::uint64_t nl = L.line_labels.size();
-        f.write_flat_range("/results/line_photon_rate", ElementType::float64, b.first * nl,
-                           b.count * nl, b.line_rates.data());
-    }
-    if (!L.wavelength_nm.empty()) {
-        const std::uint64_t nw = L.wavelength_nm.size();
-        f.write_flat_range("/spectrum/power", ElementType::float64, b.first * nw, b.count * nw,
-                           b.spectrum.data());
-    }
-    if (!L.transient_time_s.empty()) {
-        const std::uint64_t nt = L.transient_time_s.size();
-        for (std::size_t s = 0; s < L.transient_series.size(); ++s) {
-            f.write_flat_range("/transient/" + L.transient_series[s], ElementType::float64,
-                               b.first * nt, b.count * nt, b.transient.data() + s * b.count * nt);
-        }
-        f.write_flat_range("/transient/rise_time_s", ElementType::float64, b.first, b.count,
-                           b.rise_time_s.data());
-        f.write_flat_range("/transient/decay_time_s", ElementType::float64, b.first, b.count,
-                           b.decay_time_s.data());
-        f.write_flat_range("/transient/status", ElementType::int32, b.first, b.count,
-                           b.transient_status.data());
-    }
-    const double* extra = b.extra.data();
-    for (const auto& e : L.extra_series) {
-        const std::uint64_t len = std::max<std::uint64_t>(e.length, 1);
-        f.write_flat_range(e.path, ElementType::float64, b.first * len, b.count * len, extra);
-        extra += b.count * len;
-    }
-    f.flush();
-    const std::vector<std::uint8_t> ones(b.count, 1);
-    f.write_flat_range("/sweep/done", ElementType::uint8, b.first, b.count, ones.data());
-    f.flush();
 }
 
 std::vector<double> ResultFile::read_scalar(const std::string& name, std::uint64_t first,

@@ -180,4 +180,42 @@ void reduce_rolloff_rows(const io::ResultLayout& L, const std::vector<double>& J
     }
 }
 
+//! (Moved here from sweep_runner.cpp unchanged.)
+void scan_best_point(io::ResultFile& file, const io::ResultLayout& layout, std::uint64_t total,
+                     bool has_transient, RunSummary& summary) {
+    // The summary's point: highest EQE among converged points (scanned in bounded chunks).
+    double best_eqe = -1.0;
+    std::uint64_t best = 0;
+    constexpr std::uint64_t chunk = 1u << 16;
+    // The scanned quantity is the layout's first (eqe in the default layout); an [output] that
+    // does not store eqe has no best point.
+    std::string scan_name =
+        layout.scalar_names.empty() ? std::string() : layout.scalar_names.front();
+    if (!layout.scalar_slot.empty() && scan_name != "eqe") scan_name.clear();
+    summary.has_best = !scan_name.empty();
+    const std::uint64_t scan_total = summary.has_best ? total : 0;
+    for (std::uint64_t c0 = 0; c0 < scan_total; c0 += chunk) {
+        const std::uint64_t n = std::min(chunk, total - c0);
+        const auto eqe = file.read_scalar(scan_name, c0, n);  // eqe (EL)
+        const auto status = file.read_status(c0, n);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            if (status[i] == 0 && eqe[i] > best_eqe) {
+                best_eqe = eqe[i];
+                best = c0 + i;
+            }
+        }
+    }
+    summary.best.index = best;
+    summary.best.status = summary.has_best ? file.read_status(best, 1)[0] : -1;
+    for (const std::string& name : layout.scalar_names) {
+        if (!summary.has_best) break;
+        summary.best.values.emplace_back(name, file.read_scalar(name, best, 1)[0]);
+    }
+    summary.has_transient = has_transient;
+    if (summary.has_transient) {
+        summary.rise_time_s = file.read_double("/transient/rise_time_s", best);
+        summary.decay_time_s = file.read_double("/transient/decay_time_s", best);
+    }
+}
+
 }  // namespace relsim::sweep

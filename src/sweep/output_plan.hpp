@@ -9,6 +9,7 @@
 
 #include "relsim/io/config.hpp"
 #include "relsim/io/result_file.hpp"
+#include "relsim/sweep/sweep_runner.hpp"
 
 namespace relsim::sweep {
 
@@ -31,5 +32,10 @@ void reduce_rolloff_rows(const io::ResultLayout& L, const std::vector<double>& J
 
 //! Index of device.current_density_mA_cm2 among the last axis' keys (reduce = "rolloff").
 [[nodiscard]] std::size_t current_key_of_last_axis(const io::ResultLayout& L);
+
+//! The summary's best point (highest EQE among converged points), read back from the file in
+//! bounded chunks; none when the layout does not store eqe.
+void scan_best_point(io::ResultFile& file, const io::ResultLayout& layout, std::uint64_t total,
+                     bool has_transient, RunSummary& summary);
 
 }  // namespace relsim::sweep

@@ -291,44 +291,6 @@ std::vector<std::uint64_t> plan_blocks(const UnitCutter& cutter, std::uint64_t t
     return block_start;
 }
 
-//! The summary's best point, read back from the file.
-void scan_best_point(io::ResultFile& file, const io::ResultLayout& layout, std::uint64_t total,
-                     bool has_transient, RunSummary& summary) {
-    // The summary's point: highest EQE among converged points (scanned in bounded chunks).
-    double best_eqe = -1.0;
-    std::uint64_t best = 0;
-    constexpr std::uint64_t chunk = 1u << 16;
-    // The scanned quantity is the layout's first (eqe in the default layout); an [output] that
-    // does not store eqe has no best point.
-    std::string scan_name =
-        layout.scalar_names.empty() ? std::string() : layout.scalar_names.front();
-    if (!layout.scalar_slot.empty() && scan_name != "eqe") scan_name.clear();
-    summary.has_best = !scan_name.empty();
-    const std::uint64_t scan_total = summary.has_best ? total : 0;
-    for (std::uint64_t c0 = 0; c0 < scan_total; c0 += chunk) {
-        const std::uint64_t n = std::min(chunk, total - c0);
-        const auto eqe = file.read_scalar(scan_name, c0, n);  // eqe (EL)
-        const auto status = file.read_status(c0, n);
-        for (std::uint64_t i = 0; i < n; ++i) {
-            if (status[i] == 0 && eqe[i] > best_eqe) {
-                best_eqe = eqe[i];
-                best = c0 + i;
-            }
-        }
-    }
-    summary.best.index = best;
-    summary.best.status = summary.has_best ? file.read_status(best, 1)[0] : -1;
-    for (const std::string& name : layout.scalar_names) {
-        if (!summary.has_best) break;
-        summary.best.values.emplace_back(name, file.read_scalar(name, best, 1)[0]);
-    }
-    summary.has_transient = has_transient;
-    if (summary.has_transient) {
-        summary.rise_time_s = file.read_double("/transient/rise_time_s", best);
-        summary.decay_time_s = file.read_double("/transient/decay_time_s", best);
-    }
-}
-
 //! The last stage: transport /summary figures (voltage sweeps) and the caller's stages, then
 //! the finished file is published under its final name.
 void publish_output(const io::RunConfig& config, const RunOptions& options,
@@ -533,6 +495,20 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
     };
     std::vector<WorkUnit> units;
     std::uint64_t done = 0;
+    // Each block's whole chunks, with their Fletcher32 checksums, laid out by the compute threads
+    // (double-buffered like the blocks): the writer thread only hands the bytes to HDF5
+    // (benchmarks/README.md, "The writer, fourth pass"); the rest takes HDF5's filtered path.
+    io::PreparedBlock prepared[2];
+    auto prepare_chunks = [&](const io::ResultBlock& b, io::PreparedBlock& p) {
+        if (!options.prepared_chunks) return;
+        const auto p0 = std::chrono::steady_clock::now();
+        file->prepare_block(b, p);
+        const long n = static_cast<long>(p.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (long i = 0; i < n; ++i) p.fill(static_cast<std::size_t>(i));
+        summary.prepare_s +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - p0).count();
+    };
 
     // Current densities of a row for reduce = "rolloff".
     const std::vector<double> row_J =
@@ -584,11 +560,13 @@ RunSummary run_impl(const io::RunConfig& config, const RunOptions& options, bool
                 block.first = b0;
                 mpi_receive_block(block, owner, k);
             }
+            prepare_chunks(block, prepared[current]);
             wait_for_writer();
             count_failures(block.status);
-            pending_write = std::async(std::launch::async, [&file, &block, &summary] {
+            pending_write = std::async(std::launch::async, [&file, &block, &summary,
+                                                            &chunks = prepared[current]] {
                 const auto w0 = std::chrono::steady_clock::now();
-                file->write_block(block);
+                file->write_block(block, chunks.size() > 0 ? &chunks : nullptr);
                 // Read by the main thread only after get() (one write in flight at a time).
                 summary.writer_busy_s +=
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();

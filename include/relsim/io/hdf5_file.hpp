@@ -26,6 +26,7 @@
 //! the fill value. Creating datasets or attributes after the last flush() is not covered.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -137,6 +138,33 @@ public:
     //! Reads flat indices [first, first + count) into `data` (type as above).
     void read_flat_range(const std::string& path, ElementType type, std::uint64_t first,
                          std::uint64_t count, void* data) const;
+
+    //! How a dataset stores its chunks, for writing whole chunks as stored bytes.
+    struct ChunkGeometry {
+        std::vector<std::uint64_t> dims;
+        std::vector<std::uint64_t> chunk;  //!< empty: not chunked
+        ElementType type = ElementType::float64;
+        //! write_stored_chunk() applies: chunked, Fletcher32 the only filter, and the file's
+        //! element type (float64, int32 or uint8, little-endian) has the bytes of `type` in
+        //! this machine's memory (a little-endian host).
+        bool stored_bytes_writable = false;
+    };
+    [[nodiscard]] ChunkGeometry chunk_geometry(const std::string& path) const;
+    //! Writes one whole chunk as it is stored: `size` bytes, the chunk's elements in row-major
+    //! order followed by their Fletcher32 checksum as HDF5's filter appends it (see
+    //! src/io/detail/stored_chunks.hpp), with HDF5's H5Dwrite_chunk (filter mask 0: every
+    //! filter counted as applied). `offset` is the element coordinate of the chunk's first
+    //! element (a multiple of the chunk extents). Only for datasets whose chunk_geometry() says
+    //! stored_bytes_writable; `size` must be the chunk's bytes + 4, so the chunk keeps its file
+    //! address (no metadata change, as for write_flat_range). Nothing checks the checksum here:
+    //! a wrong one is found by the next read of the chunk.
+    void write_stored_chunk(const std::string& path, const std::vector<std::uint64_t>& offset,
+                            const void* bytes, std::size_t size);
+    //! The stored bytes of one chunk (H5Dread_chunk: after the filters, checksum included) and
+    //! its filter mask (0 when every filter was applied).
+    [[nodiscard]] std::vector<std::uint8_t> read_stored_chunk(
+        const std::string& path, const std::vector<std::uint64_t>& offset,
+        std::uint32_t* filter_mask = nullptr) const;
 
     //! Pushes every buffered byte to the operating system (H5Fflush, global scope).
     void flush();

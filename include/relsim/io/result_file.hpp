@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 
 #include <array>
 #include <cstdint>
@@ -17,10 +18,9 @@
 #include <vector>
 
 #include "relsim/io/config.hpp"
+#include "relsim/io/hdf5_file.hpp"
 
 namespace relsim::io {
-
-class H5File;
 
 //! A dataset written once when the file is created (e.g. /optics/*: the same at every point).
 struct StaticDataset {
@@ -110,6 +110,32 @@ struct ResultBlock {
     void resize(const ResultLayout& layout, std::uint64_t n);
 };
 
+//! A block's whole chunks made ready for the writer on the compute side: each chunk's bytes as
+//! the file stores them (the data, then their Fletcher32 checksum as HDF5's filter appends it),
+//! so that the writer thread only hands them to HDF5 (H5File::write_stored_chunk) instead of
+//! running the filter pipeline itself (benchmarks/README.md, "The writer, fourth pass").
+//! ResultFile::prepare_block() lays the chunks out; fill(i) computes chunk i and may run for
+//! different i on different threads at once, also while the writer writes another block.
+//! Writes of the block that are not whole chunks (an edge chunk, a block not aligned to the
+//! chunks) are not here and go through the ordinary filtered path.
+struct PreparedBlock {
+    std::uint64_t first = 0;  //!< the block it was prepared from
+    std::uint64_t count = 0;
+    struct Chunk {
+        std::size_t write = 0;  //!< index of the block's dataset write it belongs to
+        std::vector<std::uint64_t> offset;
+        const unsigned char* source = nullptr;  //!< the chunk's data in the ResultBlock
+        std::size_t size = 0;                   //!< bytes of data
+        std::vector<unsigned char> stored;      //!< size + 4 bytes, after fill()
+    };
+    std::vector<Chunk> chunks;
+    std::vector<std::uint8_t> whole;  //!< per dataset write of the block: 1 = done as chunks
+    std::vector<std::uint8_t> ones;   //!< the block's /sweep/done marks
+    [[nodiscard]] std::size_t size() const noexcept { return chunks.size(); }
+    //! Copies chunk i's data and appends its checksum.
+    void fill(std::size_t i);
+};
+
 //! Identification written at the root of the file.
 struct RunIdentity {
     std::string config_path;
@@ -137,8 +163,13 @@ public:
     //! Done marks of points [first, first + count) (1 = on disk).
     [[nodiscard]] std::vector<std::uint8_t> done_marks(std::uint64_t first,
                                                        std::uint64_t count) const;
-    //! Writes a block's data, flushes, then marks its points done and flushes again.
-    void write_block(const ResultBlock& block);
+    //! Lays out the whole chunks of `block` (see PreparedBlock; fill() them before
+    //! write_block). Touches no HDF5 (only what create()/resume() learnt of the datasets), so it
+    //! may run on any thread while another writes; the buffers of `out` are reused.
+    void prepare_block(const ResultBlock& block, PreparedBlock& out) const;
+    //! Writes a block's data, flushes, then marks its points done and flushes again. With
+    //! `prepared` (for this block, every chunk filled) its chunks are written as stored bytes.
+    void write_block(const ResultBlock& block, const PreparedBlock* prepared = nullptr);
     //! Reads back scalar results of points [first, first + count) for the run summary.
     [[nodiscard]] std::vector<double> read_scalar(const std::string& name, std::uint64_t first,
                                                   std::uint64_t count) const;
@@ -166,7 +197,10 @@ public:
 private:
     ResultFile(const std::string& final_path, const ResultLayout& layout);
     void create_datasets(const ResultLayout& layout);
+    void learn_chunk_geometry();
     std::unique_ptr<H5File> file_;
+    //! Chunked datasets whose whole chunks may be written as stored bytes, by path.
+    std::map<std::string, H5File::ChunkGeometry, std::less<>> geometry_;
     ResultLayout layout_;
     std::string final_path_;
     std::string partial_path_;

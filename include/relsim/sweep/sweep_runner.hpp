@@ -27,6 +27,10 @@ struct RunOptions {
     int threads = 0;                 //!< 0: OpenMP's default
     bool quiet = false;              //!< no progress output
     std::uint64_t block_points = 0;  //!< points per written block; 0 chooses
+    //! Blocks' whole chunks are laid out with their Fletcher32 checksums on the compute threads
+    //! and written as stored bytes (io::PreparedBlock); false sends every write through HDF5's
+    //! filter on the writer thread (the same file, byte for byte: tests compare the two).
+    bool prepared_chunks = true;
     //! Called with the complete `.partial` before it is published (rank 0): later stages
     //! (the inventory and lifetime of src/lifetime) write their datasets there.
     std::function<void(const std::string&)> before_publish;
@@ -59,6 +63,8 @@ struct RunSummary {
     double compute_s = 0.0;      //!< wall time of computing blocks (all threads at once)
     double writer_busy_s = 0.0;  //!< time the writer thread spent writing blocks
     double writer_wait_s = 0.0;  //!< time the computation waited for the writer
+    //! time the compute threads spent laying out chunks and their checksums for the writer
+    double prepare_s = 0.0;
 };
 
 //! Runs the config. Throws InputError for bad input found late (e.g. --resume mismatch) and

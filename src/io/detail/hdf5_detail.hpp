@@ -264,6 +264,12 @@ std::string numeric_checksum(const T* data, std::uint64_t n) {
     return h.text();
 }
 
+//! A chunked dataset's chunk extents and the bytes of data in one chunk.
+struct StoredChunk {
+    std::vector<hsize_t> chunk;
+    std::uint64_t bytes = 0;
+};
+
 const std::string& no_path();
 [[noreturn]] void moved_from();
 
@@ -283,6 +289,9 @@ struct H5File::Impl {
     Handle file;
     //! Datasets opened for flat-range I/O, kept open so that their chunk caches persist.
     std::map<std::string, Handle, std::less<>> streams;
+    //! Chunk extents and chunk bytes of the streams that write_stored_chunk() has written to
+    //! (hdf5_stored_chunks.cpp), dropped with the stream.
+    std::map<std::string, StoredChunk, std::less<>> stored_chunks;
 
     [[nodiscard]] Where where(std::string_view object = {}) const {
         silence_hdf5_error_printing();
@@ -373,6 +382,7 @@ struct H5File::Impl {
     }
 
     void forget_stream(const std::string& object) {
+        stored_chunks.erase(object);
         if (auto it = streams.find(object); it != streams.end()) {
             const herr_t status = it->second.close();
             streams.erase(it);
