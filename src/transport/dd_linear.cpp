@@ -1,4 +1,5 @@
-// Linear solvers of the Newton step (dd_system.hpp): block-tridiagonal LU, banded LU fallback.
+// Linear solvers of the Newton step (dd_system.hpp): block-tridiagonal LU, banded LU fallback,
+// and the banded LU in binary128 of the last-resort pass (one template for both scalar types).
 #include <algorithm>
 #include <cmath>
 
@@ -37,28 +38,31 @@ inline bool invert3(double* A) {
 }
 }  // namespace
 
-void BlockTri::zero() {
-    std::fill(a_.begin(), a_.end(), 0.0);
-    std::fill(d_.begin(), d_.end(), 0.0);
-    std::fill(c_.begin(), c_.end(), 0.0);
+template <typename T>
+void BlockStorage<T>::zero() {
+    std::fill(a_.begin(), a_.end(), T(0));
+    std::fill(d_.begin(), d_.end(), T(0));
+    std::fill(c_.begin(), c_.end(), T(0));
 }
 
-void BlockTri::row_max(double* s) const {
+template <typename T>
+void BlockStorage<T>::row_max(T* s) const {
     for (int i = 0; i < n_; ++i)
         for (int r = 0; r < 3; ++r) {
-            double m = 0.0;
+            T m = T(0);
             for (int c = 0; c < 3; ++c) {
                 const std::size_t k = 9 * static_cast<std::size_t>(i) + 3 * r + c;
-                m = std::max({m, std::abs(a_[k]), std::abs(d_[k]), std::abs(c_[k])});
+                m = std::max({m, abs_of(a_[k]), abs_of(d_[k]), abs_of(c_[k])});
             }
             s[3 * i + r] = m;
         }
 }
 
-void BlockTri::scale_rows(const double* s) {
+template <typename T>
+void BlockStorage<T>::scale_rows(const T* s) {
     for (int i = 0; i < n_; ++i)
         for (int r = 0; r < 3; ++r) {
-            const double inv = 1.0 / s[3 * i + r];
+            const T inv = T(1) / s[3 * i + r];
             for (int c = 0; c < 3; ++c) {
                 const std::size_t k = 9 * static_cast<std::size_t>(i) + 3 * r + c;
                 a_[k] *= inv;
@@ -107,7 +111,8 @@ void BlockTri::solve(double* b) const {
     }
 }
 
-BandLU::BandLU(int n, int kl, int ku)
+template <typename T>
+BandLUT<T>::BandLUT(int n, int kl, int ku)
     : n_(n),
       kl_(kl),
       ku_(ku),
@@ -115,8 +120,9 @@ BandLU::BandLU(int n, int kl, int ku)
       ab_(static_cast<std::size_t>(n) * ld_),
       piv_(n) {}
 
-void BandLU::load(const BlockTri& m) {
-    std::fill(ab_.begin(), ab_.end(), 0.0);
+template <typename T>
+void BandLUT<T>::load(const BlockStorage<T>& m) {
+    std::fill(ab_.begin(), ab_.end(), T(0));
     const int N = m.nodes();
     for (int i = 0; i < N; ++i)
         for (int r = 0; r < 3; ++r)
@@ -127,31 +133,33 @@ void BandLU::load(const BlockTri& m) {
             }
 }
 
-bool BandLU::factorize() {
+template <typename T>
+bool BandLUT<T>::factorize() {
     int ju = 0;
     for (int j = 0; j < n_; ++j) {
         const int km = std::min(kl_, n_ - 1 - j);
         int p = j;
         for (int i = j + 1; i <= j + km; ++i)
-            if (std::abs(at(i, j)) > std::abs(at(p, j))) p = i;
+            if (abs_of(at(i, j)) > abs_of(at(p, j))) p = i;
         piv_[j] = p;
-        const double pivot = at(p, j);
-        if (pivot == 0.0 || !std::isfinite(pivot)) return false;
+        const T pivot = at(p, j);
+        if (pivot == T(0) || !finite_of(pivot)) return false;
         ju = std::max(ju, std::min(p + ku_, n_ - 1));
         if (p != j)
             for (int c = j; c <= ju; ++c) std::swap(at(p, c), at(j, c));
-        const double inv = 1.0 / at(j, j);
+        const T inv = T(1) / at(j, j);
         for (int i = j + 1; i <= j + km; ++i) at(i, j) *= inv;
         for (int c = j + 1; c <= ju; ++c) {
-            const double ujc = at(j, c);
-            if (ujc != 0.0)
+            const T ujc = at(j, c);
+            if (ujc != T(0))
                 for (int i = j + 1; i <= j + km; ++i) at(i, c) -= at(i, j) * ujc;
         }
     }
     return true;
 }
 
-void BandLU::solve(double* b) {
+template <typename T>
+void BandLUT<T>::solve(T* b) {
     for (int j = 0; j < n_; ++j) {
         std::swap(b[j], b[piv_[j]]);
         const int km = std::min(kl_, n_ - 1 - j);
@@ -162,5 +170,11 @@ void BandLU::solve(double* b) {
         for (int i = std::max(0, j - kl_ - ku_); i < j; ++i) b[i] -= at(i, j) * b[j];
     }
 }
+
+// Both scalar types: double (every Newton step) and binary128 (the last-resort pass).
+template class BlockStorage<double>;
+template class BlockStorage<quad>;
+template class BandLUT<double>;
+template class BandLUT<quad>;
 
 }  // namespace relsim::transport::detail

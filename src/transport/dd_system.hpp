@@ -29,95 +29,84 @@ constexpr double kCm2ToM2 = 1e-4;  // cm^2/Vs -> m^2/Vs
 // 1e-2 (cm/V)^0.5) at E = 0 and by gamma*E_r^2/(4 E^1.5) elsewhere.
 constexpr double kPfRegField_V_cm = 1e-4;
 
-// Block-tridiagonal matrix with 3x3 blocks (one block row per node: psi, E_Fn, E_Fp), row-major
-// blocks: lower(i) couples node i to node i-1, diag(i) to itself, upper(i) to node i+1.
-// Factorisation: block LU (block Thomas) without pivoting between blocks, each diagonal block
-// inverted by Gauss-Jordan with partial pivoting. Returns false on a zero or non-finite pivot
-// (the caller then falls back to the banded LU with partial pivoting over the whole band).
-class BlockTri {
-public:
-    explicit BlockTri(int nodes) : n_(nodes), a_(9 * nodes), d_(9 * nodes), c_(9 * nodes) {}
-    int nodes() const { return n_; }
-    void zero();
-    double* lower(int i) { return &a_[9 * static_cast<std::size_t>(i)]; }
-    double* diag(int i) { return &d_[9 * static_cast<std::size_t>(i)]; }
-    double* upper(int i) { return &c_[9 * static_cast<std::size_t>(i)]; }
-    const double* lower(int i) const { return &a_[9 * static_cast<std::size_t>(i)]; }
-    const double* diag(int i) const { return &d_[9 * static_cast<std::size_t>(i)]; }
-    const double* upper(int i) const { return &c_[9 * static_cast<std::size_t>(i)]; }
-    // Divides every row r (node r / 3, component r % 3) by s[r].
-    void scale_rows(const double* s);
-    // Largest |entry| of each row into s (3 * nodes).
-    void row_max(double* s) const;
-    bool factorize();             // in place
-    void solve(double* b) const;  // after factorize(): b <- A^-1 b
-
-private:
-    int n_;
-    std::vector<double> a_, d_, c_;
-};
-
-// Banded LU with partial pivoting (the algorithm of LAPACK dgbtf2/dgbtrs), kl = ku = 5 for the
-// interleaved unknowns; the fallback of BlockTri. Storage as LAPACK's: A(i, j) at
-// ab[j * ld + kl + ku + i - j], ld = 2 kl + ku + 1.
-class BandLU {
-public:
-    BandLU(int n, int kl, int ku);
-    void load(const BlockTri& m);  // copy of the (unfactorised) block matrix
-    bool factorize();
-    void solve(double* b);
-
-private:
-    double& at(int i, int j) { return ab_[static_cast<std::size_t>(j) * ld_ + kl_ + ku_ + i - j]; }
-    int n_, kl_, ku_, ld_;
-    std::vector<double> ab_;
-    std::vector<int> piv_;
-};
-
 // binary128 (GCC/Clang on x86-64; soft-float arithmetic in libgcc): the last-resort Newton
-// pass keeps and factorises the Jacobian in it (dd_quad.cpp). In double, an E_F column's entries
-// of a cell, -B n/V_t and B n (e^a)/V_t, cancel to the flux's own derivative J/V_t only to
-// ~1e-16 of B n/V_t; where a layer's carriers are linked to their contact or to recombination
-// only through ~1 eV barriers, that link (the "grounding" of the block) is below that rounding
-// and the double Jacobian is numerically singular (the Newton update then has an arbitrary
-// component of ~1e-4 V: docs/transport.md).
+// pass keeps and factorises the Jacobian in it (BlockTriQ, BandLUQ below). In double, an E_F
+// column's entries of a cell, -B n/V_t and B n (e^a)/V_t, cancel to the flux's own derivative
+// J/V_t only to ~1e-16 of B n/V_t; where a layer's carriers are linked to their contact or to
+// recombination only through ~1 eV barriers, that link (the "grounding" of the block) is below
+// that rounding and the double Jacobian is numerically singular (the Newton update then has an
+// arbitrary component of ~1e-4 V: docs/transport.md).
 __extension__ typedef __float128 quad;
 
-// The block-tridiagonal storage of BlockTri in binary128 (no factorisation of its own: the
-// banded LU below).
-class BlockTriQ {
+// |x| and finiteness for both scalar types of the linear solvers.
+inline double abs_of(double x) { return std::abs(x); }
+inline bool finite_of(double x) { return std::isfinite(x); }
+inline quad abs_of(quad x) { return x < 0 ? -x : x; }
+inline bool finite_of(quad x) { return x == x && x - x == 0; }
+
+// Block-tridiagonal storage with 3x3 blocks (one block row per node: psi, E_Fn, E_Fp), row-major
+// blocks: lower(i) couples node i to node i-1, diag(i) to itself, upper(i) to node i+1. T is
+// double (BlockTri) or binary128 (BlockTriQ); members defined in dd_linear.cpp for both.
+template <typename T>
+class BlockStorage {
 public:
-    explicit BlockTriQ(int nodes) : n_(nodes), a_(9 * nodes), d_(9 * nodes), c_(9 * nodes) {}
+    explicit BlockStorage(int nodes) : n_(nodes), a_(9 * nodes), d_(9 * nodes), c_(9 * nodes) {}
     int nodes() const { return n_; }
     void zero();
-    quad* lower(int i) { return &a_[9 * static_cast<std::size_t>(i)]; }
-    quad* diag(int i) { return &d_[9 * static_cast<std::size_t>(i)]; }
-    quad* upper(int i) { return &c_[9 * static_cast<std::size_t>(i)]; }
-    const quad* lower(int i) const { return &a_[9 * static_cast<std::size_t>(i)]; }
-    const quad* diag(int i) const { return &d_[9 * static_cast<std::size_t>(i)]; }
-    const quad* upper(int i) const { return &c_[9 * static_cast<std::size_t>(i)]; }
-    void scale_rows(const quad* s);
-    void row_max(quad* s) const;
+    T* lower(int i) { return &a_[9 * static_cast<std::size_t>(i)]; }
+    T* diag(int i) { return &d_[9 * static_cast<std::size_t>(i)]; }
+    T* upper(int i) { return &c_[9 * static_cast<std::size_t>(i)]; }
+    const T* lower(int i) const { return &a_[9 * static_cast<std::size_t>(i)]; }
+    const T* diag(int i) const { return &d_[9 * static_cast<std::size_t>(i)]; }
+    const T* upper(int i) const { return &c_[9 * static_cast<std::size_t>(i)]; }
+    // Divides every row r (node r / 3, component r % 3) by s[r].
+    void scale_rows(const T* s);
+    // Largest |entry| of each row into s (3 * nodes).
+    void row_max(T* s) const;
 
-private:
+protected:
     int n_;
-    std::vector<quad> a_, d_, c_;
+    std::vector<T> a_, d_, c_;
 };
 
-// BandLU in binary128.
-class BandLUQ {
+// The block-tridiagonal Jacobian in double, with its own factorisation: block LU (block Thomas)
+// without pivoting between blocks, each diagonal block inverted by Gauss-Jordan with partial
+// pivoting. Returns false on a zero or non-finite pivot (the caller then falls back to the
+// banded LU with partial pivoting over the whole band).
+class BlockTri : public BlockStorage<double> {
 public:
-    BandLUQ(int n, int kl, int ku);
-    void load(const BlockTriQ& m);
+    explicit BlockTri(int nodes) : BlockStorage<double>(nodes) {}
+    bool factorize();             // in place
+    void solve(double* b) const;  // after factorize(): b <- A^-1 b
+};
+
+// The same storage in binary128 (no factorisation of its own: the banded LU below).
+using BlockTriQ = BlockStorage<quad>;
+
+// Banded LU with partial pivoting (the algorithm of LAPACK dgbtf2/dgbtrs), kl = ku = 5 for the
+// interleaved unknowns; the fallback of BlockTri (BandLU) and the last-resort pass (BandLUQ).
+// Storage as LAPACK's: A(i, j) at ab[j * ld + kl + ku + i - j], ld = 2 kl + ku + 1.
+template <typename T>
+class BandLUT {
+public:
+    BandLUT(int n, int kl, int ku);
+    void load(const BlockStorage<T>& m);  // copy of the (unfactorised) block matrix
     bool factorize();
-    void solve(quad* b);
+    void solve(T* b);
 
 private:
-    quad& at(int i, int j) { return ab_[static_cast<std::size_t>(j) * ld_ + kl_ + ku_ + i - j]; }
+    T& at(int i, int j) { return ab_[static_cast<std::size_t>(j) * ld_ + kl_ + ku_ + i - j]; }
     int n_, kl_, ku_, ld_;
-    std::vector<quad> ab_;
+    std::vector<T> ab_;
     std::vector<int> piv_;
 };
+using BandLU = BandLUT<double>;
+using BandLUQ = BandLUT<quad>;
+
+extern template class BlockStorage<double>;
+extern template class BlockStorage<quad>;
+extern template class BandLUT<double>;
+extern template class BandLUT<quad>;
 
 // B(x) = x / (e^x - 1) and B'(x) from one expm1 (B(-x) = B(x) + x, B'(-x) = -B'(x) - 1).
 inline void bernoulli(double x, double& B, double& dB) {
