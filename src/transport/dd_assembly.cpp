@@ -41,6 +41,54 @@ inline double recomb_factor(double np, double x, double ni2) {
     return x >= -1.0 ? -std::expm1(-x) * np : np - ni2;
 }
 
+// One cell's 6x6 Jacobian (local unknowns psiL, fnL, fpL, psiR, fnR, fpR) added into m: the
+// flux derivatives jn, jp, the recombination derivatives dRL, dRR (times qh = q h) and the two
+// Poisson rows. T = double (the Newton Jacobian) or binary128 (the last-resort pass).
+template <typename T>
+void add_cell(BlockStorage<T>& m, int c, const T* jn, const T* jp, const double* dRL,
+              const double* dRR, T ep, T qh, T iv, double nL, double pL, double nR, double pR) {
+    T D[6][6];
+    for (int q = 0; q < 6; ++q) {
+        const T rl = qh * T(dRL[q]), rr = qh * T(dRR[q]);
+        D[0][q] = D[3][q] = T(0);
+        D[1][q] = jn[q] - rl;
+        D[2][q] = jp[q] + rl;
+        D[4][q] = -jn[q] - rr;
+        D[5][q] = -jp[q] + rr;
+    }
+    D[0][0] = -ep - qh * (T(pL) + T(nL)) * iv;
+    D[0][3] = ep;
+    D[0][1] = -qh * T(nL) * iv;
+    D[0][2] = -qh * T(pL) * iv;
+    D[3][3] = -ep - qh * (T(pR) + T(nR)) * iv;
+    D[3][0] = ep;
+    D[3][4] = -qh * T(nR) * iv;
+    D[3][5] = -qh * T(pR) * iv;
+    T* dc = m.diag(c);
+    T* uc = m.upper(c);
+    T* lc1 = m.lower(c + 1);
+    T* dc1 = m.diag(c + 1);
+    for (int r = 0; r < 3; ++r)
+        for (int q = 0; q < 3; ++q) {
+            dc[3 * r + q] += D[r][q];
+            uc[3 * r + q] += D[r][3 + q];
+            lc1[3 * r + q] += D[3 + r][q];
+            dc1[3 * r + q] += D[3 + r][3 + q];
+        }
+}
+
+// The contact rows (Dirichlet: psi and both quasi-Fermi levels fixed at the first and last node).
+template <typename T>
+void set_contact_rows(BlockStorage<T>& m) {
+    const int N = m.nodes();
+    T* d0 = m.diag(0);
+    T* u0 = m.upper(0);
+    T* lN = m.lower(N - 1);
+    T* dN = m.diag(N - 1);
+    for (int k = 0; k < 9; ++k) d0[k] = u0[k] = lN[k] = dN[k] = T(0);
+    d0[0] = d0[4] = d0[8] = dN[0] = dN[4] = dN[8] = T(1);
+}
+
 // One cell's Jacobian into the binary128 matrix: as the double one, but the E_F entries are formed
 // in binary128 from the flux's factors (q: B n or B p, e: expm1 of the level difference or its
 // mirror), so that the two entries of a flux (-q/V_t and q (1 + e)/V_t, or the mirrored pair)
@@ -68,36 +116,7 @@ void add_cell_quad(BlockTriQ& MQ, int c, bool neg, double Cn, double Cp, double 
         jp[2] = -QCp * Qqp * Qiv;
         jp[5] = QCp * Qqp * (one - quad(ep_)) * Qiv;
     }
-    const quad Qqh = qh;
-    quad D[6][6];
-    for (int q = 0; q < 6; ++q) {
-        const quad rl = Qqh * quad(dRL[q]), rr = Qqh * quad(dRR[q]);
-        D[0][q] = D[3][q] = 0;
-        D[1][q] = jn[q] - rl;
-        D[2][q] = jp[q] + rl;
-        D[4][q] = -jn[q] - rr;
-        D[5][q] = -jp[q] + rr;
-    }
-    const quad Qep = ep;
-    D[0][0] = -Qep - Qqh * (quad(pL) + quad(nL)) * Qiv;
-    D[0][3] = Qep;
-    D[0][1] = -Qqh * quad(nL) * Qiv;
-    D[0][2] = -Qqh * quad(pL) * Qiv;
-    D[3][3] = -Qep - Qqh * (quad(pR) + quad(nR)) * Qiv;
-    D[3][0] = Qep;
-    D[3][4] = -Qqh * quad(nR) * Qiv;
-    D[3][5] = -Qqh * quad(pR) * Qiv;
-    quad* dc = MQ.diag(c);
-    quad* uc = MQ.upper(c);
-    quad* lc1 = MQ.lower(c + 1);
-    quad* dc1 = MQ.diag(c + 1);
-    for (int r = 0; r < 3; ++r)
-        for (int q = 0; q < 3; ++q) {
-            dc[3 * r + q] += D[r][q];
-            uc[3 * r + q] += D[r][3 + q];
-            lc1[3 * r + q] += D[3 + r][q];
-            dc1[3 * r + q] += D[3 + r][3 + q];
-        }
+    add_cell(MQ, c, jn, jp, dRL, dRR, quad(ep), quad(qh), Qiv, nL, pL, nR, pR);
 }
 }  // namespace
 
@@ -246,34 +265,7 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
         if (MQ)
             add_cell_quad(*MQ, c, d <= 0.0, Cn, Cp, qn, en, qp, ep_, iv, dJn, dJp, dRL, dRR, ep, qh,
                           nL, pL, nR, pR);
-        if (!M) continue;
-        double D[6][6];
-        for (int q = 0; q < 6; ++q) {
-            D[0][q] = D[3][q] = 0.0;
-            D[1][q] = dJn[q] - qh * dRL[q];
-            D[2][q] = dJp[q] + qh * dRL[q];
-            D[4][q] = -dJn[q] - qh * dRR[q];
-            D[5][q] = -dJp[q] + qh * dRR[q];
-        }
-        D[0][0] = -ep - qh * (pL + nL) * iv;
-        D[0][3] = ep;
-        D[0][1] = -qh * nL * iv;
-        D[0][2] = -qh * pL * iv;
-        D[3][3] = -ep - qh * (pR + nR) * iv;
-        D[3][0] = ep;
-        D[3][4] = -qh * nR * iv;
-        D[3][5] = -qh * pR * iv;
-        double* dc = M->diag(c);
-        double* uc = M->upper(c);
-        double* lc1 = M->lower(c + 1);
-        double* dc1 = M->diag(c + 1);
-        for (int r = 0; r < 3; ++r)
-            for (int q = 0; q < 3; ++q) {
-                dc[3 * r + q] += D[r][q];
-                uc[3 * r + q] += D[r][3 + q];
-                lc1[3 * r + q] += D[3 + r][q];
-                dc1[3 * r + q] += D[3 + r][3 + q];
-            }
+        if (M) add_cell(*M, c, dJn, dJp, dRL, dRR, ep, qh, iv, nL, pL, nR, pR);
     }
     // contact rows: u - value = 0 (psi; E_Fn referred to the cathode, E_Fp + V to the anode)
     const int l = 3 * (N - 1);
@@ -291,22 +283,8 @@ void System::assemble(const double* u, const double* lo, double V, double* F, Bl
         S[l + 1] = std::abs(u[l + 1]);
         S[l + 2] = std::abs(u[l + 2]) + std::abs(V);
     }
-    if (MQ) {
-        quad* d0 = MQ->diag(0);
-        quad* u0 = MQ->upper(0);
-        quad* lN = MQ->lower(N - 1);
-        quad* dN = MQ->diag(N - 1);
-        for (int k = 0; k < 9; ++k) d0[k] = u0[k] = lN[k] = dN[k] = 0;
-        d0[0] = d0[4] = d0[8] = dN[0] = dN[4] = dN[8] = 1;
-    }
-    if (M) {
-        double* d0 = M->diag(0);
-        double* u0 = M->upper(0);
-        double* lN = M->lower(N - 1);
-        double* dN = M->diag(N - 1);
-        for (int k = 0; k < 9; ++k) d0[k] = u0[k] = lN[k] = dN[k] = 0.0;
-        d0[0] = d0[4] = d0[8] = dN[0] = dN[4] = dN[8] = 1.0;
-    }
+    if (MQ) set_contact_rows(*MQ);
+    if (M) set_contact_rows(*M);
 }
 
 }  // namespace relsim::transport::detail
