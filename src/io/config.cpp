@@ -47,6 +47,62 @@ constexpr std::array<std::string_view, 16> kDopantKeys = {
     "kLP_cm3_s", "quench_s",    "kBT_s",           "ion_file",  "ground", "levels",
     "lines",     "relaxations", "quench_per_s",    "lifetime_s"};
 
+//! Whether a module (of `modules`) supplies io key `key` (io's pattern, "dopant.*.kTET_s") in a
+//! config whose tables `present` answers for; `zero_is_absent` receives whether a 0 then stands
+//! for an absent value (config_registry.hpp, SuppliedKey).
+bool key_supplied_by_module(const std::vector<ConfigTables>& modules, const std::string& key,
+                            const detail::TablePresent& present, bool* zero_is_absent = nullptr) {
+    for (const ConfigTables& t : modules) {
+        for (const SuppliedKey& s : t.supplies) {
+            if (s.key != key || !present(s.when_table)) continue;
+            if (zero_is_absent) *zero_is_absent = s.zero_is_absent;
+            return true;
+        }
+    }
+    return false;
+}
+
+//! The first of `module`'s tables that the config has, "" when none.
+std::string present_table(const ConfigTables& module, const detail::TablePresent& present) {
+    for (const std::string& name : module.tables) {
+        if (present(name)) return name;
+    }
+    return {};
+}
+
+//! The rule of a module-only io key `key` whose module has none of its tables in the config:
+//! true and `rule` filled when `key` is used without its module's table (ModuleOnlyKey).
+bool key_without_its_table(const std::vector<ConfigTables>& modules, const std::string& key,
+                           const detail::TablePresent& present, ModuleOnlyKey& rule) {
+    for (const ConfigTables& t : modules) {
+        for (const ModuleOnlyKey& k : t.only_with_table) {
+            if (k.key != key || !present_table(t, present).empty()) continue;
+            rule = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+//! Every refusal (TableRefusal) of a module with a table in the config, with "{table}" in its
+//! texts replaced by that table; `each(refusal)` is called for each.
+template <typename Each>
+void for_each_refusal(const std::vector<ConfigTables>& modules, const detail::TablePresent& present,
+                      Each&& each) {
+    for (const ConfigTables& t : modules) {
+        const std::string table = present_table(t, present);
+        if (table.empty()) continue;
+        for (TableRefusal r : t.refuses) {
+            for (std::string* text : {&r.problem, &r.allowed}) {
+                for (std::size_t at = text->find("{table}"); at != std::string::npos;
+                     at = text->find("{table}", at + table.size()))
+                    text->replace(at, 7, table);
+            }
+            each(r);
+        }
+    }
+}
+
 class ConfigReader {
 public:
     ConfigReader(const std::string& text, const std::string& path)
@@ -61,19 +117,22 @@ public:
         document->root = parse_toml(cfg_.text, src_.file());
         const toml::table& root = document->root;
         present_.root = &root;
+        modules_ = registered_config_tables();  // one snapshot of the registry for this read
         // Top-level tables: io's own, then those of the modules registered in
         // config_registry.hpp (each reads and checks its own table).
         std::vector<std::string> tables = {"title",    "device",   "ligand",    "dopant",
                                            "transfer", "spectrum", "transient", "sweep",
                                            "bands",    "physics",  "output"};
-        for (const ConfigTables& m : registered_config_tables()) {
+        for (const ConfigTables& m : modules_) {
             tables.insert(tables.end(), m.tables.begin(), m.tables.end());
         }
         src_.check_keys_in(root, "", tables);
-        for (const auto& [name, node] : root) cfg_.tables.emplace_back(name.str());
+        for (const auto& [name, node] : root) {
+            if (node.is_table() || node.is_array_of_tables()) cfg_.tables.emplace_back(name.str());
+        }
         // A table or key of io's that a module present in the config does not combine with
         // (config_registry.hpp, e.g. [output] with [nanocrystal]): refused, naming both.
-        for_each_refusal(present_, [&](const TableRefusal& r) {
+        for_each_refusal(modules_, present_, [&](const TableRefusal& r) {
             if (const toml::node* n = detail::node_at(root, r.table))
                 src_.fail(n->source(), r.table, r.problem, r.allowed);
         });
@@ -123,7 +182,7 @@ private:
             "langevin_cm3_s"};
         // The [device] keys that modules read themselves (config_registry.hpp: voltage_V for
         // the transport stack, eml_thickness_nm for the inventory).
-        for (const ConfigTables& m : registered_config_tables()) {
+        for (const ConfigTables& m : modules_) {
             for (const std::string& k : m.io_table_keys) {
                 if (k.rfind("device.", 0) == 0) keys.push_back(k.substr(7));
             }
@@ -133,7 +192,7 @@ private:
         for (const auto& [name, node] : t) {
             ModuleOnlyKey rule;
             const std::string key = join(std::string("device"), name.str());
-            if (key_without_its_table(key, present_, rule))
+            if (key_without_its_table(modules_, key, present_, rule))
                 src_.fail(node.source(), key, rule.problem, rule.allowed);
         }
         for (const auto& f : detail::device_fields()) {
@@ -141,7 +200,7 @@ private:
             bool zero_is_absent = false;
             // A module that supplies the key (the transport stack solves J; a microscopic PL
             // decay runs without current) makes it optional.
-            const bool supplied = key_supplied_by_module(key, present_, &zero_is_absent);
+            const bool supplied = key_supplied_by_module(modules_, key, present_, &zero_is_absent);
             const toml::node* v = t.get(f.name);
             if (supplied && zero_is_absent && v && v->value<double>() == 0.0) continue;
             param(t, "device", f.name, f.required && !supplied, cfg_.model.device.*(f.member));
@@ -193,9 +252,10 @@ private:
             }
         }
         // Optional where a module supplies them (the nanocrystal lattice and its kTET0_s).
-        param(t, prefix, "density_cm3", !key_supplied_by_module("dopant.*.density_cm3", present_),
-              d.density_cm3);
-        param(t, prefix, "kTET_s", !key_supplied_by_module("dopant.*.kTET_s", present_), d.kTET_s);
+        param(t, prefix, "density_cm3",
+              !key_supplied_by_module(modules_, "dopant.*.density_cm3", present_), d.density_cm3);
+        param(t, prefix, "kTET_s", !key_supplied_by_module(modules_, "dopant.*.kTET_s", present_),
+              d.kTET_s);
         param(t, prefix, "kSET_s", false, d.kSET_s);
         param(t, prefix, "kETU_s", false, d.kETU_s);
         param(t, prefix, "kLP_cm3_s", false, d.kLP_cm3_s);
@@ -373,7 +433,8 @@ private:
     }
 
     Src src_;
-    detail::TablePresent present_;  //!< which tables the document has (set by read())
+    detail::TablePresent present_;       //!< which tables the document has (set by read())
+    std::vector<ConfigTables> modules_;  //!< the registered modules (set by read())
     fs::path dir_;
     RunConfig cfg_;
     Origins origins_;

@@ -356,14 +356,9 @@ private:
     }
 
     //! Whether the config has a top-level table (who owns a swept key may depend on it).
-    struct HasTable {
-        const toml::table* root;
-        bool operator()(const std::string& name) const { return root->get(name) != nullptr; }
-    };
-
     const Src& src_;
     RunConfig& cfg_;
-    HasTable has_table_;
+    detail::TablePresent has_table_;  //!< which top-level tables the config has
 };
 
 }  // namespace
