@@ -245,13 +245,6 @@ std::string check_parameter_value(const std::string& key_path, double value, std
 
 namespace {
 
-//! io's unit lookup for a swept nanocrystal.* key: only keys under the prefix (io asks every
-//! module in turn).
-std::string unit_of_swept_key(const std::string& key_path) {
-    if (key_path.rfind("nanocrystal.", 0) != 0) return {};
-    return parameter_unit(key_path);
-}
-
 //! The [nanocrystal] block of `relsim init` (config_registry.hpp, ConfigTables::starting_block);
 //! the numbers are those of configs/microscopic/eu_series.toml, where each carries its source.
 constexpr const char* kStartingBlock =
@@ -286,7 +279,7 @@ void register_config_tables() {
     // units from the key table (the /axes unit of a microscopic sweep).
     t.sweep_prefixes = {"nanocrystal."};
     t.sweep_needs_table = true;
-    t.unit = &unit_of_swept_key;
+    t.unit = &parameter_unit;  // "" for any key outside its rules (all "nanocrystal.*")
     t.starting_block = kStartingBlock;
     for (const auto& r : detail::kNanocrystalRules) t.keys.emplace_back(r.pattern);
     // The lattice sets the dopant densities and kTET0_s the pair rates; a PL decay
