@@ -151,7 +151,10 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
             for (const CompiledLine& prev : lines_) {
                 if (prev.species == s && prev.line.from == ln.from && prev.line.to == ln.to) ++same;
             }
-            if (same > 1) cl.label += "." + std::to_string(same);
+            if (same > 1) {
+                cl.label += '.';
+                cl.label += std::to_string(same);
+            }
             cl.line = ln;
             lines_.push_back(std::move(cl));
         }

@@ -62,28 +62,29 @@ using model::RateModel;
 
 bool all_finite(const Eigen::Ref<const Eigen::VectorXd>& v) { return v.allFinite(); }
 
-//! Partial-pivoting LU of the n x n column-major `a` into `lu`, n <= 8: Eigen 3.4's
-//! partial_lu_impl::unblocked_lu step for step (pivot = first largest |a_ik|, rows swapped whole,
-//! column divided by the pivot, rank-1 update of the trailing block), so the factors are
-//! bit-identical to Eigen::PartialPivLU's. Returns false when a pivot is exactly zero (Eigen's
-//! factors then have a zero on U's diagonal; the caller's test for it).
-template <Index n>
-bool small_lu_n(const double* a, double* lu, int* transposition) {
-    std::copy(a, a + n * n, lu);
-    for (Index k = 0; k < n; ++k) {
+//! Column k of small_lu_n, with k known at compile time so that every index is a constant: the
+//! row swap is done by selects between the candidate rows (no store to a computed address, which
+//! would keep the factors out of registers); the values are those of a swap of rows k and p.
+template <Index n, Index k>
+inline void small_lu_column(double* lu, int* transposition) {
+    if constexpr (k < n) {
         Index p = k;
         double biggest = std::abs(lu[k + k * n]);
         for (Index i = k + 1; i < n; ++i) {
             const double v = std::abs(lu[i + k * n]);
-            if (v > biggest) {
-                biggest = v;
-                p = i;
-            }
+            const bool larger = v > biggest;
+            biggest = larger ? v : biggest;
+            p = larger ? i : p;
         }
         transposition[k] = static_cast<int>(p);
         if (biggest != 0.0) {
-            if (p != k) {
-                for (Index j = 0; j < n; ++j) std::swap(lu[k + j * n], lu[p + j * n]);
+            for (Index i = k + 1; i < n; ++i) {
+                const bool take = p == i;
+                for (Index j = 0; j < n; ++j) {
+                    const double top = lu[k + j * n], row = lu[i + j * n];
+                    lu[k + j * n] = take ? row : top;
+                    lu[i + j * n] = take ? top : row;
+                }
             }
             const double pivot = lu[k + k * n];
             for (Index i = k + 1; i < n; ++i) lu[i + k * n] /= pivot;
@@ -92,11 +93,25 @@ bool small_lu_n(const double* a, double* lu, int* transposition) {
             const double u = lu[k + j * n];
             for (Index i = k + 1; i < n; ++i) lu[i + j * n] -= u * lu[i + k * n];
         }
+        small_lu_column<n, k + 1>(lu, transposition);
     }
+}
+
+//! Partial-pivoting LU of the n x n column-major `a` into `lu`, n <= 8: Eigen 3.4's
+//! partial_lu_impl::unblocked_lu step for step (pivot = first largest |a_ik|, rows swapped whole,
+//! column divided by the pivot, rank-1 update of the trailing block), so the factors are
+//! bit-identical to Eigen::PartialPivLU's. Returns false when a pivot is exactly zero (Eigen's
+//! factors then have a zero on U's diagonal; the caller's test for it).
+template <Index n>
+bool small_lu_n(const double* a, double* lu, int* transposition) {
+    alignas(16) double m[n * n];
+    for (Index i = 0; i < n * n; ++i) m[i] = a[i];  // not std::copy: a call to memmove
+    small_lu_column<n, 0>(m, transposition);
+    for (Index i = 0; i < n * n; ++i) lu[i] = m[i];
     // Eigen's minCoeff of |diag(U)| > 0 (its visitor: the first value, then any strictly smaller).
-    double smallest = std::abs(lu[0]);
+    double smallest = std::abs(m[0]);
     for (Index k = 1; k < n; ++k) {
-        if (std::abs(lu[k + k * n]) < smallest) smallest = std::abs(lu[k + k * n]);
+        if (std::abs(m[k + k * n]) < smallest) smallest = std::abs(m[k + k * n]);
     }
     return smallest > 0.0;
 }
@@ -105,7 +120,7 @@ bool small_lu_n(const double* a, double* lu, int* transposition) {
 //! and upper triangular solves (triangular_solve_vector, one panel for n <= 8), same order.
 template <Index n>
 void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
-    std::copy(b, b + n, x);
+    for (Index i = 0; i < n; ++i) x[i] = b[i];  // not std::copy: a call to memmove
     for (Index k = 0; k < n; ++k) {
         if (transposition[k] != k) std::swap(x[k], x[transposition[k]]);
     }
@@ -239,6 +254,8 @@ Index eigen_first_aligned(const double* p, Index size) {
     return first < size ? first : size;
 }
 
+constexpr double kLargestDouble = 1.7976931348623157e308;  //!< DBL_MAX
+
 //! Eigen's cwiseMax(a, b) for doubles (SSE's maxpd(b, a) and numext::maxi alike).
 inline double eigen_max(double a, double b) { return b > a ? b : a; }
 
@@ -251,11 +268,15 @@ template <Index n>
 SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
                      const SteadyStateOptions& opt, int max_iterations,
                      SteadyStateSolver::Workspace& w, int& iterations, double& last_norm) {
-    alignas(16) double y[n], f[n], dy[n], dy_bar[n], trial[n], weight[n], e[n];
+    alignas(16) double y[n], f[n], dy[n], dy_bar[n], trial[n], weight[n], q[n], e[n];
     alignas(16) double jac[n * n], lu[n * n];
     int transposition[n];
     const double* scale = w.scale.data();
-    std::copy(w.y.data(), w.y.data() + n, y);
+    // Fixed-size copies as loops (std::copy of n doubles became a call to memmove).
+    auto copy_n = [](const double* from, double* to) {
+        for (Index i = 0; i < n; ++i) to[i] = from[i];
+    };
+    copy_n(w.y.data(), y);
     // The non-inert species' state ranges, densities and where Eigen's sums over their
     // segments of y and trial (both 16-byte aligned, like Eigen's own vectors) start packets.
     constexpr std::size_t kMaxSpecies = static_cast<std::size_t>(n);
@@ -273,25 +294,29 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
         ranges[num_ranges++] = {b, m, eigen_first_aligned(y + b, m), sp.density_cm3};
     }
 
-    auto finite = [](const double* v) {
-        for (Index i = 0; i < n; ++i) {
-            if (!std::isfinite(v[i])) return false;
-        }
-        return true;
+    // All entries finite, without a branch per entry (|v| <= DBL_MAX is false for NaN, inf).
+    auto finite_count = [](const double* v, Index count) {
+        bool ok = true;
+        for (Index i = 0; i < count; ++i) ok &= std::abs(v[i]) <= kLargestDouble;
+        return ok;
     };
+    auto finite = [&](const double* v) { return finite_count(v, n); };
     auto update_weights_n = [&] {
         for (Index i = 0; i < n; ++i) weight[i] = eigen_max(std::abs(y[i]), 1.0e-20 * scale[i]);
     };
-    auto max_norm = [&](const double* v) {
-        double m = std::abs(v[0]) / weight[0];
-        for (Index i = 1; i < n; ++i) m = std::max(m, std::abs(v[i]) / weight[i]);
+    // The weighted components q_i = v_i / weight_i of a step, computed once for both norms
+    // (|v_i| / w_i of the max-norm equals |v_i / w_i| exactly: w_i > 0, division correctly
+    // rounded).
+    auto weigh = [&](const double* v) {
+        for (Index i = 0; i < n; ++i) q[i] = v[i] / weight[i];
+    };
+    auto max_norm_q = [&] {
+        double m = std::abs(q[0]);
+        for (Index i = 1; i < n; ++i) m = std::max(m, std::abs(q[i]));
         return m;  // a maximum of non-negative finite values: any order gives the same
     };
-    auto rms_norm = [&](const double* v) {
-        for (Index i = 0; i < n; ++i) {
-            const double q = v[i] / weight[i];
-            e[i] = q * q;
-        }
+    auto rms_norm_q = [&] {
+        for (Index i = 0; i < n; ++i) e[i] = q[i] * q[i];
         // Eigen: the sum of a non-direct-access expression starts its packets at 0.
         return std::sqrt(eigen_sum(e, n, 0) / static_cast<double>(n));
     };
@@ -311,7 +336,7 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
         }
     };
     auto finish = [&](SolveStatus status) {
-        std::copy(y, y + n, w.y.data());
+        copy_n(y, w.y.data());
         return status;
     };
 
@@ -321,23 +346,21 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
         ++iterations;
         if (!have_f) model.rhs(drive, y, f);
         model.jacobian(drive, y, jac);
-        if (!finite(f)) return finish(SolveStatus::non_finite);
-        for (Index i = 0; i < n * n; ++i) {
-            if (!std::isfinite(jac[i])) return finish(SolveStatus::non_finite);
-        }
+        if (!(finite(f) & finite_count(jac, n * n))) return finish(SolveStatus::non_finite);
         if (!small_lu_n<n>(jac, lu, transposition)) return finish(SolveStatus::singular);
         small_lu_solve_n<n>(lu, transposition, f, dy);
         for (Index i = 0; i < n; ++i) dy[i] = -dy[i];
         if (!finite(dy)) return finish(SolveStatus::non_finite);
         update_weights_n();
-        const double norm = max_norm(dy);
+        weigh(dy);
+        const double norm = max_norm_q();
         last_norm = norm;
         if (norm <= opt.tolerance) {
             step(dy, 1.0);
-            std::copy(trial, trial + n, y);
+            copy_n(trial, y);
             return finish(SolveStatus::converged);
         }
-        const double norm_rms = rms_norm(dy);
+        const double norm_rms = rms_norm_q();
         lambda = std::min(1.0, 4.0 * lambda);
         bool accepted = false;
         while (lambda >= 1.0e-8) {
@@ -346,22 +369,27 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
             if (finite(f)) {
                 small_lu_solve_n<n>(lu, transposition, f, dy_bar);
                 for (Index i = 0; i < n; ++i) dy_bar[i] = -dy_bar[i];
-                if (finite(dy_bar) && rms_norm(dy_bar) <= (1.0 - 0.25 * lambda) * norm_rms) {
-                    accepted = true;
-                    break;
+                if (finite(dy_bar)) {
+                    weigh(dy_bar);
+                    if (rms_norm_q() <= (1.0 - 0.25 * lambda) * norm_rms) {
+                        accepted = true;
+                        break;
+                    }
                 }
             }
             lambda *= 0.5;
         }
         if (!accepted) return finish(SolveStatus::not_converged);
-        std::copy(trial, trial + n, y);
+        copy_n(trial, y);
         have_f = true;
         if (lambda == 1.0) {
             update_weights_n();
-            if (max_norm(dy_bar) <= opt.tolerance) {
+            weigh(dy_bar);
+            const double bar_norm = max_norm_q();
+            if (bar_norm <= opt.tolerance) {
                 step(dy_bar, 1.0);
-                std::copy(trial, trial + n, y);
-                last_norm = max_norm(dy_bar);
+                copy_n(trial, y);
+                last_norm = bar_norm;
                 return finish(SolveStatus::converged);
             }
         }
