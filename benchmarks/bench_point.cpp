@@ -15,6 +15,8 @@
 //!   point/relsim_four/tb      the same with the [output] of tb_sweep_1e6_four.toml: eqe, cie_x,
 //!                             cie_y, luminance_cd_m2 (what the limit computes), no line rates.
 //!   point/relsim_solver/tb    relsim's RateModel::refresh + SteadyStateSolver::solve alone.
+//!   point/relsim_row_solver/tb  RateModel::set_current_density + solve: the solver's share of
+//!                             a sweep point along J (the point also computes its observables).
 //!
 //! One iteration is a row of 250 log-spaced J from 1e-3 to 1e3 mA cm^-2 (the last axis of the
 //! benchmark sweeps); the counter s_per_point is the time per point. Before timing, the
@@ -316,6 +318,30 @@ void BM_RelsimSolver(benchmark::State& state) {
     }
 }
 
+//! What a sweep point of a J row costs before its observables: RateModel::set_current_density
+//! (only the drive changes along the row) + SteadyStateSolver::solve from the previous J.
+void BM_RelsimRowSolver(benchmark::State& state) {
+    try {
+        Setup& s = setup();
+        model::RateModel m(s.config.model);
+        solver::SteadyStateSolver solver;
+        std::vector<double> y(4), prev(4);
+        long newton = 0;
+        for (auto _ : state) {
+            for (int i = 0; i < kRow; ++i) {
+                m.set_current_density(row_J_mA_cm2(i));
+                newton += solver.solve(m, m.nominal_drive(), i ? prev.data() : nullptr, y.data())
+                              .newton_iterations;
+                prev = y;
+                benchmark::DoNotOptimize(y.data());
+            }
+        }
+        set_per_point(state, newton);
+    } catch (const std::exception& e) {
+        state.SkipWithError(e.what());
+    }
+}
+
 //! relsim's point as the sweep runs it: a 1 x 250 grid (quench fixed, J on the last axis);
 //! `spectra`: with /spectrum/power saved on the config's 0.5 nm grid (901 wavelengths).
 void BM_RelsimPoint(benchmark::State& state, bool spectra, bool four) {
@@ -390,6 +416,10 @@ BENCHMARK(BM_Handwritten)
     ->ComputeStatistics("min", min_of);
 BENCHMARK(BM_RelsimSolver)
     ->Name("point/relsim_solver/tb")
+    ->Unit(benchmark::kMicrosecond)
+    ->ComputeStatistics("min", min_of);
+BENCHMARK(BM_RelsimRowSolver)
+    ->Name("point/relsim_row_solver/tb")
     ->Unit(benchmark::kMicrosecond)
     ->ComputeStatistics("min", min_of);
 BENCHMARK_CAPTURE(BM_RelsimPoint, plain, false, false)

@@ -38,13 +38,6 @@ long level_state(const CompiledSpecies& sp, const DopantParams& d, const std::st
     return -1;
 }
 
-bool has_excited_line(const RateModel& model) {
-    for (const CompiledLine& cl : model.lines()) {
-        if (!cl.to_ground && !model.is_inert(cl.species)) return true;
-    }
-    return false;
-}
-
 //! Solves A x = b in place (A column-major n x n, destroyed; b becomes x) by Gaussian
 //! elimination with partial pivoting. Returns false on a zero pivot.
 bool solve_dense(std::size_t n, double* A, double* b) {
@@ -197,7 +190,7 @@ void evaluate_observables(const RateModel& model, const Drive& drive, const doub
     // y itself unless some line ends on an excited level (then each expression below is the
     // contract's, term for term and in the same order, so the Tb/Eu budgets are unchanged).
     const double* d = y;
-    const bool cascade = has_excited_line(model);
+    const bool cascade = model.has_cascade();
     if (cascade) {
         dark_populations(model, drive, y, out.dark_cm3, out.matrix_scratch);
         d = out.dark_cm3.data();
@@ -250,8 +243,7 @@ void evaluate_observables(const RateModel& model, const Drive& drive, const doub
     // same additions in the same order.)
     std::size_t target = 0;
     double sum = fate[0];
-    for (const GroundLoss& gl : model.ground_losses()) {
-        if (model.is_inert(gl.species)) continue;
+    for (const GroundLoss& gl : model.active_ground_losses()) {
         const std::size_t channel = gl.kind == GroundLoss::Kind::radiative      ? 0
                                     : gl.kind == GroundLoss::Kind::nonradiative ? 1
                                                                                 : 2;

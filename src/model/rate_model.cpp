@@ -209,6 +209,7 @@ RateModel::RateModel(const ModelParams& params) : params_(params) {
         ion_transfers_.push_back(it);
     }
     active_flows_.reserve(flows_.size());
+    active_ground_losses_.reserve(ground_losses_.size());
     assign_rates();
 }
 
@@ -278,6 +279,12 @@ void RateModel::assign_rates() {
         if (species_[state_species_[flow.from]].inv_density_cm3 != 0.0)
             active_flows_.push_back(flow);
     }
+    active_ground_losses_.clear();
+    for (const GroundLoss& gl : ground_losses_) {
+        if (!is_inert(gl.species)) active_ground_losses_.push_back(gl);
+    }
+    has_cascade_ = false;
+    for (const CompiledLine& cl : lines_) has_cascade_ |= !cl.to_ground && !is_inert(cl.species);
     for (std::size_t t = 0; t < ion_transfers_.size(); ++t) {
         const IonTransferParams& p = params_.transfers[t];
         IonTransfer& it = ion_transfers_[t];

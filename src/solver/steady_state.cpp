@@ -13,6 +13,9 @@
 //! follows the physical relaxation until Newton converges from its iterate.
 #include "relsim/solver/steady_state.hpp"
 
+#include "rms_compare.hpp"
+#include "small_lu.hpp"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -61,109 +64,6 @@ using Eigen::Index;
 using model::RateModel;
 
 bool all_finite(const Eigen::Ref<const Eigen::VectorXd>& v) { return v.allFinite(); }
-
-//! Column k of small_lu_n, with k known at compile time so that every index is a constant: the
-//! row swap is done by selects between the candidate rows (no store to a computed address, which
-//! would keep the factors out of registers); the values are those of a swap of rows k and p.
-template <Index n, Index k>
-inline void small_lu_column(double* lu, int* transposition) {
-    if constexpr (k < n) {
-        Index p = k;
-        double biggest = std::abs(lu[k + k * n]);
-        for (Index i = k + 1; i < n; ++i) {
-            const double v = std::abs(lu[i + k * n]);
-            const bool larger = v > biggest;
-            biggest = larger ? v : biggest;
-            p = larger ? i : p;
-        }
-        transposition[k] = static_cast<int>(p);
-        if (biggest != 0.0) {
-            for (Index i = k + 1; i < n; ++i) {
-                const bool take = p == i;
-                for (Index j = 0; j < n; ++j) {
-                    const double top = lu[k + j * n], row = lu[i + j * n];
-                    lu[k + j * n] = take ? row : top;
-                    lu[i + j * n] = take ? top : row;
-                }
-            }
-            const double pivot = lu[k + k * n];
-            for (Index i = k + 1; i < n; ++i) lu[i + k * n] /= pivot;
-        }
-        for (Index j = k + 1; j < n; ++j) {
-            const double u = lu[k + j * n];
-            for (Index i = k + 1; i < n; ++i) lu[i + j * n] -= u * lu[i + k * n];
-        }
-        small_lu_column<n, k + 1>(lu, transposition);
-    }
-}
-
-//! Partial-pivoting LU of the n x n column-major `a` into `lu`, n <= 8: Eigen 3.4's
-//! partial_lu_impl::unblocked_lu step for step (pivot = first largest |a_ik|, rows swapped whole,
-//! column divided by the pivot, rank-1 update of the trailing block), so the factors are
-//! bit-identical to Eigen::PartialPivLU's. Returns false when a pivot is exactly zero (Eigen's
-//! factors then have a zero on U's diagonal; the caller's test for it).
-template <Index n>
-bool small_lu_n(const double* a, double* lu, int* transposition) {
-    alignas(16) double m[n * n];
-    for (Index i = 0; i < n * n; ++i) m[i] = a[i];  // not std::copy: a call to memmove
-    small_lu_column<n, 0>(m, transposition);
-    for (Index i = 0; i < n * n; ++i) lu[i] = m[i];
-    // Eigen's minCoeff of |diag(U)| > 0 (its visitor: the first value, then any strictly smaller).
-    double smallest = std::abs(m[0]);
-    for (Index k = 1; k < n; ++k) {
-        if (std::abs(m[k + k * n]) < smallest) smallest = std::abs(m[k + k * n]);
-    }
-    return smallest > 0.0;
-}
-
-//! x = A^-1 b from small_lu's factors: Eigen's permutation, then its column-oriented unit-lower
-//! and upper triangular solves (triangular_solve_vector, one panel for n <= 8), same order.
-template <Index n>
-void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
-    for (Index i = 0; i < n; ++i) x[i] = b[i];  // not std::copy: a call to memmove
-    for (Index k = 0; k < n; ++k) {
-        if (transposition[k] != k) std::swap(x[k], x[transposition[k]]);
-    }
-    for (Index i = 0; i < n; ++i) {
-        if (x[i] != 0.0) {
-            for (Index r = i + 1; r < n; ++r) x[r] -= x[i] * lu[r + i * n];
-        }
-    }
-    for (Index i = n; i-- > 0;) {
-        if (x[i] != 0.0) {
-            x[i] /= lu[i + i * n];
-            for (Index r = 0; r < i; ++r) x[r] -= x[i] * lu[r + i * n];
-        }
-    }
-}
-
-//! small_lu / small_lu_solve with the size known to the compiler (loops unrolled; the same
-//! operations in the same order whatever n).
-bool small_lu(Index n, const double* a, double* lu, int* transposition) {
-    switch (n) {
-        case 1: return small_lu_n<1>(a, lu, transposition);
-        case 2: return small_lu_n<2>(a, lu, transposition);
-        case 3: return small_lu_n<3>(a, lu, transposition);
-        case 4: return small_lu_n<4>(a, lu, transposition);
-        case 5: return small_lu_n<5>(a, lu, transposition);
-        case 6: return small_lu_n<6>(a, lu, transposition);
-        case 7: return small_lu_n<7>(a, lu, transposition);
-        default: return small_lu_n<8>(a, lu, transposition);
-    }
-}
-void small_lu_solve(Index n, const double* lu, const int* transposition, const double* b,
-                    double* x) {
-    switch (n) {
-        case 1: return small_lu_solve_n<1>(lu, transposition, b, x);
-        case 2: return small_lu_solve_n<2>(lu, transposition, b, x);
-        case 3: return small_lu_solve_n<3>(lu, transposition, b, x);
-        case 4: return small_lu_solve_n<4>(lu, transposition, b, x);
-        case 5: return small_lu_solve_n<5>(lu, transposition, b, x);
-        case 6: return small_lu_solve_n<6>(lu, transposition, b, x);
-        case 7: return small_lu_solve_n<7>(lu, transposition, b, x);
-        default: return small_lu_solve_n<8>(lu, transposition, b, x);
-    }
-}
 
 //! Weighted max-norm of a step: max_i |dy_i| / max(|y_i|, 1e-20 scale_i).
 double weighted_max_norm(const Eigen::VectorXd& dy, const Eigen::VectorXd& weight) {
@@ -270,7 +170,7 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
                      SteadyStateSolver::Workspace& w, int& iterations, double& last_norm) {
     alignas(16) double y[n], f[n], dy[n], dy_bar[n], trial[n], weight[n], q[n], e[n];
     alignas(16) double jac[n * n], lu[n * n];
-    int transposition[n];
+    int transposition[n], permutation[n];
     const double* scale = w.scale.data();
     // Fixed-size copies as loops (std::copy of n doubles became a call to memmove).
     auto copy_n = [](const double* from, double* to) {
@@ -315,10 +215,11 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
         for (Index i = 1; i < n; ++i) m = std::max(m, std::abs(q[i]));
         return m;  // a maximum of non-negative finite values: any order gives the same
     };
-    auto rms_norm_q = [&] {
+    // The square of the weighted RMS norm: the argument its std::sqrt takes.
+    auto mean_square_q = [&] {
         for (Index i = 0; i < n; ++i) e[i] = q[i] * q[i];
         // Eigen: the sum of a non-direct-access expression starts its packets at 0.
-        return std::sqrt(eigen_sum(e, n, 0) / static_cast<double>(n));
+        return eigen_sum(e, n, 0) / static_cast<double>(n);
     };
     // limited_step() of the dynamic version, operation for operation.
     auto step = [&](const double* d, double lambda) {
@@ -347,8 +248,9 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
         if (!have_f) model.rhs(drive, y, f);
         model.jacobian(drive, y, jac);
         if (!(finite(f) & finite_count(jac, n * n))) return finish(SolveStatus::non_finite);
-        if (!small_lu_n<n>(jac, lu, transposition)) return finish(SolveStatus::singular);
-        small_lu_solve_n<n>(lu, transposition, f, dy);
+        if (!detail::small_lu_n<n>(jac, lu, transposition)) return finish(SolveStatus::singular);
+        detail::small_permutation_n<n>(transposition, permutation);
+        detail::small_lu_solve_permuted_n<n>(lu, permutation, f, dy);
         for (Index i = 0; i < n; ++i) dy[i] = -dy[i];
         if (!finite(dy)) return finish(SolveStatus::non_finite);
         update_weights_n();
@@ -360,18 +262,19 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
             copy_n(trial, y);
             return finish(SolveStatus::converged);
         }
-        const double norm_rms = rms_norm_q();
+        const double norm_ms = mean_square_q();  // the square of the RMS norm of dy
         lambda = std::min(1.0, 4.0 * lambda);
         bool accepted = false;
         while (lambda >= 1.0e-8) {
             step(dy, lambda);
             model.rhs(drive, trial, f);
             if (finite(f)) {
-                small_lu_solve_n<n>(lu, transposition, f, dy_bar);
+                detail::small_lu_solve_permuted_n<n>(lu, permutation, f, dy_bar);
                 for (Index i = 0; i < n; ++i) dy_bar[i] = -dy_bar[i];
                 if (finite(dy_bar)) {
                     weigh(dy_bar);
-                    if (rms_norm_q() <= (1.0 - 0.25 * lambda) * norm_rms) {
+                    // rms(dy_bar) <= (1 - lambda / 4) rms(dy), as the dynamic version computes it
+                    if (detail::rms_at_most(mean_square_q(), 1.0 - 0.25 * lambda, norm_ms)) {
                         accepted = true;
                         break;
                     }
@@ -436,8 +339,9 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive, const Stea
         // A zero pivot leaves the step undefined (partial pivoting puts any exact singularity
         // on U's diagonal).
         if (small) {
-            if (!small_lu(n, jac.data(), w.lu_small, w.transposition)) return SolveStatus::singular;
-            small_lu_solve(n, w.lu_small, w.transposition, f.data(), dy.data());
+            if (!detail::small_lu(n, jac.data(), w.lu_small, w.transposition))
+                return SolveStatus::singular;
+            detail::small_lu_solve(n, w.lu_small, w.transposition, f.data(), dy.data());
         } else {
             lu.compute(jac);
             if (!(lu.matrixLU().diagonal().cwiseAbs().minCoeff() > 0.0))
@@ -464,7 +368,7 @@ SolveStatus newton(const RateModel& model, const model::Drive& drive, const Stea
             model.rhs(drive, trial.data(), f.data());
             if (all_finite(f)) {
                 if (small) {
-                    small_lu_solve(n, w.lu_small, w.transposition, f.data(), dy_bar.data());
+                    detail::small_lu_solve(n, w.lu_small, w.transposition, f.data(), dy_bar.data());
                 } else {
                     dy_bar.noalias() = lu.solve(f);
                 }

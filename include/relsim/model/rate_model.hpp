@@ -121,6 +121,13 @@ public:
     [[nodiscard]] const std::vector<GroundLoss>& ground_losses() const noexcept {
         return ground_losses_;
     }
+    //! ground_losses() of the non-inert species only, in the same order (kept by refresh).
+    [[nodiscard]] const std::vector<GroundLoss>& active_ground_losses() const noexcept {
+        return active_ground_losses_;
+    }
+    //! True when a line of a non-inert species ends on an excited level (a cascade: photons
+    //! then leave populations that other photons feed; observables.hpp). Kept by refresh.
+    [[nodiscard]] bool has_cascade() const noexcept { return has_cascade_; }
 
     //! Drive at the config's current density.
     [[nodiscard]] const Drive& nominal_drive() const noexcept { return nominal_drive_; }
@@ -165,6 +172,8 @@ private:
     //! capacity reserved at construction): rhs() and jacobian() loop over these only.
     std::vector<Flow> active_flows_;
     std::vector<GroundLoss> ground_losses_;
+    std::vector<GroundLoss> active_ground_losses_;  //!< capacity reserved at construction
+    bool has_cascade_ = false;
     std::vector<std::size_t> state_species_;  //!< species index of each ion state
     std::vector<IonTransfer> ion_transfers_;
     Drive nominal_drive_;
