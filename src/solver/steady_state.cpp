@@ -247,7 +247,9 @@ SolveStatus newton_n(const RateModel& model, const model::Drive& drive,
         ++iterations;
         if (!have_f) model.rhs(drive, y, f);
         model.jacobian(drive, y, jac);
-        if (!(finite(f) & finite_count(jac, n * n))) return finish(SolveStatus::non_finite);
+        bool all_finite_fj = finite(f);
+        all_finite_fj &= finite_count(jac, n * n);  // both tested, one branch
+        if (!all_finite_fj) return finish(SolveStatus::non_finite);
         if (!detail::small_lu_n<n>(jac, lu, transposition)) return finish(SolveStatus::singular);
         detail::small_permutation_n<n>(transposition, permutation);
         detail::small_lu_solve_permuted_n<n>(lu, permutation, f, dy);

@@ -104,6 +104,13 @@ TEST_CASE("prevalidate_toml: located errors for bad UTF-8, NUL, non-ASCII keys, 
         {"i=[}", 1, 4, "'}' where an array value is expected"},  // toml++ assertion
         {"x = [1,\n  # c\n  }\n", 3, 3, "'}' where an array value is expected"},
         {"x = { a = 1, , b = 2 }\n", 1, 14, "a key is expected in the inline table"},
+        // A backslash in a """ string, then (after the whitespace a line-ending backslash
+        // skips) a non-ASCII character: undefined behaviour in toml++ 3.3 (fuzz, 2026-12-07).
+        {"m = \"\"\"a\\\xC3\xA9\"\"\"\n", 1, 10, "a non-ASCII character after a backslash"},
+        {"m = \"\"\"a\\ \xC2\xA1\"\"\"\n", 1, 11, "a non-ASCII character after a backslash"},
+        {"m = \"\"\"a\\\n\n  \xE2\x80\xA9x\"\"\"\n", 3, 3,
+         "a non-ASCII character after a backslash"},
+        {"m = \"\"\"a\\\nb\\\n\xC3\xA9\"\"\"\n", 3, 1, "a non-ASCII character after a backslash"},
     };
     for (const Bad& b : cases) {
         INFO(b.says);
@@ -126,6 +133,13 @@ TEST_CASE("prevalidate_toml: located errors for bad UTF-8, NUL, non-ASCII keys, 
         "m = \"\"\"\nline \"quoted\" \xC3\xA9\n\"\"\"\nl = '''x''y'''\n# comment \xC3\xA9\n"
         "[t.\"quoted.key\".u]\nv = { w.x = 1 }\n",
         "ok.toml"));
+    // A non-ASCII character after an escaped backslash, or after any ASCII character that
+    // follows a line-ending backslash, is fine (and toml++ reads it).
+    for (const std::string ok : {"m = \"\"\"a\\\\\xC3\xA9\"\"\"\n",
+                                 "m = \"\"\"a\\\n  x\xC3\xA9\"\"\"\n", "m = \"a\\\\\xC3\xA9\"\n"}) {
+        CHECK_NOTHROW(prevalidate_toml(ok, "ok.toml"));
+        CHECK_NOTHROW(relsim::io::detail::parse_toml(ok, "ok.toml"));
+    }
 }
 
 TEST_CASE("every shipped config and ion file passes the guards unchanged", "[reliability][input]") {

@@ -228,6 +228,37 @@ inline void prevalidate_toml(const std::string& text, const std::string& file) {
                     line_start = j + 1;
                 }
                 if (c == '"' && d == '\\' && j + 1 < n) {
+                    // In a """ string toml++ 3.3 tests the characters after a backslash with
+                    // is_whitespace / is_horizontal_whitespace (a line-ending backslash skips
+                    // spaces, tabs and line breaks), and those reach __builtin_unreachable for
+                    // most code points from U+00A1 (its generated table has holes): UB.
+                    // Refuse a non-ASCII character that such a skip would reach.
+                    if (multi && text[j + 1] != '\\') {
+                        std::size_t k = j + 1;
+                        int skipped_lines = 0;
+                        std::size_t k_line_start = line_start;
+                        while (k < n && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' ||
+                                         text[k] == '\n')) {
+                            if (text[k] == '\n') {
+                                ++skipped_lines;
+                                k_line_start = k + 1;
+                            }
+                            ++k;
+                        }
+                        if (k < n && static_cast<unsigned char>(text[k]) >= 0x80) {
+                            line += skipped_lines;
+                            line_start = k_line_start;
+                            fail_at(k,
+                                    "a non-ASCII character after a backslash and the whitespace "
+                                    "it skips in a \"\"\" string (toml++ 3.3 mis-reads it)",
+                                    "an ASCII character there; a non-ASCII one may follow "
+                                    "any ASCII character");
+                        }
+                    }
+                    if (text[j + 1] == '\n') {  // an escaped line break is still a line
+                        ++line;
+                        line_start = j + 2;
+                    }
                     j += 2;
                     continue;
                 }
