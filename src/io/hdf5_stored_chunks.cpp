@@ -14,6 +14,14 @@ namespace relsim::io {
 
 namespace {
 
+//! The chunk extents of a chunked dataset of `rank` dimensions, from its creation properties.
+std::vector<hsize_t> chunk_extents_of(const Where& w, hid_t dcpl, std::size_t rank) {
+    std::vector<hsize_t> chunk(rank);
+    w.check(H5Pget_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()),
+            "cannot get the chunk dimensions");
+    return chunk;
+}
+
 //! The dataset's chunk extents and its chunk's size in bytes of data.
 StoredChunk stored_chunk_of(const Where& w, hid_t dset) {
     Handle dcpl =
@@ -21,9 +29,7 @@ StoredChunk stored_chunk_of(const Where& w, hid_t dset) {
     if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) w.fail_plain("is not a chunked dataset");
     Handle space = w.handle(H5Dget_space(dset), H5Sclose, "cannot get the dataspace");
     StoredChunk out;
-    out.chunk.resize(extents_of(w, space.get()).size());
-    w.check(H5Pget_chunk(dcpl.get(), static_cast<int>(out.chunk.size()), out.chunk.data()),
-            "cannot get the chunk dimensions");
+    out.chunk = chunk_extents_of(w, dcpl.get(), extents_of(w, space.get()).size());
     Handle type = w.handle(H5Dget_type(dset), H5Tclose, "cannot get the type");
     out.bytes = H5Tget_size(type.get());
     for (const hsize_t c : out.chunk) out.bytes = saturating_mul(out.bytes, c);
@@ -44,9 +50,7 @@ H5File::ChunkGeometry H5File::chunk_geometry(const std::string& path) const {
     ChunkGeometry g;
     g.dims = extents_of(w, space.get());
     if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return g;
-    std::vector<hsize_t> chunk(g.dims.size());
-    w.check(H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
-            "cannot get the chunk dimensions");
+    const std::vector<hsize_t> chunk = chunk_extents_of(w, dcpl.get(), g.dims.size());
     g.chunk.assign(chunk.begin(), chunk.end());
     // Fletcher32 and nothing else: the stored chunk is the data then 4 bytes of checksum.
     const int nfilters = H5Pget_nfilters(dcpl.get());

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace relsim::solver {
 
@@ -154,7 +155,7 @@ Index eigen_first_aligned(const double* p, Index size) {
     return first < size ? first : size;
 }
 
-constexpr double kLargestDouble = 1.7976931348623157e308;  //!< DBL_MAX
+constexpr double kLargestDouble = std::numeric_limits<double>::max();
 
 //! Eigen's cwiseMax(a, b) for doubles (SSE's maxpd(b, a) and numext::maxi alike).
 inline double eigen_max(double a, double b) { return b > a ? b : a; }
