@@ -294,7 +294,10 @@ void BM_Handwritten(benchmark::State& state) {
     }
 }
 
-void BM_RelsimSolver(benchmark::State& state) {
+//! relsim's solver alone along the J row: RateModel::refresh (`row` false: every rate derived
+//! again) or RateModel::set_current_density (`row` true: only the drive changes, as a sweep point
+//! along J does it before its observables), then SteadyStateSolver::solve from the previous J.
+void BM_RelsimSolver(benchmark::State& state, bool row) {
     try {
         Setup& s = setup();
         model::ModelParams p = s.config.model;
@@ -304,32 +307,12 @@ void BM_RelsimSolver(benchmark::State& state) {
         long newton = 0;
         for (auto _ : state) {
             for (int i = 0; i < kRow; ++i) {
-                p.device.current_density_mA_cm2 = row_J_mA_cm2(i);
-                m.refresh(p);
-                newton += solver.solve(m, m.nominal_drive(), i ? prev.data() : nullptr, y.data())
-                              .newton_iterations;
-                prev = y;
-                benchmark::DoNotOptimize(y.data());
-            }
-        }
-        set_per_point(state, newton);
-    } catch (const std::exception& e) {
-        state.SkipWithError(e.what());
-    }
-}
-
-//! What a sweep point of a J row costs before its observables: RateModel::set_current_density
-//! (only the drive changes along the row) + SteadyStateSolver::solve from the previous J.
-void BM_RelsimRowSolver(benchmark::State& state) {
-    try {
-        Setup& s = setup();
-        model::RateModel m(s.config.model);
-        solver::SteadyStateSolver solver;
-        std::vector<double> y(4), prev(4);
-        long newton = 0;
-        for (auto _ : state) {
-            for (int i = 0; i < kRow; ++i) {
-                m.set_current_density(row_J_mA_cm2(i));
+                if (row) {
+                    m.set_current_density(row_J_mA_cm2(i));
+                } else {
+                    p.device.current_density_mA_cm2 = row_J_mA_cm2(i);
+                    m.refresh(p);
+                }
                 newton += solver.solve(m, m.nominal_drive(), i ? prev.data() : nullptr, y.data())
                               .newton_iterations;
                 prev = y;
@@ -414,11 +397,11 @@ BENCHMARK(BM_Handwritten)
     ->Name("point/handwritten/tb")
     ->Unit(benchmark::kMicrosecond)
     ->ComputeStatistics("min", min_of);
-BENCHMARK(BM_RelsimSolver)
+BENCHMARK_CAPTURE(BM_RelsimSolver, refresh, false)
     ->Name("point/relsim_solver/tb")
     ->Unit(benchmark::kMicrosecond)
     ->ComputeStatistics("min", min_of);
-BENCHMARK(BM_RelsimRowSolver)
+BENCHMARK_CAPTURE(BM_RelsimSolver, row, true)
     ->Name("point/relsim_row_solver/tb")
     ->Unit(benchmark::kMicrosecond)
     ->ComputeStatistics("min", min_of);

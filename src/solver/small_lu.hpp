@@ -67,14 +67,11 @@ bool small_lu_n(const double* a, double* lu, int* transposition) {
     return smallest > 0.0;
 }
 
-//! x = A^-1 b from small_lu's factors: Eigen's permutation, then its column-oriented unit-lower
-//! and upper triangular solves (triangular_solve_vector, one panel for n <= 8), same order.
+//! x = U^-1 L^-1 x in place, from small_lu's factors: Eigen's column-oriented unit-lower and upper
+//! triangular solves (triangular_solve_vector, one panel for n <= 8), in its order. Always
+//! inlined: a call here costs the fixed-size Newton ~20 % (x leaves the registers).
 template <Index n>
-void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
-    for (Index i = 0; i < n; ++i) x[i] = b[i];  // not std::copy: a call to memmove
-    for (Index k = 0; k < n; ++k) {
-        if (transposition[k] != k) std::swap(x[k], x[transposition[k]]);
-    }
+[[gnu::always_inline]] inline void small_triangular_solves_n(const double* lu, double* x) {
     for (Index i = 0; i < n; ++i) {
         if (x[i] != 0.0) {
             for (Index r = i + 1; r < n; ++r) x[r] -= x[i] * lu[r + i * n];
@@ -86,6 +83,17 @@ void small_lu_solve_n(const double* lu, const int* transposition, const double* 
             for (Index r = 0; r < i; ++r) x[r] -= x[i] * lu[r + i * n];
         }
     }
+}
+
+//! x = A^-1 b from small_lu's factors: Eigen's permutation, then its column-oriented unit-lower
+//! and upper triangular solves (triangular_solve_vector, one panel for n <= 8), same order.
+template <Index n>
+void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
+    for (Index i = 0; i < n; ++i) x[i] = b[i];  // not std::copy: a call to memmove
+    for (Index k = 0; k < n; ++k) {
+        if (transposition[k] != k) std::swap(x[k], x[transposition[k]]);
+    }
+    small_triangular_solves_n<n>(lu, x);
 }
 
 //! The row permutation of small_lu_n's transpositions as a gather map: b[permutation[i]] is the
@@ -103,17 +111,7 @@ template <Index n>
 void small_lu_solve_permuted_n(const double* lu, const int* permutation, const double* b,
                                double* x) {
     for (Index i = 0; i < n; ++i) x[i] = b[permutation[i]];
-    for (Index i = 0; i < n; ++i) {
-        if (x[i] != 0.0) {
-            for (Index r = i + 1; r < n; ++r) x[r] -= x[i] * lu[r + i * n];
-        }
-    }
-    for (Index i = n; i-- > 0;) {
-        if (x[i] != 0.0) {
-            x[i] /= lu[i + i * n];
-            for (Index r = 0; r < i; ++r) x[r] -= x[i] * lu[r + i * n];
-        }
-    }
+    small_triangular_solves_n<n>(lu, x);
 }
 
 //! small_lu / small_lu_solve with the size known to the compiler (loops unrolled; the same
