@@ -77,7 +77,6 @@ MeanFieldPoint::MeanFieldPoint(const model::ModelParams& params, const Degradati
         optics_ = *optics;
         slice_prev_y_.assign(optics_->band_eta.size(), {});
     }
-    for (const model::CompiledLine& l : model_->lines()) cascade_ = cascade_ || !l.to_ground;
     fate_names_ = model::fate_names(*model_);
     fate_names_.emplace_back("defect_quenching_singlet");
     fate_names_.emplace_back("defect_quenching_triplet");
@@ -154,7 +153,8 @@ void MeanFieldPoint::solve_slices(const double* Q_cm3, bool with_fates, PointSam
             add_band(2 + b, obs_.line_photon_rate_cm3_s[b]);
         photons_cm3_s += wgt * obs_.photon_rate_cm3_s;
         if (with_fates) {
-            split_fates(m, drive, Q, cascade_ ? obs_.dark_cm3.data() : y_.data(), slice_fates_);
+            split_fates(m, drive, Q, m.has_cascade() ? obs_.dark_cm3.data() : y_.data(),
+                        slice_fates_);
             for (std::size_t c = 0; c < slice_fates_.size(); ++c)
                 out.fates[c] += wgt * slice_fates_[c];
         }
@@ -220,7 +220,7 @@ void MeanFieldPoint::solve(const double* Q_cm3, bool with_fates, PointSample& ou
     out.ok = std::isfinite(out.brightness) && std::isfinite(out.eqe);
     if (!with_fates) return;
     // Fate split: the augmented channels back into the contract's and the defect channels.
-    split_fates(m, drive, Q, cascade_ ? obs_.dark_cm3.data() : y_.data(), out.fates);
+    split_fates(m, drive, Q, m.has_cascade() ? obs_.dark_cm3.data() : y_.data(), out.fates);
 }
 
 }  // namespace relsim::lifetime

@@ -39,7 +39,6 @@ ProfilePoint::ProfilePoint(const model::ModelParams& params, const DegradationRa
         throw std::invalid_argument("ProfilePoint: no current");
     model_.emplace(params_);
     prev_y_.assign(profile_.slices.size(), {});
-    for (const model::CompiledLine& l : model_->lines()) cascade_ = cascade_ || !l.to_ground;
     fate_names_ = fate_names_of(base_);
     // Brightness measure from the initial state (fixed for the whole run); then start cold.
     PointSample s;
@@ -133,8 +132,8 @@ void ProfilePoint::solve(const double* Q_cm3, bool with_fates, PointSample& out)
         generated_cm2_s += g_cm2_s;
         if (with_fates) {
             detail::split_defect_fates(m, rates_, d.generation_cm3_s, Q,
-                                       cascade_ ? obs_.dark_cm3.data() : y_.data(), obs_.fates,
-                                       slice_fates_);
+                                       m.has_cascade() ? obs_.dark_cm3.data() : y_.data(),
+                                       obs_.fates, slice_fates_);
             if (fates_.size() < slice_fates_.size()) fates_.resize(slice_fates_.size(), 0.0);
             for (std::size_t f = 0; f < slice_fates_.size(); ++f)
                 fates_[f] += g_cm2_s * slice_fates_[f];

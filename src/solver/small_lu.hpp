@@ -85,17 +85,6 @@ template <Index n>
     }
 }
 
-//! x = A^-1 b from small_lu's factors: Eigen's permutation, then its column-oriented unit-lower
-//! and upper triangular solves (triangular_solve_vector, one panel for n <= 8), same order.
-template <Index n>
-void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
-    for (Index i = 0; i < n; ++i) x[i] = b[i];  // not std::copy: a call to memmove
-    for (Index k = 0; k < n; ++k) {
-        if (transposition[k] != k) std::swap(x[k], x[transposition[k]]);
-    }
-    small_triangular_solves_n<n>(lu, x);
-}
-
 //! The row permutation of small_lu_n's transpositions as a gather map: b[permutation[i]] is the
 //! i-th entry of the permuted right-hand side (the transpositions applied in turn to 0..n-1).
 template <Index n>
@@ -104,14 +93,22 @@ void small_permutation_n(const int* transposition, int* permutation) {
     for (Index k = 0; k < n; ++k) std::swap(permutation[k], permutation[transposition[k]]);
 }
 
-//! small_lu_solve_n with the permutation as a gather (small_permutation_n): the same values in
-//! x before the same triangular solves, without swaps through memory at computed addresses,
-//! which hold the loads that follow them up.
+//! x = A^-1 b from small_lu's factors and small_permutation_n's map: the right-hand side gathered
+//! through the permutation (the values Eigen's row swaps give, without swaps through memory at
+//! computed addresses, which hold the loads that follow them up), then the triangular solves.
 template <Index n>
 void small_lu_solve_permuted_n(const double* lu, const int* permutation, const double* b,
                                double* x) {
     for (Index i = 0; i < n; ++i) x[i] = b[permutation[i]];
     small_triangular_solves_n<n>(lu, x);
+}
+
+//! small_lu_solve_permuted_n from the transpositions (the dynamic-size Newton's small path).
+template <Index n>
+void small_lu_solve_n(const double* lu, const int* transposition, const double* b, double* x) {
+    int permutation[n];
+    small_permutation_n<n>(transposition, permutation);
+    small_lu_solve_permuted_n<n>(lu, permutation, b, x);
 }
 
 //! small_lu / small_lu_solve with the size known to the compiler (loops unrolled; the same

@@ -81,7 +81,6 @@ private:
     std::vector<double> y_, prev_y_, flux_;
     bool have_prev_ = false;
     bool photometric_ = true;
-    bool cascade_ = false;
     model::Observables obs_;
     model::Radiometry radiometry_out_;
     model::Colour colour_;

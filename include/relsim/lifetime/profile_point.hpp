@@ -80,7 +80,6 @@ private:
     std::vector<std::vector<double>> prev_y_;  //!< per slice: warm start
     std::vector<double> y_, flux_, lines_air_, fates_, slice_fates_;
     bool photometric_ = true;
-    bool cascade_ = false;
     model::Observables obs_;
     std::vector<std::string> fate_names_;
 };

@@ -127,6 +127,7 @@ public:
     }
     //! True when a line of a non-inert species ends on an excited level (a cascade: photons
     //! then leave populations that other photons feed; observables.hpp). Kept by refresh.
+    //! evaluate_observables fills Observables::dark_cm3 exactly when this is true.
     [[nodiscard]] bool has_cascade() const noexcept { return has_cascade_; }
 
     //! Drive at the config's current density.
